@@ -1,0 +1,268 @@
+"""The Durable Functions HTTP API: public webhooks and the RPC flavour the Python SDK's client calls.
+
+Both speak the same routes and status codes; they differ in how a request body carries its payload
+(the SDK JSON-encodes the payload a second time) and in how an unknown orchestrator is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from . import events as ev
+from .engine import Engine, UnknownFunction
+from .store import Instance, Store
+
+PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
+RPC_PREFIX = "/durabletask"
+TASK_HUB = "LocalHub"
+_ENGINE = web.AppKey("engine", Engine)
+_RPC = web.AppKey("rpc", bool)
+
+
+def error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
+    """The URLs a check-status response lists, as the Durable extension formats them."""
+    root = f"{base_url}{PUBLIC_PREFIX}/instances/{quote(instance_id, safe='')}"
+    query = f"taskHub={TASK_HUB}&connection=Storage"
+    return {
+        "id": instance_id,
+        "statusQueryGetUri": f"{root}?{query}",
+        "sendEventPostUri": f"{root}/raiseEvent/{{eventName}}?{query}",
+        "terminatePostUri": f"{root}/terminate?reason={{text}}&{query}",
+        "rewindPostUri": f"{root}/rewind?reason={{text}}&{query}",
+        "purgeHistoryDeleteUri": f"{root}?{query}",
+        "restartPostUri": f"{root}/restart?{query}",
+        "suspendPostUri": f"{root}/suspend?reason={{text}}&{query}",
+        "resumePostUri": f"{root}/resume?reason={{text}}&{query}",
+    }
+
+
+def client_binding(base_url: str, rpc_base_url: str) -> dict[str, Any]:
+    """The JSON the host hands to a ``durable_client_input`` parameter."""
+    urls = management_urls(base_url, "INSTANCEID")
+    del urls["id"]
+    start = f"{base_url}{PUBLIC_PREFIX}/orchestrators/{{functionName}}[/{{instanceId}}]"
+    return {
+        "taskHubName": TASK_HUB,
+        "creationUrls": {
+            "createNewInstancePostUri": start,
+            "createAndWaitOnNewInstancePostUri": f"{start}?timeout={{timeoutInSeconds}}&pollingInterval={{intervalInSeconds}}",
+        },
+        "managementUrls": {"id": "INSTANCEID", **urls},
+        "baseUrl": f"{base_url}{PUBLIC_PREFIX}",
+        "requiredQueryStringParameters": "",
+        "rpcBaseUrl": rpc_base_url,
+    }
+
+
+def status_json(instance: Instance, history: list[dict[str, Any]] | None, show_input: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": instance.name,
+        "instanceId": instance.id,
+        "runtimeStatus": instance.status,
+        "input": _parse(instance.input) if show_input else None,
+        "customStatus": _parse(instance.custom_status),
+        "output": _parse(instance.output),
+        "createdTime": ev.timestamp(instance.created)[:19] + "Z",
+        "lastUpdatedTime": ev.timestamp(instance.updated)[:19] + "Z",
+    }
+    if history is not None:
+        body["historyEvents"] = [_readable_event(e) for e in history]
+    return body
+
+
+def _readable_event(event: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in event.items() if k not in ("IsPlayed",)}
+    out["EventType"] = ev.EventType(event["EventType"]).name.title().replace("_", "")
+    for key in ("Input", "Result"):
+        if isinstance(out.get(key), str):
+            out[key] = _parse(out[key])
+    return out
+
+
+def _parse(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+async def _payload(request: web.Request) -> str | None:
+    """The request's payload as JSON text (``None`` when empty); raises 400 on a malformed body."""
+    raw = await request.text()
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"request body is not valid JSON: {exc}"}), content_type="application/json"
+        ) from exc
+    if request.app[_RPC]:
+        return value if isinstance(value, str) or value is None else json.dumps(value)
+    return json.dumps(value)
+
+
+def _base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+async def start(request: web.Request) -> web.Response:
+    engine = request.app[_ENGINE]
+    name = request.match_info["name"]
+    instance_id = request.match_info.get("instance_id") or uuid.uuid4().hex
+    input_json = await _payload(request)
+    existing = engine.store.instance(instance_id)
+    if existing is not None and not existing.is_terminal:
+        return error(409, f"an instance with ID '{instance_id}' already exists and is {existing.status}")
+    try:
+        engine.start_orchestration(name, instance_id, input_json)
+    except UnknownFunction as exc:
+        if request.app[_RPC]:
+            return web.json_response({"ExceptionMessage": str(exc)}, status=400)
+        return error(404, str(exc))
+    urls = management_urls(_base_url(request), instance_id)
+    return web.json_response(urls, status=202, headers={"Location": urls["statusQueryGetUri"]})
+
+
+async def get_status(request: web.Request) -> web.Response:
+    store = request.app[_ENGINE].store
+    instance = store.instance(request.match_info["instance_id"])
+    if instance is None:
+        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    show_history = request.query.get("showHistory", "false").lower() == "true"
+    show_input = request.query.get("showInput", "true").lower() != "false"
+    body = status_json(instance, store.history(instance.id) if show_history else None, show_input)
+    code = 200 if instance.is_terminal else 202
+    headers = {} if instance.is_terminal else {"Location": str(request.url), "Retry-After": "1"}
+    return web.json_response(body, status=code, headers=headers)
+
+
+async def list_instances(request: web.Request) -> web.Response:
+    store = request.app[_ENGINE].store
+    query = request.query
+    statuses = [s for s in query.get("runtimeStatus", "").split(",") if s]
+    found = store.instances(
+        statuses=statuses or None,
+        name=query.get("name") or None,
+        prefix=query.get("instanceIdPrefix") or None,
+        created_from=_time(query.get("createdTimeFrom")),
+        created_to=_time(query.get("createdTimeTo")),
+        limit=int(query.get("top", 1000)),
+    )
+    show_input = query.get("showInput", "false").lower() == "true"
+    return web.json_response([status_json(i, None, show_input) for i in found])
+
+
+def _time(text: str | None) -> float | None:
+    return ev.parse_timestamp(text) if text else None
+
+
+async def raise_event(request: web.Request) -> web.Response:
+    engine = request.app[_ENGINE]
+    instance = engine.store.instance(request.match_info["instance_id"])
+    if instance is None:
+        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    if instance.is_terminal:
+        return error(410, f"instance '{instance.id}' is {instance.status}")
+    engine.raise_event(instance.id, request.match_info["event_name"], await _payload(request))
+    return web.json_response({}, status=202)
+
+
+async def control(request: web.Request) -> web.Response:
+    """terminate, suspend, resume."""
+    engine = request.app[_ENGINE]
+    verb = request.match_info["verb"]
+    instance = engine.store.instance(request.match_info["instance_id"])
+    if instance is None:
+        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    if instance.is_terminal:
+        return error(410, f"instance '{instance.id}' is {instance.status}")
+    reason = request.query.get("reason", "")
+    if verb == "terminate":
+        engine.terminate(instance.id, reason)
+    elif verb in ("suspend", "resume"):
+        engine.set_suspended(instance.id, verb == "suspend")
+    else:
+        return error(501, f"'{verb}' is not supported by the local host")
+    return web.json_response({}, status=202)
+
+
+async def purge(request: web.Request) -> web.Response:
+    engine = request.app[_ENGINE]
+    instance = engine.store.instance(request.match_info["instance_id"])
+    if instance is None:
+        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    if not instance.is_terminal:
+        return error(409, f"instance '{instance.id}' is {instance.status}; only ended instances can be purged")
+    with engine.store.transaction() as tx:
+        deleted = tx.purge(instance.id)
+    return web.json_response({"instancesDeleted": deleted})
+
+
+def _entity_id(request: web.Request) -> str:
+    return f"@{request.match_info['entity_name'].lower()}@{request.match_info['entity_key']}"
+
+
+async def read_entity(request: web.Request) -> web.Response:
+    row = request.app[_ENGINE].store.entity(_entity_id(request))
+    if row is None:
+        return error(404, f"no entity '{_entity_id(request)}'")
+    return web.Response(text=row["state"], content_type="application/json")
+
+
+async def signal_entity(request: web.Request) -> web.Response:
+    operation = request.query.get("op", "")
+    try:
+        request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
+    except UnknownFunction as exc:
+        return error(404, str(exc))
+    return web.json_response({}, status=202)
+
+
+async def list_entities(request: web.Request) -> web.Response:
+    name = request.match_info.get("entity_name", "").lower()
+    store: Store = request.app[_ENGINE].store
+    rows = store.query(
+        "SELECT name, key, state, updated FROM entities WHERE ? = '' OR name = ? ORDER BY updated DESC", (name, name)
+    )
+    return web.json_response(
+        [
+            {
+                "entityId": {"name": r["name"], "key": r["key"]},
+                "lastOperationTime": ev.timestamp(r["updated"]),
+                "state": _parse(r["state"]),
+            }
+            for r in rows
+        ]
+    )
+
+
+def build(engine: Engine, rpc: bool) -> web.Application:
+    app = web.Application()
+    app[_ENGINE] = engine
+    app[_RPC] = rpc
+    app.router.add_post("/orchestrators/{name}", start)
+    app.router.add_post("/orchestrators/{name}/{instance_id}", start)
+    app.router.add_get("/instances", list_instances)
+    app.router.add_get("/instances/", list_instances)
+    app.router.add_get("/instances/{instance_id}", get_status)
+    app.router.add_delete("/instances/{instance_id}", purge)
+    app.router.add_post("/instances/{instance_id}/raiseEvent/{event_name}", raise_event)
+    app.router.add_post("/instances/{instance_id}/{verb}", control)
+    app.router.add_get("/entities", list_entities)
+    app.router.add_get("/entities/", list_entities)
+    app.router.add_get("/entities/{entity_name}", list_entities)
+    app.router.add_get("/entities/{entity_name}/{entity_key}", read_entity)
+    app.router.add_post("/entities/{entity_name}/{entity_key}", signal_entity)
+    return app

@@ -1,0 +1,352 @@
+"""The dispatcher: turns queued messages into orchestrator episodes, activity runs and entity batches.
+
+Three loops share one store. Orchestrator episodes run on one thread (they are short, CPU-bound
+replays), committed in groups for throughput but each episode atomically. Activities and entity
+batches run in a thread pool; each result commits together with the removal of its work item, so
+a finished activity or agent call is never run again, whatever happens to the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from azure.functions import _durable_functions as df_json
+
+from . import events as ev
+from .app_index import FunctionIndex, is_async
+from .episode import Episode, run_episode
+from .store import ActivityItem, Store, Tx
+
+log = logging.getLogger("devhost.engine")
+
+EPISODES_PER_COMMIT = 64
+
+
+class UnknownFunction(LookupError):
+    """No orchestrator, activity or entity of that name is registered in the app."""
+
+
+@dataclass
+class _Wakeup:
+    """A flag a loop sleeps on; set whenever new work of its kind is committed."""
+
+    event: threading.Event
+
+    def set(self) -> None:
+        self.event.set()
+
+    def wait(self, timeout: float | None) -> None:
+        self.event.wait(timeout)
+        self.event.clear()
+
+
+class Engine:
+    def __init__(self, store: Store, index: FunctionIndex, workers: int = 32) -> None:
+        self.store = store
+        self.index = index
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devhost-work")
+        self._stopping = threading.Event()
+        self._orchestrations = _Wakeup(threading.Event())
+        self._activities = _Wakeup(threading.Event())
+        self._entities = _Wakeup(threading.Event())
+        self._running_activities: set[int] = set()
+        self._running_entities: set[str] = set()
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._loop, args=(self._orchestrations, self._dispatch_episodes), daemon=True),
+            threading.Thread(target=self._loop, args=(self._activities, self._dispatch_activities), daemon=True),
+            threading.Thread(target=self._loop, args=(self._entities, self._dispatch_entities), daemon=True),
+        ]
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop dispatching; work in flight is abandoned uncommitted and redone on the next start."""
+        self._stopping.set()
+        for wake in (self._orchestrations, self._activities, self._entities):
+            wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def wake(self) -> None:
+        self._orchestrations.set()
+
+    def _loop(self, wake: _Wakeup, dispatch: Any) -> None:
+        while not self._stopping.is_set():
+            try:
+                timeout = dispatch()
+            except Exception:  # a bug here must not silently stop the host
+                log.exception("dispatcher error")
+                timeout = 1.0
+            wake.wait(timeout)
+
+    # -- client operations -----------------------------------------------------------------
+
+    def start_orchestration(self, name: str, instance_id: str, input_json: str | None) -> None:
+        if name not in self.index.orchestrators:
+            raise UnknownFunction(f"no orchestrator function named '{name}' in this app")
+        now = time.time()
+        with self.store.transaction() as tx:
+            tx.create_instance(instance_id, name, input_json)
+            tx.send(instance_id, ev.execution_started(name, input_json, now))
+        log.info("orchestration %s (%s) scheduled", name, instance_id)
+        self._orchestrations.set()
+
+    def raise_event(self, instance_id: str, event_name: str, input_json: str | None) -> None:
+        with self.store.transaction() as tx:
+            tx.send(instance_id, ev.event_raised(event_name, input_json, time.time()))
+        log.info("event %s raised for %s", event_name, instance_id)
+        self._orchestrations.set()
+
+    def terminate(self, instance_id: str, reason: str) -> None:
+        with self.store.transaction() as tx:
+            tx.append_history(
+                instance_id,
+                len(self.store.history(instance_id)),
+                [ev.event(ev.EventType.EXECUTION_TERMINATED, time.time(), Input=json.dumps(reason))],
+            )
+            tx.set_status(instance_id, "Terminated", output=json.dumps(reason))
+            tx.drop_instance_work(instance_id)
+        log.info("orchestration %s terminated: %s", instance_id, reason)
+
+    def set_suspended(self, instance_id: str, suspended: bool) -> None:
+        with self.store.transaction() as tx:
+            tx.set_status(instance_id, "Suspended" if suspended else "Running")
+        self._orchestrations.set()
+
+    def signal_entity(self, entity_id: str, operation: str, input_json: str | None) -> None:
+        self._check_entity(entity_id)
+        with self.store.transaction() as tx:
+            tx.queue_entity_op(entity_id, operation, input_json)
+        self._entities.set()
+
+    def _check_entity(self, entity_id: str) -> None:
+        name = entity_id.split("@")[1]
+        if name not in self.index.entities:
+            raise UnknownFunction(f"no entity function named '{name}' in this app")
+
+    # -- orchestrations --------------------------------------------------------------------
+
+    def _dispatch_episodes(self) -> float | None:
+        now = time.time()
+        ready = self.store.ready_instances(now, set(), EPISODES_PER_COMMIT)
+        if ready:
+            self._run_episodes(ready, now)
+            return 0
+        next_at = self.store.next_visible_at()
+        return None if next_at is None else max(0.0, next_at - time.time())
+
+    def _run_episodes(self, instance_ids: list[str], now: float) -> None:
+        results = []
+        for instance_id in instance_ids:
+            instance = self.store.instance(instance_id)
+            messages = self.store.inbox(instance_id, now)
+            if instance is None or not messages:
+                continue
+            past = self.store.history(instance_id)
+            new = [m.event for m in messages]
+            started = time.perf_counter()
+            handler = self.index.orchestrators.get(instance.name)
+            if handler is None:
+                episode = Episode(status="Failed", output=json.dumps(f"orchestrator '{instance.name}' is not registered"))
+            else:
+                episode = run_episode(handler, instance_id, instance.name, instance.input, past, new, now)
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info(
+                "episode %s %s: %d new event(s) -> %s, %d activity, %d agent/entity, %d timer (%.1f ms)",
+                instance.name,
+                instance_id,
+                len(new),
+                episode.status,
+                len(episode.activities),
+                len(episode.entity_requests),
+                len(episode.timers),
+                elapsed,
+            )
+            results.append((instance, len(past), [m.id for m in messages], episode))
+        with self.store.transaction() as tx:
+            for instance, history_length, consumed, episode in results:
+                tx.consume(consumed)
+                self._commit_episode(tx, instance.id, instance.name, instance.parent_id, instance.parent_task_id,
+                                     history_length, episode)
+        if any(r[3].activities for r in results):
+            self._activities.set()
+        if any(r[3].entity_requests for r in results):
+            self._entities.set()
+
+    def _commit_episode(
+        self,
+        tx: Tx,
+        instance_id: str,
+        name: str,
+        parent_id: str | None,
+        parent_task_id: int | None,
+        history_length: int,
+        episode: Episode,
+    ) -> None:
+        now = time.time()
+        tx.append_history(instance_id, history_length, episode.events)
+        for task_id, activity, input_json in episode.activities:
+            tx.schedule_activity(instance_id, task_id, activity, input_json)
+        for timer_id, fire_at in episode.timers:
+            fired = ev.timer_fired(timer_id, ev.timestamp(fire_at), fire_at)
+            tx.send(instance_id, fired, visible_at=fire_at, timer_id=timer_id)
+        for timer_id in episode.cancelled_timers:
+            tx.cancel_timer(instance_id, timer_id)
+        for request in episode.entity_requests:
+            tx.queue_entity_op(
+                request.entity_id,
+                request.operation,
+                request.input,
+                instance_id if request.request_id else None,
+                request.request_id,
+            )
+        for child in episode.sub_orchestrations:
+            tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id)
+            tx.send(child.instance_id, ev.execution_started(child.name, child.input, now))
+        if episode.status == "ContinueAsNew":
+            tx.reset_for_continue_as_new(instance_id, episode.output)
+            tx.send(instance_id, ev.execution_started(name, episode.output, now))
+            tx.set_custom_status(instance_id, episode.custom_status)
+            return
+        if episode.status == "Running":
+            tx.set_status(instance_id, "Running", custom_status=episode.custom_status, keep_custom_status=False)
+            return
+        tx.set_status(instance_id, episode.status, output=episode.output, custom_status=episode.custom_status,
+                      keep_custom_status=False)
+        tx.drop_instance_work(instance_id)
+        log.info("orchestration %s (%s) %s", name, instance_id, episode.status.lower())
+        if parent_id is not None and parent_task_id is not None:
+            if episode.status == "Completed":
+                done = ev.sub_orchestration_completed(parent_task_id, episode.output, now)
+            else:
+                done = ev.sub_orchestration_failed(parent_task_id, "sub-orchestration failed", episode.output or "", now)
+            tx.send(parent_id, done)
+
+    # -- activities ------------------------------------------------------------------------
+
+    def _dispatch_activities(self) -> float | None:
+        with self._lock:
+            items = self.store.pending_activities(self._running_activities, 256)
+            self._running_activities.update(item.id for item in items)
+        for item in items:
+            self._pool.submit(self._run_activity, item)
+        return None
+
+    def _run_activity(self, item: ActivityItem) -> None:
+        started = time.perf_counter()
+        try:
+            activity = self.index.activities.get(item.name)
+            if activity is None:
+                raise UnknownFunction(f"no activity function named '{item.name}' in this app")
+            result_json = _invoke_activity(activity.handler, activity.input_param, item.input)
+            outcome = ev.task_completed(item.task_id, result_json, time.time())
+            failed = False
+        except Exception as exc:
+            outcome = ev.task_failed(item.task_id, str(exc), traceback.format_exc(), time.time())
+            failed = True
+        if self._stopping.is_set():
+            return
+        with self.store.transaction() as tx:
+            if tx.finish_activity(item.id):
+                tx.send(item.instance_id, outcome)
+        with self._lock:
+            self._running_activities.discard(item.id)
+        log.info(
+            "activity %s for %s %s (%.1f ms)",
+            item.name,
+            item.instance_id,
+            "failed" if failed else "completed",
+            (time.perf_counter() - started) * 1000,
+        )
+        self._orchestrations.set()
+
+    # -- entities --------------------------------------------------------------------------
+
+    def _dispatch_entities(self) -> float | None:
+        with self._lock:
+            ready = self.store.ready_entities(self._running_entities)
+            self._running_entities.update(ready)
+        for entity_id in ready:
+            self._pool.submit(self._run_entity_batch, entity_id)
+        return None
+
+    def _run_entity_batch(self, entity_id: str) -> None:
+        try:
+            self._entity_batch(entity_id)
+        except Exception:
+            log.exception("entity %s batch failed", entity_id)
+        finally:
+            with self._lock:
+                self._running_entities.discard(entity_id)
+            self._entities.set()
+
+    def _entity_batch(self, entity_id: str) -> None:
+        _, name, key = entity_id.split("@", 2)
+        ops = self.store.entity_ops(entity_id, 32)
+        if not ops:
+            return
+        handler = self.index.entities.get(name)
+        row = self.store.entity(entity_id)
+        started = time.time()
+        if handler is None:
+            result = {
+                "entityExists": row is not None,
+                "entityState": row["state"] if row else None,
+                "results": [{"isError": True, "result": json.dumps(f"no entity named '{name}'")} for _ in ops],
+            }
+        else:
+            batch = {
+                "self": {"name": name, "key": key},
+                "state": row["state"] if row else None,
+                "exists": row is not None,
+                # The SDK decodes an operation input twice (json, then its own codec).
+                "batch": [{"name": op.operation, "input": json.dumps(op.input)} for op in ops],
+            }
+            result = json.loads(handler(json.dumps(batch)))
+        finished = time.time()
+        if self._stopping.is_set():
+            return
+        with self.store.transaction() as tx:
+            tx.save_entity(entity_id, name, key, result["entityState"] if result.get("entityExists") else None)
+            tx.finish_entity_ops([op.id for op in ops])
+            for op, outcome in zip(ops, result["results"]):
+                is_error = bool(outcome.get("isError"))
+                tx.record_entity_call(entity_id, op.operation, op.caller_id, started, finished, is_error)
+                if op.caller_id and op.request_id:
+                    response: dict[str, Any] = {"result": outcome.get("result")}
+                    if is_error:
+                        response["exceptionType"] = "Exception"
+                    tx.send(op.caller_id, ev.event_raised(op.request_id, json.dumps(response), finished))
+            for signal in result.get("signals") or []:
+                target = signal.get("target", {})
+                tx.queue_entity_op(
+                    f"@{target.get('name', '').lower()}@{target.get('key')}", signal.get("name"), signal.get("input")
+                )
+        log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
+        self._orchestrations.set()
+
+
+def _invoke_activity(handler: Any, input_param: str, input_json: str | None) -> str:
+    """Call an activity as the Python worker would: decode the input, run, encode the result."""
+    try:
+        value = df_json.df_loads(input_json) if input_json is not None else None
+    except json.JSONDecodeError:
+        value = input_json
+    result = handler(**{input_param: value})
+    if is_async(handler):
+        result = asyncio.run(result)
+    return df_json.df_dumps(result)

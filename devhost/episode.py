@@ -1,0 +1,275 @@
+"""One orchestrator episode: replay the history plus new events, and read back what it asks for.
+
+The SDK's own ``Orchestrator`` replays the generator. We keep its context afterwards because
+the sequence ids it assigned (``open_tasks``) are the ground truth the history must use; the
+retry machinery of ``call_*_with_retry`` shows up only there, as open tasks with no action.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.durable_functions.models import DurableOrchestrationContext
+from azure.durable_functions.models.actions import Action, ActionType
+from azure.durable_functions.models.actions.CompoundAction import CompoundAction
+from azure.durable_functions.models.actions.NoOpAction import NoOpAction
+from azure.durable_functions.models.Task import AtomicTask, TaskBase
+from azure.durable_functions.orchestrator import Orchestrator
+
+from . import events as ev
+from .events import SCHEDULING_EVENTS, EventType
+
+#: Extra field on history events the host added for a retry (never matched against actions).
+RETRY_MARK = "DevhostRetry"
+_OUT_OF_PROC = "$OutOfProcData$:"
+
+
+@dataclass
+class EntityRequest:
+    entity_id: str
+    operation: str
+    input: str | None
+    request_id: str | None  # None for a one-way signal
+
+
+@dataclass
+class SubOrchestration:
+    task_id: int
+    name: str
+    instance_id: str
+    input: str | None
+
+
+@dataclass
+class Episode:
+    """What the host must commit after one run of the orchestrator."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[tuple[int, str, str | None]] = field(default_factory=list)
+    timers: list[tuple[int, float]] = field(default_factory=list)
+    cancelled_timers: list[int] = field(default_factory=list)
+    entity_requests: list[EntityRequest] = field(default_factory=list)
+    sub_orchestrations: list[SubOrchestration] = field(default_factory=list)
+    status: str = "Running"  # Running | Completed | Failed | ContinueAsNew
+    output: str | None = None
+    custom_status: str | None = None
+
+
+class NonDeterminismError(Exception):
+    """The orchestrator no longer schedules what its history says it did."""
+
+
+def run_episode(
+    handler: Callable[..., str],
+    instance_id: str,
+    name: str,
+    input_json: str | None,
+    past: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    now: float,
+) -> Episode:
+    started = ev.event(EventType.ORCHESTRATOR_STARTED, now)
+    replayed = [{**e, "IsPlayed": True} for e in past]
+    body = {
+        "history": replayed + [started] + new,
+        "input": input_json,
+        "instanceId": instance_id,
+        "isReplaying": bool(past),
+        "parentInstanceId": None,
+        "upperSchemaVersion": 2,
+    }
+    episode = Episode(events=[started, *new])
+    ctx = DurableOrchestrationContext.from_json(json.dumps(body))
+    ctx._input_expected_type = getattr(handler, "_df_input_type", None)
+    try:
+        state = json.loads(Orchestrator(handler.orchestrator_function).handle(ctx))
+        _collect_work(ctx, past + new, episode, instance_id, now)
+    except NonDeterminismError as exc:
+        return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", now)
+    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it
+        return _failed(episode, name, _error_text(exc), now)
+
+    episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
+    if ctx.will_continue_as_new:
+        episode.status = "ContinueAsNew"
+        episode.output = _continue_as_new_input(state)
+    elif state.get("isDone"):
+        episode.status = "Completed"
+        episode.output = json.dumps(state.get("output"))
+        episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output))
+    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
+    return episode
+
+
+def _failed(episode: Episode, name: str, message: str, now: float) -> Episode:
+    episode.status = "Failed"
+    episode.output = json.dumps(f"Orchestrator function '{name}' failed: {message}")
+    episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
+    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
+    return episode
+
+
+def _error_text(exc: Exception) -> str:
+    """The user's message and stack trace, without the SDK's serialized state appended to it."""
+    text = str(exc).split(_OUT_OF_PROC)[0].strip()
+    cause = exc.__cause__ or exc
+    stack = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+    return f"{text}\n{stack}"
+
+
+def _continue_as_new_input(state: dict[str, Any]) -> str | None:
+    for action in _flatten_json(state.get("actions", [])):
+        if action.get("actionType") == ActionType.CONTINUE_AS_NEW:
+            return action.get("input")
+    return None
+
+
+def _flatten_json(actions: list[Any]) -> Iterator[dict[str, Any]]:
+    for item in actions:
+        if isinstance(item, list):
+            yield from _flatten_json(item)
+        elif "compoundActions" in item:
+            yield from _flatten_json(item["compoundActions"])
+        else:
+            yield item
+
+
+def _flatten(actions: list[Any]) -> Iterator[Action]:
+    for action in actions:
+        if isinstance(action, list):
+            yield from _flatten(action)
+        elif isinstance(action, CompoundAction):
+            yield from _flatten(action.compound_tasks)
+        else:
+            yield action
+
+
+def _schedules_work(action: Action) -> bool:
+    return action.action_type not in (ActionType.WAIT_FOR_EXTERNAL_EVENT, ActionType.CONTINUE_AS_NEW)
+
+
+def _open_atomic_tasks(ctx: DurableOrchestrationContext) -> Iterator[tuple[int, AtomicTask]]:
+    for key, value in ctx.open_tasks.items():
+        if isinstance(key, int):
+            for task in value if isinstance(value, list) else [value]:
+                yield key, task
+
+
+def _collect_work(
+    ctx: DurableOrchestrationContext,
+    history: list[dict[str, Any]],
+    episode: Episode,
+    instance_id: str,
+    now: float,
+) -> None:
+    scheduled = {e["EventId"]: e for e in history if e["EventType"] in SCHEDULING_EVENTS}
+    recorded = [e for _, e in sorted(scheduled.items()) if not e.get(RETRY_MARK)]
+    actions = [a for a in _flatten(ctx._action_payload_v2) if _schedules_work(a)]
+    for position, (old, action) in enumerate(zip(recorded, actions)):
+        _check_matches(old, action, position)
+    if len(actions) < len(recorded):
+        missing = recorded[len(actions)]
+        raise NonDeterminismError(
+            f"history has {EventType(missing['EventType']).name} '{missing.get('Name')}' "
+            f"(id {missing['EventId']}) that the orchestrator no longer schedules"
+        )
+
+    open_ids = {id(task.action_repr): key for key, task in _open_atomic_tasks(ctx)}
+    spare_ids = iter(sorted(set(range(ctx._sequence_number)) - set(scheduled) - set(open_ids.values())))
+    for action in actions[len(recorded) :]:
+        task_id = open_ids[id(action)] if id(action) in open_ids else next(spare_ids)
+        _schedule(action, task_id, episode, instance_id, now, retry=False)
+
+    for key, task in _open_atomic_tasks(ctx):
+        action = task.action_repr
+        if isinstance(action, NoOpAction) and key not in scheduled:
+            _schedule_retry(task, key, episode, instance_id, now)
+        elif action.action_type == ActionType.CREATE_TIMER and action.is_cancelled and key in scheduled:
+            episode.cancelled_timers.append(key)
+
+
+def _check_matches(old: dict[str, Any], action: Action, position: int) -> None:
+    expected = {
+        ActionType.CALL_ACTIVITY: (EventType.TASK_SCHEDULED, "function_name"),
+        ActionType.CALL_ACTIVITY_WITH_RETRY: (EventType.TASK_SCHEDULED, "function_name"),
+        ActionType.CALL_SUB_ORCHESTRATOR: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
+        ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
+        ActionType.CREATE_TIMER: (EventType.TIMER_CREATED, None),
+        ActionType.CALL_ENTITY: (EventType.EVENT_SENT, "operation"),
+        ActionType.SIGNAL_ENTITY: (EventType.EVENT_SENT, "operation"),
+    }.get(action.action_type)
+    if expected is None:
+        raise NonDeterminismError(f"action {ActionType(action.action_type).name} is not supported by the local host")
+    kind, name_attr = expected
+    name = getattr(action, name_attr) if name_attr else None
+    if old["EventType"] != kind or (name_attr and old.get("Name") != name):
+        raise NonDeterminismError(
+            f"step {position} was {EventType(old['EventType']).name} '{old.get('Name')}' in the history, "
+            f"but the orchestrator now does {ActionType(action.action_type).name} '{name}'"
+        )
+
+
+def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, now: float, retry: bool) -> None:
+    mark = {RETRY_MARK: True} if retry else {}
+    kind = action.action_type
+    if kind in (ActionType.CALL_ACTIVITY, ActionType.CALL_ACTIVITY_WITH_RETRY):
+        episode.events.append(
+            ev.event(EventType.TASK_SCHEDULED, now, task_id, Name=action.function_name, Input=action.input_, **mark)
+        )
+        episode.activities.append((task_id, action.function_name, action.input_))
+    elif kind in (ActionType.CALL_SUB_ORCHESTRATOR, ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+        child_id = action.instance_id or f"{instance_id}:{task_id:04d}"
+        episode.events.append(
+            ev.event(
+                EventType.SUB_ORCHESTRATION_CREATED,
+                now,
+                task_id,
+                Name=action.function_name,
+                InstanceId=child_id,
+                Input=action._input,
+                **mark,
+            )
+        )
+        episode.sub_orchestrations.append(SubOrchestration(task_id, action.function_name, child_id, action._input))
+    elif kind == ActionType.CREATE_TIMER:
+        fire_at = action.to_json()["fireAt"]
+        episode.events.append(ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=fire_at, **mark))
+        if not action.is_cancelled:
+            episode.timers.append((task_id, ev.parse_timestamp(fire_at)))
+    elif kind in (ActionType.CALL_ENTITY, ActionType.SIGNAL_ENTITY):
+        request_id = str(uuid.uuid4())
+        entity_id = action.instance_id.lower()
+        episode.events.append(
+            ev.event(
+                EventType.EVENT_SENT,
+                now,
+                task_id,
+                Name=action.operation,
+                InstanceId=entity_id,
+                Input=json.dumps({"id": request_id}),
+            )
+        )
+        episode.entity_requests.append(
+            EntityRequest(entity_id, action.operation, action.input_, request_id if kind == ActionType.CALL_ENTITY else None)
+        )
+    else:
+        raise NonDeterminismError(f"action {ActionType(kind).name} is not supported by the local host")
+
+
+def _schedule_retry(task: TaskBase, task_id: int, episode: Episode, instance_id: str, now: float) -> None:
+    """The SDK retries by opening a timer, then a re-run of the original action, each with a fresh id."""
+    retryable = task.parent
+    if task.action_repr.metadata == "rescheduled task":
+        _schedule(retryable.actions, task_id, episode, instance_id, now, retry=True)
+        return
+    delay = retryable.retry_options.first_retry_interval_in_milliseconds / 1000
+    fire_at = now + delay
+    episode.events.append(
+        ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=ev.timestamp(fire_at), **{RETRY_MARK: True})
+    )
+    episode.timers.append((task_id, fire_at))

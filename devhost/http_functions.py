@@ -1,0 +1,91 @@
+"""Serve the app's HTTP-triggered functions under ``/api``, as the Functions host does.
+
+Async handlers run on the server's event loop (the SDK's durable client keeps one aiohttp session
+bound to the loop that first used it); sync handlers run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import Any
+
+import azure.functions as func
+from aiohttp import web
+
+from .app_index import FunctionIndex, HttpFunction, is_async
+from .durable_api import client_binding, error
+
+log = logging.getLogger("devhost.http")
+API_PREFIX = "/api/"
+_INDEX = web.AppKey("index", FunctionIndex)
+_RPC_BASE = web.AppKey("rpc_base", str)
+
+
+def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
+    return func.HttpRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=dict(request.headers),
+        params=dict(request.query),
+        route_params=route_params,
+        body=body,
+    )
+
+
+def to_web_response(result: Any) -> web.Response:
+    if isinstance(result, func.HttpResponse):
+        headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
+        content_type = result.mimetype or "text/plain"
+        return web.Response(
+            body=result.get_body(),
+            status=result.status_code,
+            headers=headers,
+            content_type=content_type,
+            charset=result.charset if content_type.startswith(("text/", "application/json")) else None,
+        )
+    if result is None:
+        return web.Response(status=204)
+    if isinstance(result, (dict, list)):
+        return web.json_response(result)
+    return web.Response(text=str(result))
+
+
+async def invoke(function: HttpFunction, kwargs: dict[str, Any]) -> Any:
+    if is_async(function.handler):
+        return await function.handler(**kwargs)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(function.handler, **kwargs))
+
+
+async def dispatch(request: web.Request) -> web.Response:
+    index = request.app[_INDEX]
+    path = request.path[len(API_PREFIX) :]
+    found = index.route(request.method, path)
+    if found is None:
+        allowed = any(f.pattern.fullmatch(path) for f in index.http)
+        if allowed:
+            return error(405, f"{request.method} is not allowed on /api/{path}")
+        return error(404, f"no function serves /api/{path}")
+    function, route_params = found
+    kwargs: dict[str, Any] = {
+        function.request_param: to_function_request(request, await request.read(), route_params)
+    }
+    if function.client_param:
+        binding = client_binding(f"{request.scheme}://{request.host}", request.app[_RPC_BASE])
+        kwargs[function.client_param] = json.dumps(binding)
+    try:
+        return to_web_response(await invoke(function, kwargs))
+    except Exception as exc:  # the Functions host answers an unhandled exception with a bare 500
+        log.exception("function %s failed", function.name)
+        return error(500, f"function '{function.name}' failed: {exc}")
+
+
+def build(index: FunctionIndex, rpc_base_url: str) -> web.Application:
+    app = web.Application(client_max_size=100 * 1024 * 1024)
+    app[_INDEX] = index
+    app[_RPC_BASE] = rpc_base_url
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app

@@ -1,0 +1,400 @@
+"""SQLite event store: instances, their history, and the queues of work between them.
+
+Every change the engine makes to durable state goes through one ``transaction()``: an
+orchestration episode's new history, the work it schedules and its status change commit
+together, so a crash at any instant leaves either the whole episode or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT,
+    output TEXT,
+    custom_status TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    completed REAL,
+    parent_id TEXT,
+    parent_task_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS instances_status ON instances(status, created);
+CREATE TABLE IF NOT EXISTS history (
+    instance_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (instance_id, seq)
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    visible_at REAL NOT NULL,
+    timer_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS inbox_visible ON inbox(visible_at);
+CREATE INDEX IF NOT EXISTS inbox_instance ON inbox(instance_id);
+CREATE TABLE IF NOT EXISTS activities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    input TEXT,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_ops (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_id TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    input TEXT,
+    caller_id TEXT,
+    request_id TEXT,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_ops_entity ON entity_ops(entity_id, id);
+CREATE TABLE IF NOT EXISTS entities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_id TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    caller_id TEXT,
+    started REAL NOT NULL,
+    finished REAL NOT NULL,
+    is_error INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_calls_entity ON entity_calls(entity_id, id);
+"""
+
+TERMINAL = ("Completed", "Failed", "Terminated")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One orchestration instance as the status API reports it."""
+
+    id: str
+    name: str
+    status: str
+    input: str | None
+    output: str | None
+    custom_status: str | None
+    created: float
+    updated: float
+    completed: float | None
+    parent_id: str | None
+    parent_task_id: int | None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    id: int
+    instance_id: str
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    id: int
+    instance_id: str
+    task_id: int
+    name: str
+    input: str | None
+
+
+@dataclass(frozen=True)
+class EntityOp:
+    id: int
+    entity_id: str
+    operation: str
+    input: str | None
+    caller_id: str | None
+    request_id: str | None
+
+
+class Store:
+    """A single SQLite connection guarded by a lock; callers never share cursors."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """All writes of one unit of work, committed atomically or not at all."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cur = self._conn.execute(sql, args)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+
+    # -- reads -------------------------------------------------------------------------
+
+    def instance(self, instance_id: str) -> Instance | None:
+        rows = self.query("SELECT * FROM instances WHERE id = ?", (instance_id,))
+        return _instance(rows[0]) if rows else None
+
+    def instances(
+        self,
+        statuses: list[str] | None = None,
+        name: str | None = None,
+        prefix: str | None = None,
+        created_from: float | None = None,
+        created_to: float | None = None,
+        limit: int = 1000,
+    ) -> list[Instance]:
+        sql, args = "SELECT * FROM instances WHERE 1=1", []
+        if statuses:
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            args += statuses
+        if name:
+            sql += " AND name = ?"
+            args.append(name)
+        if prefix:
+            sql += " AND id >= ? AND id < ?"
+            args += [prefix, prefix + "\uffff"]
+        if created_from is not None:
+            sql += " AND created >= ?"
+            args.append(created_from)
+        if created_to is not None:
+            sql += " AND created <= ?"
+            args.append(created_to)
+        sql += " ORDER BY created DESC LIMIT ?"
+        args.append(limit)
+        return [_instance(r) for r in self.query(sql, tuple(args))]
+
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        rows = self.query("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
+        return [json.loads(r["event"]) for r in rows]
+
+    def ready_instances(self, now: float, exclude: set[str], limit: int) -> list[str]:
+        """Instances with a visible message that are not suspended and not already being run."""
+        rows = self.query(
+            "SELECT DISTINCT inbox.instance_id FROM inbox JOIN instances ON instances.id = inbox.instance_id "
+            "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') LIMIT ?",
+            (now, limit + len(exclude)),
+        )
+        return [r[0] for r in rows if r[0] not in exclude][:limit]
+
+    def inbox(self, instance_id: str, now: float) -> list[InboxMessage]:
+        rows = self.query(
+            "SELECT id, instance_id, event FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY id",
+            (instance_id, now),
+        )
+        return [InboxMessage(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def next_visible_at(self) -> float | None:
+        rows = self.query(
+            "SELECT MIN(inbox.visible_at) FROM inbox JOIN instances ON instances.id = inbox.instance_id "
+            "WHERE instances.status IN ('Pending', 'Running')"
+        )
+        return rows[0][0]
+
+    def pending_activities(self, exclude: set[int], limit: int) -> list[ActivityItem]:
+        rows = self.query("SELECT * FROM activities ORDER BY id LIMIT ?", (limit + len(exclude),))
+        return [
+            ActivityItem(r["id"], r["instance_id"], r["task_id"], r["name"], r["input"])
+            for r in rows
+            if r["id"] not in exclude
+        ][:limit]
+
+    def ready_entities(self, exclude: set[str]) -> list[str]:
+        rows = self.query("SELECT DISTINCT entity_id FROM entity_ops")
+        return [r[0] for r in rows if r[0] not in exclude]
+
+    def entity_ops(self, entity_id: str, limit: int) -> list[EntityOp]:
+        rows = self.query("SELECT * FROM entity_ops WHERE entity_id = ? ORDER BY id LIMIT ?", (entity_id, limit))
+        return [
+            EntityOp(r["id"], r["entity_id"], r["operation"], r["input"], r["caller_id"], r["request_id"])
+            for r in rows
+        ]
+
+    def entity(self, entity_id: str) -> sqlite3.Row | None:
+        rows = self.query("SELECT * FROM entities WHERE id = ?", (entity_id,))
+        return rows[0] if rows else None
+
+
+class Tx:
+    """Write operations available inside ``Store.transaction()``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def create_instance(
+        self,
+        instance_id: str,
+        name: str,
+        input_json: str | None,
+        parent_id: str | None = None,
+        parent_task_id: int | None = None,
+    ) -> None:
+        now = time.time()
+        self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        self._conn.execute("DELETE FROM inbox WHERE instance_id = ?", (instance_id,))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO instances (id, name, status, input, created, updated, parent_id, parent_task_id)"
+            " VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?)",
+            (instance_id, name, input_json, now, now, parent_id, parent_task_id),
+        )
+
+    def set_status(
+        self,
+        instance_id: str,
+        status: str,
+        *,
+        output: str | None = None,
+        custom_status: str | None = None,
+        keep_custom_status: bool = True,
+    ) -> None:
+        now = time.time()
+        completed = now if status in TERMINAL else None
+        if keep_custom_status:
+            self._conn.execute(
+                "UPDATE instances SET status = ?, output = COALESCE(?, output), updated = ?, completed = ?"
+                " WHERE id = ?",
+                (status, output, now, completed, instance_id),
+            )
+        else:
+            self._conn.execute(
+                "UPDATE instances SET status = ?, output = ?, custom_status = ?, updated = ?, completed = ?"
+                " WHERE id = ?",
+                (status, output, custom_status, now, completed, instance_id),
+            )
+
+    def reset_for_continue_as_new(self, instance_id: str, input_json: str | None) -> None:
+        self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        self._conn.execute(
+            "UPDATE instances SET status = 'Running', input = ?, output = NULL, updated = ? WHERE id = ?",
+            (input_json, time.time(), instance_id),
+        )
+
+    def append_history(self, instance_id: str, first_seq: int, events: list[dict[str, Any]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)",
+            [(instance_id, first_seq + i, json.dumps(e)) for i, e in enumerate(events)],
+        )
+
+    def send(self, instance_id: str, event: dict[str, Any], visible_at: float = 0.0, timer_id: int | None = None) -> None:
+        self._conn.execute(
+            "INSERT INTO inbox (instance_id, event, visible_at, timer_id) VALUES (?, ?, ?, ?)",
+            (instance_id, json.dumps(event), visible_at, timer_id),
+        )
+
+    def cancel_timer(self, instance_id: str, timer_id: int) -> None:
+        self._conn.execute("DELETE FROM inbox WHERE instance_id = ? AND timer_id = ?", (instance_id, timer_id))
+
+    def consume(self, message_ids: list[int]) -> None:
+        self._conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in message_ids])
+
+    def drop_instance_work(self, instance_id: str) -> None:
+        """Forget the queued work of an instance that has ended."""
+        self._conn.execute("DELETE FROM inbox WHERE instance_id = ?", (instance_id,))
+        self._conn.execute("DELETE FROM activities WHERE instance_id = ?", (instance_id,))
+
+    def schedule_activity(self, instance_id: str, task_id: int, name: str, input_json: str | None) -> None:
+        self._conn.execute(
+            "INSERT INTO activities (instance_id, task_id, name, input, created) VALUES (?, ?, ?, ?, ?)",
+            (instance_id, task_id, name, input_json, time.time()),
+        )
+
+    def finish_activity(self, activity_id: int) -> bool:
+        """Remove a finished activity; False when it was already gone (instance ended meanwhile)."""
+        return self._conn.execute("DELETE FROM activities WHERE id = ?", (activity_id,)).rowcount == 1
+
+    def queue_entity_op(
+        self,
+        entity_id: str,
+        operation: str,
+        input_json: str | None,
+        caller_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO entity_ops (entity_id, operation, input, caller_id, request_id, created)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (entity_id, operation, input_json, caller_id, request_id, time.time()),
+        )
+
+    def finish_entity_ops(self, op_ids: list[int]) -> None:
+        self._conn.executemany("DELETE FROM entity_ops WHERE id = ?", [(i,) for i in op_ids])
+
+    def save_entity(self, entity_id: str, name: str, key: str, state: str | None) -> None:
+        if state is None:
+            self._conn.execute("DELETE FROM entities WHERE id = ?", (entity_id,))
+            return
+        self._conn.execute(
+            "INSERT INTO entities (id, name, key, state, updated) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
+            (entity_id, name, key, state, time.time()),
+        )
+
+    def record_entity_call(
+        self, entity_id: str, operation: str, caller_id: str | None, started: float, finished: float, is_error: bool
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO entity_calls (entity_id, operation, caller_id, started, finished, is_error)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (entity_id, operation, caller_id, started, finished, int(is_error)),
+        )
+
+    def set_custom_status(self, instance_id: str, custom_status: str | None) -> None:
+        self._conn.execute("UPDATE instances SET custom_status = ? WHERE id = ?", (custom_status, instance_id))
+
+    def purge(self, instance_id: str) -> int:
+        self.drop_instance_work(instance_id)
+        self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        return self._conn.execute("DELETE FROM instances WHERE id = ?", (instance_id,)).rowcount
+
+
+def _instance(row: sqlite3.Row) -> Instance:
+    return Instance(
+        id=row["id"],
+        name=row["name"],
+        status=row["status"],
+        input=row["input"],
+        output=row["output"],
+        custom_status=row["custom_status"],
+        created=row["created"],
+        updated=row["updated"],
+        completed=row["completed"],
+        parent_id=row["parent_id"],
+        parent_task_id=row["parent_task_id"],
+    )
