@@ -1,0 +1,107 @@
+"""Run the local host as a real process for tests: free port, its own database, SIGKILL on demand."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DevHost:
+    """One ``python -m devhost`` process; restartable on the same database to test crash recovery."""
+
+    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None):
+        self.app, self.root, self.database, self.log_path = app, root, database, log_path
+        self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> DevHost:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "devhost", "--app", self.app, "--root", str(self.root),
+             "--port", str(self.port), "--db", str(self.database)],
+            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"devhost exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"devhost did not listen on {self.port}:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush; what was not committed is lost."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    # -- HTTP helpers -----------------------------------------------------------------
+
+    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, _decode(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, _decode(err.read())
+
+    def status(self, instance_id: str, history: bool = False) -> dict[str, Any]:
+        query = "?showHistory=true" if history else ""
+        code, body = self.request("GET", f"/runtime/webhooks/durabletask/instances/{instance_id}{query}")
+        assert code in (200, 202), (code, body)
+        return body
+
+    def wait_for(self, instance_id: str, statuses: tuple[str, ...] = ("Completed", "Failed", "Terminated"),
+                 timeout: float = 30, predicate: Any = None) -> dict[str, Any]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status = self.status(instance_id)
+            if status["runtimeStatus"] in statuses and (predicate is None or predicate(status)):
+                return status
+            time.sleep(0.05)
+        raise TimeoutError(f"{instance_id} still {status['runtimeStatus']} after {timeout}s:\n{self.log()[-3000:]}")
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        return raw.decode(errors="replace")
