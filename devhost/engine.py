@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import traceback
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ class Engine:
         self._entities = _Wakeup(threading.Event())
         self._running_activities: set[int] = set()
         self._running_entities: set[str] = set()
+        self._completions: deque[tuple[ActivityItem, dict[str, Any]]] = deque()
         self._lock = threading.Lock()
         self._threads = [
             threading.Thread(target=self._loop, args=(self._orchestrations, self._dispatch_episodes), daemon=True),
@@ -141,6 +143,7 @@ class Engine:
     # -- orchestrations --------------------------------------------------------------------
 
     def _dispatch_episodes(self) -> float | None:
+        self._commit_completions()
         now = time.time()
         ready = self.store.ready_instances(now, set(), EPISODES_PER_COMMIT)
         if ready:
@@ -258,13 +261,7 @@ class Engine:
         except Exception as exc:
             outcome = ev.task_failed(item.task_id, str(exc), traceback.format_exc(), time.time())
             failed = True
-        if self._stopping.is_set():
-            return
-        with self.store.transaction() as tx:
-            if tx.finish_activity(item.id):
-                tx.send(item.instance_id, outcome)
-        with self._lock:
-            self._running_activities.discard(item.id)
+        self._completions.append((item, outcome))
         log.info(
             "activity %s for %s %s (%.1f ms)",
             item.name,
@@ -273,6 +270,21 @@ class Engine:
             (time.perf_counter() - started) * 1000,
         )
         self._orchestrations.set()
+
+    def _commit_completions(self) -> None:
+        """Record finished activities in one transaction: fewer commits, and no lock convoy."""
+        done = []
+        while self._completions:
+            done.append(self._completions.popleft())
+        if not done:
+            return
+        with self.store.transaction() as tx:
+            for item, outcome in done:
+                if tx.finish_activity(item.id):
+                    tx.send(item.instance_id, outcome)
+        with self._lock:
+            self._running_activities.difference_update(item.id for item, _ in done)
+        self._activities.set()
 
     # -- entities --------------------------------------------------------------------------
 

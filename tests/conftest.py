@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hosting import DevHost
+from devhost.process import DevHost
 
 APPS = Path(__file__).parent / "devhost" / "apps"
 

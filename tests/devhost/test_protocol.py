@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import APPS
-from tests.hosting import DevHost
+from devhost.process import DevHost
 
 API = "/runtime/webhooks/durabletask"
 

@@ -1,4 +1,4 @@
-"""Run the local host as a real process for tests: free port, its own database, SIGKILL on demand."""
+"""Run the local host as a child process: free port, its own database, SIGKILL on demand (tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -90,13 +90,13 @@ class DevHost:
         return body
 
     def wait_for(self, instance_id: str, statuses: tuple[str, ...] = ("Completed", "Failed", "Terminated"),
-                 timeout: float = 30, predicate: Any = None) -> dict[str, Any]:
+                 timeout: float = 30, predicate: Any = None, poll: float = 0.05) -> dict[str, Any]:
         deadline = time.time() + timeout
         while time.time() < deadline:
             status = self.status(instance_id)
             if status["runtimeStatus"] in statuses and (predicate is None or predicate(status)):
                 return status
-            time.sleep(0.05)
+            time.sleep(poll)
         raise TimeoutError(f"{instance_id} still {status['runtimeStatus']} after {timeout}s:\n{self.log()[-3000:]}")
 
 

@@ -1,0 +1,54 @@
+"""SIGKILL the host at awkward moments, restart it on the same database, and check nothing is lost or repeated."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+from tests.conftest import APPS
+from devhost.process import DevHost
+
+
+def restart(host: DevHost) -> DevHost:
+    host.kill()
+    return DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+
+
+def test_finished_activity_is_not_rerun_and_a_timer_due_while_down_fires(tmp_path: Path) -> None:
+    side_effect = tmp_path / "effects.txt"
+    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log").start()
+    code, body = host.request("POST", "/api/start/side_effects", str(side_effect))
+    assert code == 202
+    instance_id = body["id"]
+    host.wait_for(instance_id, ("Running",), predicate=lambda _: side_effect.exists())
+    time.sleep(0.3)  # the first activity's completion commits; the 2 s timer is pending
+    host.kill()
+    time.sleep(2.5)  # the timer comes due while nothing runs
+    host = DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+    try:
+        status = host.wait_for(instance_id, timeout=15)
+        assert status["runtimeStatus"] == "Completed"
+        assert status["output"] == [1, 2]
+        assert side_effect.read_text().splitlines() == ["ran", "ran"]
+    finally:
+        host.stop()
+
+
+def test_kill_at_random_instants_loses_no_orchestration(tmp_path: Path) -> None:
+    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log").start()
+    ids = []
+    for n in range(40):
+        code, body = host.request("POST", "/api/start/fan_out" if n % 2 else "/api/start/sequence", 5)
+        assert code == 202
+        ids.append((body["id"], 20 if n % 2 else 160))
+    rng = random.Random(7)
+    for _ in range(4):
+        time.sleep(rng.uniform(0.0, 0.15))
+        host = restart(host)
+    try:
+        for instance_id, expected in ids:
+            status = host.wait_for(instance_id, timeout=30)
+            assert (status["runtimeStatus"], status["output"]) == ("Completed", expected), instance_id
+    finally:
+        host.stop()
