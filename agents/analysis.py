@@ -1,0 +1,151 @@
+"""Deterministic text analysis behind the agents' function tools.
+
+Kept free of any framework import so the same code serves the tools an LLM calls and
+the offline model's own rules, and can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+URL_PATTERN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+WORD_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
+
+READING_WORDS_PER_MINUTE = 200
+
+URL_SHORTENERS = frozenset(
+    {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly", "shorturl.at"}
+)
+RISKY_TLDS = frozenset({"zip", "mov", "xyz", "top", "click", "loan", "work", "gq", "tk", "ml", "cf", "ru", "cn"})
+FREEMAIL_DOMAINS = frozenset(
+    {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "mail.ru", "gmx.com", "proton.me"}
+)
+# Brands that phishing mail impersonates most, with the domains they really send from.
+BRAND_DOMAINS = {
+    "paypal": ("paypal.com",),
+    "microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com"),
+    "apple": ("apple.com", "icloud.com"),
+    "amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
+    "netflix": ("netflix.com",),
+    "google": ("google.com", "gmail.com"),
+    "dhl": ("dhl.com", "dhl.de"),
+    "bank of america": ("bankofamerica.com",),
+    "wells fargo": ("wellsfargo.com",),
+}
+
+
+def registered_domain(host: str) -> str:
+    """Return the last two labels of a host name ("mail.example.com" -> "example.com")."""
+    labels = [label for label in host.lower().strip(".").split(".") if label]
+    return ".".join(labels[-2:])
+
+
+def extract_links(text: str) -> list[str]:
+    """Every URL in the text, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for match in URL_PATTERN.findall(text):
+        seen.setdefault(match.rstrip(".,;:!?"), None)
+    return list(seen)
+
+
+def inspect_links(text: str) -> dict[str, object]:
+    """Extract the links of an email and flag the ones phishing typically uses."""
+    links: list[dict[str, object]] = []
+    for url in extract_links(text):
+        host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+        flags: list[str] = []
+        if _is_ip_address(host):
+            flags.append("raw IP address instead of a domain")
+        if host in URL_SHORTENERS:
+            flags.append("URL shortener hides the destination")
+        if host.rsplit(".", 1)[-1] in RISKY_TLDS:
+            flags.append(f"top-level domain .{host.rsplit('.', 1)[-1]} is common in abuse")
+        if host.startswith("xn--") or ".xn--" in host:
+            flags.append("punycode host name (possible look-alike)")
+        if imitated := _brand_imitated_with_digits(registered_domain(host)):
+            flags.append(f"domain imitates {imitated.title()} with digits")
+        if url.lower().startswith("http://"):
+            flags.append("not encrypted (http)")
+        if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+            flags.append("user-info trick in URL")
+        links.append({"url": url, "domain": registered_domain(host) if not _is_ip_address(host) else host, "flags": flags})
+    return {
+        "link_count": len(links),
+        "domains": sorted({str(link["domain"]) for link in links}),
+        "suspicious_count": sum(1 for link in links if link["flags"]),
+        "links": links,
+    }
+
+
+def check_sender(sender: str, text: str) -> dict[str, object]:
+    """Compare the sender's address with the brands and link domains the email mentions."""
+    display_name, address = parseaddr(sender or "")
+    domain = registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
+    lowered = text.lower()
+    flags: list[str] = []
+    if not address:
+        flags.append("no sender address")
+    elif "@" not in address:
+        flags.append("sender address is malformed")
+    if imitated := _brand_imitated_with_digits(domain):
+        flags.append(f"sender domain {domain} imitates {imitated.title()} with digits")
+    claimed = [
+        brand
+        for brand, domains in BRAND_DOMAINS.items()
+        if (brand in lowered or brand in display_name.lower()) and domain and domain not in domains
+    ]
+    for brand in claimed:
+        flags.append(f"mentions {brand.title()} but is sent from {domain}")
+    if domain in FREEMAIL_DOMAINS and claimed:
+        flags.append("brand mail sent from a free mailbox")
+    link_domains = {urlsplit(u if "://" in u else f"http://{u}").hostname or "" for u in extract_links(text)}
+    foreign_links = sorted({registered_domain(d) for d in link_domains if d} - {domain})
+    if foreign_links and domain:
+        flags.append(f"links point to {', '.join(foreign_links)}, not the sender's domain {domain}")
+    return {
+        "sender": address,
+        "display_name": display_name,
+        "domain": domain,
+        "free_mail": domain in FREEMAIL_DOMAINS,
+        "flags": flags,
+    }
+
+
+def text_statistics(text: str) -> dict[str, object]:
+    """Word, sentence and paragraph counts plus reading time at 200 words per minute."""
+    words = WORD_PATTERN.findall(text)
+    sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
+    paragraphs = [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+    word_count = len(words)
+    return {
+        "word_count": word_count,
+        "sentence_count": len(sentences),
+        "paragraph_count": len(paragraphs),
+        "average_sentence_length": round(word_count / len(sentences), 1) if sentences else 0.0,
+        "reading_time_minutes": max(1, math.ceil(word_count / READING_WORDS_PER_MINUTE)) if word_count else 0,
+    }
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _brand_imitated_with_digits(domain: str) -> str | None:
+    """The brand a domain spells with letter-to-digit swaps ("paypa1.com", "micr0soft.net"), if any."""
+    label = domain.split(".")[0]
+    if not re.search(r"[0-9]", label):
+        return None
+    readings = {label.translate(str.maketrans({"0": "o", "3": "e", "1": one})) for one in ("l", "i")}
+    for brand in BRAND_DOMAINS:
+        if any(brand.replace(" ", "") in reading for reading in readings):
+            return brand
+    return None

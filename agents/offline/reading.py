@@ -1,0 +1,91 @@
+"""How the offline model reads its input: plain parsing of the prompts the flows send.
+
+An email is recognised by RFC 822 style headers (From:, Subject:); other prompts by
+labelled lines ("Topic: ...", "Reviewer feedback: ...") and fenced JSON blocks.
+Anything unrecognised is taken as free text, so direct calls to an agent still work.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from email.parser import Parser
+from email.utils import parseaddr
+
+HEADER_START = re.compile(r"^(From|Subject|Email-ID|To|Date):", re.MULTILINE)
+JSON_BLOCK = re.compile(r"```json\s*\n(.*?)\n```", re.DOTALL)
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from how in into is it of on or our the their this to what when where which who "
+    "why with your you we us vs versus about".split()
+)
+
+
+@dataclass(frozen=True)
+class EmailText:
+    """The parts of an email the offline model works with."""
+
+    sender: str
+    subject: str
+    body: str
+
+    @property
+    def full_text(self) -> str:
+        headers = [f"From: {self.sender}" if self.sender else "", f"Subject: {self.subject}" if self.subject else ""]
+        return "\n".join([*filter(None, headers), "", self.body]).strip()
+
+    @property
+    def sender_name(self) -> str:
+        name, address = parseaddr(self.sender)
+        if name:
+            return name.split()[0]
+        local = address.split("@", 1)[0]
+        return re.split(r"[._\-+]", local)[0].capitalize() if local else ""
+
+
+def read_email(prompt: str) -> EmailText:
+    """Find the email in a prompt: headers and body when present, else the whole text as body."""
+    match = HEADER_START.search(prompt)
+    if not match:
+        return EmailText(sender="", subject="", body=prompt.strip())
+    message = Parser().parsestr(prompt[match.start() :])
+    body = message.get_payload()
+    return EmailText(
+        sender=str(message.get("From", "")).strip(),
+        subject=str(message.get("Subject", "")).strip(),
+        body=(body if isinstance(body, str) else "").strip(),
+    )
+
+
+def labelled(prompt: str, label: str) -> str | None:
+    """The text after "<label>:" up to the next blank line, if the label is present."""
+    match = re.search(rf"^{re.escape(label)}:\s*(.*?)(?:\n\s*\n|\Z)", prompt, re.MULTILINE | re.DOTALL)
+    return match.group(1).strip() if match else None
+
+
+def json_blocks(prompt: str) -> list[dict[str, object]]:
+    """Every fenced ```json block that holds an object."""
+    blocks = []
+    for raw in JSON_BLOCK.findall(prompt):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            blocks.append(value)
+    return blocks
+
+
+def keywords(text: str, limit: int = 4) -> list[str]:
+    """The distinctive words of a short text (a topic), in order of appearance."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]*", text):
+        cleaned = word.strip(".-")
+        if cleaned.lower() not in STOP_WORDS and len(cleaned) > 2:
+            seen.setdefault(cleaned, None)
+    return list(seen)[:limit]
+
+
+def questions(text: str) -> list[str]:
+    """Sentences that end with a question mark."""
+    return [q.strip() for q in re.findall(r"[^.!?\n]*\?", text) if len(q.strip()) > 3]

@@ -1,0 +1,92 @@
+"""What the HTTP routes do, as plain async functions of (request, durable client).
+
+Kept apart from the route decorators (api/routes.py) so they can be called directly.
+Every handler answers JSON; a bad body is a 400 naming the bad fields, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+from pydantic import BaseModel
+
+from api.http import BadRequest, api_root, error_response, json_response, parse_body
+from orchestrations.content_approval import content_approval_workflow
+from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
+
+logger = logging.getLogger(__name__)
+
+CONTENT_FLOW = content_approval_workflow.__name__
+WAITING_STATES = (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending)
+
+
+async def start_flow(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, flow: str, model: type[BaseModel], route: str
+) -> func.HttpResponse:
+    """Validate the body with `model`, start `flow` and answer 202 with where to follow it."""
+    try:
+        flow_input = parse_body(req, model)
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
+    instance_id = await client.start_new(flow, client_input=flow_input.model_dump(mode="json"))
+    logger.info("Started %s instance %s", flow, instance_id)
+    root = api_root(req, route)
+    body: dict[str, Any] = {
+        **client.create_http_management_payload(instance_id),
+        "id": instance_id,
+        "name": flow,
+        "statusUrl": f"{root}/orchestrations/{instance_id}",
+    }
+    if flow == CONTENT_FLOW:
+        body["decisionUrl"] = f"{root}/content/{instance_id}/decision"
+    return json_response(body, 202, headers={"Location": body["statusUrl"]})
+
+
+async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Raise ApprovalDecision on a content workflow that still runs; 404 unknown, 409 anything else."""
+    instance_id = req.route_params.get("instance_id", "")
+    try:
+        decision = parse_body(req, ApprovalDecision)
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
+    status = await client.get_status(instance_id)
+    if not status:
+        return error_response(f"No orchestration instance {instance_id!r}", 404)
+    if status.name != CONTENT_FLOW:
+        return error_response(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
+    if status.runtime_status not in WAITING_STATES:
+        state = status.runtime_status.value if status.runtime_status else "unknown"
+        return error_response(f"Instance {instance_id!r} is {state} and no longer waits for a decision", 409)
+    try:
+        await client.raise_event(instance_id, APPROVAL_EVENT, decision.model_dump())
+    except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception
+        if "is gone" in str(error):
+            return error_response(f"Instance {instance_id!r} finished before the decision arrived", 409)
+        if "No instance" in str(error):
+            return error_response(f"No orchestration instance {instance_id!r}", 404)
+        raise
+    logger.info("Delivered %s to %s: approved=%s", APPROVAL_EVENT, instance_id, decision.approved)
+    return json_response({"id": instance_id, "delivered": True, "event": APPROVAL_EVENT, **decision.model_dump()}, 202)
+
+
+async def orchestration_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Runtime status, custom status, input and output of any instance; 404 when unknown."""
+    instance_id = req.route_params.get("instance_id", "")
+    status = await client.get_status(instance_id, show_input=True)
+    if not status:
+        return error_response(f"No orchestration instance {instance_id!r}", 404)
+    return json_response(
+        {
+            "id": status.instance_id or instance_id,
+            "name": status.name,
+            "runtimeStatus": status.runtime_status.value if status.runtime_status else None,
+            "customStatus": status.custom_status,
+            "output": status.output,
+            "input": status.input_,
+            "createdTime": status.created_time.isoformat() if status.created_time else None,
+            "lastUpdatedTime": status.last_updated_time.isoformat() if status.last_updated_time else None,
+        }
+    )

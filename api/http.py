@@ -1,0 +1,59 @@
+"""JSON responses and request-body validation shared by the routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class BadRequest(Exception):
+    """The request body is unusable; carries the per-field details for the 400 response."""
+
+    def __init__(self, message: str, details: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body), status_code=status_code, mimetype="application/json", headers=headers
+    )
+
+
+def error_response(message: str, status_code: int, details: list[dict[str, str]] | None = None) -> func.HttpResponse:
+    body: dict[str, Any] = {"error": message}
+    if details is not None:
+        body["details"] = details
+    return json_response(body, status_code)
+
+
+def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
+    """Decode the JSON body and validate it with `model`, or raise BadRequest naming the bad fields."""
+    try:
+        data = json.loads(req.get_body() or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        details = [
+            {"field": ".".join(str(part) for part in issue["loc"]) or "body", "message": issue["msg"]}
+            for issue in error.errors(include_url=False)
+        ]
+        fields = ", ".join(dict.fromkeys(d["field"] for d in details))
+        raise BadRequest(f"Invalid request body: {fields}", details) from None
+
+
+def api_root(req: func.HttpRequest, route: str) -> str:
+    """The API root of this request (e.g. "http://localhost:7071/api"), whatever host and prefix served it."""
+    url = req.url.split("?", 1)[0].rstrip("/")
+    suffix = "/" + route.strip("/")
+    if url.endswith(suffix):
+        return url[: -len(suffix)]
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/api"

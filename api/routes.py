@@ -1,0 +1,46 @@
+"""The app's HTTP routes (function-level auth); the work happens in api/handlers.py."""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from api.handlers import CONTENT_FLOW, deliver_decision, orchestration_status, start_flow
+from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
+from orchestrations.research import research_orchestration
+from orchestrations.spam_detection import spam_detection_orchestration
+
+blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
+
+
+@blueprint.route(route="spam-detection/run", methods=["POST"])
+@blueprint.durable_client_input(client_name="client")
+async def start_spam_detection(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Body: {"content", "email_id"?, "sender"?, "subject"?}."""
+    return await start_flow(req, client, spam_detection_orchestration.__name__, EmailInput, "spam-detection/run")
+
+
+@blueprint.route(route="research/run", methods=["POST"])
+@blueprint.durable_client_input(client_name="client")
+async def start_research(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Body: {"topic"} or a bare JSON string."""
+    return await start_flow(req, client, research_orchestration.__name__, ResearchInput, "research/run")
+
+
+@blueprint.route(route="content/run", methods=["POST"])
+@blueprint.durable_client_input(client_name="client")
+async def start_content(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Body: a bare JSON string topic, or {"topic", "reviewer"?, "timeout_hours"?}."""
+    return await start_flow(req, client, CONTENT_FLOW, ContentInput, "content/run")
+
+
+@blueprint.route(route="content/{instance_id}/decision", methods=["POST"])
+@blueprint.durable_client_input(client_name="client")
+async def submit_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Body: {"approved": bool, "feedback"?: str}; raises ApprovalDecision on a waiting content workflow."""
+    return await deliver_decision(req, client)
+
+
+@blueprint.route(route="orchestrations/{instance_id}", methods=["GET"])
+@blueprint.durable_client_input(client_name="client")
+async def get_orchestration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Status of any orchestration instance."""
+    return await orchestration_status(req, client)

@@ -1,0 +1,26 @@
+"""Durable multi-agent Function App: seven agents, three flows, their side effects and HTTP API.
+
+Agents run as durable entities (one conversation per session), flows as orchestrations,
+side effects as idempotent activities. See README.md for what each flow does.
+"""
+
+import azure.functions as func
+from agent_framework_azurefunctions import AgentFunctionApp
+
+import activities
+import api
+from agents.catalog import build_agents
+from agents.model_client import create_chat_client
+from orchestrations import register_orchestrations
+from settings import load_model_settings
+
+app = AgentFunctionApp(
+    agents=build_agents(create_chat_client(load_model_settings())),
+    enable_health_check=True,
+    http_auth_level=func.AuthLevel.FUNCTION,
+)
+api.allow_anonymous_health_check(app)
+
+register_orchestrations(app)
+app.register_functions(activities.blueprint)
+app.register_functions(api.blueprint)

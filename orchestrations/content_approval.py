@@ -1,0 +1,92 @@
+"""Human-in-the-loop flow: draft, ask a reviewer, then publish, revise or escalate."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+
+from agents.catalog import CONTENT_GENERATION
+from agents.models import Article
+from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentInput
+from orchestrations.steps import AgentLookup, activity_input, answer, ask, set_stage, utc_iso
+
+
+def content_approval_workflow(
+    context: df.DurableOrchestrationContext, agents: AgentLookup
+) -> Generator[Any, Any, dict[str, Any]]:
+    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}.
+
+    Waits for the ApprovalDecision event ({"approved", "feedback"}) or the timeout, whichever
+    comes first. Output `status` is "published", "rejected" (with feedback and a revised
+    draft) or "escalated".
+    """
+    request = ContentInput.model_validate(context.get_input())
+    writer = agents(CONTENT_GENERATION)
+    session = writer.create_session()
+
+    set_stage(context, "drafting", topic=request.topic)
+    draft = answer((yield ask(writer, f"Topic: {request.topic}\n\nWrite the article.", Article, session)))
+
+    deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
+    notice = yield context.call_activity(
+        "notify_reviewer",
+        activity_input(
+            context,
+            "notify_reviewer",
+            reviewer=request.reviewer,
+            topic=request.topic,
+            draft=draft,
+            deadline=utc_iso(deadline),
+            decision_event=APPROVAL_EVENT,
+        ),
+    )
+    reviewer = notice["to"]
+    set_stage(
+        context,
+        "awaiting_approval",
+        message=f"Waiting for {APPROVAL_EVENT} from {reviewer} until {utc_iso(deadline)}; "
+        "after that the draft is escalated.",
+        reviewer=reviewer,
+        deadline=utc_iso(deadline),
+        draft=draft,
+    )
+    timer = context.create_timer(deadline)
+    decision_task = context.wait_for_external_event(APPROVAL_EVENT)
+    winner = yield context.task_any([decision_task, timer])
+    outcome = {"topic": request.topic, "reviewer": reviewer, "draft": draft}
+
+    if winner is not decision_task:
+        escalation = yield context.call_activity(
+            "escalate_for_review",
+            activity_input(
+                context,
+                "escalate_for_review",
+                topic=request.topic,
+                reviewer=reviewer,
+                draft=draft,
+                waited_hours=request.timeout_hours,
+            ),
+        )
+        set_stage(context, "escalated", reviewer=reviewer)
+        return {**outcome, "status": "escalated", "escalation": escalation}
+
+    timer.cancel()
+    decision = ApprovalDecision.model_validate(decision_task.result)
+    if decision.approved:
+        publication = yield context.call_activity(
+            "publish_content",
+            activity_input(context, "publish_content", topic=request.topic, article=draft, reviewer=reviewer, feedback=decision.feedback),
+        )
+        set_stage(context, "published", location=publication["location"])
+        return {**outcome, "status": "published", "feedback": decision.feedback, "publication": publication}
+
+    set_stage(context, "revising", feedback=decision.feedback)
+    feedback = decision.feedback or "(no feedback given)"
+    revised = answer(
+        (yield ask(writer, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", Article, session))
+    )
+    set_stage(context, "rejected", feedback=decision.feedback)
+    return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revised}

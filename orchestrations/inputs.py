@@ -1,0 +1,87 @@
+"""Inputs of the flows, validated the same way at the HTTP edge and inside the orchestrators.
+
+Orchestrations can also be started directly through the durable management API, so
+the orchestrators parse their input with these models too; pydantic validation is
+deterministic and safe to run on every replay.
+"""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+APPROVAL_EVENT = "ApprovalDecision"
+DEFAULT_TIMEOUT_HOURS = 24.0
+MAX_TIMEOUT_HOURS = 168.0
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _check_address(value: str) -> str:
+    _, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise ValueError("must be an email address, e.g. 'Jane <jane@example.com>'")
+    return value
+
+
+Address = Annotated[Text, StringConstraints(max_length=320), AfterValidator(_check_address)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _TopicInput(_Input):
+    """Accepts a bare JSON string as the topic."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_topic(cls, data: Any) -> Any:
+        return {"topic": data} if isinstance(data, str) else data
+
+
+class EmailInput(_Input):
+    """An email to triage; only `content` is required."""
+
+    content: Annotated[Text, StringConstraints(max_length=100_000)]
+    email_id: Annotated[Text, StringConstraints(max_length=200)] | None = None
+    sender: Address | None = None
+    subject: Annotated[Text, StringConstraints(max_length=500)] | None = None
+
+
+class ResearchInput(_TopicInput):
+    """A topic to research; a bare string is the topic."""
+
+    topic: Annotated[Text, StringConstraints(max_length=500)]
+
+
+class ContentInput(_TopicInput):
+    """A topic to write about, who reviews it and how long to wait for the review."""
+
+    topic: Annotated[Text, StringConstraints(max_length=500)]
+    reviewer: Address | None = None
+    timeout_hours: float = Field(default=DEFAULT_TIMEOUT_HOURS, gt=0, le=MAX_TIMEOUT_HOURS, strict=True)
+
+    @field_validator("timeout_hours", mode="before")
+    @classmethod
+    def _whole_numbers_too(cls, value: Any) -> Any:
+        """Strict mode keeps "24" and true out; an integer such as 24 is still a valid number of hours."""
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ApprovalDecision(_Input):
+    """The reviewer's answer, raised as the ApprovalDecision event."""
+
+    approved: StrictBool
+    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)] = ""

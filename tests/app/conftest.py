@@ -1,0 +1,81 @@
+"""Fixtures for the app's unit tests: a clean environment, a real local SMTP server, offline agents."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+APP_SETTINGS = (
+    "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY",
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL", "OFFLINE_MODEL_LATENCY_MS",
+    "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_SECURITY",
+    "MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL", "PUBLIC_BASE_URL", "WEBSITE_HOSTNAME",
+    "CONTENT_STORAGE_CONNECTION_STRING", "CONTENT_CONTAINER", "AzureWebJobsStorage",
+    "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri", "LOCAL_DATA_DIR",
+)  # fmt: skip
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No model, SMTP or storage settings; local artifacts under a temporary folder (returned)."""
+    for name in APP_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("LOCAL_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+
+
+class _Collect:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.server.messages.append(BytesParser(policy=default).parsebytes(envelope.original_content))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, with the app's SMTP settings pointing at it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SmtpServer("127.0.0.1", port)
+    controller = Controller(_Collect(server), hostname=server.host, port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", server.host)
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app_functions() -> list[Any]:
+    """The functions of the real function_app (indexed once: the SDK forbids a second get_functions)."""
+    import function_app
+
+    return function_app.app.get_functions()

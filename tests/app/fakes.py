@@ -1,0 +1,114 @@
+"""Stand-ins for the durable runtime, to step orchestrator generators deterministically in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from agent_framework import Agent
+
+
+@dataclass
+class Done:
+    """A task that already finished with `result`."""
+
+    result: Any
+
+
+@dataclass
+class Timer:
+    fire_at: datetime
+    cancelled: bool = False
+    result: Any = None
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass
+class ExternalEvent:
+    name: str
+    result: Any = None
+
+
+@dataclass
+class FakeContext:
+    """Orchestration context whose activities run in-process and whose external event is scripted.
+
+    `decision` is what the ApprovalDecision event carries; None means the timer wins.
+    """
+
+    input: Any
+    activities: dict[str, Callable[[dict[str, Any]], Any]]
+    instance_id: str = "instance-1"
+    current_utc_datetime: datetime = datetime(2026, 1, 1, 12, 0, 0)
+    decision: Any = None
+    custom_statuses: list[Any] = field(default_factory=list)
+    activity_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    awaited_events: list[str] = field(default_factory=list)
+
+    def get_input(self) -> Any:
+        return self.input
+
+    def set_custom_status(self, status: Any) -> None:
+        self.custom_statuses.append(status)
+
+    def call_activity(self, name: str, input_: dict[str, Any]) -> Done:
+        self.activity_calls.append((name, input_))
+        return Done(self.activities[name](input_))
+
+    def task_all(self, tasks: list[Done]) -> Done:
+        return Done([task.result for task in tasks])
+
+    def create_timer(self, fire_at: datetime) -> Timer:
+        self.timers.append(Timer(fire_at))
+        return self.timers[-1]
+
+    def wait_for_external_event(self, name: str) -> ExternalEvent:
+        self.awaited_events.append(name)
+        return ExternalEvent(name)
+
+    def task_any(self, tasks: list[Any]) -> Done:
+        event = next(t for t in tasks if isinstance(t, ExternalEvent))
+        if self.decision is None:
+            return Done(next(t for t in tasks if isinstance(t, Timer)))
+        event.result = self.decision
+        return Done(event)
+
+
+class InProcessAgents:
+    """Agent lookup backed by real (offline) agents run in-process; records every prompt."""
+
+    def __init__(self, agents: list[Agent]) -> None:
+        self.agents = {agent.name: agent for agent in agents}
+        self.prompts: list[tuple[str, str]] = []
+
+    def __call__(self, name: str) -> _Proxy:
+        return _Proxy(self, self.agents[name])
+
+
+@dataclass
+class _Proxy:
+    owner: InProcessAgents
+    agent: Agent
+
+    def create_session(self) -> Any:
+        return self.agent.create_session()
+
+    def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Done:
+        self.owner.prompts.append((str(self.agent.name), messages))
+        return Done(asyncio.run(self.agent.run(messages, session=session, options=options)))
+
+
+def drive(generator: Generator[Any, Any, Any]) -> Any:
+    """Step an orchestrator: send each yielded task's result back until it returns."""
+    value = None
+    try:
+        while True:
+            value = generator.send(value).result
+    except StopIteration as stop:
+        return stop.value

@@ -1,0 +1,164 @@
+"""HTTP handlers: validation (400 naming fields), 202 bodies, and the decision route's 404/409 cases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+import azure.functions as func
+import pytest
+
+from api.handlers import deliver_decision, orchestration_status, start_flow
+from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
+
+BASE = "http://localhost:7071/api"
+
+
+class FakeClient:
+    """Durable client double: remembers starts and events, answers get_status from a table."""
+
+    def __init__(self, statuses: dict[str, dict[str, Any]] | None = None, raise_error: str | None = None) -> None:
+        self.statuses = statuses or {}
+        self.raise_error = raise_error
+        self.started: list[tuple[str, Any]] = []
+        self.events: list[tuple[str, str, Any]] = []
+
+    async def start_new(self, name: str, client_input: Any = None) -> str:
+        self.started.append((name, client_input))
+        return "new-id"
+
+    def create_http_management_payload(self, instance_id: str) -> dict[str, str]:
+        hook = f"http://localhost:7071/runtime/webhooks/durabletask/instances/{instance_id}"
+        return {"id": instance_id, "statusQueryGetUri": hook, "sendEventPostUri": f"{hook}/raiseEvent/{{eventName}}"}
+
+    async def get_status(self, instance_id: str, show_input: bool = False) -> DurableOrchestrationStatus:
+        return DurableOrchestrationStatus.from_json(self.statuses.get(instance_id, ""))
+
+    async def raise_event(self, instance_id: str, event_name: str, event_data: Any = None) -> None:
+        if self.raise_error:
+            raise Exception(self.raise_error)
+        self.events.append((instance_id, event_name, event_data))
+
+
+def request(route: str, body: Any, method: str = "POST", **route_params: str) -> func.HttpRequest:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return func.HttpRequest(method, f"{BASE}/{route}", body=raw, route_params=route_params)
+
+
+def call(coroutine: Any) -> tuple[int, dict[str, Any]]:
+    response = asyncio.run(coroutine)
+    assert response.mimetype == "application/json"
+    return response.status_code, json.loads(response.get_body())
+
+
+def status(name: str, runtime_status: str) -> dict[str, Any]:
+    return {"name": name, "instanceId": "i1", "runtimeStatus": runtime_status, "createdTime": "2026-01-01T00:00:00Z",
+            "lastUpdatedTime": "2026-01-01T00:01:00Z", "customStatus": {"stage": "awaiting_approval"}, "input": "t", "output": None}  # fmt: skip
+
+
+def test_start_answers_202_with_id_management_urls_and_our_status_url() -> None:
+    client = FakeClient()
+    code, body = call(start_flow(request("spam-detection/run", {"content": "hi"}), client, "spam_detection_orchestration", EmailInput, "spam-detection/run"))
+
+    assert code == 202
+    assert body["id"] == "new-id" and body["statusUrl"] == f"{BASE}/orchestrations/new-id"
+    assert body["statusQueryGetUri"].endswith("/instances/new-id")
+    assert client.started == [("spam_detection_orchestration", {"content": "hi", "email_id": None, "sender": None, "subject": None})]
+
+
+def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> None:
+    client = FakeClient()
+    code, body = call(start_flow(request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"))
+
+    assert code == 202 and body["decisionUrl"] == f"{BASE}/content/new-id/decision"
+    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0}
+
+
+@pytest.mark.parametrize(
+    ("route", "model", "body", "fields"),
+    [
+        ("spam-detection/run", EmailInput, {}, ["content"]),
+        ("spam-detection/run", EmailInput, {"content": "   "}, ["content"]),
+        ("spam-detection/run", EmailInput, {"content": "x", "sender": "nobody"}, ["sender"]),
+        ("spam-detection/run", EmailInput, "just text", ["body"]),
+        ("research/run", ResearchInput, {"topic": 42}, ["topic"]),
+        ("research/run", ResearchInput, {"subject": "x"}, ["topic", "subject"]),
+        ("content/run", ContentInput, {"topic": "x", "timeout_hours": 0}, ["timeout_hours"]),
+        ("content/run", ContentInput, {"topic": "x", "timeout_hours": 200}, ["timeout_hours"]),
+        ("content/run", ContentInput, {"topic": "x", "timeout_hours": "5"}, ["timeout_hours"]),
+        ("content/run", ContentInput, {"topic": "x", "reviewer": "r"}, ["reviewer"]),
+        ("content/run", ContentInput, None, ["body"]),
+    ],
+)
+def test_bad_bodies_are_400_naming_the_fields(route: str, model: type, body: Any, fields: list[str]) -> None:
+    client = FakeClient()
+    code, answer = call(start_flow(request(route, body), client, "flow", model, route))
+
+    assert code == 400
+    assert [d["field"] for d in answer["details"]] == fields
+    assert all(d["message"] for d in answer["details"]) and answer["error"]
+    assert client.started == []
+
+
+@pytest.mark.parametrize("raw", [b"", b"{not json", b"\xff\xfe"])
+def test_unparseable_bodies_are_400(raw: bytes) -> None:
+    code, answer = call(start_flow(request("research/run", raw), FakeClient(), "flow", ResearchInput, "research/run"))
+    assert code == 400 and answer["details"][0]["field"] == "body"
+
+
+def test_decision_is_delivered_to_a_waiting_content_workflow() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")})
+    code, body = call(deliver_decision(request("content/i1/decision", {"approved": False, "feedback": "More data"}, instance_id="i1"), client))
+
+    assert (code, body["id"], body["delivered"]) == (202, "i1", True)
+    assert client.events == [("i1", "ApprovalDecision", {"approved": False, "feedback": "More data"})]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "body", "expected"),
+    [
+        ({}, {"approved": True}, 404),
+        ({"i1": status("research_orchestration", "Running")}, {"approved": True}, 409),
+        ({"i1": status("content_approval_workflow", "Completed")}, {"approved": True}, 409),
+        ({"i1": status("content_approval_workflow", "Failed")}, {"approved": True}, 409),
+        ({"i1": status("content_approval_workflow", "Terminated")}, {"approved": True}, 409),
+        ({"i1": status("content_approval_workflow", "Running")}, {"approved": "yes"}, 400),
+        ({"i1": status("content_approval_workflow", "Running")}, {"feedback": "x"}, 400),
+    ],
+)
+def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> None:
+    client = FakeClient(statuses)
+    code, answer = call(deliver_decision(request("content/i1/decision", body, instance_id="i1"), client))
+
+    assert code == expected and answer["error"]
+    assert client.events == []
+
+
+def test_decision_racing_completion_is_409() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")}, raise_error="Instance with ID i1 is gone: either completed or failed")
+    code, _ = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
+    assert code == 409
+
+
+def test_status_route_reports_the_instance_or_404() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")})
+    code, body = call(orchestration_status(request("orchestrations/i1", None, "GET", instance_id="i1"), client))
+
+    assert code == 200
+    assert body == {
+        "id": "i1", "name": "content_approval_workflow", "runtimeStatus": "Running",
+        "customStatus": {"stage": "awaiting_approval"}, "output": None, "input": "t",
+        "createdTime": "2026-01-01T00:00:00+00:00", "lastUpdatedTime": "2026-01-01T00:01:00+00:00",
+    }  # fmt: skip
+    code, _ = call(orchestration_status(request("orchestrations/nope", None, "GET", instance_id="nope"), client))
+    assert code == 404
+
+
+def test_every_http_route_but_health_needs_a_function_key(app_functions: list[Any]) -> None:
+    levels = {f.get_trigger().route: f.get_trigger().auth_level for f in app_functions if f.get_trigger().type == "httpTrigger"}
+
+    assert levels.pop("health") == func.AuthLevel.ANONYMOUS
+    assert set(levels.values()) == {func.AuthLevel.FUNCTION}
+    assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision", "orchestrations/{instance_id}"} <= set(levels)

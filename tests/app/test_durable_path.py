@@ -1,0 +1,77 @@
+"""The real durable path: SDK orchestrator episodes and the agent entity's JSON batch, driven by hand.
+
+Proves that the offline model's JSON survives the entity round trip and is parsed back
+into the response model inside the orchestration (see durable-functions-protocol.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.functions as func
+from agent_framework_durabletask import ensure_response_format, load_agent_response
+
+from agents.models import SpamVerdict
+
+SPAM = {"content": "You have WON a prize! Verify your account at http://bit.ly/x NOW!!!", "sender": "Win <win@lotto.xyz>"}
+T0, T1 = "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:05.000000Z"
+
+
+def handler(functions: list[Any], name: str) -> Any:
+    return next(f for f in functions if f.get_function_name() == name).get_user_function()
+
+
+def episode(functions: list[Any], name: str, history: list[dict[str, Any]], flow_input: Any) -> dict[str, Any]:
+    body = {"history": history, "input": json.dumps(flow_input), "instanceId": "inst-1", "isReplaying": False,
+            "parentInstanceId": None, "upperSchemaVersion": 2}  # fmt: skip
+    return json.loads(handler(functions, name)(func.OrchestrationContext(json.dumps(body))))
+
+
+def started(name: str, flow_input: Any) -> list[dict[str, Any]]:
+    return [
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T0},
+        {"EventType": 0, "EventId": -1, "IsPlayed": False, "Timestamp": T0, "Name": name, "Input": json.dumps(flow_input), "Version": ""},
+    ]
+
+
+def run_entity(functions: list[Any], entity_id: str, operation: str, operation_input: str) -> dict[str, Any]:
+    """One-operation batch; the operation input (already JSON) is JSON-encoded once more, as the host does."""
+    name, key = entity_id.strip("@").split("@", 1)
+    entity_name = next(f.get_function_name() for f in functions if f.get_function_name().lower() == name)
+    batch = {"self": {"name": name, "key": key}, "state": None, "exists": False,
+             "batch": [{"name": operation, "input": json.dumps(operation_input)}]}  # fmt: skip
+    return json.loads(handler(functions, entity_name)(json.dumps(batch)))
+
+
+def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(app_env: Any, app_functions: list[Any]) -> None:
+    history = started("spam_detection_orchestration", SPAM)
+    first = episode(app_functions, "spam_detection_orchestration", history, SPAM)
+
+    [[call]] = first["actions"]
+    assert call["actionType"] == 7 and call["instanceId"].startswith("@dafx-spamdetectionagent@")
+    request = json.loads(call["input"])
+
+    out = run_entity(app_functions, call["instanceId"], call["operation"], call["input"])
+    [result] = out["results"]
+    assert result["isError"] is False
+    agent_response = load_agent_response(json.loads(result["result"]))
+    ensure_response_format(SpamVerdict, "test", agent_response)
+    assert agent_response.value.is_spam
+    state = json.loads(out["entityState"])
+    history_text = json.dumps(state)
+    assert "inspect_links" in history_text and "check_sender" in history_text  # tool calls kept in the conversation
+
+    guid = request["correlationId"]
+    history += [
+        {"EventType": 14, "EventId": 0, "IsPlayed": False, "Timestamp": T0, "Name": "run", "InstanceId": call["instanceId"], "Input": json.dumps({"id": guid})},
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T0},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
+        {"EventType": 15, "EventId": -1, "IsPlayed": False, "Timestamp": T1, "Name": guid, "Input": json.dumps({"result": result["result"]})},
+    ]  # fmt: skip
+    second = episode(app_functions, "spam_detection_orchestration", history, SPAM)
+
+    scheduled = [a for group in second["actions"] for a in group]
+    assert scheduled[-1]["actionType"] == 0 and scheduled[-1]["functionName"] == "handle_spam_email"
+    activity_input = json.loads(scheduled[-1]["input"])
+    assert activity_input["verdict"]["is_spam"] is True and activity_input["instance_id"] == "inst-1"

@@ -1,0 +1,146 @@
+"""The offline model: honest verdicts, valid JSON for every response model, tools run through the framework."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from agent_framework import Message
+from pydantic import BaseModel
+
+from agents import analysis
+from agents.catalog import CONTENT_GENERATION, EMAIL_ASSISTANT, SPAM_DETECTION, SUMMARY, build_agents
+from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
+from agents.offline import OfflineChatClient
+
+CLEAR_SPAM = """Is this email spam?
+
+From: PayPal Security <security@paypa1.com>
+Subject: URGENT: your account will be suspended
+
+Dear customer, your account will be suspended within 24 hours. Verify your account now at
+http://bit.ly/secure-login and confirm your password. CLICK HERE NOW!!! You have won a $500 gift card."""
+
+CLEAR_HAM = """Is this email spam?
+
+From: Alice Smith <alice@contoso.com>
+Subject: Project sync next week
+
+Hi Bob, could we move our project sync to Thursday at 10:00? The agenda is on https://wiki.contoso.com/sync.
+Thanks, Alice"""
+
+
+@pytest.fixture(scope="module")
+def agents() -> dict[str, object]:
+    return {agent.name: agent for agent in build_agents(OfflineChatClient())}
+
+
+def run(agent: object, prompt: str, model: type[BaseModel] | None = None, **kwargs: object) -> object:
+    options = {"response_format": model} if model else {}
+    return asyncio.run(agent.run(prompt, options=options, **kwargs))  # type: ignore[attr-defined]
+
+
+def test_clear_spam_is_spam_and_the_reason_names_the_signals(agents: dict[str, object]) -> None:
+    verdict = run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict).value
+
+    assert verdict.is_spam and verdict.confidence >= 0.9
+    assert "paypa1.com" in verdict.reason
+    assert "verify your account" in verdict.reason
+    assert any("bit.ly" in s for s in verdict.signals)
+    assert any("urgency" in s for s in verdict.signals)
+
+
+def test_clear_ham_is_legitimate(agents: dict[str, object]) -> None:
+    verdict = run(agents[SPAM_DETECTION], CLEAR_HAM, SpamVerdict).value
+
+    assert not verdict.is_spam
+    assert verdict.signals == []
+    assert "contoso.com" in verdict.reason and "offline" in verdict.reason
+
+
+def test_spam_check_calls_both_tools_through_the_framework(agents: dict[str, object]) -> None:
+    response = run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict)
+
+    calls = [c for m in response.messages for c in m.contents if c.type == "function_call"]
+    results = [c for m in response.messages for c in m.contents if c.type == "function_result"]
+    assert sorted(c.name for c in calls) == ["check_sender", "inspect_links"]
+    assert {r.call_id for r in results} == {c.call_id for c in calls}
+    assert "paypa1.com" in json.dumps([c.parse_arguments() for c in calls])
+    usage = response.usage_details
+    assert usage["input_token_count"] > 0 and usage["output_token_count"] > 0
+    assert usage["total_token_count"] == usage["input_token_count"] + usage["output_token_count"]
+
+
+def test_reply_answers_the_sender_by_name_and_says_it_is_offline(agents: dict[str, object]) -> None:
+    reply = run(agents[EMAIL_ASSISTANT], CLEAR_HAM.replace("Is this email spam?", "Draft a reply."), EmailReply).value
+
+    assert reply.subject == "Re: Project sync next week"
+    assert reply.body.startswith("Hello Alice,")
+    assert "Thursday at 10:00?" in reply.body
+    assert "offline model" in reply.body and "no LLM" in reply.body
+
+
+def test_article_is_measured_with_the_text_statistics_tool_and_revised_with_feedback(agents: dict[str, object]) -> None:
+    writer = agents[CONTENT_GENERATION]
+    session = writer.create_session()  # type: ignore[attr-defined]
+    draft = run(writer, "Topic: event sourcing\n\nWrite the article.", Article, session=session)
+    revised = run(writer, "Reviewer feedback: add an example\n\nRevise your draft.", Article, session=session)
+
+    assert [c.name for m in draft.messages for c in m.contents if c.type == "function_call"] == ["text_statistics"]
+    assert draft.value.word_count == analysis.text_statistics(draft.value.body)["word_count"] > 100
+    assert draft.value.reading_time_minutes >= 1
+    assert revised.value.body.startswith(draft.value.body.rstrip())
+    assert "add an example" in revised.value.body
+    assert revised.value.word_count > draft.value.word_count
+
+
+def test_summary_is_built_from_the_research_notes_it_is_given(agents: dict[str, object]) -> None:
+    notes = ResearchFindings(area="market", key_points=["Buyers are platform teams."], risks=["Long sales cycles."], open_questions=["Who pays?"])
+    prompt = f"Topic: vector databases\n\nMarket research notes:\n```json\n{notes.model_dump_json()}\n```"
+
+    summary = run(agents[SUMMARY], prompt, ResearchSummary).value
+
+    assert "Buyers are platform teams" in summary.summary
+    assert "Long sales cycles." in summary.summary
+    assert "Who pays?" in summary.recommendations
+
+
+@pytest.mark.parametrize("model", [SpamVerdict, EmailReply, ResearchFindings, ResearchSummary, Article])
+@pytest.mark.parametrize("prompt", ["", "hello", "Topic: x\n\n```json\n{broken\n```", "From: nobody\n\n" + "A" * 5000])
+def test_every_response_model_gets_valid_json_whatever_the_input(model: type[BaseModel], prompt: str) -> None:
+    client = OfflineChatClient()
+    response = asyncio.run(
+        client.get_response([Message("user", [prompt or " "])], options={"response_format": model, "instructions": ""})
+    )
+    model.model_validate_json(response.text)
+
+
+def test_without_a_response_model_the_agent_is_recognised_by_its_instructions(agents: dict[str, object]) -> None:
+    text = run(agents[SPAM_DETECTION], CLEAR_SPAM).text
+    assert SpamVerdict.model_validate_json(text).is_spam
+
+
+def test_unrecognised_requests_get_an_honest_plain_answer() -> None:
+    client = OfflineChatClient()
+    response = asyncio.run(client.get_response([Message("user", ["What is the capital of France?"])]))
+    assert "offline model" in response.text and "no LLM" in response.text
+
+
+def test_latency_setting_delays_each_call() -> None:
+    client = OfflineChatClient(latency_ms=150)
+    started = time.perf_counter()
+    asyncio.run(client.get_response([Message("user", ["Topic: x"])], options={"response_format": ResearchFindings}))
+    assert time.perf_counter() - started >= 0.15
+
+
+def test_streaming_gives_the_same_answer_as_a_single_response(agents: dict[str, object]) -> None:
+    async def stream() -> object:
+        updates = agents[SPAM_DETECTION].run(CLEAR_SPAM, stream=True, options={"response_format": SpamVerdict})  # type: ignore[attr-defined]
+        async for _ in updates:
+            pass
+        return await updates.get_final_response()
+
+    streamed = asyncio.run(stream())
+    assert streamed.value == run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict).value

@@ -1,0 +1,117 @@
+"""The flows' branch logic, stepped in-process with real offline agents and real activities."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from activities import ACTIVITIES
+from agents.catalog import build_agents
+from agents.offline import OfflineChatClient
+from orchestrations.content_approval import content_approval_workflow
+from orchestrations.research import research_orchestration
+from orchestrations.spam_detection import spam_detection_orchestration
+from tests.app.fakes import FakeContext, InProcessAgents, drive
+
+SPAM = {
+    "content": "URGENT: you have won a prize! Verify your account at http://bit.ly/win within 24 hours!!!",
+    "sender": "Prize Team <win@lotto-prizes.xyz>",
+    "subject": "You are a WINNER",
+}
+HAM = {"content": "Hi, can we meet on Thursday to review the budget?", "sender": "Alice <alice@contoso.com>", "subject": "Budget"}
+
+
+@pytest.fixture
+def agents() -> InProcessAgents:
+    return InProcessAgents(build_agents(OfflineChatClient()))
+
+
+def context(flow_input: object, **kwargs: object) -> FakeContext:
+    return FakeContext(flow_input, {a.__name__: a for a in ACTIVITIES}, **kwargs)
+
+
+def test_spam_is_quarantined_and_not_answered(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context({**SPAM, "email_id": "mail-1"})
+    result = drive(spam_detection_orchestration(ctx, agents))
+
+    assert result["branch"] == "spam" and result["is_spam"] is True
+    assert result["quarantine"]["action"] == "quarantined" and Path(result["quarantine"]["location"]).is_file()
+    assert [name for name, _ in ctx.activity_calls] == ["handle_spam_email"]
+    assert [name for name, _ in agents.prompts] == ["SpamDetectionAgent"]
+    assert ctx.activity_calls[0][1]["instance_id"] == "instance-1"
+
+
+def test_legitimate_mail_gets_a_reply_that_is_sent(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context(HAM)
+    result = drive(spam_detection_orchestration(ctx, agents))
+
+    assert result["branch"] == "legitimate" and result["email_id"] == "instance-1"
+    assert result["reply"]["subject"] == "Re: Budget"
+    assert result["delivery"]["to"] == "Alice <alice@contoso.com>" and Path(result["delivery"]["path"]).is_file()
+    assert [name for name, _ in agents.prompts] == ["SpamDetectionAgent", "EmailAssistantAgent"]
+    assert "From: Alice <alice@contoso.com>" in agents.prompts[1][1]
+
+
+def test_bare_content_is_enough(app_env: Path, agents: InProcessAgents) -> None:
+    result = drive(spam_detection_orchestration(context({"content": "Lunch at noon tomorrow?"}), agents))
+    assert result["branch"] == "legitimate"
+
+
+def test_spam_flow_rejects_input_without_content(agents: InProcessAgents) -> None:
+    with pytest.raises(ValidationError, match="content"):
+        drive(spam_detection_orchestration(context({"sender": "a@b.c"}), agents))
+
+
+@pytest.mark.parametrize("flow_input", ["serverless agents", {"topic": "serverless agents"}])
+def test_research_fans_out_to_three_agents_then_summarizes(agents: InProcessAgents, flow_input: object) -> None:
+    result = drive(research_orchestration(context(flow_input), agents))
+
+    assert result["topic"] == "serverless agents"
+    assert set(result["sections"]) == {"technical", "market", "competitor"}
+    assert all(section["area"] == area for area, section in result["sections"].items())
+    assert [name for name, _ in agents.prompts][-1] == "SummaryAgent"
+    assert "Competitor research notes" in agents.prompts[-1][1]
+    assert result["summary"]["headline"].startswith("serverless agents")
+
+
+def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decision={"approved": True, "feedback": "Ship it"})
+    result = drive(content_approval_workflow(ctx, agents))
+
+    waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
+    assert waiting["draft"]["title"] == "Event sourcing" and waiting["reviewer"] == "rita@example.com"
+    assert "Waiting for ApprovalDecision" in waiting["message"]
+    assert ctx.timers[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
+    assert ctx.timers[0].cancelled, "the timer must be cancelled when the decision wins"
+    assert result["status"] == "published" and result["feedback"] == "Ship it"
+    assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
+    assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer", "publish_content"]
+
+
+def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context("event sourcing", decision={"approved": False, "feedback": "Add a diagram"})
+    result = drive(content_approval_workflow(ctx, agents))
+
+    assert result["status"] == "rejected" and result["feedback"] == "Add a diagram"
+    assert "Add a diagram" in result["revised_draft"]["body"]
+    assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer"]
+    assert [name for name, _ in agents.prompts] == ["ContentGenerationAgent", "ContentGenerationAgent"]
+
+
+def test_content_escalates_when_the_timer_wins(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context({"topic": "event sourcing", "timeout_hours": 0.0005})
+    result = drive(content_approval_workflow(ctx, agents))
+
+    assert result["status"] == "escalated"
+    assert result["escalation"]["to"] == "editor-in-chief@example.com"
+    assert not ctx.timers[0].cancelled
+    assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer", "escalate_for_review"]
+
+
+@pytest.mark.parametrize("bad", [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""}])
+def test_content_rejects_bad_timeouts_and_empty_topics(agents: InProcessAgents, bad: object) -> None:
+    with pytest.raises(ValidationError):
+        drive(content_approval_workflow(context(bad), agents))
