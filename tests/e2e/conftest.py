@@ -1,0 +1,85 @@
+"""The real function_app.py on the local host, with a real SMTP server catching its mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from devhost.process import REPO, DevHost, free_port
+
+API = "/runtime/webhooks/durabletask"
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app-data")
+
+
+def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]:
+    return {
+        "LOCAL_DATA_DIR": str(data_dir),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "CONTENT_STORAGE_CONNECTION_STRING": "",
+        "OFFLINE_MODEL_LATENCY_MS": "0",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def app_host(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int], data_dir: Path) -> Iterator[DevHost]:
+    folder = tmp_path_factory.mktemp("app-host")
+    host = DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
+                   app_settings(data_dir, smtp[1])).start()
+    yield host
+    host.stop()
+
+
+def start_flow(host: DevHost, route: str, body: object) -> str:
+    code, reply = host.request("POST", f"/api/{route}/run", body)
+    assert code == 202, reply
+    assert reply["statusUrl"].endswith(f"/api/orchestrations/{reply['id']}")
+    return reply["id"]
+
+
+def agent_requests(host: DevHost, agent: str) -> list[str]:
+    """Correlation ids of every request in every session of one agent, as its entities store them."""
+    code, sessions = host.request("GET", f"{API}/entities/dafx-{agent.lower()}")
+    assert code == 200
+    return [
+        entry["correlationId"]
+        for session in sessions
+        for entry in session["state"]["data"]["conversationHistory"]
+        if entry["$type"] == "request"
+    ]
+
+
+def history(host: DevHost, instance_id: str) -> list[dict[str, Any]]:
+    return host.status(instance_id, history=True)["historyEvents"]

@@ -1,0 +1,62 @@
+"""SIGKILL the host running the real app mid-flow; after a restart on the same database every flow finishes
+and no agent request is made twice."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from devhost.process import REPO, DevHost
+from tests.e2e.conftest import Inbox, agent_requests, app_settings, history, start_flow
+from tests.e2e.test_flows import awaiting_review
+
+RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
+
+
+def host(tmp_path: Path, smtp_port: int, latency_ms: int = 0) -> DevHost:
+    return DevHost("function_app", REPO, tmp_path / "db.sqlite", tmp_path / "host.log",
+                   app_settings(tmp_path / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
+
+
+def restarted(killed: DevHost) -> DevHost:
+    killed.kill()
+    return DevHost(killed.app, killed.root, killed.database, killed.log_path, killed.env).start()
+
+
+def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    server = host(tmp_path, smtp[1]).start()
+    instance_id = start_flow(server, "content", {"topic": "crash-proof publishing", "reviewer": "kim@contoso.com"})
+    draft = server.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["draft"]
+    server = restarted(server)
+    try:
+        assert server.status(instance_id)["customStatus"]["draft"] == draft
+        assert server.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})[0] == 202
+        result = server.wait_for(instance_id)["output"]
+        assert result["status"] == "published" and result["draft"] == draft
+        notices = [m for m in smtp[0].messages if "kim@contoso.com" in (m["To"] or "")]
+        assert len(notices) == 1  # the reviewer was notified once, not again after the restart
+        requests = agent_requests(server, "ContentGenerationAgent")
+        assert len(requests) == 1
+    finally:
+        server.stop()
+
+
+def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    server = host(tmp_path, smtp[1], latency_ms=1500).start()
+    finished = start_flow(server, "research", {"topic": "finished before the crash"})
+    server.wait_for(finished, timeout=30)
+    instance_id = start_flow(server, "research", {"topic": "interrupted research"})
+    # Kill once one research agent has answered and the others are still thinking (1.5 s each).
+    deadline = time.time() + 20
+    while "EventRaised" not in [e["EventType"] for e in history(server, instance_id)] and time.time() < deadline:
+        time.sleep(0.02)
+    server = restarted(server)
+    try:
+        result = server.wait_for(instance_id, timeout=60)
+        assert result["runtimeStatus"] == "Completed"
+        assert set(result["output"]["sections"]) == {"technical", "market", "competitor"}
+        for agent in RESEARCH_AGENTS:
+            requests = agent_requests(server, agent)
+            assert len(requests) == 2 and len(set(requests)) == 2, (agent, requests)
+    finally:
+        server.stop()
