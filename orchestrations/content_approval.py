@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
+from pydantic import ValidationError
 
 from agents.catalog import CONTENT_GENERATION
 from agents.models import Article
@@ -54,11 +55,21 @@ def content_approval_workflow(
         draft=draft,
     )
     timer = context.create_timer(deadline)
-    decision_task = context.wait_for_external_event(APPROVAL_EVENT)
-    winner = yield context.task_any([decision_task, timer])
+    decision = None
+    while decision is None:
+        decision_task = context.wait_for_external_event(APPROVAL_EVENT)
+        winner = yield context.task_any([decision_task, timer])
+        if winner is not decision_task:
+            break
+        try:
+            decision = ApprovalDecision.model_validate(decision_task.result)
+        except ValidationError as error:
+            # A malformed event (raised around the validating HTTP route) must not end the review.
+            set_stage(context, "awaiting_approval", reviewer=reviewer, deadline=utc_iso(deadline), draft=draft,
+                      message=f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting.")
     outcome = {"topic": request.topic, "reviewer": reviewer, "draft": draft}
 
-    if winner is not decision_task:
+    if decision is None:
         escalation = yield context.call_activity(
             "escalate_for_review",
             activity_input(
@@ -74,7 +85,6 @@ def content_approval_workflow(
         return {**outcome, "status": "escalated", "escalation": escalation}
 
     timer.cancel()
-    decision = ApprovalDecision.model_validate(decision_task.result)
     if decision.approved:
         publication = yield context.call_activity(
             "publish_content",

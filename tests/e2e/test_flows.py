@@ -104,3 +104,15 @@ def test_each_agent_call_is_recorded_once(app_host: DevHost) -> None:
     for agent in ("SpamDetectionAgent", "TechnicalResearchAgent", "SummaryAgent", "ContentGenerationAgent"):
         requests = agent_requests(app_host, agent)
         assert requests and len(requests) == len(set(requests)), agent
+
+
+def test_malformed_decision_raised_directly_is_ignored_and_the_review_goes_on(app_host: DevHost) -> None:
+    instance_id = start_flow(app_host, "content", {"topic": "robust reviews", "timeout_hours": 1})
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    raw_event = f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision"
+    assert app_host.request("POST", raw_event, {"approved": "maybe"})[0] == 202
+    waiting = app_host.wait_for(instance_id, ("Running",),
+                                predicate=lambda s: "malformed" in s["customStatus"].get("message", ""))
+    assert waiting["customStatus"]["stage"] == "awaiting_approval"
+    assert app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})[0] == 202
+    assert app_host.wait_for(instance_id)["output"]["status"] == "published"
