@@ -182,7 +182,12 @@ class Engine:
             results.append((instance, len(past), [m.id for m in messages], episode))
         with self.store.transaction() as tx:
             for instance, history_length, consumed, episode in results:
+                current = tx.status(instance.id)
+                if current not in ("Pending", "Running", "Suspended"):
+                    continue  # terminated or purged while the episode ran: its outcome no longer applies
                 tx.consume(consumed)
+                if current == "Suspended" and episode.status == "Running":
+                    episode.status = "Suspended"
                 self._commit_episode(tx, instance.id, instance.name, instance.parent_id, instance.parent_task_id,
                                      history_length, episode)
         if any(r[3].activities for r in results):
@@ -225,8 +230,8 @@ class Engine:
             tx.send(instance_id, ev.execution_started(name, episode.output, now))
             tx.set_custom_status(instance_id, episode.custom_status)
             return
-        if episode.status == "Running":
-            tx.set_status(instance_id, "Running", custom_status=episode.custom_status, keep_custom_status=False)
+        if episode.status in ("Running", "Suspended"):
+            tx.set_status(instance_id, episode.status, custom_status=episode.custom_status, keep_custom_status=False)
             return
         tx.set_status(instance_id, episode.status, output=episode.output, custom_status=episode.custom_status,
                       keep_custom_status=False)
@@ -314,13 +319,9 @@ class Engine:
         handler = self.index.entities.get(name)
         row = self.store.entity(entity_id)
         started = time.time()
-        if handler is None:
-            result = {
-                "entityExists": row is not None,
-                "entityState": row["state"] if row else None,
-                "results": [{"isError": True, "result": json.dumps(f"no entity named '{name}'")} for _ in ops],
-            }
-        else:
+        try:
+            if handler is None:
+                raise UnknownFunction(f"no entity function named '{name}' in this app")
             batch = {
                 "self": {"name": name, "key": key},
                 "state": row["state"] if row else None,
@@ -329,6 +330,13 @@ class Engine:
                 "batch": [{"name": op.operation, "input": json.dumps(op.input)} for op in ops],
             }
             result = json.loads(handler(json.dumps(batch)))
+        except Exception as exc:  # answer every caller with the error rather than retry the batch forever
+            log.exception("entity %s failed", entity_id)
+            result = {
+                "entityExists": row is not None,
+                "entityState": row["state"] if row else None,
+                "results": [{"isError": True, "result": json.dumps(str(exc))} for _ in ops],
+            }
         finished = time.time()
         if self._stopping.is_set():
             return

@@ -275,6 +275,10 @@ class Tx:
             (instance_id, name, input_json, now, now, parent_id, parent_task_id),
         )
 
+    def status(self, instance_id: str) -> str | None:
+        row = self._conn.execute("SELECT status FROM instances WHERE id = ?", (instance_id,)).fetchone()
+        return row[0] if row else None
+
     def set_status(
         self,
         instance_id: str,

@@ -52,3 +52,19 @@ def test_kill_at_random_instants_loses_no_orchestration(tmp_path: Path) -> None:
             assert (status["runtimeStatus"], status["output"]) == ("Completed", expected), instance_id
     finally:
         host.stop()
+
+
+def test_ctrl_c_stops_cleanly_and_waiting_work_resumes_after(tmp_path: Path) -> None:
+    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log").start()
+    code, body = host.request("POST", "/api/start/race", 600)
+    assert code == 202
+    host.wait_for(body["id"], ("Running",), predicate=lambda s: s["customStatus"] is not None)
+    host.stop()  # SIGINT, as Ctrl-C sends
+    assert host.process is not None and host.process.returncode == 0
+    assert "stopped" in host.log()
+    host = DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+    try:
+        host.request("POST", f"/runtime/webhooks/durabletask/instances/{body['id']}/raiseEvent/Go", "after")
+        assert host.wait_for(body["id"])["output"] == {"winner": "event", "value": "after"}
+    finally:
+        host.stop()

@@ -138,6 +138,22 @@ def test_custom_status_terminate_suspend_resume(host: DevHost) -> None:
     assert host.request("POST", f"{API}/instances/{instance_id}/raiseEvent/Go", 1)[0] == 410
 
 
+def test_calling_an_unknown_entity_fails_with_a_clear_message(host: DevHost) -> None:
+    status = run(host, "ghost_caller")
+    assert status["runtimeStatus"] == "Failed" and "no entity function named 'ghost'" in status["output"]
+
+
+def test_events_wait_while_suspended_and_apply_on_resume(host: DevHost) -> None:
+    instance_id = start(host, "race", 600)
+    host.wait_for(instance_id, ("Running",), predicate=lambda s: s["customStatus"] is not None)
+    host.request("POST", f"{API}/instances/{instance_id}/suspend?reason=hold")
+    assert host.request("POST", f"{API}/instances/{instance_id}/raiseEvent/Go", "late")[0] == 202
+    time.sleep(0.5)
+    assert host.status(instance_id)["runtimeStatus"] == "Suspended"
+    host.request("POST", f"{API}/instances/{instance_id}/resume?reason=go")
+    assert host.wait_for(instance_id)["output"] == {"winner": "event", "value": "late"}
+
+
 def test_status_list_filters_and_purge(host: DevHost) -> None:
     instance_id = run(host, "sequence", 2)["instanceId"]
     code, listed = host.request("GET", f"{API}/instances?runtimeStatus=Completed&instanceIdPrefix={instance_id}")

@@ -154,6 +154,12 @@ def entity_user(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def ghost_caller(context: df.DurableOrchestrationContext):
+    result = yield context.call_entity(df.EntityId("ghost", "k"), "get")
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
 def drifting(context: df.DurableOrchestrationContext):
     """Schedules a different activity once DRIFT is set: replaying old history must then fail."""
     yield context.call_activity("flaky" if os.environ.get("DRIFT") else "double", 1)
