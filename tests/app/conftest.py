@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import default
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.smtp import SmtpServer, running_smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -38,39 +35,13 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return data_dir
 
 
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    messages: list[Message] = field(default_factory=list)
-
-
-class _Collect:
-    def __init__(self, server: SmtpServer) -> None:
-        self.server = server
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
-        self.server.messages.append(BytesParser(policy=default).parsebytes(envelope.original_content))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def smtp_server(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free local port, with the app's SMTP settings pointing at it."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = SmtpServer("127.0.0.1", port)
-    controller = Controller(_Collect(server), hostname=server.host, port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", server.host)
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    try:
+    with running_smtp_server() as server:
+        monkeypatch.setenv("SMTP_HOST", server.host)
+        monkeypatch.setenv("SMTP_PORT", str(server.port))
         yield server
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from devhost.process import REPO, DevHost, free_port
+from devhost.process import REPO, DevHost
+from tests.smtp import SmtpServer, running_smtp_server
 
 API = "/runtime/webhooks/durabletask"
 
 
-class Inbox:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture(scope="session")
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+def smtp() -> Iterator[SmtpServer]:
+    with running_smtp_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -54,10 +37,10 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
 
 
 @pytest.fixture(scope="session")
-def app_host(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int], data_dir: Path) -> Iterator[DevHost]:
+def app_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, data_dir: Path) -> Iterator[DevHost]:
     folder = tmp_path_factory.mktemp("app-host")
     host = DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
-                   app_settings(data_dir, smtp[1])).start()
+                   app_settings(data_dir, smtp.port)).start()
     yield host
     host.stop()
 

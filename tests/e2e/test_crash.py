@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from devhost.process import REPO, DevHost
-from tests.e2e.conftest import Inbox, agent_requests, app_settings, history, start_flow
+from tests.smtp import SmtpServer
+from tests.e2e.conftest import agent_requests, app_settings, history, start_flow
 from tests.e2e.test_flows import awaiting_review
 
 RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
@@ -23,8 +24,8 @@ def restarted(killed: DevHost) -> DevHost:
     return DevHost(killed.app, killed.root, killed.database, killed.log_path, killed.env).start()
 
 
-def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
-    server = host(tmp_path, smtp[1]).start()
+def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: SmtpServer) -> None:
+    server = host(tmp_path, smtp.port).start()
     instance_id = start_flow(server, "content", {"topic": "crash-proof publishing", "reviewer": "kim@contoso.com"})
     draft = server.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["draft"]
     server = restarted(server)
@@ -33,7 +34,7 @@ def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: tuple[Inbox, int]) 
         assert server.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})[0] == 202
         result = server.wait_for(instance_id)["output"]
         assert result["status"] == "published" and result["draft"] == draft
-        notices = [m for m in smtp[0].messages if "kim@contoso.com" in (m["To"] or "")]
+        notices = [m for m in smtp.messages if "kim@contoso.com" in (m["To"] or "")]
         assert len(notices) == 1  # the reviewer was notified once, not again after the restart
         requests = agent_requests(server, "ContentGenerationAgent")
         assert len(requests) == 1
@@ -41,8 +42,8 @@ def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: tuple[Inbox, int]) 
         server.stop()
 
 
-def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
-    server = host(tmp_path, smtp[1], latency_ms=1500).start()
+def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpServer) -> None:
+    server = host(tmp_path, smtp.port, latency_ms=1500).start()
     finished = start_flow(server, "research", {"topic": "finished before the crash"})
     server.wait_for(finished, timeout=30)
     instance_id = start_flow(server, "research", {"topic": "interrupted research"})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from devhost.process import DevHost
-from tests.e2e.conftest import Inbox, agent_requests, history, start_flow
+from tests.smtp import SmtpServer
+from tests.e2e.conftest import agent_requests, history, start_flow
 
 SPAM = {
     "content": "URGENT!!! You have WON $1,000,000. Click http://bit.ly/claim-now within 24 hours "
@@ -26,22 +27,22 @@ def awaiting_review(status: dict) -> bool:
     return (status.get("customStatus") or {}).get("stage") == "awaiting_approval"
 
 
-def test_spam_is_quarantined_with_the_reason_and_no_mail_is_sent(app_host: DevHost, smtp: tuple[Inbox, int]) -> None:
-    sent_before = len(smtp[0].messages)
+def test_spam_is_quarantined_with_the_reason_and_no_mail_is_sent(app_host: DevHost, smtp: SmtpServer) -> None:
+    sent_before = len(smtp.messages)
     instance_id = start_flow(app_host, "spam-detection", SPAM)
     result = app_host.wait_for(instance_id)["output"]
     assert result["branch"] == "spam" and result["is_spam"] is True
     assert "bit.ly" in result["verdict"]["reason"]
     quarantined = Path(result["quarantine"]["location"])
     assert quarantined.exists() and "claim your prize" in quarantined.read_text()
-    assert len(smtp[0].messages) == sent_before
+    assert len(smtp.messages) == sent_before
 
 
-def test_legitimate_mail_gets_a_reply_sent_over_smtp(app_host: DevHost, smtp: tuple[Inbox, int]) -> None:
+def test_legitimate_mail_gets_a_reply_sent_over_smtp(app_host: DevHost, smtp: SmtpServer) -> None:
     instance_id = start_flow(app_host, "spam-detection", HAM)
     result = app_host.wait_for(instance_id)["output"]
     assert result["branch"] == "legitimate" and result["is_spam"] is False
-    replies = [m for m in smtp[0].messages if m["To"] and "alex@contoso.com" in m["To"]]
+    replies = [m for m in smtp.messages if m["To"] and "alex@contoso.com" in m["To"]]
     assert len(replies) == 1
     assert "Project review time" in replies[0]["Subject"]
 
@@ -67,11 +68,11 @@ def test_research_runs_three_agents_concurrently_then_summarises(app_host: DevHo
     assert len({c["Timestamp"] for c in calls[:3]}) == 1
 
 
-def test_content_approved_is_published(app_host: DevHost, data_dir: Path, smtp: tuple[Inbox, int]) -> None:
+def test_content_approved_is_published(app_host: DevHost, data_dir: Path, smtp: SmtpServer) -> None:
     instance_id = start_flow(app_host, "content", {"topic": "serverless agents", "reviewer": "rita@contoso.com"})
     waiting = app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     assert waiting["customStatus"]["draft"]["title"]
-    assert any("rita@contoso.com" in (m["To"] or "") for m in smtp[0].messages)
+    assert any("rita@contoso.com" in (m["To"] or "") for m in smtp.messages)
     code, body = app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"})
     assert code == 202, body
     result = app_host.wait_for(instance_id)["output"]
@@ -92,11 +93,11 @@ def test_content_rejected_carries_feedback_and_a_revision(app_host: DevHost) -> 
     assert result["revised_draft"]["body"] != result["draft"]["body"]
 
 
-def test_content_times_out_and_is_escalated(app_host: DevHost, smtp: tuple[Inbox, int]) -> None:
+def test_content_times_out_and_is_escalated(app_host: DevHost, smtp: SmtpServer) -> None:
     instance_id = start_flow(app_host, "content", {"topic": "quantum networking", "timeout_hours": 0.0005})
     result = app_host.wait_for(instance_id, timeout=30)["output"]
     assert result["status"] == "escalated"
-    escalations = [m for m in smtp[0].messages if (m["Subject"] or "").startswith("Escalation")]
+    escalations = [m for m in smtp.messages if (m["Subject"] or "").startswith("Escalation")]
     assert any("quantum networking" in m.get_payload(decode=True).decode() for m in escalations)
 
 
