@@ -1,0 +1,87 @@
+"""Aggregates over agent calls and orchestration runs: counts, median and p95, token totals."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .conversation import Session, Usage
+from .queries import Run
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and 95th percentile of a set of durations in milliseconds (None when there are none)."""
+
+    median: float | None
+    p95: float | None
+
+    @staticmethod
+    def of(values: Iterable[float]) -> Spread:
+        ordered = sorted(values)
+        return Spread(percentile(ordered, 0.5), percentile(ordered, 0.95))
+
+
+@dataclass(frozen=True)
+class AgentMetrics:
+    agent: str
+    sessions: int
+    calls: int
+    errors: int
+    response_time_ms: Spread
+    tokens: Usage
+
+
+@dataclass(frozen=True)
+class OrchestrationMetrics:
+    name: str
+    count: int
+    by_status: dict[str, int]
+    duration_ms: Spread
+
+
+def percentile(ordered: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default) over an ascending list."""
+    if not ordered:
+        return None
+    rank = q * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 1)
+
+
+def agent_metrics(sessions: Iterable[Session]) -> list[AgentMetrics]:
+    by_agent: dict[str, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_agent[session.agent].append(session)
+    rows = []
+    for agent, group in sorted(by_agent.items()):
+        exchanges = [e for s in group for e in s.exchanges if e.response is not None]
+        rows.append(
+            AgentMetrics(
+                agent=agent,
+                sessions=len(group),
+                calls=len(exchanges),
+                errors=sum(e.is_error for e in exchanges),
+                response_time_ms=Spread.of(e.response_time_ms for e in exchanges if e.response_time_ms is not None),
+                tokens=sum((s.usage for s in group), Usage()),
+            )
+        )
+    return rows
+
+
+def orchestration_metrics(runs: Iterable[Run]) -> list[OrchestrationMetrics]:
+    """Durations count ended runs only; a running one has no duration yet."""
+    by_name: dict[str, list[Run]] = defaultdict(list)
+    for run in runs:
+        by_name[run.name].append(run)
+    return [
+        OrchestrationMetrics(
+            name=name,
+            count=len(group),
+            by_status=dict(Counter(i.status for i in group)),
+            duration_ms=Spread.of((i.completed - i.created) * 1000 for i in group if i.completed is not None),
+        )
+        for name, group in sorted(by_name.items())
+    ]
