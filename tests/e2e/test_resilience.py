@@ -1,5 +1,5 @@
-"""SIGKILL the host running the real app mid-flow; after a restart on the same database every flow finishes
-and no agent request is made twice."""
+"""The real app under stress: SIGKILL mid-flow (after a restart on the same database every flow finishes and
+no agent request is made twice), and HTTP that keeps answering while agents are busy."""
 
 from __future__ import annotations
 
@@ -47,10 +47,12 @@ def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpS
     finished = start_flow(server, "research", {"topic": "finished before the crash"})
     server.wait_for(finished, timeout=30)
     instance_id = start_flow(server, "research", {"topic": "interrupted research"})
-    # Kill once one research agent has answered and the others are still thinking (1.5 s each).
+    # Kill while the three research agents are all mid-call (each takes 1.5 s): sent, none answered.
     deadline = time.time() + 20
-    while "EventRaised" not in [e["EventType"] for e in history(server, instance_id)] and time.time() < deadline:
+    while [e["EventType"] for e in history(server, instance_id)].count("EventSent") < 3 and time.time() < deadline:
         time.sleep(0.02)
+    time.sleep(0.5)
+    assert "EventRaised" not in [e["EventType"] for e in history(server, instance_id)]
     server = restarted(server)
     try:
         result = server.wait_for(instance_id, timeout=60)
@@ -59,5 +61,20 @@ def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpS
         for agent in RESEARCH_AGENTS:
             requests = agent_requests(server, agent)
             assert len(requests) == 2 and len(set(requests)) == 2, (agent, requests)
+    finally:
+        server.stop()
+
+
+def test_http_answers_while_agents_are_busy(tmp_path: Path, smtp: SmtpServer) -> None:
+    server = host(tmp_path, smtp.port, latency_ms=3000).start()
+    try:
+        instance_id = start_flow(server, "research", {"topic": "responsiveness"})
+        while [e["EventType"] for e in history(server, instance_id)].count("EventSent") < 3:
+            time.sleep(0.02)
+        for _ in range(20):
+            assert server.request("GET", "/api/health")[0] == 200
+            assert server.request("GET", f"/api/orchestrations/{instance_id}")[0] == 200
+        # All of the above was answered while the three agents were still thinking.
+        assert "EventRaised" not in [e["EventType"] for e in history(server, instance_id)]
     finally:
         server.stop()
