@@ -20,6 +20,7 @@ from .store import Instance, Store
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
 TASK_HUB = "LocalHub"
+RUNTIME_STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated")
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
 
@@ -152,13 +153,22 @@ async def list_instances(request: web.Request) -> web.Response:
     store = request.app[_ENGINE].store
     query = request.query
     statuses = [s for s in query.get("runtimeStatus", "").split(",") if s]
+    unknown = set(statuses) - set(RUNTIME_STATUSES)
+    if unknown:
+        return error(400, f"unknown runtimeStatus {sorted(unknown)}; use {', '.join(RUNTIME_STATUSES)}")
+    try:
+        created_from = _time(query.get("createdTimeFrom"))
+        created_to = _time(query.get("createdTimeTo"))
+        limit = int(query.get("top", 1000))
+    except ValueError as exc:
+        return error(400, f"bad query parameter: {exc}")
     found = store.instances(
         statuses=statuses or None,
         name=query.get("name") or None,
         prefix=query.get("instanceIdPrefix") or None,
-        created_from=_time(query.get("createdTimeFrom")),
-        created_to=_time(query.get("createdTimeTo")),
-        limit=int(query.get("top", 1000)),
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
     )
     show_input = query.get("showInput", "false").lower() == "true"
     return web.json_response([status_json(i, None, show_input) for i in found])
@@ -223,6 +233,8 @@ async def read_entity(request: web.Request) -> web.Response:
 
 async def signal_entity(request: web.Request) -> web.Response:
     operation = request.query.get("op", "")
+    if not operation:
+        return error(400, "the 'op' query parameter names the operation to signal")
     try:
         request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
     except UnknownFunction as exc:

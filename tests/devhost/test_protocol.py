@@ -119,6 +119,8 @@ def test_orchestrator_exception_fails_with_message_and_stack(host: DevHost) -> N
 def test_entities_signal_call_and_persist_state(host: DevHost) -> None:
     assert run(host, "entity_user", "k1")["output"] == 15
     assert host.request("GET", f"{API}/entities/counter/k1") == (200, 15)
+    assert host.request("POST", f"{API}/entities/counter/k1", 5)[0] == 400  # no operation named
+    assert host.request("POST", f"{API}/entities/nobody/k1?op=add", 5)[0] == 404
     assert host.request("POST", f"{API}/entities/counter/k1?op=add", 5)[0] == 202
     deadline = time.time() + 10
     while host.request("GET", f"{API}/entities/counter/k1")[1] != 20 and time.time() < deadline:
@@ -167,6 +169,12 @@ def test_unknown_orchestrator_and_instance_are_404(host: DevHost) -> None:
     assert code == 404 and "no_such_flow" in body["error"]
     assert host.request("GET", f"{API}/instances/missing")[0] == 404
     assert host.request("POST", f"{API}/instances/missing/raiseEvent/Go", 1)[0] == 404
+
+
+@pytest.mark.parametrize("query", ["top=many", "createdTimeFrom=yesterday", "runtimeStatus=Sleeping"])
+def test_bad_list_filters_are_400(host: DevHost, query: str) -> None:
+    code, body = host.request("GET", f"{API}/instances?{query}")
+    assert code == 400 and body["error"]
 
 
 def test_malformed_body_is_400(host: DevHost) -> None:
