@@ -7,6 +7,7 @@ Both speak the same routes and status codes; they differ in how a request body c
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,13 @@ from .store import Instance, Store
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
-TASK_HUB = "LocalHub"
+
+
+def task_hub() -> str:
+    """The hub name the app configures (``%TASKHUB_NAME%`` in host.json); read late, after local settings."""
+    return os.environ.get("TASKHUB_NAME") or "default"
+
+
 RUNTIME_STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated")
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
@@ -32,7 +39,7 @@ def error(status: int, message: str, **extra: Any) -> web.Response:
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
     """The URLs a check-status response lists, as the Durable extension formats them."""
     root = f"{base_url}{PUBLIC_PREFIX}/instances/{quote(instance_id, safe='')}"
-    query = f"taskHub={TASK_HUB}&connection=Storage"
+    query = f"taskHub={task_hub()}&connection=Storage"
     return {
         "id": instance_id,
         "statusQueryGetUri": f"{root}?{query}",
@@ -52,7 +59,7 @@ def client_binding(base_url: str, rpc_base_url: str) -> dict[str, Any]:
     del urls["id"]
     start = f"{base_url}{PUBLIC_PREFIX}/orchestrators/{{functionName}}[/{{instanceId}}]"
     return {
-        "taskHubName": TASK_HUB,
+        "taskHubName": task_hub(),
         "creationUrls": {
             "createNewInstancePostUri": start,
             "createAndWaitOnNewInstancePostUri": f"{start}?timeout={{timeoutInSeconds}}&pollingInterval={{intervalInSeconds}}",
@@ -193,6 +200,8 @@ async def control(request: web.Request) -> web.Response:
     """terminate, suspend, resume."""
     engine = request.app[_ENGINE]
     verb = request.match_info["verb"]
+    if verb not in ("terminate", "suspend", "resume"):
+        return error(501, f"'{verb}' is not supported by the local host")
     instance = engine.store.instance(request.match_info["instance_id"])
     if instance is None:
         return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
@@ -201,10 +210,8 @@ async def control(request: web.Request) -> web.Response:
     reason = request.query.get("reason", "")
     if verb == "terminate":
         engine.terminate(instance.id, reason)
-    elif verb in ("suspend", "resume"):
-        engine.set_suspended(instance.id, verb == "suspend")
     else:
-        return error(501, f"'{verb}' is not supported by the local host")
+        engine.set_suspended(instance.id, verb == "suspend")
     return web.json_response({}, status=202)
 
 

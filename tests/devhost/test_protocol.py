@@ -156,6 +156,13 @@ def test_events_wait_while_suspended_and_apply_on_resume(host: DevHost) -> None:
     assert host.wait_for(instance_id)["output"] == {"winner": "event", "value": "late"}
 
 
+@pytest.mark.parametrize("verb", ["rewind", "restart"])
+def test_unsupported_management_verbs_say_so(host: DevHost, verb: str) -> None:
+    instance_id = run(host, "boom")["instanceId"]
+    code, body = host.request("POST", f"{API}/instances/{instance_id}/{verb}?reason=x")
+    assert code == 501 and "not supported" in body["error"]
+
+
 def test_status_list_filters_and_purge(host: DevHost) -> None:
     instance_id = run(host, "sequence", 2)["instanceId"]
     code, listed = host.request("GET", f"{API}/instances?runtimeStatus=Completed&instanceIdPrefix={instance_id}")
