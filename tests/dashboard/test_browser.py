@@ -87,11 +87,12 @@ def test_conversation_shows_a_tool_call_and_the_review_form_completes_the_workfl
     app_host: DevHost, page: sync_api.Page
 ) -> None:
     instance_id = start(app_host, "content", {"topic": "local dashboards"})
-    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    draft = app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["draft"]
     page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")
 
     review = page.locator(".approval")
-    sync_api.expect(review.locator(".draft-title")).not_to_be_empty()
+    sync_api.expect(review.locator(".draft")).to_contain_text(draft["title"])
+    sync_api.expect(review.get_by_text(draft["title"], exact=True)).to_have_count(1)  # shown once
     page.locator('.step[data-kind="agent"] a.step-name').first.click()
     sync_api.expect(page).to_have_url(re.compile(r"/dashboard/agents/@dafx-contentgenerationagent@[\w-]+$"))
     sync_api.expect(page.locator(".tool-call").first).to_be_visible()

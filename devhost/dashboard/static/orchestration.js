@@ -10,7 +10,7 @@ export function mount(root, instanceId) {
     <div data-part="header"></div>
     <div data-part="notice"></div>
     <div data-part="approval"></div>
-    <section class="card"><h2>Timeline</h2><div data-part="timeline"></div></section>
+    <div data-part="timeline"></div>
     <div data-part="data"></div>`);
   const open = new Set(); // timeline steps the user expanded, kept across refreshes
   view.parts.timeline.addEventListener("toggle", (event) => {
@@ -23,7 +23,7 @@ export function mount(root, instanceId) {
     const o = await fetchJson(`/dashboard/api/orchestrations/${encodeURIComponent(instanceId)}`);
     view.render("header", header(o));
     view.render("approval", o.approval ? approval(o.approval) : "");
-    view.render("timeline", timeline(o, open));
+    view.render("timeline", html`<section class="card"><h2>Timeline</h2>${timeline(o, open)}</section>`);
     view.render("data", data(o));
   }
 
@@ -44,6 +44,9 @@ const header = (o) => html`
     ${o.parentId ? html`<div><dt>Parent</dt><dd><a class="mono" href="/dashboard/orchestrations/${encodeURIComponent(o.parentId)}">${o.parentId}</a></dd></div>` : ""}
   </dl>`;
 
+// A Markdown body that opens with its own heading already shows the title.
+const startsWithHeading = (text) => /^\s*#\s/.test(text ?? "");
+
 function approval(review) {
   const draft = review.draft;
   const fields = draft && typeof draft === "object" ? draft : { body: draft };
@@ -55,7 +58,7 @@ function approval(review) {
         <code>POST ${review.decisionUrl}</code>${review.via === "app" ? ", the app's own decision route" : ""}.</p>
       ${Object.entries(review.details).map(([k, v]) => html`<p class="detail"><strong>${k}</strong> ${typeof v === "string" ? v : JSON.stringify(v)}</p>`)}
       <article class="draft">
-        ${title ?? headline ? html`<h3 class="draft-title">${title ?? headline}</h3>` : ""}
+        ${(title ?? headline) && !startsWithHeading(body ?? content) ? html`<h3 class="draft-title">${title ?? headline}</h3>` : ""}
         <div class="draft-body">${markdown(body ?? content ?? "")}</div>
         ${Object.keys(rest).length ? html`<dl class="facts small">${Object.entries(rest).map(
           ([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === "string" ? v : JSON.stringify(v)}</dd></div>`)}</dl>` : ""}
