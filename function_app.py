@@ -4,6 +4,8 @@ Agents run as durable entities (one conversation per session), flows as orchestr
 side effects as idempotent activities. See README.md for what each flow does.
 """
 
+import logging
+
 import azure.functions as func
 from agent_framework_azurefunctions import AgentFunctionApp
 
@@ -12,10 +14,17 @@ import api
 from agents.catalog import build_agents
 from agents.model_client import create_chat_client
 from orchestrations import register_orchestrations
-from settings import load_model_settings
+from settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+# Every setting family is validated here, so a half-configured setup fails the start, not the first request.
+settings = load_settings()
+logger.info("Mail goes to %s", settings.mail.destination)
+logger.info("Artifacts go to %s", settings.storage.destination)
 
 app = AgentFunctionApp(
-    agents=build_agents(create_chat_client(load_model_settings())),
+    agents=build_agents(create_chat_client(settings.model)),
     enable_health_check=True,
     http_auth_level=func.AuthLevel.FUNCTION,
 )

@@ -8,8 +8,10 @@ local.settings.json.example lists every setting with an empty default.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
@@ -19,6 +21,8 @@ AZURE_OPENAI_SETTINGS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_O
 OPENAI_SETTINGS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL")
 DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_BASE_URL = "http://localhost:7071"
+API_PREFIX = "/api"
+CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class SettingsError(ValueError):
@@ -51,6 +55,13 @@ class MailSettings:
     smtp_password: str | None = None
     smtp_security: SmtpSecurity = "auto"
 
+    @property
+    def destination(self) -> str:
+        """Where mail goes, for the log at start."""
+        if self.smtp_host:
+            return f"SMTP {self.smtp_host}:{self.smtp_port} (security: {self.smtp_security})"
+        return f"the local outbox folder {Path(self.outbox_dir).resolve()}"
+
 
 @dataclass(frozen=True)
 class StorageSettings:
@@ -64,6 +75,22 @@ class StorageSettings:
     @property
     def uses_blob(self) -> bool:
         return bool(self.connection_string or self.account_url)
+
+    @property
+    def destination(self) -> str:
+        """Where artifacts go, for the log at start (never the connection string: it holds a key)."""
+        if self.uses_blob:
+            return f"Azure Blob Storage container {self.container!r}" + (f" at {self.account_url}" if self.account_url else "")
+        return f"the local folder {Path(self.local_dir).resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting family of the app."""
+
+    model: ModelSettings
+    mail: MailSettings
+    storage: StorageSettings
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -93,6 +120,11 @@ def _require(env: Mapping[str, str], family: str, names: tuple[str, ...]) -> Non
             f"({', '.join(present)} set). Set {' and '.join(missing)}, or clear the {family} settings "
             "to use the offline model."
         )
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Read and validate every family at once: the app calls this at start, so any bad setting fails the start."""
+    return Settings(model=load_model_settings(env), mail=load_mail_settings(env), storage=load_storage_settings(env))
 
 
 def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
@@ -158,6 +190,11 @@ def load_storage_settings(env: Mapping[str, str] = os.environ) -> StorageSetting
     AzureWebJobsStorage__blobServiceUri / AzureWebJobsStorage__accountName. Else a local folder.
     """
     container = _get(env, "CONTENT_CONTAINER") or "agent-content"
+    if not CONTAINER_NAME.match(container):
+        raise SettingsError(
+            f"CONTENT_CONTAINER must be a blob container name (3-63 lowercase letters, digits and single "
+            f"hyphens, starting and ending with a letter or digit); got {container!r}"
+        )
     local_dir = _local_dir(env)
     explicit = _get(env, "CONTENT_STORAGE_CONNECTION_STRING")
     if explicit:
@@ -171,13 +208,20 @@ def load_storage_settings(env: Mapping[str, str] = os.environ) -> StorageSetting
     return StorageSettings(local_dir=local_dir, container=container, account_url=account_url)
 
 
-def public_base_url(env: Mapping[str, str] = os.environ) -> str:
-    """The URL people use to reach this app, for links in mail (PUBLIC_BASE_URL, else the Azure host name)."""
+def public_api_root(started_from: str | None = None, env: Mapping[str, str] = os.environ) -> str:
+    """The API root for links in mail, e.g. "http://localhost:7071/api".
+
+    PUBLIC_BASE_URL wins (the app behind a proxy); else the API root of the request that started
+    the flow. A flow started another way (the durable management API) falls back to the Azure host
+    name, then to the local default.
+    """
     if explicit := _get(env, "PUBLIC_BASE_URL"):
-        return explicit.rstrip("/")
+        return explicit.rstrip("/") + API_PREFIX
+    if started_from:
+        return started_from.rstrip("/")
     if host := _get(env, "WEBSITE_HOSTNAME"):
-        return f"https://{host}"
-    return LOCAL_BASE_URL
+        return f"https://{host}{API_PREFIX}"
+    return LOCAL_BASE_URL + API_PREFIX
 
 
 def _local_dir(env: Mapping[str, str]) -> str:

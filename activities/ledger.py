@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from activities.storage import ArtifactStore, safe_name
@@ -21,6 +21,13 @@ logger = logging.getLogger(__name__)
 
 def idempotency_key(instance_id: str, step: str) -> str:
     return f"{instance_id}/{step}"
+
+
+def artifact_name(request: Mapping[str, Any], folder: str, label: str, extension: str) -> str:
+    """Where a step keeps its artifact: named by its idempotency key, so no other orchestration or step
+    can overwrite it. `label` (an email id, a title) only makes the name readable."""
+    instance_id, step = safe_name(str(request["instance_id"])), safe_name(str(request["step"]))
+    return f"{folder}/{instance_id}/{step}-{safe_name(label)}.{extension}"
 
 
 def run_once(store: ArtifactStore, request: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:

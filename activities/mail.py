@@ -6,6 +6,7 @@ import hashlib
 import logging
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -17,30 +18,35 @@ from settings import MailSettings
 logger = logging.getLogger(__name__)
 
 
+def single_line(value: str) -> str:
+    """A header value on one line: a topic or subject pasted with line breaks must not fail the mail."""
+    return " ".join(value.split())
+
+
+def new_message(headers: Mapping[str, str | None], body: str) -> EmailMessage:
+    """A plain-text message; every header value is folded to one line, headers without a value are left out."""
+    message = EmailMessage()
+    for name, value in headers.items():
+        if value:
+            message[name] = single_line(value)
+    message.set_content(body)
+    return message
+
+
 def compose(
-    settings: MailSettings,
-    *,
-    to: str,
-    subject: str,
-    body: str,
-    key: str,
-    in_reply_to: str | None = None,
-    headers: dict[str, str] | None = None,
+    settings: MailSettings, *, to: str, subject: str, body: str, key: str, in_reply_to: str | None = None
 ) -> EmailMessage:
     """Build a message whose Message-ID derives from the idempotency key, so a resend is recognisable."""
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
-    if in_reply_to:
-        message["X-In-Reply-To-Email-ID"] = in_reply_to
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body)
-    return message
+    headers = {
+        "From": settings.sender,
+        "To": to,
+        "Subject": subject,
+        "Date": formatdate(localtime=False, usegmt=True),
+        "Message-ID": f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>",
+        "X-In-Reply-To-Email-ID": in_reply_to,
+    }
+    return new_message(headers, body)
 
 
 def deliver(settings: MailSettings, message: EmailMessage, key: str) -> dict[str, Any]:

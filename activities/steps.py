@@ -9,13 +9,12 @@ Plain functions, registered as activity triggers in `activities/__init__.py`.
 import json
 import re
 from datetime import datetime, timezone
-from email.message import EmailMessage
 from typing import Any
 
 from activities import mail
-from activities.ledger import idempotency_key, run_once
-from activities.storage import open_store, safe_name
-from settings import load_mail_settings, load_storage_settings, public_base_url
+from activities.ledger import artifact_name, idempotency_key, run_once
+from activities.storage import open_store
+from settings import load_mail_settings, load_storage_settings, public_api_root
 
 
 def handle_spam_email(request: dict) -> dict:
@@ -24,15 +23,16 @@ def handle_spam_email(request: dict) -> dict:
 
     def quarantine() -> dict[str, Any]:
         email, verdict = request["email"], request["verdict"]
-        message = EmailMessage()
-        message["From"] = email.get("sender") or "unknown"
-        message["Subject"] = email.get("subject") or "(no subject)"
-        message["X-Email-ID"] = request["email_id"]
-        message["X-Spam-Flag"] = "YES"
-        message["X-Spam-Confidence"] = str(verdict["confidence"])
-        message["X-Spam-Reason"] = " ".join(str(verdict["reason"]).split())
-        message.set_content(email["content"])
-        name = f"quarantine/{safe_name(request['email_id'])}.eml"
+        headers = {
+            "From": email.get("sender") or "unknown",
+            "Subject": email.get("subject") or "(no subject)",
+            "X-Email-ID": request["email_id"],
+            "X-Spam-Flag": "YES",
+            "X-Spam-Confidence": str(verdict["confidence"]),
+            "X-Spam-Reason": str(verdict["reason"]),
+        }
+        message = mail.new_message(headers, email["content"])
+        name = artifact_name(request, "quarantine", request["email_id"], "eml")
         location = store.put(name, bytes(message), "message/rfc822")
         return {"action": "quarantined", "email_id": request["email_id"], "location": location, "reason": verdict["reason"]}
 
@@ -61,7 +61,7 @@ def notify_reviewer(request: dict) -> dict:
 
     def notify() -> dict[str, Any]:
         draft = request["draft"]
-        decision_url = f"{public_base_url()}/api/content/{request['instance_id']}/decision"
+        decision_url = f"{public_api_root(request.get('api_root'))}/content/{request['instance_id']}/decision"
         body = "\n".join(
             [
                 f"A draft on \"{request['topic']}\" is waiting for your review until {request['deadline']}.",
@@ -101,7 +101,7 @@ def publish_content(request: dict) -> dict:
         }
         document = "---\n" + json.dumps(front_matter, indent=2) + "\n---\n\n" + article["body"].rstrip() + "\n"
         slug = re.sub(r"[^a-z0-9]+", "-", article["title"].lower()).strip("-")[:60] or "article"
-        name = f"published/{slug}-{safe_name(request['instance_id'])}.md"
+        name = artifact_name(request, "published", slug, "md")
         location = store.put(name, document.encode(), "text/markdown; charset=utf-8")
         return {"action": "published", "title": article["title"], "location": location}
 

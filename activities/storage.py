@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import os
 import re
 from pathlib import Path
 from typing import Protocol
 
 from settings import StorageSettings
-
-logger = logging.getLogger(__name__)
 
 
 class ArtifactStore(Protocol):
@@ -95,11 +92,5 @@ class BlobStore:
 
 @functools.cache
 def open_store(settings: StorageSettings) -> ArtifactStore:
-    """The store the settings select (see `settings.load_storage_settings`), logged once."""
-    if settings.uses_blob:
-        store: ArtifactStore = BlobStore(settings)
-        logger.info("Artifacts go to Azure Blob Storage container %r", settings.container)
-    else:
-        store = LocalFolderStore(settings.local_dir)
-        logger.info("Artifacts go to the local folder %s", Path(settings.local_dir).resolve())
-    return store
+    """The store the settings select (see `settings.load_storage_settings`); the app logs which at start."""
+    return BlobStore(settings) if settings.uses_blob else LocalFolderStore(settings.local_dir)

@@ -13,8 +13,8 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import BaseModel
 
-from api.http import BadRequest, api_root, error_response, json_response, parse_body
-from orchestrations.content_approval import content_approval_workflow
+from api.http import BadRequest, api_root, error_response, instance_id_param, json_response, parse_body
+from orchestrations.content_approval import AWAITING_APPROVAL, DRAFTING, content_approval_workflow
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
 
 logger = logging.getLogger(__name__)
@@ -28,12 +28,14 @@ async def start_flow(
 ) -> func.HttpResponse:
     """Validate the body with `model`, start `flow` and answer 202 with where to follow it."""
     try:
-        flow_input = parse_body(req, model)
+        flow_input = parse_body(req, model).model_dump(mode="json")
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
-    instance_id = await client.start_new(flow, client_input=flow_input.model_dump(mode="json"))
-    logger.info("Started %s instance %s", flow, instance_id)
     root = api_root(req, route)
+    if flow == CONTENT_FLOW:
+        flow_input["api_root"] = root  # the reviewer's decision link points back to where the flow was started
+    instance_id = await client.start_new(flow, client_input=flow_input)
+    logger.info("Started %s instance %s", flow, instance_id)
     body: dict[str, Any] = {
         **client.create_http_management_payload(instance_id),
         "id": instance_id,
@@ -46,9 +48,9 @@ async def start_flow(
 
 
 async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Raise ApprovalDecision on a content workflow that still runs; 404 unknown, 409 anything else."""
-    instance_id = req.route_params.get("instance_id", "")
+    """Raise ApprovalDecision on a content workflow that awaits approval; 404 unknown, 409 anything else."""
     try:
+        instance_id = instance_id_param(req)
         decision = parse_body(req, ApprovalDecision)
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
@@ -60,6 +62,10 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
     if status.runtime_status not in WAITING_STATES:
         state = status.runtime_status.value if status.runtime_status else "unknown"
         return error_response(f"Instance {instance_id!r} is {state} and no longer waits for a decision", 409)
+    stage = status.custom_status.get("stage") if isinstance(status.custom_status, dict) else None
+    if stage != AWAITING_APPROVAL:
+        reason = "still drafting" if stage in (None, DRAFTING) else f"already decided: {stage}"
+        return error_response(f"Instance {instance_id!r} does not await approval: {reason}", 409)
     try:
         await client.raise_event(instance_id, APPROVAL_EVENT, decision.model_dump())
     except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception
@@ -74,7 +80,10 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
 
 async def orchestration_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Runtime status, custom status, input and output of any instance; 404 when unknown."""
-    instance_id = req.route_params.get("instance_id", "")
+    try:
+        instance_id = instance_id_param(req)
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
     status = await client.get_status(instance_id, show_input=True)
     if not status:
         return error_response(f"No orchestration instance {instance_id!r}", 404)

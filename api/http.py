@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,255}")
+"""The shape of a durable instance id; it also keeps ".", "..", "?" and "#" out of the URLs the durable client builds."""
 
 
 class BadRequest(Exception):
@@ -47,6 +51,15 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
         ]
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))
         raise BadRequest(f"Invalid request body: {fields}", details) from None
+
+
+def instance_id_param(req: func.HttpRequest) -> str:
+    """The `instance_id` route parameter, or BadRequest when it cannot be a durable instance id."""
+    instance_id = req.route_params.get("instance_id", "")
+    if not INSTANCE_ID.fullmatch(instance_id):
+        message = "must be 1-256 letters, digits or _ . : @ - characters, starting with a letter or digit"
+        raise BadRequest(f"Invalid instance_id {instance_id!r}", [{"field": "instance_id", "message": message}])
+    return instance_id
 
 
 def api_root(req: func.HttpRequest, route: str) -> str:

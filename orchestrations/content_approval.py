@@ -11,24 +11,29 @@ from pydantic import ValidationError
 
 from agents.catalog import CONTENT_GENERATION
 from agents.models import Article
-from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentInput
+from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentRun
 from orchestrations.steps import AgentLookup, activity_input, answer, ask, set_stage, utc_iso
+
+DRAFTING = "drafting"
+AWAITING_APPROVAL = "awaiting_approval"
+"""The only stage in which a decision is awaited; before it the draft is written, after it one was applied."""
 
 
 def content_approval_workflow(
     context: df.DurableOrchestrationContext, agents: AgentLookup
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}.
+    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}, plus the internal `api_root`.
 
     Waits for the ApprovalDecision event ({"approved", "feedback"}) or the timeout, whichever
     comes first. Output `status` is "published", "rejected" (with feedback and a revised
-    draft) or "escalated".
+    draft) or "escalated"; after a decision, the output and custom status carry the `decision`
+    that was applied.
     """
-    request = ContentInput.model_validate(context.get_input())
+    request = ContentRun.model_validate(context.get_input())
     writer = agents(CONTENT_GENERATION)
     session = writer.create_session()
 
-    set_stage(context, "drafting", topic=request.topic)
+    set_stage(context, DRAFTING, topic=request.topic)
     draft = answer((yield ask(writer, f"Topic: {request.topic}\n\nWrite the article.", Article, session)))
 
     deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
@@ -42,12 +47,13 @@ def content_approval_workflow(
             draft=draft,
             deadline=utc_iso(deadline),
             decision_event=APPROVAL_EVENT,
+            api_root=request.api_root,
         ),
     )
     reviewer = notice["to"]
     set_stage(
         context,
-        "awaiting_approval",
+        AWAITING_APPROVAL,
         message=f"Waiting for {APPROVAL_EVENT} from {reviewer} until {utc_iso(deadline)}; "
         "after that the draft is escalated.",
         reviewer=reviewer,
@@ -65,11 +71,12 @@ def content_approval_workflow(
             decision = ApprovalDecision.model_validate(decision_task.result)
         except ValidationError as error:
             # A malformed event (raised around the validating HTTP route) must not end the review.
-            set_stage(context, "awaiting_approval", reviewer=reviewer, deadline=utc_iso(deadline), draft=draft,
+            set_stage(context, AWAITING_APPROVAL, reviewer=reviewer, deadline=utc_iso(deadline), draft=draft,
                       message=f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting.")
     outcome = {"topic": request.topic, "reviewer": reviewer, "draft": draft}
 
     if decision is None:
+        set_stage(context, "escalating", reviewer=reviewer)
         escalation = yield context.call_activity(
             "escalate_for_review",
             activity_input(
@@ -85,18 +92,21 @@ def content_approval_workflow(
         return {**outcome, "status": "escalated", "escalation": escalation}
 
     timer.cancel()
+    applied = decision.model_dump()
+    outcome["decision"] = applied
     if decision.approved:
+        set_stage(context, "publishing", decision=applied)
         publication = yield context.call_activity(
             "publish_content",
             activity_input(context, "publish_content", topic=request.topic, article=draft, reviewer=reviewer, feedback=decision.feedback),
         )
-        set_stage(context, "published", location=publication["location"])
+        set_stage(context, "published", decision=applied, location=publication["location"])
         return {**outcome, "status": "published", "feedback": decision.feedback, "publication": publication}
 
-    set_stage(context, "revising", feedback=decision.feedback)
+    set_stage(context, "revising", decision=applied)
     feedback = decision.feedback or "(no feedback given)"
     revised = answer(
         (yield ask(writer, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", Article, session))
     )
-    set_stage(context, "rejected", feedback=decision.feedback)
+    set_stage(context, "rejected", decision=applied)
     return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revised}

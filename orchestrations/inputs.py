@@ -7,6 +7,7 @@ deterministic and safe to run on every replay.
 
 from __future__ import annotations
 
+import unicodedata
 from email.utils import parseaddr
 from typing import Annotated, Any
 
@@ -28,6 +29,16 @@ MAX_TIMEOUT_HOURS = 168.0
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def _check_single_line(value: str) -> str:
+    """Identifiers and addresses end up in mail headers, where a line break would start a new header."""
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValueError("must not contain control characters such as line breaks or tabs")
+    return value
+
+
+Identifier = Annotated[Text, AfterValidator(_check_single_line)]
+
+
 def _check_address(value: str) -> str:
     _, address = parseaddr(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
@@ -35,7 +46,7 @@ def _check_address(value: str) -> str:
     return value
 
 
-Address = Annotated[Text, StringConstraints(max_length=320), AfterValidator(_check_address)]
+Address = Annotated[Identifier, StringConstraints(max_length=320), AfterValidator(_check_address)]
 
 
 class _Input(BaseModel):
@@ -55,7 +66,7 @@ class EmailInput(_Input):
     """An email to triage; only `content` is required."""
 
     content: Annotated[Text, StringConstraints(max_length=100_000)]
-    email_id: Annotated[Text, StringConstraints(max_length=200)] | None = None
+    email_id: Annotated[Identifier, StringConstraints(max_length=200)] | None = None
     sender: Address | None = None
     subject: Annotated[Text, StringConstraints(max_length=500)] | None = None
 
@@ -71,13 +82,25 @@ class ContentInput(_TopicInput):
 
     topic: Annotated[Text, StringConstraints(max_length=500)]
     reviewer: Address | None = None
-    timeout_hours: float = Field(default=DEFAULT_TIMEOUT_HOURS, gt=0, le=MAX_TIMEOUT_HOURS, strict=True)
+    timeout_hours: float = Field(
+        default=DEFAULT_TIMEOUT_HOURS, gt=0, le=MAX_TIMEOUT_HOURS, strict=True, allow_inf_nan=False
+    )
 
     @field_validator("timeout_hours", mode="before")
     @classmethod
     def _whole_numbers_too(cls, value: Any) -> Any:
         """Strict mode keeps "24" and true out; an integer such as 24 is still a valid number of hours."""
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ContentRun(ContentInput):
+    """What the content workflow runs on: the request, plus the API root of the start request.
+
+    The start route sets `api_root` (callers cannot: ContentInput forbids it) so that the
+    decision link in the reviewer's mail points back to where the flow was started.
+    """
+
+    api_root: str | None = None
 
 
 class ApprovalDecision(_Input):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from agent_framework import (
@@ -32,6 +33,8 @@ from agents.offline.writing import OFFLINE_NOTE
 
 MODEL_NAME = "offline-rules-1"
 TOKEN = re.compile(r"\w+|[^\w\s]")
+CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""The timestamp format of the framework's OpenAI clients; the durable agent state reads `created_at` from every response."""
 
 
 class OfflineChatClient(
@@ -70,6 +73,7 @@ class OfflineChatClient(
                     contents=list(message.contents),
                     response_id=response.response_id,
                     model=MODEL_NAME,
+                    created_at=response.created_at,
                 )
             if response.usage_details:
                 yield ChatResponseUpdate(
@@ -77,6 +81,7 @@ class OfflineChatClient(
                     contents=[Content.from_usage(usage_details=response.usage_details)],
                     response_id=response.response_id,
                     model=MODEL_NAME,
+                    created_at=response.created_at,
                     finish_reason=response.finish_reason,
                 )
 
@@ -103,6 +108,7 @@ class OfflineChatClient(
             messages=[reply],
             response_id=f"offline-{_digest(turn.prompt, output_text)}",
             model=MODEL_NAME,
+            created_at=datetime.now(timezone.utc).strftime(CREATED_AT_FORMAT),
             finish_reason=finish_reason,
             usage_details={
                 "input_token_count": input_tokens,

@@ -100,7 +100,7 @@ def verdict(signals: list[Signal], *, link_count: int, sender_domain: str) -> Sp
     names = [s.description for s in ranked]
     if is_spam:
         confidence = min(0.99, 0.6 + score / 25)
-        reason = f"Spam (offline rule-based check, score {score:g} >= {SPAM_THRESHOLD:g}): " + "; ".join(names[:4]) + "."
+        reason = f"Spam (offline rule-based check, score {score:g} >= {SPAM_THRESHOLD:g}): " + "; ".join(names) + "."
     else:
         confidence = max(0.55, 0.95 - score / 10)
         checked = f"{link_count} link(s)" + (f" and sender domain {sender_domain}" if sender_domain else "")

@@ -21,7 +21,7 @@ RESEARCH_TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "risks": [
             "Maturity: tooling for {topic} may still change quickly; pin versions and plan upgrades.",
-            "Hidden operational cost once {topic} leaves the prototype stage.",
+            "Hidden operational cost of {topic} beyond the prototype stage.",
         ],
         "open_questions": [
             "Which workload would prove the value of {topic} in a two-week proof of concept?",
@@ -30,7 +30,7 @@ RESEARCH_TEMPLATES: dict[str, dict[str, list[str]]] = {
     },
     "market": {
         "key_points": [
-            "Buyers: which teams feel the problem that {topic} solves, and who signs the budget.",
+            "Buyers: which teams feel the problem addressed by {topic}, and who signs the budget.",
             "Demand drivers: what makes {topic} urgent now (cost pressure, regulation, new capabilities).",
             "Pricing: compare usage-based, per-seat and flat pricing for offerings around {topic}.",
         ],
@@ -64,9 +64,9 @@ RESEARCH_TEMPLATES: dict[str, dict[str, list[str]]] = {
 def reply(email: EmailText) -> EmailReply:
     """A polite reply that acknowledges the subject and every question the sender asked."""
     greeting = f"Hello {email.sender_name}," if email.sender_name else "Hello,"
-    subject = email.subject or "your message"
     asked = questions(email.body)
-    lines = [greeting, "", f"Thank you for your message about {subject!s}."]
+    thanks = f"Thank you for your message about {email.subject}." if email.subject else "Thank you for your message."
+    lines = [greeting, "", thanks]
     if asked:
         lines += ["", "You asked:"] + [f"- {q}" for q in asked] + ["", "I will look into each point and come back to you."]
     else:
@@ -120,17 +120,17 @@ def article_draft(topic: str) -> tuple[str, str]:
             "",
             "## Introduction",
             "",
-            f"{title} keeps coming up in conversations with engineering and business teams. This article "
-            f"explains what {topic} is about, why it matters now, and how to take a first step.",
+            f"Conversations with engineering and business teams keep coming back to {topic}. This article "
+            f"explains the ideas behind {topic}, why they matter now, and how to take a first step.",
             "",
-            f"## What {topic} is about",
+            f"## The ideas behind {topic}",
             "",
             *[f"- **{term}**: what it means in the context of {topic} and why readers should care." for term in terms],
             "",
             "## Why it matters",
             "",
             f"Teams that understand {topic} early can decide with evidence instead of hype. The useful questions are "
-            "what problem it solves, what it costs to adopt, and how success will be measured.",
+            "which problem to solve, what adoption costs, and how success will be measured.",
             "",
             "## How to get started",
             "",
@@ -140,7 +140,7 @@ def article_draft(topic: str) -> tuple[str, str]:
             "",
             "## Conclusion",
             "",
-            f"{title} is worth a closer look. Start small, measure, and tell us what you learn.",
+            f"It is worth taking a closer look at {topic}. Start small, measure, and tell us what you learn.",
         ]
     )
     return title, body

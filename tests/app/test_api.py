@@ -53,9 +53,13 @@ def call(coroutine: Any) -> tuple[int, dict[str, Any]]:
     return response.status_code, json.loads(response.get_body())
 
 
-def status(name: str, runtime_status: str) -> dict[str, Any]:
+AWAITING = {"stage": "awaiting_approval"}
+
+
+def status(name: str, runtime_status: str, custom_status: Any = AWAITING) -> dict[str, Any]:
     return {"name": name, "instanceId": "i1", "runtimeStatus": runtime_status, "createdTime": "2026-01-01T00:00:00Z",
-            "lastUpdatedTime": "2026-01-01T00:01:00Z", "customStatus": {"stage": "awaiting_approval"}, "input": "t", "output": None}  # fmt: skip
+            "lastUpdatedTime": "2026-01-01T00:01:00Z", "customStatus": custom_status,
+            "input": "t", "output": None}  # fmt: skip
 
 
 def test_start_answers_202_with_id_management_urls_and_our_status_url() -> None:
@@ -73,7 +77,15 @@ def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> N
     code, body = call(start_flow(request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"))
 
     assert code == 202 and body["decisionUrl"] == f"{BASE}/content/new-id/decision"
-    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0}
+    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0, "api_root": BASE}
+
+
+def test_content_start_carries_the_api_root_of_the_request_for_the_decision_link() -> None:
+    client = FakeClient()
+    req = func.HttpRequest("POST", "http://10.0.0.5:8123/api/content/run", body=b'"edge"', route_params={})
+    call(start_flow(req, client, "content_approval_workflow", ContentInput, "content/run"))
+
+    assert client.started[0][1]["api_root"] == "http://10.0.0.5:8123/api"
 
 
 @pytest.mark.parametrize(
@@ -90,6 +102,8 @@ def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> N
         ("content/run", ContentInput, {"topic": "x", "timeout_hours": "5"}, ["timeout_hours"]),
         ("content/run", ContentInput, {"topic": "x", "reviewer": "r"}, ["reviewer"]),
         ("content/run", ContentInput, None, ["body"]),
+        ("content/run", ContentInput, {"topic": "x", "api_root": "http://evil.example/api"}, ["api_root"]),
+        ("content/run", ContentInput, {"topic": "x", "reviewer": "r@x.io\r\nBcc: all@x.io"}, ["reviewer"]),
     ],
 )
 def test_bad_bodies_are_400_naming_the_fields(route: str, model: type, body: Any, fields: list[str]) -> None:
@@ -100,6 +114,23 @@ def test_bad_bodies_are_400_naming_the_fields(route: str, model: type, body: Any
     assert [d["field"] for d in answer["details"]] == fields
     assert all(d["message"] for d in answer["details"]) and answer["error"]
     assert client.started == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("sender", "a@b.c\nBcc: all@b.c"), ("email_id", "mail-1\r\nX-Evil: 1")])
+def test_line_breaks_in_identifiers_are_named_in_the_error(field: str, value: str) -> None:
+    body = {"content": "x", field: value}
+    code, answer = call(start_flow(request("spam-detection/run", body), FakeClient(), "flow", EmailInput, "spam-detection/run"))
+
+    assert code == 400 and answer["details"][0]["field"] == field
+    assert "control characters" in answer["details"][0]["message"]
+
+
+@pytest.mark.parametrize("raw", [b'{"topic": "x", "timeout_hours": NaN}', b'{"topic": "x", "timeout_hours": Infinity}'])
+def test_timeout_must_be_a_finite_number(raw: bytes) -> None:
+    code, answer = call(start_flow(request("content/run", raw), FakeClient(), "flow", ContentInput, "content/run"))
+
+    assert code == 400 and answer["details"][0]["field"] == "timeout_hours"
+    assert "finite number" in answer["details"][0]["message"]
 
 
 @pytest.mark.parametrize("raw", [b"", b"{not json", b"\xff\xfe"])
@@ -136,6 +167,23 @@ def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> 
     assert client.events == []
 
 
+@pytest.mark.parametrize(
+    ("runtime_status", "custom_status", "reason"),
+    [
+        ("Pending", None, "still drafting"),
+        ("Running", {"stage": "drafting", "topic": "t"}, "still drafting"),
+        ("Running", {"stage": "publishing", "decision": {"approved": True, "feedback": ""}}, "already decided: publishing"),
+        ("Running", {"stage": "revising", "decision": {"approved": False, "feedback": "x"}}, "already decided: revising"),
+    ],
+)
+def test_decision_is_409_unless_the_workflow_awaits_approval(runtime_status: str, custom_status: Any, reason: str) -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", runtime_status, custom_status)})
+    code, answer = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
+
+    assert code == 409 and answer["error"].endswith(reason)
+    assert client.events == []
+
+
 def test_decision_racing_completion_is_409() -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")}, raise_error="Instance with ID i1 is gone: either completed or failed")
     code, _ = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
@@ -154,6 +202,25 @@ def test_status_route_reports_the_instance_or_404() -> None:
     }  # fmt: skip
     code, _ = call(orchestration_status(request("orchestrations/nope", None, "GET", instance_id="nope"), client))
     assert code == 404
+
+
+@pytest.mark.parametrize("instance_id", [".", "..", "a?b", "a#b", "a/b", "", "-a", "x" * 257, "caf\u00e9"])
+def test_instance_ids_that_cannot_be_durable_ids_are_400(instance_id: str) -> None:
+    client = FakeClient({instance_id: status("content_approval_workflow", "Running")})
+    for coroutine in (
+        orchestration_status(request("orchestrations/x", None, "GET", instance_id=instance_id), client),
+        deliver_decision(request("content/x/decision", {"approved": True}, instance_id=instance_id), client),
+    ):
+        code, answer = call(coroutine)
+        assert code == 400 and answer["details"][0]["field"] == "instance_id"
+    assert client.events == []
+
+
+def test_instance_ids_of_every_durable_shape_are_looked_up() -> None:
+    instance_id = "2f1c9a70-0f3b-4c8e-9d52-1a2b3c4d5e6f:order_1.v2@east"
+    client = FakeClient({instance_id: status("content_approval_workflow", "Running")})
+    code, _ = call(orchestration_status(request("orchestrations/x", None, "GET", instance_id=instance_id), client))
+    assert code == 200
 
 
 def test_every_http_route_but_health_needs_a_function_key(app_functions: list[Any]) -> None:

@@ -70,7 +70,7 @@ def test_publish_goes_to_blob_storage_once(app_env: Path, azurite: str, monkeypa
     container = BlobServiceClient.from_connection_string(azurite).get_container_client("articles")
     names = sorted(blob.name for blob in container.list_blobs())
     published = [n for n in names if n.startswith("published/")]
-    assert len(published) == 1 and published[0].endswith("inst-blob-1.md")
+    assert published == ["published/inst-blob-1/publish_content-blobs-for-agents.md"]
     assert "Durable agents publish here." in container.download_blob(published[0]).readall().decode()
     assert "ledger/inst-blob-1/publish_content.json" in names
     assert not (app_env / "published").exists()  # nothing fell back to the local folder

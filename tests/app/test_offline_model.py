@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from agent_framework import Message
@@ -13,7 +14,8 @@ from pydantic import BaseModel
 from agents import analysis
 from agents.catalog import CONTENT_GENERATION, EMAIL_ASSISTANT, SPAM_DETECTION, SUMMARY, build_agents
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
-from agents.offline import OfflineChatClient
+from agents.offline import OfflineChatClient, writing
+from agents.offline.client import CREATED_AT_FORMAT
 
 CLEAR_SPAM = """Is this email spam?
 
@@ -52,6 +54,13 @@ def test_clear_spam_is_spam_and_the_reason_names_the_signals(agents: dict[str, o
     assert any("urgency" in s for s in verdict.signals)
 
 
+def test_the_spam_reason_names_every_signal_found(agents: dict[str, object]) -> None:
+    verdict = run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict).value
+
+    assert len(verdict.signals) > 4
+    assert all(signal in verdict.reason for signal in verdict.signals)
+
+
 def test_clear_ham_is_legitimate(agents: dict[str, object]) -> None:
     verdict = run(agents[SPAM_DETECTION], CLEAR_HAM, SpamVerdict).value
 
@@ -80,6 +89,31 @@ def test_reply_answers_the_sender_by_name_and_says_it_is_offline(agents: dict[st
     assert reply.body.startswith("Hello Alice,")
     assert "Thursday at 10:00?" in reply.body
     assert "offline model" in reply.body and "no LLM" in reply.body
+
+
+def test_a_reply_to_mail_without_a_subject_reads_naturally(agents: dict[str, object]) -> None:
+    reply = run(agents[EMAIL_ASSISTANT], "Draft a reply.\n\nFrom: Bo <bo@contoso.com>\n\nSee you at noon.", EmailReply).value
+
+    assert reply.subject == "Re: your message"
+    assert "Thank you for your message." in reply.body and "about your message" not in reply.body
+
+
+@pytest.mark.parametrize("area", ["technical", "market", "competitor"])
+def test_notes_and_articles_on_a_plural_topic_need_no_verb_agreement(area: str) -> None:
+    notes = writing.research(area, "vector databases").model_dump_json()
+    _, article = writing.article_draft("vector databases")
+
+    for text in (notes, article):
+        for verb in ("is", "leaves", "solves", "keeps"):
+            assert f"vector databases {verb} " not in text.lower(), (verb, text)
+
+
+def test_every_response_carries_a_utc_created_at_in_the_framework_format() -> None:
+    client = OfflineChatClient()
+    response = asyncio.run(client.get_response([Message("user", ["Topic: x"])], options={"response_format": ResearchFindings}))
+
+    created = datetime.strptime(str(response.created_at), CREATED_AT_FORMAT).replace(tzinfo=timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
 
 
 def test_article_is_measured_with_the_text_statistics_tool_and_revised_with_feedback(agents: dict[str, object]) -> None:
@@ -144,3 +178,4 @@ def test_streaming_gives_the_same_answer_as_a_single_response(agents: dict[str, 
 
     streamed = asyncio.run(stream())
     assert streamed.value == run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict).value
+    assert streamed.created_at

@@ -87,8 +87,30 @@ def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Pat
     assert ctx.timers[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
     assert ctx.timers[0].cancelled, "the timer must be cancelled when the decision wins"
     assert result["status"] == "published" and result["feedback"] == "Ship it"
+    assert result["decision"] == {"approved": True, "feedback": "Ship it"}
     assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
     assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer", "publish_content"]
+
+
+def stages(ctx: FakeContext) -> list[str]:
+    return [status["stage"] for status in ctx.custom_statuses]
+
+
+def test_once_decided_the_custom_status_leaves_awaiting_approval_and_names_the_decision(app_env: Path, agents: InProcessAgents) -> None:
+    decision = {"approved": True, "feedback": "Ship it"}
+    ctx = context("event sourcing", decision=decision)
+    drive(content_approval_workflow(ctx, agents))
+
+    assert stages(ctx) == ["drafting", "awaiting_approval", "publishing", "published"]
+    assert all(status["decision"] == decision for status in ctx.custom_statuses[2:])
+
+
+def test_the_decision_link_is_built_from_the_api_root_the_start_route_passed(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = context({"topic": "event sourcing", "api_root": "http://127.0.0.1:8123/api"})
+    drive(content_approval_workflow(ctx, agents))
+
+    notice = ctx.activity_calls[0][1]
+    assert notice["api_root"] == "http://127.0.0.1:8123/api"
 
 
 def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, agents: InProcessAgents) -> None:
@@ -96,6 +118,8 @@ def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, age
     result = drive(content_approval_workflow(ctx, agents))
 
     assert result["status"] == "rejected" and result["feedback"] == "Add a diagram"
+    assert result["decision"] == {"approved": False, "feedback": "Add a diagram"}
+    assert stages(ctx)[-2:] == ["revising", "rejected"]
     assert "Add a diagram" in result["revised_draft"]["body"]
     assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer"]
     assert [name for name, _ in agents.prompts] == ["ContentGenerationAgent", "ContentGenerationAgent"]
@@ -105,8 +129,9 @@ def test_content_escalates_when_the_timer_wins(app_env: Path, agents: InProcessA
     ctx = context({"topic": "event sourcing", "timeout_hours": 0.0005})
     result = drive(content_approval_workflow(ctx, agents))
 
-    assert result["status"] == "escalated"
+    assert result["status"] == "escalated" and "decision" not in result
     assert result["escalation"]["to"] == "editor-in-chief@example.com"
+    assert stages(ctx)[-2:] == ["escalating", "escalated"]
     assert not ctx.timers[0].cancelled
     assert [name for name, _ in ctx.activity_calls] == ["notify_reviewer", "escalate_for_review"]
 

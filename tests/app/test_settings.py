@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import runpy
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from agent_framework.openai import OpenAIChatCompletionClient
 
 from agents.model_client import create_chat_client
 from agents.offline import OfflineChatClient
-from settings import SettingsError, load_mail_settings, load_model_settings, load_storage_settings, public_base_url
+from settings import SettingsError, load_mail_settings, load_model_settings, load_storage_settings, public_api_root
+from tests.app.conftest import ROOT
 
 
 def test_no_model_settings_selects_the_offline_model_and_logs_it(caplog: pytest.LogCaptureFixture) -> None:
@@ -119,7 +121,59 @@ def test_storage_rule(env: dict[str, str], expected: str) -> None:
         assert storage.account_url == expected
 
 
-def test_public_base_url_prefers_the_setting_then_the_azure_host_name() -> None:
-    assert public_base_url({}) == "http://localhost:7071"
-    assert public_base_url({"WEBSITE_HOSTNAME": "app.azurewebsites.net"}) == "https://app.azurewebsites.net"
-    assert public_base_url({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}) == "https://agents.example.com"
+@pytest.mark.parametrize("container", ["Agent_Content", "ab", "-content", "agent--content"])
+def test_content_container_must_be_a_blob_container_name(container: str) -> None:
+    with pytest.raises(SettingsError, match="CONTENT_CONTAINER"):
+        load_storage_settings({"CONTENT_CONTAINER": container})
+
+
+def test_links_point_to_the_public_base_url_else_where_the_flow_was_started() -> None:
+    started = "http://127.0.0.1:8123/api"
+    proxy = {"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}
+    assert public_api_root(started, proxy) == "https://agents.example.com/api"
+    assert public_api_root(started, {"WEBSITE_HOSTNAME": "app.azurewebsites.net"}) == started
+    assert public_api_root(None, {"WEBSITE_HOSTNAME": "app.azurewebsites.net"}) == "https://app.azurewebsites.net/api"
+    assert public_api_root(None, {}) == "http://localhost:7071/api"
+
+
+def start_app() -> None:
+    """Run function_app.py as the host imports it (in a fresh namespace; the session's app is left alone)."""
+    runpy.run_path(str(ROOT / "function_app.py"), run_name="function_app")
+
+
+@pytest.mark.parametrize(
+    ("settings", "missing"),
+    [
+        ({"SMTP_PORT": "2525"}, "SMTP_HOST"),
+        ({"SMTP_HOST": "smtp.example.com", "SMTP_USERNAME": "u"}, "SMTP_PASSWORD"),
+        ({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"}, "AZURE_OPENAI_MODEL"),
+        ({"CONTENT_CONTAINER": "Agent_Content"}, "CONTENT_CONTAINER"),
+    ],
+)
+def test_a_bad_setting_fails_the_app_at_import(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], missing: str
+) -> None:
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=missing):
+        start_app()
+
+
+def test_the_start_logs_where_mail_and_artifacts_go(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("SMTP_PORT", "2525")
+    with caplog.at_level(logging.INFO):
+        start_app()
+    assert "Mail goes to SMTP smtp.example.com:2525" in caplog.text
+    assert f"Artifacts go to the local folder {app_env.resolve()}" in caplog.text
+
+    monkeypatch.delenv("SMTP_HOST")
+    monkeypatch.delenv("SMTP_PORT")
+    monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true")
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        start_app()
+    assert f"Mail goes to the local outbox folder {(app_env / 'outbox').resolve()}" in caplog.text
+    assert "Artifacts go to Azure Blob Storage container 'agent-content'" in caplog.text

@@ -36,6 +36,12 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
     }
 
 
+def new_app_host(folder: Path, smtp_port: int, latency_ms: int = 0) -> DevHost:
+    """A host of its own (not yet started) for the real app, its database, log and data under `folder`."""
+    return DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
+                   app_settings(folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
+
+
 @pytest.fixture(scope="session")
 def app_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, data_dir: Path) -> Iterator[DevHost]:
     folder = tmp_path_factory.mktemp("app-host")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from devhost.process import DevHost
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, history, start_flow
+from tests.e2e.conftest import agent_requests, history, new_app_host, start_flow
 
 SPAM = {
     "content": "URGENT!!! You have WON $1,000,000. Click http://bit.ly/claim-now within 24 hours "
@@ -47,6 +47,31 @@ def test_legitimate_mail_gets_a_reply_sent_over_smtp(app_host: DevHost, smtp: Sm
     assert "Project review time" in replies[0]["Subject"]
 
 
+def test_two_spam_runs_reusing_an_email_id_keep_their_own_quarantined_files(app_host: DevHost) -> None:
+    runs = [start_flow(app_host, "spam-detection", {**SPAM, "email_id": "reused-1", "subject": subject})
+            for subject in ("FIRST WIN", "SECOND WIN")]
+    first, second = (app_host.wait_for(run)["output"]["quarantine"] for run in runs)
+    assert (first["repeat"], second["repeat"]) == (False, False)
+    assert first["location"] != second["location"]
+    assert "FIRST WIN" in Path(first["location"]).read_text()
+    assert "SECOND WIN" in Path(second["location"]).read_text()
+
+
+def test_line_breaks_pasted_into_a_subject_or_topic_end_up_on_one_header_line(app_host: DevHost, smtp: SmtpServer) -> None:
+    spam = start_flow(app_host, "spam-detection", {**SPAM, "subject": "YOU\r\nWON"})
+    ham = start_flow(app_host, "spam-detection", {**HAM, "email_id": "ham-pasted", "subject": "Project\r\nreview time"})
+    for instance_id in (spam, ham):
+        assert app_host.wait_for(instance_id)["runtimeStatus"] == "Completed"
+    quarantined = Path(app_host.status(spam)["output"]["quarantine"]["location"]).read_text()
+    assert "Subject: YOU WON\n" in quarantined
+
+    content = start_flow(app_host, "content", {"topic": "pasted\r\ntopics", "reviewer": "paste@contoso.com"})
+    app_host.wait_for(content, ("Running",), predicate=awaiting_review)
+    [notice] = [m for m in smtp.messages if "paste@contoso.com" in (m["To"] or "")]
+    assert notice["Subject"] == "Review requested: Pasted topics"
+    app_host.request("POST", f"/runtime/webhooks/durabletask/instances/{content}/terminate?reason=test")
+
+
 def test_bare_content_body_works(app_host: DevHost) -> None:
     instance_id = start_flow(app_host, "spam-detection", {"content": "Lunch tomorrow at noon? Bring the slides."})
     assert app_host.wait_for(instance_id)["runtimeStatus"] == "Completed"
@@ -72,7 +97,9 @@ def test_content_approved_is_published(app_host: DevHost, data_dir: Path, smtp: 
     instance_id = start_flow(app_host, "content", {"topic": "serverless agents", "reviewer": "rita@contoso.com"})
     waiting = app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     assert waiting["customStatus"]["draft"]["title"]
-    assert any("rita@contoso.com" in (m["To"] or "") for m in smtp.messages)
+    [notice] = [m for m in smtp.messages if "rita@contoso.com" in (m["To"] or "")]
+    # The link points back to where the flow was started: this host, on its own port.
+    assert f"{app_host.url}/api/content/{instance_id}/decision" in notice.get_content()
     code, body = app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"})
     assert code == 202, body
     result = app_host.wait_for(instance_id)["output"]
@@ -99,6 +126,29 @@ def test_content_times_out_and_is_escalated(app_host: DevHost, smtp: SmtpServer)
     assert result["status"] == "escalated"
     escalations = [m for m in smtp.messages if (m["Subject"] or "").startswith("Escalation")]
     assert any("quantum networking" in m.get_payload(decode=True).decode() for m in escalations)
+
+
+def test_a_decision_is_409_while_drafting_and_once_one_was_applied(tmp_path: Path, smtp: SmtpServer) -> None:
+    server = new_app_host(tmp_path, smtp.port, latency_ms=500).start()
+    try:
+        instance_id = start_flow(server, "content", {"topic": "late reviews", "timeout_hours": 1})
+        decide = f"/api/content/{instance_id}/decision"
+        code, body = server.request("POST", decide, {"approved": True})
+        assert code == 409 and body["error"].endswith("still drafting"), body
+        server.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+        assert server.request("POST", decide, {"approved": False, "feedback": "first"})[0] == 202
+        server.wait_for(instance_id, ("Running",), predicate=lambda s: s["customStatus"]["stage"] == "revising")
+        code, body = server.request("POST", decide, {"approved": True, "feedback": "second"})
+        assert code == 409 and body["error"].endswith("already decided: revising"), body
+        result = server.wait_for(instance_id)["output"]
+        assert result["status"] == "rejected" and result["decision"] == {"approved": False, "feedback": "first"}
+    finally:
+        server.stop()
+
+
+def test_agent_calls_log_no_state_warnings(app_host: DevHost) -> None:
+    app_host.wait_for(start_flow(app_host, "research", {"topic": "quiet logs"}))
+    assert "created_at" not in app_host.log()
 
 
 def test_each_agent_call_is_recorded_once(app_host: DevHost) -> None:

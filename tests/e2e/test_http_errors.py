@@ -23,6 +23,9 @@ def fields(body: dict) -> set[str]:
         ("content", {"topic": "x", "timeout_hours": 0}, "timeout_hours"),
         ("content", {"topic": "x", "timeout_hours": 169}, "timeout_hours"),
         ("content", {"reviewer": "a@b.c"}, "topic"),
+        ("spam-detection", {"content": "hi", "sender": "a@b.c\r\nBcc: all@b.c"}, "sender"),
+        ("spam-detection", {"content": "hi", "email_id": "mail\n1"}, "email_id"),
+        ("content", {"topic": "x", "reviewer": "r@b.c\nBcc: all@b.c"}, "reviewer"),
     ],
 )
 def test_start_routes_name_the_bad_field(app_host: DevHost, route: str, payload: dict, bad_field: str) -> None:
@@ -45,6 +48,16 @@ def test_decision_for_unknown_instance_is_404(app_host: DevHost) -> None:
 def test_status_of_unknown_instance_is_404(app_host: DevHost) -> None:
     code, body = app_host.request("GET", "/api/orchestrations/no-such-instance")
     assert code == 404 and "error" in body
+
+
+@pytest.mark.parametrize("instance_id", ["%2e", "%2e%2e", "a%3Fb", "a%23b", "-x"])
+def test_instance_ids_that_cannot_be_durable_ids_are_400(app_host: DevHost, instance_id: str) -> None:
+    for method, path, body in (
+        ("GET", f"/api/orchestrations/{instance_id}", None),
+        ("POST", f"/api/content/{instance_id}/decision", {"approved": True}),
+    ):
+        code, answer = app_host.request(method, path, body)
+        assert code == 400 and fields(answer) == {"instance_id"}, (path, answer)
 
 
 def test_decision_with_bad_body_is_400(app_host: DevHost) -> None:

@@ -6,17 +6,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from devhost.process import REPO, DevHost
+from devhost.process import DevHost
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, app_settings, history, start_flow
+from tests.e2e.conftest import agent_requests, history, new_app_host, start_flow
 from tests.e2e.test_flows import awaiting_review
 
 RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
-
-
-def host(tmp_path: Path, smtp_port: int, latency_ms: int = 0) -> DevHost:
-    return DevHost("function_app", REPO, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   app_settings(tmp_path / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
 
 
 def restarted(killed: DevHost) -> DevHost:
@@ -25,7 +20,7 @@ def restarted(killed: DevHost) -> DevHost:
 
 
 def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = host(tmp_path, smtp.port).start()
+    server = new_app_host(tmp_path, smtp.port).start()
     instance_id = start_flow(server, "content", {"topic": "crash-proof publishing", "reviewer": "kim@contoso.com"})
     draft = server.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["draft"]
     server = restarted(server)
@@ -43,7 +38,7 @@ def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: SmtpServer) -> None
 
 
 def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = host(tmp_path, smtp.port, latency_ms=1500).start()
+    server = new_app_host(tmp_path, smtp.port, latency_ms=1500).start()
     finished = start_flow(server, "research", {"topic": "finished before the crash"})
     server.wait_for(finished, timeout=30)
     instance_id = start_flow(server, "research", {"topic": "interrupted research"})
@@ -66,7 +61,7 @@ def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpS
 
 
 def test_http_answers_while_agents_are_busy(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = host(tmp_path, smtp.port, latency_ms=3000).start()
+    server = new_app_host(tmp_path, smtp.port, latency_ms=3000).start()
     try:
         instance_id = start_flow(server, "research", {"topic": "responsiveness"})
         while [e["EventType"] for e in history(server, instance_id)].count("EventSent") < 3:
