@@ -24,7 +24,7 @@ from azure.functions import _durable_functions as df_json
 from . import events as ev
 from .app_index import FunctionIndex, is_async
 from .episode import Episode, run_episode
-from .store import ActivityItem, Store, Tx
+from .store import ActivityItem, Instance, Store, Tx
 
 log = logging.getLogger("devhost.engine")
 
@@ -116,9 +116,7 @@ class Engine:
     def terminate(self, instance_id: str, reason: str) -> None:
         with self.store.transaction() as tx:
             tx.append_history(
-                instance_id,
-                len(self.store.history(instance_id)),
-                [ev.event(ev.EventType.EXECUTION_TERMINATED, time.time(), Input=json.dumps(reason))],
+                instance_id, [ev.event(ev.EventType.EXECUTION_TERMINATED, time.time(), Input=json.dumps(reason))]
             )
             tx.set_status(instance_id, "Terminated", output=json.dumps(reason))
             tx.drop_instance_work(instance_id)
@@ -145,7 +143,7 @@ class Engine:
     def _dispatch_episodes(self) -> float | None:
         self._commit_completions()
         now = time.time()
-        ready = self.store.ready_instances(now, set(), EPISODES_PER_COMMIT)
+        ready = self.store.ready_instances(now, EPISODES_PER_COMMIT)
         if ready:
             self._run_episodes(ready, now)
             return 0
@@ -179,34 +177,24 @@ class Engine:
                 len(episode.timers),
                 elapsed,
             )
-            results.append((instance, len(past), [m.id for m in messages], episode))
+            results.append((instance, [m.id for m in messages], episode))
         with self.store.transaction() as tx:
-            for instance, history_length, consumed, episode in results:
+            for instance, consumed, episode in results:
                 current = tx.status(instance.id)
                 if current not in ("Pending", "Running", "Suspended"):
                     continue  # terminated or purged while the episode ran: its outcome no longer applies
                 tx.consume(consumed)
                 if current == "Suspended" and episode.status == "Running":
                     episode.status = "Suspended"
-                self._commit_episode(tx, instance.id, instance.name, instance.parent_id, instance.parent_task_id,
-                                     history_length, episode)
-        if any(r[3].activities for r in results):
+                self._commit_episode(tx, instance, episode)
+        if any(episode.activities for *_, episode in results):
             self._activities.set()
-        if any(r[3].entity_requests for r in results):
+        if any(episode.entity_requests for *_, episode in results):
             self._entities.set()
 
-    def _commit_episode(
-        self,
-        tx: Tx,
-        instance_id: str,
-        name: str,
-        parent_id: str | None,
-        parent_task_id: int | None,
-        history_length: int,
-        episode: Episode,
-    ) -> None:
-        now = time.time()
-        tx.append_history(instance_id, history_length, episode.events)
+    def _commit_episode(self, tx: Tx, instance: Instance, episode: Episode) -> None:
+        now, instance_id = time.time(), instance.id
+        tx.append_history(instance_id, episode.events)
         for task_id, activity, input_json in episode.activities:
             tx.schedule_activity(instance_id, task_id, activity, input_json)
         for timer_id, fire_at in episode.timers:
@@ -226,23 +214,21 @@ class Engine:
             tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id)
             tx.send(child.instance_id, ev.execution_started(child.name, child.input, now))
         if episode.status == "ContinueAsNew":
-            tx.reset_for_continue_as_new(instance_id, episode.output)
-            tx.send(instance_id, ev.execution_started(name, episode.output, now))
-            tx.set_custom_status(instance_id, episode.custom_status)
+            tx.reset_for_continue_as_new(instance_id, episode.output, episode.custom_status)
+            tx.send(instance_id, ev.execution_started(instance.name, episode.output, now))
             return
+        tx.record_outcome(instance_id, episode.status, episode.output, episode.custom_status)
         if episode.status in ("Running", "Suspended"):
-            tx.set_status(instance_id, episode.status, custom_status=episode.custom_status, keep_custom_status=False)
             return
-        tx.set_status(instance_id, episode.status, output=episode.output, custom_status=episode.custom_status,
-                      keep_custom_status=False)
         tx.drop_instance_work(instance_id)
-        log.info("orchestration %s (%s) %s", name, instance_id, episode.status.lower())
-        if parent_id is not None and parent_task_id is not None:
+        log.info("orchestration %s (%s) %s", instance.name, instance_id, episode.status.lower())
+        if instance.parent_id is not None and instance.parent_task_id is not None:
+            task_id = instance.parent_task_id
             if episode.status == "Completed":
-                done = ev.sub_orchestration_completed(parent_task_id, episode.output, now)
+                done = ev.sub_orchestration_completed(task_id, episode.output, now)
             else:
-                done = ev.sub_orchestration_failed(parent_task_id, "sub-orchestration failed", episode.output or "", now)
-            tx.send(parent_id, done)
+                done = ev.sub_orchestration_failed(task_id, "sub-orchestration failed", episode.output or "", now)
+            tx.send(instance.parent_id, done)
 
     # -- activities ------------------------------------------------------------------------
 
@@ -344,11 +330,9 @@ class Engine:
             tx.save_entity(entity_id, name, key, result["entityState"] if result.get("entityExists") else None)
             tx.finish_entity_ops([op.id for op in ops])
             for op, outcome in zip(ops, result["results"]):
-                is_error = bool(outcome.get("isError"))
-                tx.record_entity_call(entity_id, op.operation, op.caller_id, started, finished, is_error)
                 if op.caller_id and op.request_id:
                     response: dict[str, Any] = {"result": outcome.get("result")}
-                    if is_error:
+                    if outcome.get("isError"):
                         response["exceptionType"] = "Exception"
                     tx.send(op.caller_id, ev.event_raised(op.request_id, json.dumps(response), finished))
             for signal in result.get("signals") or []:

@@ -71,16 +71,6 @@ CREATE TABLE IF NOT EXISTS entities (
     state TEXT,
     updated REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS entity_calls (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    entity_id TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    caller_id TEXT,
-    started REAL NOT NULL,
-    finished REAL NOT NULL,
-    is_error INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entity_calls_entity ON entity_calls(entity_id, id);
 """
 
 TERMINAL = ("Completed", "Failed", "Terminated")
@@ -205,14 +195,14 @@ class Store:
         rows = self.query("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
         return [json.loads(r["event"]) for r in rows]
 
-    def ready_instances(self, now: float, exclude: set[str], limit: int) -> list[str]:
-        """Instances with a visible message that are not suspended and not already being run."""
+    def ready_instances(self, now: float, limit: int) -> list[str]:
+        """Instances with a visible message that are neither suspended nor ended."""
         rows = self.query(
             "SELECT DISTINCT inbox.instance_id FROM inbox JOIN instances ON instances.id = inbox.instance_id "
             "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') LIMIT ?",
-            (now, limit + len(exclude)),
+            (now, limit),
         )
-        return [r[0] for r in rows if r[0] not in exclude][:limit]
+        return [r[0] for r in rows]
 
     def inbox(self, instance_id: str, now: float) -> list[InboxMessage]:
         rows = self.query(
@@ -279,38 +269,31 @@ class Tx:
         row = self._conn.execute("SELECT status FROM instances WHERE id = ?", (instance_id,)).fetchone()
         return row[0] if row else None
 
-    def set_status(
-        self,
-        instance_id: str,
-        status: str,
-        *,
-        output: str | None = None,
-        custom_status: str | None = None,
-        keep_custom_status: bool = True,
-    ) -> None:
+    def set_status(self, instance_id: str, status: str, output: str | None = None) -> None:
+        """A change made from outside the orchestrator (terminate, suspend, resume): its custom status stays."""
         now = time.time()
-        completed = now if status in TERMINAL else None
-        if keep_custom_status:
-            self._conn.execute(
-                "UPDATE instances SET status = ?, output = COALESCE(?, output), updated = ?, completed = ?"
-                " WHERE id = ?",
-                (status, output, now, completed, instance_id),
-            )
-        else:
-            self._conn.execute(
-                "UPDATE instances SET status = ?, output = ?, custom_status = ?, updated = ?, completed = ?"
-                " WHERE id = ?",
-                (status, output, custom_status, now, completed, instance_id),
-            )
-
-    def reset_for_continue_as_new(self, instance_id: str, input_json: str | None) -> None:
-        self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
         self._conn.execute(
-            "UPDATE instances SET status = 'Running', input = ?, output = NULL, updated = ? WHERE id = ?",
-            (input_json, time.time(), instance_id),
+            "UPDATE instances SET status = ?, output = COALESCE(?, output), updated = ?, completed = ? WHERE id = ?",
+            (status, output, now, now if status in TERMINAL else None, instance_id),
         )
 
-    def append_history(self, instance_id: str, first_seq: int, events: list[dict[str, Any]]) -> None:
+    def record_outcome(self, instance_id: str, status: str, output: str | None, custom_status: str | None) -> None:
+        """What an episode of the orchestrator decided: its status, output and custom status together."""
+        now = time.time()
+        self._conn.execute(
+            "UPDATE instances SET status = ?, output = ?, custom_status = ?, updated = ?, completed = ? WHERE id = ?",
+            (status, output, custom_status, now, now if status in TERMINAL else None, instance_id),
+        )
+
+    def reset_for_continue_as_new(self, instance_id: str, input_json: str | None, custom_status: str | None) -> None:
+        self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        self.record_outcome(instance_id, "Running", None, custom_status)
+        self._conn.execute("UPDATE instances SET input = ? WHERE id = ?", (input_json, instance_id))
+
+    def append_history(self, instance_id: str, events: list[dict[str, Any]]) -> None:
+        (first_seq,) = self._conn.execute(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM history WHERE instance_id = ?", (instance_id,)
+        ).fetchone()
         self._conn.executemany(
             "INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)",
             [(instance_id, first_seq + i, json.dumps(e)) for i, e in enumerate(events)],
@@ -369,18 +352,6 @@ class Tx:
             " ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
             (entity_id, name, key, state, time.time()),
         )
-
-    def record_entity_call(
-        self, entity_id: str, operation: str, caller_id: str | None, started: float, finished: float, is_error: bool
-    ) -> None:
-        self._conn.execute(
-            "INSERT INTO entity_calls (entity_id, operation, caller_id, started, finished, is_error)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (entity_id, operation, caller_id, started, finished, int(is_error)),
-        )
-
-    def set_custom_status(self, instance_id: str, custom_status: str | None) -> None:
-        self._conn.execute("UPDATE instances SET custom_status = ? WHERE id = ?", (custom_status, instance_id))
 
     def purge(self, instance_id: str) -> int:
         self.drop_instance_work(instance_id)

@@ -44,13 +44,11 @@ def queued_timers(store: Store, instance_id: str) -> set[int]:
 def agent_entities(store: Store, entity_name: str | None = None, limit: int | None = None) -> list[sqlite3.Row]:
     """Agent entity rows (id, name, state, updated), most recently used first; all of them without a limit."""
     limit = -1 if limit is None else limit  # SQLite reads a negative LIMIT as none
-    if entity_name:
-        return store.query(
-            f"SELECT id, name, state, updated FROM entities WHERE {_AGENTS} AND name = ? ORDER BY updated DESC LIMIT ?",
-            (entity_name, limit),
-        )
+    name = entity_name or ""
     return store.query(
-        f"SELECT id, name, state, updated FROM entities WHERE {_AGENTS} ORDER BY updated DESC LIMIT ?", (limit,)
+        f"SELECT id, name, state, updated FROM entities WHERE {_AGENTS} AND (? = '' OR name = ?)"
+        " ORDER BY updated DESC LIMIT ?",
+        (name, name, limit),
     )
 
 
