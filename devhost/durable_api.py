@@ -16,7 +16,7 @@ from aiohttp import web
 
 from . import events as ev
 from .engine import Engine, UnknownFunction
-from .store import Instance, Store
+from .store import RUNTIME_STATUSES, Instance, Store
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
@@ -27,13 +27,13 @@ def task_hub() -> str:
     return os.environ.get("TASKHUB_NAME") or "default"
 
 
-RUNTIME_STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated")
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
 
 
-def error(status: int, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": message, **extra}, status=status)
+def error(status: int, message: str) -> web.Response:
+    """Every error of the local host's APIs: a JSON body saying what is wrong."""
+    return web.json_response({"error": message}, status=status)
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
@@ -113,15 +113,27 @@ async def _payload(request: web.Request) -> str | None:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"request body is not valid JSON: {exc}"}), content_type="application/json"
-        ) from exc
+        raise web.HTTPBadRequest(**_json_body(f"request body is not valid JSON: {exc}")) from exc
     if request.app[_RPC]:
         return value if isinstance(value, str) or value is None else json.dumps(value)
     return json.dumps(value)
 
 
-def _base_url(request: web.Request) -> str:
+def _json_body(message: str) -> dict[str, str]:
+    return {"text": json.dumps({"error": message}), "content_type": "application/json"}
+
+
+def _find_instance(request: web.Request) -> Instance:
+    """The instance the route names; a 404 JSON error when there is none."""
+    instance_id = request.match_info["instance_id"]
+    instance = request.app[_ENGINE].store.instance(instance_id)
+    if instance is None:
+        raise web.HTTPNotFound(**_json_body(f"no instance with ID '{instance_id}'"))
+    return instance
+
+
+def caller_base_url(request: web.Request) -> str:
+    """Scheme and host the caller used, for URLs handed back to it."""
     return f"{request.scheme}://{request.host}"
 
 
@@ -139,15 +151,13 @@ async def start(request: web.Request) -> web.Response:
         if request.app[_RPC]:
             return web.json_response({"ExceptionMessage": str(exc)}, status=400)
         return error(404, str(exc))
-    urls = management_urls(_base_url(request), instance_id)
+    urls = management_urls(caller_base_url(request), instance_id)
     return web.json_response(urls, status=202, headers={"Location": urls["statusQueryGetUri"]})
 
 
 async def get_status(request: web.Request) -> web.Response:
     store = request.app[_ENGINE].store
-    instance = store.instance(request.match_info["instance_id"])
-    if instance is None:
-        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    instance = _find_instance(request)
     show_history = request.query.get("showHistory", "false").lower() == "true"
     show_input = request.query.get("showInput", "true").lower() != "false"
     body = status_json(instance, store.history(instance.id) if show_history else None, show_input)
@@ -187,9 +197,7 @@ def _time(text: str | None) -> float | None:
 
 async def raise_event(request: web.Request) -> web.Response:
     engine = request.app[_ENGINE]
-    instance = engine.store.instance(request.match_info["instance_id"])
-    if instance is None:
-        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    instance = _find_instance(request)
     if instance.is_terminal:
         return error(410, f"instance '{instance.id}' is {instance.status}")
     engine.raise_event(instance.id, request.match_info["event_name"], await _payload(request))
@@ -202,9 +210,7 @@ async def control(request: web.Request) -> web.Response:
     verb = request.match_info["verb"]
     if verb not in ("terminate", "suspend", "resume"):
         return error(501, f"'{verb}' is not supported by the local host")
-    instance = engine.store.instance(request.match_info["instance_id"])
-    if instance is None:
-        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    instance = _find_instance(request)
     if instance.is_terminal:
         return error(410, f"instance '{instance.id}' is {instance.status}")
     reason = request.query.get("reason", "")
@@ -217,9 +223,7 @@ async def control(request: web.Request) -> web.Response:
 
 async def purge(request: web.Request) -> web.Response:
     engine = request.app[_ENGINE]
-    instance = engine.store.instance(request.match_info["instance_id"])
-    if instance is None:
-        return error(404, f"no instance with ID '{request.match_info['instance_id']}'")
+    instance = _find_instance(request)
     if not instance.is_terminal:
         return error(409, f"instance '{instance.id}' is {instance.status}; only ended instances can be purged")
     with engine.store.transaction() as tx:

@@ -16,7 +16,7 @@ import azure.functions as func
 from aiohttp import web
 
 from .app_index import FunctionIndex, HttpFunction, is_async
-from .durable_api import client_binding, error
+from .durable_api import caller_base_url, client_binding, error
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
@@ -74,7 +74,7 @@ async def dispatch(request: web.Request) -> web.Response:
         function.request_param: to_function_request(request, await request.read(), route_params)
     }
     if function.client_param:
-        binding = client_binding(f"{request.scheme}://{request.host}", request.app[_RPC_BASE])
+        binding = client_binding(caller_base_url(request), request.app[_RPC_BASE])
         kwargs[function.client_param] = json.dumps(binding)
     try:
         return to_web_response(await invoke(function, kwargs))

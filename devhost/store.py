@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS entities (
 );
 """
 
+RUNTIME_STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated")
 TERMINAL = ("Completed", "Failed", "Terminated")
 
 

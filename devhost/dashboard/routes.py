@@ -12,14 +12,15 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..durable_api import error
 from ..engine import Engine
+from ..store import RUNTIME_STATUSES
 from . import queries, views
 from .conversation import AGENT_PREFIX, read_session
 from .jsonview import to_json
 from .links import PAGE_ROOT
 
 STATIC = Path(__file__).parent / "static"
-STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated")
 MAX_LIMIT = 1000
 _ENGINE = web.AppKey("engine", Engine)
 _NAMES = web.AppKey("agent_names", queries.AgentNames)
@@ -33,21 +34,17 @@ def _json(value: Any, status: int = 200) -> web.Response:
     return web.json_response(to_json(value), status=status)
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """API errors as JSON: bad input is a 400 with the reason, an unknown route a 404, never an HTML page."""
     try:
         return await handler(request)
     except BadRequest as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     except web.HTTPException as exc:
         if not request.path.startswith(f"{PAGE_ROOT}/api/") or exc.status < 400:
             raise
-        return _error(exc.status, exc.reason)
+        return error(exc.status, exc.reason)
 
 
 async def page(request: web.Request) -> web.FileResponse:
@@ -77,7 +74,7 @@ async def get_orchestration(request: web.Request) -> web.Response:
     instance_id = request.match_info["instance_id"]
     instance = engine.store.instance(instance_id)
     if instance is None:
-        return _error(404, f"no orchestration instance with ID '{instance_id}'")
+        return error(404, f"no orchestration instance with ID '{instance_id}'")
     return _json(views.orchestration_detail(engine.store, engine.index, request.app[_NAMES], instance))
 
 
@@ -99,7 +96,7 @@ async def get_session(request: web.Request) -> web.Response:
     entity_id = session_entity_id(request.match_info["ref"])
     row = queries.agent_entity(request.app[_ENGINE].store, entity_id)
     if row is None:
-        return _error(404, f"no agent session '{entity_id}'")
+        return error(404, f"no agent session '{entity_id}'")
     return _json(views.session_detail(read_session(row["id"], row["state"], row["updated"])))
 
 
@@ -124,11 +121,11 @@ def _entity_name(agent: str) -> str:
 
 
 def _statuses(values: list[str]) -> list[str]:
-    canonical = {s.lower(): s for s in STATUSES}
+    canonical = {s.lower(): s for s in RUNTIME_STATUSES}
     wanted = [v.strip() for value in values for v in value.split(",") if v.strip()]
     unknown = [v for v in wanted if v.lower() not in canonical]
     if unknown:
-        raise BadRequest(f"unknown status '{unknown[0]}'; use one of {', '.join(STATUSES)}")
+        raise BadRequest(f"unknown status '{unknown[0]}'; use one of {', '.join(RUNTIME_STATUSES)}")
     return [canonical[v.lower()] for v in wanted]
 
 
