@@ -97,7 +97,7 @@ def run_episode(
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
         episode.status = "ContinueAsNew"
-        episode.output = _continue_as_new_input(state)
+        episode.output = _continue_as_new_input(ctx)
     elif state.get("isDone"):
         episode.status = "Completed"
         episode.output = json.dumps(state.get("output"))
@@ -122,21 +122,11 @@ def _error_text(exc: Exception) -> str:
     return f"{text}\n{stack}"
 
 
-def _continue_as_new_input(state: dict[str, Any]) -> str | None:
-    for action in _flatten_json(state.get("actions", [])):
-        if action.get("actionType") == ActionType.CONTINUE_AS_NEW:
-            return action.get("input")
+def _continue_as_new_input(ctx: DurableOrchestrationContext) -> str | None:
+    for action in _flatten(ctx._action_payload_v2):
+        if action.action_type == ActionType.CONTINUE_AS_NEW:
+            return action.input_
     return None
-
-
-def _flatten_json(actions: list[Any]) -> Iterator[dict[str, Any]]:
-    for item in actions:
-        if isinstance(item, list):
-            yield from _flatten_json(item)
-        elif "compoundActions" in item:
-            yield from _flatten_json(item["compoundActions"])
-        else:
-            yield item
 
 
 def _flatten(actions: list[Any]) -> Iterator[Action]:
@@ -193,16 +183,20 @@ def _collect_work(
             episode.cancelled_timers.append(key)
 
 
+#: The history event each kind of action leaves, and the action attribute that event's ``Name`` holds.
+_RECORDED_AS = {
+    ActionType.CALL_ACTIVITY: (EventType.TASK_SCHEDULED, "function_name"),
+    ActionType.CALL_ACTIVITY_WITH_RETRY: (EventType.TASK_SCHEDULED, "function_name"),
+    ActionType.CALL_SUB_ORCHESTRATOR: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
+    ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
+    ActionType.CREATE_TIMER: (EventType.TIMER_CREATED, None),
+    ActionType.CALL_ENTITY: (EventType.EVENT_SENT, "operation"),
+    ActionType.SIGNAL_ENTITY: (EventType.EVENT_SENT, "operation"),
+}
+
+
 def _check_matches(old: dict[str, Any], action: Action, position: int) -> None:
-    expected = {
-        ActionType.CALL_ACTIVITY: (EventType.TASK_SCHEDULED, "function_name"),
-        ActionType.CALL_ACTIVITY_WITH_RETRY: (EventType.TASK_SCHEDULED, "function_name"),
-        ActionType.CALL_SUB_ORCHESTRATOR: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
-        ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
-        ActionType.CREATE_TIMER: (EventType.TIMER_CREATED, None),
-        ActionType.CALL_ENTITY: (EventType.EVENT_SENT, "operation"),
-        ActionType.SIGNAL_ENTITY: (EventType.EVENT_SENT, "operation"),
-    }.get(action.action_type)
+    expected = _RECORDED_AS.get(action.action_type)
     if expected is None:
         raise NonDeterminismError(f"action {ActionType(action.action_type).name} is not supported by the local host")
     kind, name_attr = expected
