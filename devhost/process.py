@@ -54,6 +54,10 @@ class DevHost:
                 time.sleep(0.1)
         raise TimeoutError(f"devhost did not listen on {self.port}:\n{self.log()}")
 
+    def successor(self, env: dict[str, str] | None = None) -> DevHost:
+        """A new host (not yet started) on the same database and log, as after a restart; ``env`` adds settings."""
+        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})})
+
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush; what was not committed is lost."""
         assert self.process is not None

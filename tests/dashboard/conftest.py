@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devhost.process import DevHost
+from tests.e2e.conftest import awaiting_review
 
 APPS = Path(__file__).parent / "apps"
 DASHBOARD_API = "/dashboard/api"
@@ -52,6 +53,3 @@ def start(host: DevHost, route: str, body: object) -> str:
     assert code == 202, reply
     return reply["id"]
 
-
-def awaiting_review(status: dict[str, Any]) -> bool:
-    return (status.get("customStatus") or {}).get("stage") == "awaiting_approval"

@@ -12,7 +12,7 @@ from devhost.process import DevHost
 
 def restart(host: DevHost) -> DevHost:
     host.kill()
-    return DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+    return host.successor().start()
 
 
 def test_finished_activity_is_not_rerun_and_a_timer_due_while_down_fires(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_finished_activity_is_not_rerun_and_a_timer_due_while_down_fires(tmp_pat
     time.sleep(0.3)  # the first activity's completion commits; the 2 s timer is pending
     host.kill()
     time.sleep(2.5)  # the timer comes due while nothing runs
-    host = DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+    host = host.successor().start()
     try:
         status = host.wait_for(instance_id, timeout=15)
         assert status["runtimeStatus"] == "Completed"
@@ -62,7 +62,7 @@ def test_ctrl_c_stops_cleanly_and_waiting_work_resumes_after(tmp_path: Path) -> 
     host.stop()  # SIGINT, as Ctrl-C sends
     assert host.process is not None and host.process.returncode == 0
     assert "stopped" in host.log()
-    host = DevHost(host.app, host.root, host.database, host.log_path, host.env).start()
+    host = host.successor().start()
     try:
         host.request("POST", f"/runtime/webhooks/durabletask/instances/{body['id']}/raiseEvent/Go", "after")
         assert host.wait_for(body["id"])["output"] == {"winner": "event", "value": "after"}

@@ -208,7 +208,7 @@ def test_nondeterministic_replay_fails_naming_the_mismatch(devhost_factory, tmp_
     instance_id = start(host, "drifting")
     host.wait_for(instance_id, ("Running",), predicate=lambda s: activity_done(host, s["instanceId"]))
     host.stop()
-    drifted = DevHost("protocol_app", APPS, host.database, host.log_path, {"DRIFT": "1"}).start()
+    drifted = host.successor({"DRIFT": "1"}).start()
     try:
         drifted.request("POST", f"{API}/instances/{instance_id}/raiseEvent/Continue", 1)
         status = drifted.wait_for(instance_id)

@@ -36,17 +36,16 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
     }
 
 
-def new_app_host(folder: Path, smtp_port: int, latency_ms: int = 0) -> DevHost:
-    """A host of its own (not yet started) for the real app, its database, log and data under `folder`."""
+def new_app_host(folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None) -> DevHost:
+    """A host of its own (not yet started) for the real app: database and log under `folder`, data there too
+    unless `data_dir` says otherwise."""
     return DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
-                   app_settings(folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
+                   app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
 
 
 @pytest.fixture(scope="session")
 def app_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, data_dir: Path) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("app-host")
-    host = DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
-                   app_settings(data_dir, smtp.port)).start()
+    host = new_app_host(tmp_path_factory.mktemp("app-host"), smtp.port, data_dir=data_dir).start()
     yield host
     host.stop()
 
@@ -68,6 +67,10 @@ def agent_requests(host: DevHost, agent: str) -> list[str]:
         for entry in session["state"]["data"]["conversationHistory"]
         if entry["$type"] == "request"
     ]
+
+
+def awaiting_review(status: dict[str, Any]) -> bool:
+    return (status.get("customStatus") or {}).get("stage") == "awaiting_approval"
 
 
 def history(host: DevHost, instance_id: str) -> list[dict[str, Any]]:

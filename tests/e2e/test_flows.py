@@ -6,7 +6,7 @@ from pathlib import Path
 
 from devhost.process import DevHost
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, history, new_app_host, start_flow
+from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
 
 SPAM = {
     "content": "URGENT!!! You have WON $1,000,000. Click http://bit.ly/claim-now within 24 hours "
@@ -22,9 +22,6 @@ HAM = {
     "subject": "Project review time",
 }
 
-
-def awaiting_review(status: dict) -> bool:
-    return (status.get("customStatus") or {}).get("stage") == "awaiting_approval"
 
 
 def test_spam_is_quarantined_with_the_reason_and_no_mail_is_sent(app_host: DevHost, smtp: SmtpServer) -> None:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from devhost.process import DevHost
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, history, new_app_host, start_flow
-from tests.e2e.test_flows import awaiting_review
+from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
+
 
 RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
 
 
 def restarted(killed: DevHost) -> DevHost:
     killed.kill()
-    return DevHost(killed.app, killed.root, killed.database, killed.log_path, killed.env).start()
+    return killed.successor().start()
 
 
 def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: SmtpServer) -> None:
