@@ -14,7 +14,7 @@ from typing import Any
 from activities import mail
 from activities.ledger import artifact_name, idempotency_key, run_once
 from activities.storage import open_store
-from settings import load_mail_settings, load_storage_settings, public_api_root
+from settings import MailSettings, load_mail_settings, load_storage_settings, public_api_root
 
 
 def handle_spam_email(request: dict) -> dict:
@@ -42,47 +42,36 @@ def handle_spam_email(request: dict) -> dict:
 def send_email(request: dict) -> dict:
     """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown)."""
     settings = load_mail_settings()
-    key = idempotency_key(request["instance_id"], request["step"])
-
-    def send() -> dict[str, Any]:
-        to = request.get("to") or settings.sender
-        message = mail.compose(
-            settings, to=to, subject=request["subject"], body=request["body"], key=key, in_reply_to=request.get("in_reply_to")
-        )
-        return {"action": "sent", **mail.deliver(settings, message, key)}
-
-    return run_once(open_store(load_storage_settings()), request, send)
+    return _mail_once(
+        request, settings, "sent", to=request.get("to") or settings.sender, subject=request["subject"],
+        body=request["body"], in_reply_to=request.get("in_reply_to"),
+    )
 
 
 def notify_reviewer(request: dict) -> dict:
     """Mail the reviewer the draft and how to approve or reject it before the deadline."""
     settings = load_mail_settings()
-    key = idempotency_key(request["instance_id"], request["step"])
-
-    def notify() -> dict[str, Any]:
-        draft = request["draft"]
-        decision_url = f"{public_api_root(request.get('api_root'))}/content/{request['instance_id']}/decision"
-        body = "\n".join(
-            [
-                f"A draft on \"{request['topic']}\" is waiting for your review until {request['deadline']}.",
-                "",
-                "Approve or reject it (add ?code=<function key> in Azure):",
-                f"  curl -X POST {decision_url} -H 'Content-Type: application/json' \\",
-                "       -d '{\"approved\": true, \"feedback\": \"Looks good\"}'",
-                "",
-                f"Without a decision by then, it is escalated. ({draft['word_count']} words, "
-                f"{draft['reading_time_minutes']} min read)",
-                "",
-                "-" * 72,
-                draft["body"],
-            ]
-        )
-        message = mail.compose(
-            settings, to=request.get("reviewer") or settings.reviewer, subject=f"Review requested: {draft['title']}", body=body, key=key
-        )
-        return {"action": "reviewer_notified", "decision_url": decision_url, **mail.deliver(settings, message, key)}
-
-    return run_once(open_store(load_storage_settings()), request, notify)
+    draft = request["draft"]
+    decision_url = f"{public_api_root(request.get('api_root'))}/content/{request['instance_id']}/decision"
+    body = "\n".join(
+        [
+            f"A draft on \"{request['topic']}\" is waiting for your review until {request['deadline']}.",
+            "",
+            "Approve or reject it (add ?code=<function key> in Azure):",
+            f"  curl -X POST {decision_url} -H 'Content-Type: application/json' \\",
+            "       -d '{\"approved\": true, \"feedback\": \"Looks good\"}'",
+            "",
+            f"Without a decision by then, it is escalated. ({draft['word_count']} words, "
+            f"{draft['reading_time_minutes']} min read)",
+            "",
+            "-" * 72,
+            draft["body"],
+        ]
+    )
+    return _mail_once(
+        request, settings, "reviewer_notified", to=request.get("reviewer") or settings.reviewer,
+        subject=f"Review requested: {draft['title']}", body=body, decision_url=decision_url,
+    )
 
 
 def publish_content(request: dict) -> dict:
@@ -111,22 +100,31 @@ def publish_content(request: dict) -> dict:
 def escalate_for_review(request: dict) -> dict:
     """Tell the escalation contact that the reviewer did not decide in time."""
     settings = load_mail_settings()
+    body = "\n".join(
+        [
+            f"No decision from {request['reviewer']} within {request['waited_hours']:g} hour(s) on the draft "
+            f"\"{request['draft']['title']}\" (topic: {request['topic']}, orchestration {request['instance_id']}).",
+            "Please review it or assign another reviewer.",
+            "",
+            "-" * 72,
+            request["draft"]["body"],
+        ]
+    )
+    return _mail_once(
+        request, settings, "escalated", to=settings.escalation,
+        subject=f"Escalation: review overdue for {request['draft']['title']}", body=body,
+    )
+
+
+def _mail_once(
+    request: dict, settings: MailSettings, action: str, *, to: str, subject: str, body: str,
+    in_reply_to: str | None = None, **details: Any,
+) -> dict:
+    """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
     key = idempotency_key(request["instance_id"], request["step"])
 
-    def escalate() -> dict[str, Any]:
-        body = "\n".join(
-            [
-                f"No decision from {request['reviewer']} within {request['waited_hours']:g} hour(s) on the draft "
-                f"\"{request['draft']['title']}\" (topic: {request['topic']}, orchestration {request['instance_id']}).",
-                "Please review it or assign another reviewer.",
-                "",
-                "-" * 72,
-                request["draft"]["body"],
-            ]
-        )
-        message = mail.compose(
-            settings, to=settings.escalation, subject=f"Escalation: review overdue for {request['draft']['title']}", body=body, key=key
-        )
-        return {"action": "escalated", **mail.deliver(settings, message, key)}
+    def send() -> dict[str, Any]:
+        message = mail.compose(settings, to=to, subject=subject, body=body, key=key, in_reply_to=in_reply_to)
+        return {"action": action, **details, **mail.deliver(settings, message, key)}
 
-    return run_once(open_store(load_storage_settings()), request, escalate)
+    return run_once(open_store(load_storage_settings()), request, send)
