@@ -1,6 +1,6 @@
 """The activities: every side effect of the flows, each safe to run more than once.
 
-Each takes the orchestration's instance id and step (see `orchestrations.steps.activity_input`)
+Each takes the orchestration's instance id and step (see `orchestrations.steps.call_step`)
 and returns plain JSON saying what was done and whether this call was a repeat.
 Plain functions, registered as activity triggers in `activities/__init__.py`.
 """

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from agents.catalog import CONTENT_GENERATION
 from agents.models import Article
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentRun
-from orchestrations.steps import AgentLookup, activity_input, answer, ask, set_stage, utc_iso
+from orchestrations.steps import AgentLookup, answer, ask, call_step, set_stage, utc_iso
 
 DRAFTING = "drafting"
 AWAITING_APPROVAL = "awaiting_approval"
@@ -37,18 +37,15 @@ def content_approval_workflow(
     draft = answer((yield ask(writer, f"Topic: {request.topic}\n\nWrite the article.", Article, session)))
 
     deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
-    notice = yield context.call_activity(
+    notice = yield call_step(
+        context,
         "notify_reviewer",
-        activity_input(
-            context,
-            "notify_reviewer",
-            reviewer=request.reviewer,
-            topic=request.topic,
-            draft=draft,
-            deadline=utc_iso(deadline),
-            decision_event=APPROVAL_EVENT,
-            api_root=request.api_root,
-        ),
+        reviewer=request.reviewer,
+        topic=request.topic,
+        draft=draft,
+        deadline=utc_iso(deadline),
+        decision_event=APPROVAL_EVENT,
+        api_root=request.api_root,
     )
     reviewer = notice["to"]
     set_stage(
@@ -77,16 +74,9 @@ def content_approval_workflow(
 
     if decision is None:
         set_stage(context, "escalating", reviewer=reviewer)
-        escalation = yield context.call_activity(
-            "escalate_for_review",
-            activity_input(
-                context,
-                "escalate_for_review",
-                topic=request.topic,
-                reviewer=reviewer,
-                draft=draft,
-                waited_hours=request.timeout_hours,
-            ),
+        escalation = yield call_step(
+            context, "escalate_for_review", topic=request.topic, reviewer=reviewer, draft=draft,
+            waited_hours=request.timeout_hours,
         )
         set_stage(context, "escalated", reviewer=reviewer)
         return {**outcome, "status": "escalated", "escalation": escalation}
@@ -96,9 +86,8 @@ def content_approval_workflow(
     outcome["decision"] = applied
     if decision.approved:
         set_stage(context, "publishing", decision=applied)
-        publication = yield context.call_activity(
-            "publish_content",
-            activity_input(context, "publish_content", topic=request.topic, article=draft, reviewer=reviewer, feedback=decision.feedback),
+        publication = yield call_step(
+            context, "publish_content", topic=request.topic, article=draft, reviewer=reviewer, feedback=decision.feedback
         )
         set_stage(context, "published", decision=applied, location=publication["location"])
         return {**outcome, "status": "published", "feedback": decision.feedback, "publication": publication}

@@ -10,7 +10,7 @@ import azure.durable_functions as df
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.models import EmailReply, SpamVerdict
 from orchestrations.inputs import EmailInput
-from orchestrations.steps import AgentLookup, activity_input, answer, ask, set_stage
+from orchestrations.steps import AgentLookup, answer, ask, call_step, set_stage
 
 
 def render_email(email: EmailInput, email_id: str) -> str:
@@ -37,20 +37,16 @@ def spam_detection_orchestration(
 
     if verdict["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
-        quarantine = yield context.call_activity(
-            "handle_spam_email",
-            activity_input(context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=verdict),
+        quarantine = yield call_step(
+            context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=verdict
         )
         set_stage(context, "done", branch="spam")
         return {**result, "branch": "spam", "quarantine": quarantine}
 
     set_stage(context, "drafting_reply", email_id=email_id)
     reply = answer((yield ask(agents(EMAIL_ASSISTANT), f"Draft a reply to this email.\n\n{text}", EmailReply)))
-    delivery = yield context.call_activity(
-        "send_email",
-        activity_input(
-            context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
-        ),
+    delivery = yield call_step(
+        context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
     )
     set_stage(context, "done", branch="legitimate")
     return {**result, "branch": "legitimate", "reply": reply, "delivery": delivery}

@@ -39,9 +39,9 @@ def answer(response: Any) -> dict[str, Any]:
     return response.value.model_dump(mode="json")
 
 
-def activity_input(context: df.DurableOrchestrationContext, step: str, **payload: Any) -> dict[str, Any]:
-    """Activity input carrying the instance id and step: together they are the idempotency key."""
-    return {"instance_id": context.instance_id, "step": step, **payload}
+def call_step(context: df.DurableOrchestrationContext, step: str, **payload: Any) -> Any:
+    """Schedule the activity named `step`; its input carries the instance id and step, the idempotency key."""
+    return context.call_activity(step, {"instance_id": context.instance_id, "step": step, **payload})
 
 
 def set_stage(context: df.DurableOrchestrationContext, stage: str, **details: Any) -> None:
