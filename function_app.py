@@ -30,6 +30,6 @@ app = AgentFunctionApp(
 )
 api.allow_anonymous_health_check(app)
 
-register_orchestrations(app)
+register_orchestrations(app, settings.model.retry)
 app.register_functions(activities.blueprint)
 app.register_functions(api.blueprint)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
+ResponseFormatMode = Literal["auto", "json_schema", "json_object"]
 SmtpSecurity = Literal["auto", "starttls", "ssl", "none"]
 
 AZURE_OPENAI_SETTINGS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY")
@@ -30,6 +31,23 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class ModelRetryPolicy:
+    """How the flows retry a model call that failed for a transient reason (durable timers between attempts).
+
+    Read once when the app starts: like code, a change applies to in-flight flows when they replay.
+    """
+
+    max_attempts: int = 3
+    first_delay_seconds: float = 10.0
+    max_delay_seconds: float = 300.0
+
+    def delay_before(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before `attempt` (2, 3, ...): tripled each time, at least what the server asked for."""
+        backoff = self.first_delay_seconds * 3 ** (attempt - 2)
+        return min(self.max_delay_seconds, max(backoff, retry_after or 0.0))
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """Which chat model serves the agents."""
 
@@ -39,6 +57,10 @@ class ModelSettings:
     api_key: str | None = None
     base_url: str | None = None
     offline_latency_ms: int = 0
+    timeout_seconds: float = 60.0
+    max_output_tokens: int = 4096
+    response_format: ResponseFormatMode = "auto"
+    retry: ModelRetryPolicy = field(default_factory=ModelRetryPolicy)
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,7 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = _get(env, name)
     if raw is None:
         return default
@@ -106,8 +128,22 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise SettingsError(f"{name} must be {bounds}, got {value}")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}")
     return value
 
 
@@ -129,7 +165,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
 
 def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
     """Pick Azure OpenAI, OpenAI (or a compatible server) or the offline model from the settings."""
-    latency = _int(env, "OFFLINE_MODEL_LATENCY_MS", 0)
+    common = _model_call_settings(env)
     uses_azure = any(_get(env, name) for name in AZURE_OPENAI_SETTINGS)
     uses_openai = any(_get(env, name) for name in OPENAI_SETTINGS)
     if uses_azure and uses_openai:
@@ -143,7 +179,7 @@ def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
             endpoint=_get(env, "AZURE_OPENAI_ENDPOINT"),
             model=_get(env, "AZURE_OPENAI_MODEL"),
             api_key=_get(env, "AZURE_OPENAI_API_KEY"),
-            offline_latency_ms=latency,
+            **common,
         )
     if uses_openai:
         _require(env, "OpenAI", ("OPENAI_API_KEY", "OPENAI_CHAT_COMPLETION_MODEL"))
@@ -152,9 +188,26 @@ def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
             model=_get(env, "OPENAI_CHAT_COMPLETION_MODEL"),
             api_key=_get(env, "OPENAI_API_KEY"),
             base_url=_get(env, "OPENAI_BASE_URL"),
-            offline_latency_ms=latency,
+            **common,
         )
-    return ModelSettings(provider="offline", offline_latency_ms=latency)
+    return ModelSettings(provider="offline", **common)
+
+
+def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The bounds and retry policy every model call gets, whichever provider serves it."""
+    mode = (_get(env, "MODEL_RESPONSE_FORMAT") or "auto").lower()
+    if mode not in ("auto", "json_schema", "json_object"):
+        raise SettingsError(f"MODEL_RESPONSE_FORMAT must be one of auto, json_schema, json_object; got {mode!r}")
+    return {
+        "offline_latency_ms": _int(env, "OFFLINE_MODEL_LATENCY_MS", 0),
+        "timeout_seconds": _number(env, "MODEL_TIMEOUT_SECONDS", 60.0, minimum=1, maximum=600),
+        "max_output_tokens": _int(env, "MODEL_MAX_OUTPUT_TOKENS", 4096, minimum=256, maximum=128_000),
+        "response_format": mode,
+        "retry": ModelRetryPolicy(
+            max_attempts=_int(env, "MODEL_MAX_ATTEMPTS", 3, minimum=1, maximum=10),
+            first_delay_seconds=_number(env, "MODEL_RETRY_DELAY_SECONDS", 10.0, minimum=0.1, maximum=300),
+        ),
+    }
 
 
 def load_mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:

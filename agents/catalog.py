@@ -1,13 +1,20 @@
-"""The seven agents of the app: name, instructions and tools.
+"""The seven agents of the app: name, instructions, tools and the structured answer each gives.
 
-Response models are not bound here: each flow asks for the model it reads, so an
-agent can also be called freely over its `/api/agents/<name>/run` route.
+Each agent is bound to its response model (`ANSWERS`), so every call, from a flow or over its
+`/api/agents/<name>/run` route, asks the model for that JSON. The flows parse and check the
+answer themselves (`orchestrations/agent_calls.py`) so that a failed call reaches them as the
+failure it was, not as an unparseable answer.
 """
 
 from __future__ import annotations
 
-from agent_framework import Agent, SupportsChatGetResponse
+from collections.abc import Sequence
+from typing import Any
 
+from agent_framework import Agent, SupportsChatGetResponse
+from pydantic import BaseModel
+
+from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
 from agents.tools import check_sender, inspect_links, text_statistics
 
 SPAM_DETECTION = "SpamDetectionAgent"
@@ -19,6 +26,15 @@ SUMMARY = "SummaryAgent"
 CONTENT_GENERATION = "ContentGenerationAgent"
 
 RESEARCH_AREAS = {TECHNICAL_RESEARCH: "technical", MARKET_RESEARCH: "market", COMPETITOR_RESEARCH: "competitor"}
+
+ANSWERS: dict[str, type[BaseModel]] = {
+    SPAM_DETECTION: SpamVerdict,
+    EMAIL_ASSISTANT: EmailReply,
+    **dict.fromkeys(RESEARCH_AREAS, ResearchFindings),
+    SUMMARY: ResearchSummary,
+    CONTENT_GENERATION: Article,
+}
+"""The response model each agent answers with."""
 
 SPAM_INSTRUCTIONS = """You are SpamDetectionAgent, an email security analyst.
 Decide whether the email you are given is spam, phishing or a scam.
@@ -60,25 +76,43 @@ When you are asked to revise, keep what worked and address every point of the re
 After writing, call text_statistics on the body and report its word_count and reading_time_minutes."""
 
 
+class NonStreamingAgent(Agent):
+    """An agent that answers each model turn with one non-streaming request.
+
+    The durable agent entity asks for a stream first and, when that fails for any reason, repeats
+    the whole call without streaming: every endpoint fault would be paid twice (two requests, two
+    time-outs). Declining streaming up front takes the entity's own fallback path for agents that
+    do not stream, so a turn is one request, and non-streaming answers always carry token usage.
+    Nothing is lost: the entity only gathers the stream into the final answer.
+    """
+
+    def run(  # type: ignore[override]
+        self, messages: Any = None, *, stream: bool = False, **kwargs: Any
+    ) -> Any:
+        if stream:
+            raise TypeError("durable agents answer without streaming; run again with stream=False")
+        return super().run(messages, **kwargs)
+
+
 def build_agents(client: SupportsChatGetResponse) -> list[Agent]:
-    """Create the app's agents on one chat client."""
-    research_agents = [
-        Agent(
+    """Create the app's agents on one chat client, each bound to its response model."""
+
+    def agent(name: str, instructions: str, tools: Sequence[Any] = ()) -> Agent:
+        return NonStreamingAgent(
             client=client,
             name=name,
-            instructions=RESEARCH_INSTRUCTIONS.format(name=name, area=area, focus=RESEARCH_FOCUS[area]),
+            instructions=instructions,
+            tools=list(tools) or None,
+            default_options={"response_format": ANSWERS[name]},
         )
-        for name, area in RESEARCH_AREAS.items()
-    ]
+
     return [
-        Agent(
-            client=client,
-            name=SPAM_DETECTION,
-            instructions=SPAM_INSTRUCTIONS,
-            tools=[inspect_links, check_sender],
+        agent(SPAM_DETECTION, SPAM_INSTRUCTIONS, [inspect_links, check_sender]),
+        agent(EMAIL_ASSISTANT, EMAIL_ASSISTANT_INSTRUCTIONS),
+        *(
+            agent(name, RESEARCH_INSTRUCTIONS.format(name=name, area=area, focus=RESEARCH_FOCUS[area]))
+            for name, area in RESEARCH_AREAS.items()
         ),
-        Agent(client=client, name=EMAIL_ASSISTANT, instructions=EMAIL_ASSISTANT_INSTRUCTIONS),
-        *research_agents,
-        Agent(client=client, name=SUMMARY, instructions=SUMMARY_INSTRUCTIONS),
-        Agent(client=client, name=CONTENT_GENERATION, instructions=CONTENT_INSTRUCTIONS, tools=[text_statistics]),
+        agent(SUMMARY, SUMMARY_INSTRUCTIONS),
+        agent(CONTENT_GENERATION, CONTENT_INSTRUCTIONS, [text_statistics]),
     ]

@@ -10,9 +10,9 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from agents.catalog import CONTENT_GENERATION
-from agents.models import Article
+from orchestrations.agent_calls import Agents
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentRun
-from orchestrations.steps import AgentLookup, answer, ask, call_step, set_stage, utc_iso
+from orchestrations.steps import call_step, set_stage, utc_iso
 
 DRAFTING = "drafting"
 AWAITING_APPROVAL = "awaiting_approval"
@@ -20,7 +20,7 @@ AWAITING_APPROVAL = "awaiting_approval"
 
 
 def content_approval_workflow(
-    context: df.DurableOrchestrationContext, agents: AgentLookup
+    context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}, plus the internal `api_root`.
 
@@ -30,11 +30,10 @@ def content_approval_workflow(
     that was applied.
     """
     request = ContentRun.model_validate(context.get_input())
-    writer = agents(CONTENT_GENERATION)
-    session = writer.create_session()
+    session = agents.new_session(CONTENT_GENERATION)
 
     set_stage(context, DRAFTING, topic=request.topic)
-    draft = answer((yield ask(writer, f"Topic: {request.topic}\n\nWrite the article.", Article, session)))
+    draft = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
 
     deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
     notice = yield call_step(
@@ -94,8 +93,8 @@ def content_approval_workflow(
 
     set_stage(context, "revising", decision=applied)
     feedback = decision.feedback or "(no feedback given)"
-    revised = answer(
-        (yield ask(writer, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", Article, session))
+    revised = yield from agents.ask(
+        CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
     )
     set_stage(context, "rejected", decision=applied)
     return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revised}

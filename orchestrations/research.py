@@ -1,4 +1,9 @@
-"""Parallel flow: three research agents at once (fan-out), then SummaryAgent (fan-in)."""
+"""Parallel flow: three research agents at once (fan-out), then SummaryAgent (fan-in).
+
+One angle that still fails after its retries does not sink the others: the summary is written
+from the angles that succeeded and the output names the missing one and why. With every angle
+failed there is nothing to summarize and the flow fails.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,33 @@ from typing import Any
 import azure.durable_functions as df
 
 from agents.catalog import RESEARCH_AREAS, SUMMARY
-from agents.models import ResearchFindings, ResearchSummary
+from orchestrations.agent_calls import AgentCall, Agents
 from orchestrations.inputs import ResearchInput
-from orchestrations.steps import AgentLookup, answer, ask, set_stage
+from orchestrations.steps import set_stage
 
 
-def summary_prompt(topic: str, sections: dict[str, dict[str, Any]]) -> str:
-    """The three sets of notes as labelled JSON blocks, so no structure is lost."""
+def summary_prompt(topic: str, sections: dict[str, dict[str, Any]], missing: dict[str, str]) -> str:
+    """The notes as labelled JSON blocks, so no structure is lost; missing angles are named as such."""
     blocks = [f"{area.capitalize()} research notes:\n```json\n{json.dumps(notes, indent=2)}\n```" for area, notes in sections.items()]
-    return "\n\n".join([f"Topic: {topic}", "Summarize these research notes.", *blocks])
+    gaps = [f"No {area} research notes: that angle failed, so say the summary lacks it." for area in missing]
+    return "\n\n".join([f"Topic: {topic}", "Summarize these research notes.", *blocks, *gaps])
 
 
 def research_orchestration(
-    context: df.DurableOrchestrationContext, agents: AgentLookup
+    context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: a topic string or {"topic"}. Output: the summary and the technical, market and competitor sections."""
+    """Input: a topic string or {"topic"}. Output: the summary, the sections that succeeded, and any `missing` angle."""
     topic = ResearchInput.model_validate(context.get_input()).topic
     prompt = f"Topic: {topic}\n\nResearch this topic from your angle."
 
     set_stage(context, "researching", topic=topic, agents=list(RESEARCH_AREAS))
-    responses = yield context.task_all([ask(agents(name), prompt, ResearchFindings) for name in RESEARCH_AREAS])
-    sections = {area: answer(response) for area, response in zip(RESEARCH_AREAS.values(), responses, strict=True)}
+    outcomes = yield from agents.ask_all([AgentCall(name, prompt) for name in RESEARCH_AREAS])
+    sections = {RESEARCH_AREAS[o.agent]: o.answer for o in outcomes if o.answer is not None}
+    missing = {RESEARCH_AREAS[o.agent]: str(o.failure) for o in outcomes if o.answer is None}
+    if not sections:
+        raise agents.failed("every research angle failed: " + "; ".join(missing.values()))
 
-    set_stage(context, "summarizing", topic=topic)
-    summary = answer((yield ask(agents(SUMMARY), summary_prompt(topic, sections), ResearchSummary)))
-    set_stage(context, "done", topic=topic)
-    return {"topic": topic, "summary": summary, "sections": sections}
+    set_stage(context, "summarizing", topic=topic, missing=missing)
+    summary = yield from agents.ask(SUMMARY, summary_prompt(topic, sections, missing))
+    set_stage(context, "done", topic=topic, missing=missing)
+    return {"topic": topic, "summary": summary, "sections": sections, "missing": missing}

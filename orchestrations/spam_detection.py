@@ -1,16 +1,17 @@
-"""Sequential flow: SpamDetectionAgent decides, then quarantine or reply."""
+"""Sequential flow: the app's checks, SpamDetectionAgent decides, then quarantine or reply."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from typing import Any
 
 import azure.durable_functions as df
 
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
-from agents.models import EmailReply, SpamVerdict
+from orchestrations.agent_calls import Agents
 from orchestrations.inputs import EmailInput
-from orchestrations.steps import AgentLookup, answer, ask, call_step, set_stage
+from orchestrations.steps import call_step, set_stage
 
 
 def render_email(email: EmailInput, email_id: str) -> str:
@@ -23,8 +24,26 @@ def render_email(email: EmailInput, email_id: str) -> str:
     return "\n".join([*headers, "", email.content])
 
 
+def spam_prompt(text: str, screening: dict[str, Any]) -> str:
+    """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
+    return (
+        "Is this email spam?\n\nThe app's own checks already ran on it (link and sender inspection, wording rules):\n"
+        f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
+    )
+
+
+def overruled(verdict: dict[str, Any], screening: dict[str, Any]) -> str | None:
+    """Why the checks overrule a 'legitimate' verdict, if they do: an automatic reply never goes to mail they flag."""
+    if verdict["is_spam"] or not screening["flags_spam"]:
+        return None
+    return (
+        f"SpamDetectionAgent judged it legitimate, but the app's checks flag it (score {screening['score']:g} >= "
+        f"{screening['threshold']:g}): " + "; ".join(screening["signals"]) + "."
+    )
+
+
 def spam_detection_orchestration(
-    context: df.DurableOrchestrationContext, agents: AgentLookup
+    context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Input: {"content", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
     email = EmailInput.model_validate(context.get_input())
@@ -32,19 +51,22 @@ def spam_detection_orchestration(
     text = render_email(email, email_id)
 
     set_stage(context, "checking_for_spam", email_id=email_id)
-    verdict = answer((yield ask(agents(SPAM_DETECTION), f"Is this email spam?\n\n{text}", SpamVerdict)))
-    result = {"email_id": email_id, "is_spam": verdict["is_spam"], "verdict": verdict}
+    screening = yield context.call_activity("screen_email", email.model_dump())
+    verdict = yield from agents.ask(SPAM_DETECTION, spam_prompt(text, screening))
+    overrule = overruled(verdict, screening)
+    result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}
 
-    if verdict["is_spam"]:
+    if result["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
+        applied = {**verdict, "reason": overrule} if overrule else verdict
         quarantine = yield call_step(
-            context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=verdict
+            context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=applied
         )
         set_stage(context, "done", branch="spam")
-        return {**result, "branch": "spam", "quarantine": quarantine}
+        return {**result, **({"overruled": overrule} if overrule else {}), "branch": "spam", "quarantine": quarantine}
 
     set_stage(context, "drafting_reply", email_id=email_id)
-    reply = answer((yield ask(agents(EMAIL_ASSISTANT), f"Draft a reply to this email.\n\n{text}", EmailReply)))
+    reply = yield from agents.ask(EMAIL_ASSISTANT, f"Draft a reply to this email.\n\n{text}")
     delivery = yield call_step(
         context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
     )

@@ -1,4 +1,4 @@
-"""Helpers every flow uses to call agents and activities the same way."""
+"""Helpers every flow uses to call activities and report progress the same way."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import azure.durable_functions as df
-from pydantic import BaseModel
 
 
-class DurableAgent(Protocol):
+class AgentProxy(Protocol):
     """What a flow needs from an agent proxy (`AgentFunctionApp.get_agent`)."""
 
     def create_session(self) -> Any: ...
@@ -18,25 +17,8 @@ class DurableAgent(Protocol):
     def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Any: ...
 
 
-AgentLookup = Callable[[str], DurableAgent]
+AgentLookup = Callable[[str], AgentProxy]
 """Returns the durable proxy of a registered agent by name, bound to the running orchestration."""
-
-
-def ask(agent: DurableAgent, prompt: str, answer_model: type[BaseModel], session: Any = None) -> Any:
-    """Schedule an agent run that must answer with `answer_model`; yield the returned task.
-
-    A new session is a new conversation; pass one to continue an earlier conversation.
-    """
-    return agent.run(
-        messages=prompt,
-        session=session if session is not None else agent.create_session(),
-        options={"response_format": answer_model},
-    )
-
-
-def answer(response: Any) -> dict[str, Any]:
-    """The parsed answer of a finished agent run as plain JSON (orchestration outputs must be JSON)."""
-    return response.value.model_dump(mode="json")
 
 
 def call_step(context: df.DurableOrchestrationContext, step: str, **payload: Any) -> Any:

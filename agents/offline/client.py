@@ -29,6 +29,7 @@ from agent_framework import (
 from agent_framework.observability import ChatTelemetryLayer
 
 from agents.offline.skills import ToolCall, Turn, skill_for
+from agents.repair import is_repair_request
 from agents.offline.writing import OFFLINE_NOTE
 
 MODEL_NAME = "offline-rules-1"
@@ -63,10 +64,10 @@ class OfflineChatClient(
         **kwargs: Any,
     ) -> Awaitable[ChatResponse] | ResponseStream[ChatResponseUpdate, ChatResponse]:
         if not stream:
-            return self._respond(messages, options)
+            return self.respond(messages, options)
 
         async def updates() -> AsyncIterable[ChatResponseUpdate]:
-            response = await self._respond(messages, options)
+            response = await self.respond(messages, options)
             for message in response.messages:
                 yield ChatResponseUpdate(
                     role=message.role,
@@ -87,7 +88,8 @@ class OfflineChatClient(
 
         return self._build_response_stream(updates(), response_format=options.get("response_format"))
 
-    async def _respond(self, messages: Sequence[Message], options: Mapping[str, Any]) -> ChatResponse:
+    async def respond(self, messages: Sequence[Message], options: Mapping[str, Any]) -> ChatResponse:
+        """One answer to a conversation: tool calls still to make, or the final JSON (also served over HTTP in tests)."""
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         turn = read_turn(messages, options)
@@ -119,8 +121,13 @@ class OfflineChatClient(
 
 
 def read_turn(messages: Sequence[Message], options: Mapping[str, Any]) -> Turn:
-    """Split the conversation into the current request (from the last user message on) and what came before."""
-    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    """Split the conversation into the current request (from the last user message on) and what came before.
+
+    A repair turn is not a new request: the request before it is answered again, correctly this time.
+    """
+    last_user = max(
+        (i for i, m in enumerate(messages) if m.role == "user" and not is_repair_request(m.text or "")), default=-1
+    )
     names: dict[str, str] = {}
     results: dict[str, object] = {}
     for message in messages[last_user + 1 :]:

@@ -67,11 +67,7 @@ def _spam_answer(turn: Turn) -> SpamVerdict:
     email = read_email(turn.prompt)
     links = turn.result_or("inspect_links", lambda: analysis.inspect_links(email.full_text))
     sender = turn.result_or("check_sender", lambda: analysis.check_sender(email.sender, email.full_text))
-    signals = [
-        *spam_rules.link_signals(links),
-        *spam_rules.sender_signals(sender),
-        *spam_rules.wording_signals(f"{email.subject}\n{email.body}"),
-    ]
+    signals = spam_rules.email_signals(links, sender, f"{email.subject}\n{email.body}")
     return spam_rules.verdict(signals, link_count=int(links.get("link_count", 0)), sender_domain=str(sender.get("domain", "")))  # type: ignore[arg-type]
 
 

@@ -92,20 +92,29 @@ def sender_signals(sender_report: dict[str, object]) -> list[Signal]:
     return signals
 
 
+def email_signals(link_report: dict[str, object], sender_report: dict[str, object], wording: str) -> list[Signal]:
+    """Every rule that fires on an email: its links, its sender and its wording (subject and body)."""
+    return [*link_signals(link_report), *sender_signals(sender_report), *wording_signals(wording)]
+
+
+def score(signals: list[Signal]) -> float:
+    return sum(s.weight for s in signals)
+
+
 def verdict(signals: list[Signal], *, link_count: int, sender_domain: str) -> SpamVerdict:
     """Turn the collected signals into a verdict whose reason names them."""
     ranked = sorted(signals, key=lambda s: s.weight, reverse=True)
-    score = sum(s.weight for s in ranked)
-    is_spam = score >= SPAM_THRESHOLD
+    total = score(ranked)
+    is_spam = total >= SPAM_THRESHOLD
     names = [s.description for s in ranked]
     if is_spam:
-        confidence = min(0.99, 0.6 + score / 25)
-        reason = f"Spam (offline rule-based check, score {score:g} >= {SPAM_THRESHOLD:g}): " + "; ".join(names) + "."
+        confidence = min(0.99, 0.6 + total / 25)
+        reason = f"Spam (offline rule-based check, score {total:g} >= {SPAM_THRESHOLD:g}): " + "; ".join(names) + "."
     else:
-        confidence = max(0.55, 0.95 - score / 10)
+        confidence = max(0.55, 0.95 - total / 10)
         checked = f"{link_count} link(s)" + (f" and sender domain {sender_domain}" if sender_domain else "")
         reason = (
-            f"Legitimate (offline rule-based check, score {score:g} < {SPAM_THRESHOLD:g}): checked {checked}; "
+            f"Legitimate (offline rule-based check, score {total:g} < {SPAM_THRESHOLD:g}): checked {checked}; "
             + ("weak signals only: " + "; ".join(names) if names else "no spam signals found")
             + "."
         )

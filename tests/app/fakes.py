@@ -10,6 +10,9 @@ from typing import Any
 
 from agent_framework import Agent
 
+from orchestrations.agent_calls import Agents
+from settings import ModelRetryPolicy
+
 
 @dataclass
 class Done:
@@ -57,6 +60,10 @@ class FakeContext:
     def set_custom_status(self, status: Any) -> None:
         self.custom_statuses.append(status)
 
+    @property
+    def custom_status(self) -> Any:
+        return self.custom_statuses[-1] if self.custom_statuses else None
+
     def call_activity(self, name: str, input_: dict[str, Any]) -> Done:
         self.activity_calls.append((name, input_))
         return Done(self.activities[name](input_))
@@ -89,6 +96,10 @@ class InProcessAgents:
 
     def __call__(self, name: str) -> _Proxy:
         return _Proxy(self, self.agents[name])
+
+    def bound(self, context: FakeContext, policy: ModelRetryPolicy | None = None) -> Agents:
+        """The flows' view of these agents in `context` (see orchestrations.agent_calls.Agents)."""
+        return Agents(context, self, policy or ModelRetryPolicy())  # type: ignore[arg-type]
 
 
 @dataclass

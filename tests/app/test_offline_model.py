@@ -169,13 +169,21 @@ def test_latency_setting_delays_each_call() -> None:
     assert time.perf_counter() - started >= 0.15
 
 
-def test_streaming_gives_the_same_answer_as_a_single_response(agents: dict[str, object]) -> None:
+def test_streaming_gives_the_same_answer_as_a_single_response() -> None:
+    client = OfflineChatClient()
+    messages = [Message("user", ["Topic: event sourcing"])]
+
     async def stream() -> object:
-        updates = agents[SPAM_DETECTION].run(CLEAR_SPAM, stream=True, options={"response_format": SpamVerdict})  # type: ignore[attr-defined]
+        updates = client.get_response(messages, stream=True, options={"response_format": ResearchFindings})
         async for _ in updates:
             pass
         return await updates.get_final_response()
 
     streamed = asyncio.run(stream())
-    assert streamed.value == run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict).value
-    assert streamed.created_at
+    single = asyncio.run(client.get_response(messages, options={"response_format": ResearchFindings}))
+    assert streamed.text == single.text and streamed.created_at
+
+
+def test_the_apps_agents_decline_streaming_so_the_entity_makes_one_request_per_turn(agents: dict[str, object]) -> None:
+    with pytest.raises(TypeError, match="stream"):
+        agents[SPAM_DETECTION].run(CLEAR_SPAM, stream=True)  # type: ignore[attr-defined]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -33,20 +35,25 @@ def context(flow_input: object, **kwargs: object) -> FakeContext:
     return FakeContext(flow_input, {a.__name__: a for a in ACTIVITIES}, **kwargs)
 
 
+def run(flow: Callable[..., Generator[Any, Any, Any]], ctx: FakeContext, agents: InProcessAgents) -> Any:
+    """Step a flow to its end with the offline agents run in-process."""
+    return drive(flow(ctx, agents.bound(ctx)))
+
+
 def test_spam_is_quarantined_and_not_answered(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context({**SPAM, "email_id": "mail-1"})
-    result = drive(spam_detection_orchestration(ctx, agents))
+    result = run(spam_detection_orchestration, ctx, agents)
 
     assert result["branch"] == "spam" and result["is_spam"] is True
     assert result["quarantine"]["action"] == "quarantined" and Path(result["quarantine"]["location"]).is_file()
-    assert [name for name, _ in ctx.activity_calls] == ["handle_spam_email"]
+    assert [name for name, _ in ctx.activity_calls] == ["screen_email", "handle_spam_email"]
     assert [name for name, _ in agents.prompts] == ["SpamDetectionAgent"]
-    assert ctx.activity_calls[0][1]["instance_id"] == "instance-1"
+    assert ctx.activity_calls[1][1]["instance_id"] == "instance-1"
 
 
 def test_legitimate_mail_gets_a_reply_that_is_sent(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context(HAM)
-    result = drive(spam_detection_orchestration(ctx, agents))
+    result = run(spam_detection_orchestration, ctx, agents)
 
     assert result["branch"] == "legitimate" and result["email_id"] == "instance-1"
     assert result["reply"]["subject"] == "Re: Budget"
@@ -56,18 +63,18 @@ def test_legitimate_mail_gets_a_reply_that_is_sent(app_env: Path, agents: InProc
 
 
 def test_bare_content_is_enough(app_env: Path, agents: InProcessAgents) -> None:
-    result = drive(spam_detection_orchestration(context({"content": "Lunch at noon tomorrow?"}), agents))
+    result = run(spam_detection_orchestration, context({"content": "Lunch at noon tomorrow?"}), agents)
     assert result["branch"] == "legitimate"
 
 
 def test_spam_flow_rejects_input_without_content(agents: InProcessAgents) -> None:
     with pytest.raises(ValidationError, match="content"):
-        drive(spam_detection_orchestration(context({"sender": "a@b.c"}), agents))
+        run(spam_detection_orchestration, context({"sender": "a@b.c"}), agents)
 
 
 @pytest.mark.parametrize("flow_input", ["serverless agents", {"topic": "serverless agents"}])
 def test_research_fans_out_to_three_agents_then_summarizes(agents: InProcessAgents, flow_input: object) -> None:
-    result = drive(research_orchestration(context(flow_input), agents))
+    result = run(research_orchestration, context(flow_input), agents)
 
     assert result["topic"] == "serverless agents"
     assert set(result["sections"]) == {"technical", "market", "competitor"}
@@ -79,7 +86,7 @@ def test_research_fans_out_to_three_agents_then_summarizes(agents: InProcessAgen
 
 def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decision={"approved": True, "feedback": "Ship it"})
-    result = drive(content_approval_workflow(ctx, agents))
+    result = run(content_approval_workflow, ctx, agents)
 
     waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
     assert waiting["draft"]["title"] == "Event sourcing" and waiting["reviewer"] == "rita@example.com"
@@ -99,7 +106,7 @@ def stages(ctx: FakeContext) -> list[str]:
 def test_once_decided_the_custom_status_leaves_awaiting_approval_and_names_the_decision(app_env: Path, agents: InProcessAgents) -> None:
     decision = {"approved": True, "feedback": "Ship it"}
     ctx = context("event sourcing", decision=decision)
-    drive(content_approval_workflow(ctx, agents))
+    run(content_approval_workflow, ctx, agents)
 
     assert stages(ctx) == ["drafting", "awaiting_approval", "publishing", "published"]
     assert all(status["decision"] == decision for status in ctx.custom_statuses[2:])
@@ -107,7 +114,7 @@ def test_once_decided_the_custom_status_leaves_awaiting_approval_and_names_the_d
 
 def test_the_decision_link_is_built_from_the_api_root_the_start_route_passed(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context({"topic": "event sourcing", "api_root": "http://127.0.0.1:8123/api"})
-    drive(content_approval_workflow(ctx, agents))
+    run(content_approval_workflow, ctx, agents)
 
     notice = ctx.activity_calls[0][1]
     assert notice["api_root"] == "http://127.0.0.1:8123/api"
@@ -115,7 +122,7 @@ def test_the_decision_link_is_built_from_the_api_root_the_start_route_passed(app
 
 def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context("event sourcing", decision={"approved": False, "feedback": "Add a diagram"})
-    result = drive(content_approval_workflow(ctx, agents))
+    result = run(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "rejected" and result["feedback"] == "Add a diagram"
     assert result["decision"] == {"approved": False, "feedback": "Add a diagram"}
@@ -127,7 +134,7 @@ def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, age
 
 def test_content_escalates_when_the_timer_wins(app_env: Path, agents: InProcessAgents) -> None:
     ctx = context({"topic": "event sourcing", "timeout_hours": 0.0005})
-    result = drive(content_approval_workflow(ctx, agents))
+    result = run(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "escalated" and "decision" not in result
     assert result["escalation"]["to"] == "editor-in-chief@example.com"
@@ -139,4 +146,4 @@ def test_content_escalates_when_the_timer_wins(app_env: Path, agents: InProcessA
 @pytest.mark.parametrize("bad", [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""}])
 def test_content_rejects_bad_timeouts_and_empty_topics(agents: InProcessAgents, bad: object) -> None:
     with pytest.raises(ValidationError):
-        drive(content_approval_workflow(context(bad), agents))
+        run(content_approval_workflow, context(bad), agents)
