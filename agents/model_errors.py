@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import openai
@@ -64,14 +65,7 @@ def retry_after(message: str) -> float | None:
 
 def _openai_cause(error: BaseException) -> BaseException | None:
     """The OpenAI SDK error behind the framework's ChatClientException, if any."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, openai.OpenAIError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+    return next((cause for cause in _chain(error) if isinstance(cause, openai.OpenAIError)), None)
 
 
 def _status_failure(error: openai.APIStatusError, endpoint: str) -> ModelCallError:
@@ -90,11 +84,21 @@ def _status_failure(error: openai.APIStatusError, endpoint: str) -> ModelCallErr
 def _connection_failure(error: openai.APIConnectionError, endpoint: str) -> str:
     url = _request_url(error) or endpoint
     host = re.sub(r"^[a-z]+://([^/]+).*$", r"\1", url)
-    root = error.__cause__ or error.__context__
-    reason = str(root) if root is not None and str(root) else str(error)
-    if "refused" in reason.lower():
-        return f"connection refused to {host} ({_short(reason)})"
-    return f"connection to {host} failed: {_short(reason)}"
+    causes = list(_chain(error))
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return f"connection refused to {host}"
+    deepest = next((str(c) for c in reversed(causes) if str(c)), str(error))
+    return f"connection to {host} failed: {_short(deepest)}"
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and every cause or context behind it, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def _error_text(error: openai.APIStatusError) -> str:

@@ -92,7 +92,9 @@ def run_episode(
     except NonDeterminismError as exc:
         return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", now)
     except Exception as exc:  # the orchestrator itself raised: the SDK wraps it
-        return _failed(episode, name, _error_text(exc), now)
+        failed = _failed(episode, name, _error_text(exc), now)
+        failed.custom_status = _custom_status_at_failure(exc)  # kept, as the Durable extension keeps it
+        return failed
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
@@ -120,6 +122,18 @@ def _error_text(exc: Exception) -> str:
     cause = exc.__cause__ or exc
     stack = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
     return f"{text}\n{stack}"
+
+
+def _custom_status_at_failure(exc: Exception) -> str | None:
+    """The custom status the orchestrator had set when it raised, from the state the SDK appends to the error."""
+    _, found, state = str(exc).partition(_OUT_OF_PROC)
+    if not found:
+        return None
+    try:
+        custom_status = json.loads(state).get("customStatus")
+    except json.JSONDecodeError:
+        return None
+    return json.dumps(custom_status) if custom_status is not None else None
 
 
 def _continue_as_new_input(ctx: DurableOrchestrationContext) -> str | None:

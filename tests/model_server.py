@@ -28,6 +28,9 @@ from agents.offline import OfflineChatClient
 from devhost.process import free_port
 
 AGENT_NAME = re.compile(r"You are (\w+)")
+TRANSPORT_FAULTS = frozenset({"status", "no_json_schema", "hang", "trickle", "empty_choices", "cut", "ignore_tools"})
+SPOILERS = frozenset({"truncated", "raw_newline", "fenced", "wrong_schema", "override", "prose"})
+"""Faults that spoil a final answer: they wait for the first request that gets one (not a tool-call round)."""
 
 
 @dataclass
@@ -104,10 +107,10 @@ class ScriptedModelServer:
         self._ready.set()
         self._loop.run_forever()
 
-    def _take_fault(self, agent: str, body: dict[str, Any]) -> Fault | None:
+    def _take_fault(self, agent: str, body: dict[str, Any], kinds: frozenset[str]) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if fault.agent not in (None, agent):
+                if fault.kind not in kinds or fault.agent not in (None, agent):
                     continue
                 if fault.kind == "no_json_schema" and (body.get("response_format") or {}).get("type") != "json_schema":
                     continue
@@ -122,9 +125,10 @@ class ScriptedModelServer:
         body = await request.json()
         system = " ".join(_text(m) for m in body["messages"] if m["role"] in ("system", "developer"))
         agent = (AGENT_NAME.search(system) or SimpleNamespace(group=lambda _: "unknown")).group(1)
-        fault = self._take_fault(agent, body)
+        fault = self._take_fault(agent, body, TRANSPORT_FAULTS)
+        record = ModelRequest(agent, request.path, body, fault.kind if fault else None)
         with self._lock:
-            self.requests.append(ModelRequest(agent, request.path, body, fault.kind if fault else None))
+            self.requests.append(record)
         if body.get("stream"):
             return _error(400, "this test server does not stream", "invalid_request_error")
         kind, params = (fault.kind, fault.params) if fault else ("", {})
@@ -143,7 +147,10 @@ class ScriptedModelServer:
         answer = await self._answer(body, offer_tools=kind != "ignore_tools")
         if kind == "cut":
             return await _cut(request, answer)
-        _apply(kind, params, answer)
+        if answer["choices"][0]["message"]["content"] is not None and (spoil := self._take_fault(agent, body, SPOILERS)):
+            _spoil(spoil.kind, spoil.params, answer["choices"][0])
+            with self._lock:
+                self.requests[self.requests.index(record)] = ModelRequest(agent, request.path, body, spoil.kind)
         return web.json_response(answer)
 
     async def _answer(self, body: dict[str, Any], *, offer_tools: bool) -> dict[str, Any]:
@@ -171,15 +178,13 @@ class ScriptedModelServer:
         }
 
 
-def _apply(kind: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
-    """Spoil a normal answer's JSON the way the fault says."""
-    message = answer["choices"][0]["message"]
-    text = message.get("content")
-    if not kind or text is None:
-        return
+def _spoil(kind: str, params: dict[str, Any], choice: dict[str, Any]) -> None:
+    """Spoil a final answer's JSON the way the fault says."""
+    message = choice["message"]
+    text = message["content"]
     if kind == "truncated":  # cut at the output-token limit
         message["content"] = text[: len(text) // 2]
-        answer["choices"][0]["finish_reason"] = "length"
+        choice["finish_reason"] = "length"
     elif kind == "raw_newline":  # a literal line break inside a JSON string
         message["content"] = text.replace(". ", ".\n", 1) if ". " in text else text.replace('":"', '":"\n', 1)
     elif kind == "fenced":

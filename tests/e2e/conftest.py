@@ -36,11 +36,13 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
     }
 
 
-def new_app_host(folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None) -> DevHost:
+def new_app_host(
+    folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None, **settings: str
+) -> DevHost:
     """A host of its own (not yet started) for the real app: database and log under `folder`, data there too
-    unless `data_dir` says otherwise."""
+    unless `data_dir` says otherwise; `settings` add app settings."""
     return DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
-                   app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms)))
+                   app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms), **settings))
 
 
 @pytest.fixture(scope="session")
