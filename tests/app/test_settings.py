@@ -81,6 +81,49 @@ def test_offline_latency_is_read() -> None:
     assert load_model_settings({"OFFLINE_MODEL_LATENCY_MS": "250"}).offline_latency_ms == 250
 
 
+def test_model_calls_are_bounded_by_default() -> None:
+    settings = load_model_settings({})
+    assert (settings.timeout_seconds, settings.max_output_tokens, settings.response_format) == (60.0, 4096, "auto")
+    assert settings.retry.max_attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MODEL_TIMEOUT_SECONDS", "soon"), ("MODEL_TIMEOUT_SECONDS", "0"), ("MODEL_TIMEOUT_SECONDS", "601"),
+        ("MODEL_MAX_OUTPUT_TOKENS", "100"), ("MODEL_MAX_OUTPUT_TOKENS", "lots"),
+        ("MODEL_RESPONSE_FORMAT", "xml"), ("MODEL_MAX_ATTEMPTS", "0"), ("MODEL_MAX_ATTEMPTS", "11"),
+        ("MODEL_RETRY_DELAY_SECONDS", "-1"),
+    ],
+)  # fmt: skip
+def test_bad_model_call_settings_fail_naming_the_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_model_settings({name: value})
+
+
+def test_retries_wait_longer_each_time_and_at_least_what_the_server_asked() -> None:
+    policy = load_model_settings({"MODEL_RETRY_DELAY_SECONDS": "10"}).retry
+    assert [policy.delay_before(n) for n in (2, 3, 4)] == [10, 30, 90]
+    assert policy.delay_before(2, retry_after=45) == 45
+    assert policy.delay_before(9) == policy.delay_before(2, retry_after=10_000) == policy.max_delay_seconds
+
+
+def test_the_defaults_end_a_persistent_outage_within_five_minutes() -> None:
+    """Worst case: every attempt hangs until its time-out, then waits its backoff."""
+    settings = load_model_settings({})
+    policy = settings.retry
+    waits = sum(policy.delay_before(n) for n in range(2, policy.max_attempts + 1))
+    assert policy.max_attempts * settings.timeout_seconds + waits <= 300
+
+
+def test_the_openai_client_is_bounded_and_leaves_retries_to_the_flows() -> None:
+    settings = load_model_settings({"OPENAI_API_KEY": "k", "OPENAI_CHAT_COMPLETION_MODEL": "m", "MODEL_TIMEOUT_SECONDS": "12"})
+    client = create_chat_client(settings)
+    assert (client.client.timeout, client.client.max_retries) == (12.0, 0)  # type: ignore[attr-defined]
+    [guard] = client.chat_middleware  # type: ignore[attr-defined]
+    assert (guard.timeout_seconds, guard.max_output_tokens) == (12.0, 4096)
+
+
 def test_mail_defaults_to_the_outbox_under_the_local_data_dir() -> None:
     mail = load_mail_settings({"LOCAL_DATA_DIR": "/tmp/x"})
     assert mail.smtp_host is None
