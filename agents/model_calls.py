@@ -17,15 +17,19 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
-from agent_framework import ChatContext, ChatMiddleware
+from agent_framework import ChatContext, ChatMiddleware, ChatResponse
 from pydantic import BaseModel
 
 from agents.model_errors import ModelRejected, describe_failure
 from settings import ResponseFormatMode
 
 logger = logging.getLogger(__name__)
+
+CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""The timestamp format of the framework's OpenAI clients; the durable agent state reads `created_at` from every answer."""
 
 JSON_OBJECT_INSTRUCTIONS = """
 
@@ -49,7 +53,7 @@ class ModelCallGuard(ChatMiddleware):
         options = {"max_tokens": self.max_output_tokens, **(context.options or {})}
         context.options = as_json_object(options) if self.json_object else options
         try:
-            await self._bounded(call_next)
+            await self._bounded(context, call_next)
         except ModelRejected as rejected:
             if not (self.may_fall_back and _schema_rejected(rejected) and _schema_model(context.options)):
                 raise
@@ -61,14 +65,18 @@ class ModelCallGuard(ChatMiddleware):
             )
             self.json_object, self.may_fall_back = True, False
             context.options = as_json_object(context.options)
-            await self._bounded(call_next)
+            await self._bounded(context, call_next)
 
-    async def _bounded(self, call_next: Callable[[], Awaitable[None]]) -> None:
+    async def _bounded(self, context: ChatContext, call_next: Callable[[], Awaitable[None]]) -> None:
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 await call_next()
         except Exception as error:
             raise describe_failure(error, self.endpoint, self.timeout_seconds) from error
+        if isinstance(context.result, ChatResponse):
+            # Servers stamp answers with a whole second of their own clock; the conversation's response
+            # times are measured against the request's timestamp, which is ours.
+            context.result.created_at = datetime.now(timezone.utc).strftime(CREATED_AT_FORMAT)
 
 
 def as_json_object(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,14 +28,13 @@ from agent_framework import (
 )
 from agent_framework.observability import ChatTelemetryLayer
 
+from agents.model_calls import CREATED_AT_FORMAT
 from agents.offline.skills import ToolCall, Turn, skill_for
-from agents.repair import is_repair_request
 from agents.offline.writing import OFFLINE_NOTE
+from agents.repair import is_repair_request
 
 MODEL_NAME = "offline-rules-1"
 TOKEN = re.compile(r"\w+|[^\w\s]")
-CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-"""The timestamp format of the framework's OpenAI clients; the durable agent state reads `created_at` from every response."""
 
 
 class OfflineChatClient(

@@ -8,6 +8,7 @@ publication went out twice. Requests time out after 2 s here and retries wait 0.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from devhost.process import DevHost, free_port
-from tests.e2e.conftest import awaiting_review, new_app_host, start_flow
+from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow
 from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer
 
@@ -298,3 +299,18 @@ def test_an_unreachable_endpoint_fails_after_the_retries_saying_connection_refus
     finally:
         server.stop()
     assert f"{SPAM_AGENT} failed after 3 attempts: connection refused to 127.0.0.1:{closed}" in message
+
+
+def test_response_times_are_measured_by_the_hosts_clock_not_the_servers_second(
+    host: DevHost, model: ScriptedModelServer
+) -> None:
+    instance_id = start_flow(host, "research", {"topic": "clock skew"})
+    assert finish(host, instance_id)["runtimeStatus"] == "Completed"
+    code, sessions = host.request("GET", f"{API}/entities/dafx-summaryagent")
+    assert code == 200
+    [entries] = [s["state"]["data"]["conversationHistory"] for s in sessions
+                 if any(e.get("orchestrationId") == instance_id for e in s["state"]["data"]["conversationHistory"])]
+    request, response = entries
+    asked, answered = (datetime.fromisoformat(e["createdAt"].replace("Z", "+00:00")) for e in (request, response))
+    assert answered.microsecond != 0  # the server's `created` is a whole second
+    assert timedelta(0) <= answered - asked < timedelta(seconds=5)
