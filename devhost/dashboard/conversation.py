@@ -116,7 +116,9 @@ def _exchange(request: dict[str, Any], response: dict[str, Any] | None) -> Excha
     asked, answered = _time(request.get("createdAt")), _time(response.get("createdAt")) if response else None
     replies = _messages(response) if response else None
     is_error = any(i["type"] == "error" for m in replies or [] for i in m.items)
-    response_format = _format(request)
+    # An agent bound to a response model (default options) sends no schema with the request: its JSON answer shows it.
+    structured = _structured(replies) if replies and not is_error else None
+    response_format = _format(request) or ("json" if isinstance(structured, dict) else None)
     return Exchange(
         correlation_id=request.get("correlationId"),
         orchestration_id=request.get("orchestrationId"),
@@ -128,7 +130,7 @@ def _exchange(request: dict[str, Any], response: dict[str, Any] | None) -> Excha
         response_format=response_format,
         request=_messages(request),
         response=replies,
-        structured_output=_structured(replies) if response_format and replies and not is_error else None,
+        structured_output=structured if response_format else None,
     )
 
 
