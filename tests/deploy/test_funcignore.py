@@ -34,6 +34,7 @@ LOCAL_LEFTOVERS = [
     "agents/__pycache__/catalog.cpython-311.pyc",
     "agents/offline/__pycache__/client.cpython-311.pyc",
     "tests/__pycache__/conftest.cpython-311.pyc",
+    "outbox/1-reply.eml",
     "durable.db",
     "durable.db-wal",
 ]
