@@ -34,8 +34,8 @@ CLIENT_ID = str(Unknown("identity.properties.clientId"))
 class RecordingEnvironment(dict[str, str]):
     """An environment that remembers every name looked up in it."""
 
-    def __init__(self, values: Mapping[str, str] = {}) -> None:  # noqa: B006 (never mutated)
-        super().__init__(values)
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        super().__init__(values or {})
         self.read: set[str] = set()
 
     def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]

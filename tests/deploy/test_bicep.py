@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from importlib.metadata import distribution
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from tree_sitter import Node
 
 from devhost.process import REPO
 from tests.deploy.bicep import INFRA, MAIN, Template, Unknown, app_settings, deploy, named, properties, templates, text
@@ -27,7 +29,7 @@ def test_every_template_parses(template: Template) -> None:
     assert not template.errors(), template.errors()
 
 
-def references(template: Template):
+def references(template: Template) -> Iterator[tuple[Node, frozenset[str]]]:
     """Identifiers used as values: everything but keys, callees, declared names, decorators and types."""
     stack = [(template.tree.root_node, frozenset[str]())]
     while stack:
