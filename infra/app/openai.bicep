@@ -13,7 +13,7 @@ param appPrincipalId string
 
 var roles = loadJsonContent('../roles.json')
 
-resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+resource openAiAccount 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   name: name
   location: location
   tags: tags
@@ -29,7 +29,7 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
 }
 
 resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
-  parent: account
+  parent: openAiAccount
   name: modelName
   sku: {
     name: deploymentSkuName
@@ -45,8 +45,8 @@ resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01
 }
 
 resource appCallsModel 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, appPrincipalId, roles.CognitiveServicesOpenAIUser)
-  scope: account
+  name: guid(openAiAccount.id, appPrincipalId, roles.CognitiveServicesOpenAIUser)
+  scope: openAiAccount
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.CognitiveServicesOpenAIUser)
     principalId: appPrincipalId
@@ -54,5 +54,5 @@ resource appCallsModel 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-output endpoint string = account.properties.endpoint
+output endpoint string = openAiAccount.properties.endpoint
 output deploymentName string = deployment.name

@@ -51,17 +51,32 @@ class RecordingEnvironment(dict[str, str]):
         return super().__contains__(key)
 
 
+# What Azure fills in for the values only it knows, in the shape it gives them.
+AZURE_VALUES = {
+    "identity.properties.clientId": "3f1c5d2e-8a4b-4c6d-9e0f-1a2b3c4d5e6f",
+    "account.properties.primaryEndpoints.blob": "https://stx7k2q.blob.core.windows.net/",
+    "account.properties.primaryEndpoints.queue": "https://stx7k2q.queue.core.windows.net/",
+    "account.properties.primaryEndpoints.table": "https://stx7k2q.table.core.windows.net/",
+    "scheduler.properties.endpoint": "https://dts-x7k2q.swedencentral.durabletask.io",
+    "openAiAccount.properties.endpoint": "https://oai-x7k2q.openai.azure.com/",
+    "applicationInsights.properties.ConnectionString": (
+        "InstrumentationKey=0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d;"
+        "IngestionEndpoint=https://swedencentral-0.in.applicationinsights.azure.com/"
+    ),
+}
+SMTP_PASSWORD_REFERENCE = "@Microsoft.KeyVault(SecretUri=<smtpPasswordSecret.properties.secretUriWithVersion>)"
+
+
 def in_azure(deployment: Deployment) -> dict[str, str]:
-    """The environment the app gets in Azure: the app settings, Key Vault references resolved as the platform
-    resolves them (to the secret the same deployment stores)."""
+    """The environment the app gets in Azure: the app settings with Azure's values filled in, and the Key Vault
+    reference resolved as the platform resolves it, to the secret the same deployment stores."""
     environment = {name: str(value) for name, value in app_settings(deployment).items()}
-    if environment.get("SMTP_PASSWORD", "").startswith("@Microsoft.KeyVault("):
-        assert environment["SMTP_PASSWORD"] == (
-            "@Microsoft.KeyVault(SecretUri=<smtpPasswordSecret.properties.secretUriWithVersion>)"
-        ), "a reference to the secret keyvault.bicep stores"
+    if environment.get("SMTP_PASSWORD"):
+        assert environment["SMTP_PASSWORD"] == SMTP_PASSWORD_REFERENCE, "a reference to the secret keyvault.bicep stores"
         vault = deployment.module("keyVault")
         environment["SMTP_PASSWORD"] = vault.value(vault.template.symbols["smtpPasswordSecret"].body)["properties"]["value"]
-    return environment
+    unknown = re.compile(r"<([A-Za-z_]\w*(?:\.\w+)+)>")  # as Unknown renders: <resource.properties.x>
+    return {name: unknown.sub(lambda m: AZURE_VALUES[m[1]], value) for name, value in environment.items()}
 
 
 def names_the_app_reads() -> set[str]:
@@ -103,9 +118,9 @@ def test_flex_settings_are_identity_based() -> None:
 
 def test_the_app_starts_in_azure_on_azure_openai_and_blob_storage_by_identity() -> None:
     settings = load_settings(in_azure(deploy()))
-    assert (settings.model.provider, settings.model.endpoint) == ("azure_openai", "<account.properties.endpoint>")
+    assert (settings.model.provider, settings.model.endpoint) == ("azure_openai", AZURE_VALUES["openAiAccount.properties.endpoint"])
     assert settings.model.model == "gpt-5.1" and settings.model.api_key is None
-    assert settings.storage.account_url == "<account.properties.primaryEndpoints.blob>"
+    assert settings.storage.account_url == AZURE_VALUES["account.properties.primaryEndpoints.blob"]
     assert settings.storage.connection_string is None and settings.storage.container == "agent-content"
     assert settings.mail.smtp_host is None and settings.mail.outbox_dir.startswith("/tmp/"), "a writable folder"
 

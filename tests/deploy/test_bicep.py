@@ -147,7 +147,7 @@ def test_no_shared_keys_or_local_auth_anywhere() -> None:
     account = storage.value(storage.template.symbols["account"].body)["properties"]
     assert account["allowSharedKeyAccess"] is False and account["allowBlobPublicAccess"] is False
     openai = deployment.module("openAi")
-    assert openai.value(openai.template.symbols["account"].body)["properties"]["disableLocalAuth"] is True
+    assert openai.value(openai.template.symbols["openAiAccount"].body)["properties"]["disableLocalAuth"] is True
     monitoring = deployment.module("monitoring")
     insights = monitoring.value(monitoring.template.symbols["applicationInsights"].body)["properties"]
     assert insights["DisableLocalAuth"] is True
