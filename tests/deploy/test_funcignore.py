@@ -43,7 +43,8 @@ LOCAL_LEFTOVERS = [
 def tracked_files() -> list[str]:
     """The repository's files: committed, or new and not ignored by .gitignore."""
     listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
-    return subprocess.run(listing, cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    names = subprocess.run(listing, cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    return [name for name in names if (REPO / name).is_file()]
 
 
 @pytest.fixture(scope="module")
