@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,6 @@ class Declaration:
     kind: str  # param, var, resource, module, output
     name: str
     node: Node
-    decorators: list[str] = field(default_factory=list)
 
     @property
     def value(self) -> Node | None:
@@ -124,16 +123,11 @@ class Template:
     @cached_property
     def declarations(self) -> list[Declaration]:
         found: list[Declaration] = []
-        decorators: list[str] = []
         for node in named(self.tree.root_node):
-            if node.type == "decorators":
-                decorators = [text(named(decorator)[0]) for decorator in named(node)]
-                continue
             kind = node.type.removesuffix("_declaration")
             if kind in ("parameter", "variable", "resource", "module", "output"):
                 name = text(children(node, "identifier")[0])
-                found.append(Declaration({"parameter": "param", "variable": "var"}.get(kind, kind), name, node, decorators))
-            decorators = []
+                found.append(Declaration({"parameter": "param", "variable": "var"}.get(kind, kind), name, node))
         return found
 
     @cached_property
@@ -236,17 +230,13 @@ class Deployment:
                 parts.append(ESCAPES[text(part)])
             else:  # interpolation
                 parts.append(str(self.value(named(part)[0], local)))
-        content = "".join(parts)
-        return content.removeprefix("\n") if text(node).startswith("'''") else content
+        return "".join(parts)
 
     def _number(self, node: Node, local: Mapping[str, Any]) -> int:
         return int(text(node))
 
     def _boolean(self, node: Node, local: Mapping[str, Any]) -> bool:
         return text(node) == "true"
-
-    def _null(self, node: Node, local: Mapping[str, Any]) -> None:
-        return None
 
     def _array(self, node: Node, local: Mapping[str, Any]) -> list[Any]:
         return [self.value(item, local) for item in named(node)]
@@ -264,9 +254,6 @@ class Deployment:
     def _parenthesized_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
         return self.value(named(node)[0], local)
 
-    def _subscript_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
-        return self.value(node.child_by_field_name("object"), local)[self.value(node.child_by_field_name("index"), local)]
-
     def _member_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
         target, name = node.child_by_field_name("object"), text(node.child_by_field_name("property"))
         # module.outputs.name: the module's own evaluation of that output.
@@ -279,19 +266,19 @@ class Deployment:
             return owner[name]
         if isinstance(owner, ResourceRef) and name == "name":
             return self.value(properties(self.template.symbols[owner.name].body)["name"], local)
-        if isinstance(owner, (ResourceRef, Unknown)) or owner is None:
+        if isinstance(owner, (ResourceRef, Unknown)):
             return Unknown(text(node))
         raise NotImplementedError(f"{self.template.path.name}: member {name!r} of {owner!r}")
 
     def _unary_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
-        operator, argument = text(node.child_by_field_name("operator")), self.value(node.child_by_field_name("argument"), local)
-        return {"!": lambda: not self.known(argument), "-": lambda: -argument}[operator]()
+        assert text(node.child_by_field_name("operator")) == "!", text(node)
+        return not self.known(self.value(node.child_by_field_name("argument"), local))
 
     def _binary_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
         left, right = (self.known(self.value(node.child_by_field_name(side), local)) for side in ("left", "right"))
         operators: dict[str, Callable[[], Any]] = {
             "==": lambda: left == right, "!=": lambda: left != right, "&&": lambda: left and right,
-            "||": lambda: left or right, "??": lambda: right if left is None else left,
+            "||": lambda: left or right,
         }
         return operators[text(node.child_by_field_name("operator"))]()
 
