@@ -13,10 +13,13 @@ import activities
 import api
 from agents.catalog import build_agents
 from agents.model_client import create_chat_client
+from observability import configure_observability
 from orchestrations import register_orchestrations
 from settings import load_settings
 
 logger = logging.getLogger(__name__)
+
+configure_observability()  # Application Insights, when APPLICATIONINSIGHTS_CONNECTION_STRING is set
 
 # Every setting family is validated here, so a half-configured setup fails the start, not the first request.
 settings = load_settings()

@@ -1,0 +1,50 @@
+// Key Vault for the app's secrets (the SMTP password), read by the platform through a Key Vault reference
+// in the app settings with the app's identity (Key Vault Secrets User). Access is by Azure RBAC only.
+param name string
+param location string
+param tags object
+@secure()
+@description('Stored as the secret smtp-password when not empty.')
+param smtpPassword string
+param appPrincipalId string
+
+var roles = loadJsonContent('../roles.json')
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: 'smtp-password'
+  properties: {
+    value: smtpPassword
+  }
+}
+
+resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appPrincipalId, roles.KeyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.KeyVaultSecretsUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output name string = vault.name
+// The version is part of the reference, so a new password is a new app setting and is read at once.
+output smtpPasswordSecretUri string = !empty(smtpPassword) ? smtpPasswordSecret.properties.secretUriWithVersion : ''

@@ -1,0 +1,185 @@
+"""The templates hold together and describe what the issue asks for, checked without Azure.
+
+What this cannot prove (an ARM resource provider accepting each property, SKU and quota in a region, role
+propagation) only a real `azd up` does; README "Deploying to Azure" says which is which.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from importlib.metadata import distribution
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from tree_sitter import Node
+
+from devhost.process import REPO
+from tests.deploy.bicep import INFRA, MAIN, Template, Unknown, app_settings, deploy, named, properties, templates, text
+
+TEMPLATES = templates()
+BUILTINS = {"az", "sys"}
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: str(t.path.relative_to(INFRA)))
+def test_every_template_parses(template: Template) -> None:
+    assert not template.errors(), template.errors()
+
+
+def references(template: Template) -> Iterator[tuple[Node, frozenset[str]]]:
+    """Identifiers used as values: everything but keys, callees, declared names, decorators and types."""
+    stack = [(template.tree.root_node, frozenset[str]())]
+    while stack:
+        node, loop = stack.pop()
+        if node.type in ("decorators", "type"):
+            continue
+        if node.type == "for_statement":
+            loop = loop | {text(named(node)[0])}
+        parent = node.parent
+        if node.type == "identifier" and parent is not None and not (
+            (parent.type == "call_expression" and node == parent.child_by_field_name("function"))
+            or (parent.type == "object_property" and node == named(parent)[0])
+            or (parent.type.endswith("_declaration") and node == named(parent)[0])
+            or (parent.type == "for_statement" and node == named(parent)[0])
+        ):
+            yield node, loop
+        stack.extend((child, loop) for child in node.children)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: str(t.path.relative_to(INFRA)))
+def test_every_name_used_is_declared(template: Template) -> None:
+    undeclared = {
+        f"{text(node)} (line {node.start_point[0] + 1})"
+        for node, loop in references(template)
+        if text(node) not in template.symbols and text(node) not in loop | BUILTINS
+    }
+    assert not undeclared
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: str(t.path.relative_to(INFRA)))
+def test_no_member_access_follows_an_unparenthesized_ternary(template: Template) -> None:
+    """Bicep reads `c ? a : b.x` as `c ? a : (b.x)`; tree-sitter-bicep 1.1.0 reads `(c ? a : b).x`. Such an
+    expression would be evaluated wrongly here, so the templates put the member access first."""
+    stack = [template.tree.root_node]
+    while stack:
+        node = stack.pop()
+        assert not (node.type == "member_expression" and node.child_by_field_name("object").type == "ternary_expression"), (
+            f"{template.path.name}:{node.start_point[0] + 1}: write `c ? b.x : a` or `c ? a : (b.x)`"
+        )
+        stack.extend(node.children)
+
+
+@pytest.mark.parametrize("template", [t for t in TEMPLATES if t.of_kind("module")], ids=lambda t: t.path.name)
+def test_modules_get_exactly_their_parameters_and_expose_the_outputs_used(template: Template) -> None:
+    for name, module in template.of_kind("module").items():
+        target = template.module_template(module)
+        declared = target.of_kind("param")
+        passed = set(properties(properties(module.body)["params"]))
+        assert passed <= set(declared), f"{name}: unknown parameters {passed - set(declared)}"
+        required = {param for param, d in declared.items() if d.value is None}
+        assert required <= passed, f"{name}: missing parameters {required - passed}"
+        used = {
+            text(node.parent.parent.child_by_field_name("property"))
+            for node, _ in references(template)
+            if text(node) == name and node.parent.type == "member_expression"
+            and text(node.parent.child_by_field_name("property")) == "outputs"
+        }
+        assert used <= set(target.of_kind("output")), f"{name}: no outputs {used - set(target.of_kind('output'))}"
+
+
+def test_azd_supplies_every_parameter_main_bicep_needs_without_prompting() -> None:
+    listed = set(json.loads((INFRA / "main.parameters.json").read_text())["parameters"])
+    declared = MAIN.of_kind("param")
+    assert listed <= set(declared), f"main.parameters.json names unknown parameters: {listed - set(declared)}"
+    assert {name for name, d in declared.items() if d.value is None} <= listed
+    deploy()  # raises if azd would prompt for a parameter
+
+
+def test_azure_yaml_deploys_this_folder_to_the_function_app() -> None:
+    project = yaml.safe_load((REPO / "azure.yaml").read_text())
+    assert project["services"] == {"api": {"project": ".", "language": "python", "host": "function"}}
+    site = deploy().module("functionApp")
+    tags = site.value(properties(site.template.symbols["site"].body)["tags"])
+    assert tags["azd-service-name"] == "api", "azd finds the app to deploy to by this tag"
+
+
+def site_body() -> dict:
+    function_app = deploy().module("functionApp")
+    return function_app.value(function_app.template.symbols["site"].body)
+
+
+def test_flex_consumption_python_with_the_user_assigned_identity() -> None:
+    function_app = deploy().module("functionApp")
+    plan = function_app.value(function_app.template.symbols["plan"].body)
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    site = site_body()
+    identity = Unknown("identity.id")
+    assert site["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {str(identity): {}}}
+    config = site["properties"]["functionAppConfig"]
+    assert config["deployment"]["storage"] == {
+        "type": "blobContainer",
+        "value": "<account.properties.primaryEndpoints.blob>app-package",
+        "authentication": {"type": "UserAssignedIdentity", "userAssignedIdentityResourceId": identity},
+    }
+    assert site["properties"]["keyVaultReferenceIdentity"] == identity, "Key Vault references use this identity"
+    assert site["properties"]["httpsOnly"] is True
+
+
+def test_python_runtime_is_the_tested_one_and_every_pinned_package_supports_it() -> None:
+    runtime = site_body()["properties"]["functionAppConfig"]["runtime"]
+    assert runtime["name"] == "python"
+    assert runtime["version"] == f"{sys.version_info.major}.{sys.version_info.minor}", "the Python the tests ran on"
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            pin = Requirement(line)
+            metadata = distribution(pin.name).metadata
+            assert metadata["Version"] in pin.specifier, f"{pin}: {metadata['Version']} is installed"
+            supported = SpecifierSet(metadata.get("Requires-Python") or "")
+            assert supported.contains(f"{runtime['version']}.0"), f"{pin.name} requires Python {supported}"
+
+
+def test_no_shared_keys_or_local_auth_anywhere() -> None:
+    deployment = deploy()
+    storage = deployment.module("storage")
+    account = storage.value(storage.template.symbols["account"].body)["properties"]
+    assert account["allowSharedKeyAccess"] is False and account["allowBlobPublicAccess"] is False
+    openai = deployment.module("openAi")
+    assert openai.value(openai.template.symbols["openAiAccount"].body)["properties"]["disableLocalAuth"] is True
+    monitoring = deployment.module("monitoring")
+    insights = monitoring.value(monitoring.template.symbols["applicationInsights"].body)["properties"]
+    assert insights["DisableLocalAuth"] is True
+    vault = deployment.module("keyVault")
+    assert vault.value(vault.template.symbols["vault"].body)["properties"]["enableRbacAuthorization"] is True
+    for template in TEMPLATES:
+        source = template.path.read_text()
+        assert "listKeys" not in source and "AccountKey" not in source, template.path.name
+    for name in ("noFtpCredentials", "noScmCredentials"):
+        function_app = deployment.module("functionApp")
+        assert function_app.value(function_app.template.symbols[name].body)["properties"] == {"allow": False}
+
+
+@pytest.mark.parametrize(("environment", "sku"), [
+    ({}, {"name": "Consumption"}),
+    ({"DTS_SKU": "Dedicated", "DTS_CAPACITY": "2"}, {"name": "Dedicated", "capacity": 2}),
+])
+def test_scheduler_is_consumption_by_default_and_dedicated_on_request(environment: dict, sku: dict) -> None:
+    scheduler = deploy(**environment).module("scheduler")
+    assert scheduler.value(scheduler.template.symbols["scheduler"].body)["properties"]["sku"] == sku
+
+
+def test_outputs_name_the_app_url_the_dashboard_and_the_task_hub() -> None:
+    deployment = deploy(TASKHUB_NAME="agents-prod")
+    assert deployment.output("FUNCTION_APP_URL") == "https://<site.properties.defaultHostName>"
+    assert deployment.output("DTS_DASHBOARD_URL") == Unknown("taskHub.properties.dashboardUrl")
+    assert deployment.output("TASKHUB_NAME") == app_settings(deployment)["TASKHUB_NAME"] == "agents-prod"
+
+
+def test_the_model_deployment_is_named_after_the_model_the_app_is_told_to_use() -> None:
+    deployment = deploy(AZURE_OPENAI_MODEL_NAME="gpt-5-mini", AZURE_OPENAI_MODEL_VERSION="2025-08-07")
+    openai = deployment.module("openAi")
+    model = openai.value(openai.template.symbols["deployment"].body)
+    assert model["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5-mini", "version": "2025-08-07"}
+    assert app_settings(deployment)["AZURE_OPENAI_MODEL"] == model["name"] == "gpt-5-mini"

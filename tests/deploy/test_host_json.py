@@ -1,0 +1,50 @@
+"""host.json as Azure reads it: the DTS backend from a bundle that has it, durable traces, no exception sampled away."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from devhost.process import REPO
+
+HOST = json.loads((REPO / "host.json").read_text())
+
+# The first GA bundle whose extensions.json lists Microsoft.Azure.WebJobs.Extensions.DurableTask.AzureManaged,
+# the `azureManaged` storage provider (tag 4.30.0 of Azure/azure-functions-extension-bundles).
+FIRST_GA_BUNDLE_WITH_DTS = (4, 30, 0)
+# Telemetry types Application Insights sampling knows (host.json reference, samplingSettings.excludedTypes).
+SAMPLED_TYPES = {"Dependency", "Event", "Exception", "PageView", "Request", "Trace"}
+
+
+def version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_bundle_is_the_ga_bundle_and_every_version_in_range_has_the_scheduler_provider() -> None:
+    bundle = HOST["extensionBundle"]
+    assert bundle["id"] == "Microsoft.Azure.Functions.ExtensionBundle", "the GA bundle, as the DTS samples use"
+    match = re.fullmatch(r"\[(\d+\.\d+\.\d+),\s*(\d+\.\d+\.\d+)\)", bundle["version"])
+    assert match, f"expected an interval [low, high), got {bundle['version']!r}"
+    low, high = (version(part) for part in match.groups())
+    assert low >= FIRST_GA_BUNDLE_WITH_DTS, "an older bundle lacks the azureManaged provider"
+    assert high == (5, 0, 0), "stay on major version 4, like the samples' [4.*, 5.0.0)"
+
+
+def test_durable_task_runs_on_the_scheduler_named_by_app_settings() -> None:
+    durable = HOST["extensions"]["durableTask"]
+    assert durable["hubName"] == "%TASKHUB_NAME%"
+    assert durable["storageProvider"] == {
+        "type": "azureManaged",
+        "connectionStringName": "DURABLE_TASK_SCHEDULER_CONNECTION_STRING",
+    }
+
+
+def test_distributed_tracing_v2_correlates_orchestrations_entities_and_activities() -> None:
+    assert HOST["extensions"]["durableTask"]["tracing"] == {"distributedTracingEnabled": True, "version": "V2"}
+
+
+def test_sampling_never_drops_exceptions_or_requests() -> None:
+    sampling = HOST["logging"]["applicationInsights"]["samplingSettings"]
+    excluded = {name.strip() for name in sampling["excludedTypes"].split(";")}
+    assert excluded <= SAMPLED_TYPES, f"unknown telemetry types (ignored by the host): {excluded - SAMPLED_TYPES}"
+    assert {"Exception", "Request"} <= excluded
