@@ -91,7 +91,8 @@ def run_episode(
         _collect_work(ctx, past + new, episode, instance_id, now)
     except NonDeterminismError as exc:
         return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", now)
-    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it
+    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it, with its state
+        episode.custom_status = _custom_status_at_failure(exc)
         return _failed(episode, name, _error_text(exc), now)
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
@@ -112,6 +113,16 @@ def _failed(episode: Episode, name: str, message: str, now: float) -> Episode:
     episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
     episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
     return episode
+
+
+def _custom_status_at_failure(exc: Exception) -> str | None:
+    """The custom status the orchestrator had set when it failed: the Durable extension keeps it, so do we."""
+    _, found, state = str(exc).partition(_OUT_OF_PROC)
+    try:
+        status = json.loads(state).get("customStatus") if found else None
+    except (ValueError, AttributeError):
+        return None
+    return None if status is None else json.dumps(status)
 
 
 def _error_text(exc: Exception) -> str:
@@ -261,7 +272,10 @@ def _schedule_retry(task: TaskBase, task_id: int, episode: Episode, instance_id:
     if task.action_repr.metadata == "rescheduled task":
         _schedule(retryable.actions, task_id, episode, instance_id, now, retry=True)
         return
-    delay = retryable.retry_options.first_retry_interval_in_milliseconds / 1000
+    # As the Durable extension computes it: first interval * backoffCoefficient^(failures - 1), capped.
+    options = retryable.retry_options.to_json()
+    delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (retryable.num_attempts - 1)
+    delay = min(delay, options.get("maxRetryIntervalInMilliseconds", delay)) / 1000
     fire_at = now + delay
     episode.events.append(
         ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=ev.timestamp(fire_at), **{RETRY_MARK: True})
