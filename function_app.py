@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 settings = load_settings()
 logger.info("Mail goes to %s", settings.mail.destination)
 logger.info("Artifacts go to %s", settings.storage.destination)
+for warning in settings.warnings:
+    logger.warning(warning)
 
 app = AgentFunctionApp(
     agents=build_agents(create_chat_client(settings.model)),

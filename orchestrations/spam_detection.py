@@ -37,7 +37,7 @@ def spam_detection_orchestration(
 
     if verdict["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
-        quarantine = yield call_step(
+        quarantine = yield from call_step(
             context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=verdict
         )
         set_stage(context, "done", branch="spam")
@@ -45,7 +45,7 @@ def spam_detection_orchestration(
 
     set_stage(context, "drafting_reply", email_id=email_id)
     reply = answer((yield ask(agents(EMAIL_ASSISTANT), f"Draft a reply to this email.\n\n{text}", EmailReply)))
-    delivery = yield call_step(
+    delivery = yield from call_step(
         context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
     )
     set_stage(context, "done", branch="legitimate")

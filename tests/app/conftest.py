@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.fakes import InProcessAgents
 from tests.smtp import SmtpServer, running_smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +20,8 @@ APP_SETTINGS = (
     "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY",
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL", "OFFLINE_MODEL_LATENCY_MS",
     "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_SECURITY",
-    "MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL", "PUBLIC_BASE_URL", "WEBSITE_HOSTNAME",
+    "SMTP_TIMEOUT_SECONDS", "MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL", "PUBLIC_BASE_URL", "WEBSITE_HOSTNAME",
+    "WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME", "ACTIVITY_MAX_ATTEMPTS", "ACTIVITY_FIRST_RETRY_SECONDS",
     "CONTENT_STORAGE_CONNECTION_STRING", "CONTENT_CONTAINER", "AzureWebJobsStorage",
     "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri", "LOCAL_DATA_DIR",
 )  # fmt: skip
@@ -50,3 +52,12 @@ def app_functions() -> list[Any]:
     import function_app
 
     return function_app.app.get_functions()
+
+
+@pytest.fixture
+def agents() -> InProcessAgents:
+    """The app's agents on the offline model, run in-process (see tests/app/fakes.py)."""
+    from agents.catalog import build_agents
+    from agents.offline import OfflineChatClient
+
+    return InProcessAgents(build_agents(OfflineChatClient()))
