@@ -19,7 +19,7 @@ from agent_framework_durabletask import ensure_response_format, load_agent_respo
 from agents.models import SpamVerdict
 
 SPAM = {"content": "You have WON a prize! Verify your account at http://bit.ly/x NOW!!!", "sender": "Win <win@lotto.xyz>"}
-T0, T1 = "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:05.000000Z"
+T0, T1, T2 = "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:05.000000Z", "2026-01-01T00:00:09.000000Z"
 
 
 def handler(functions: list[Any], name: str) -> Any:
@@ -48,9 +48,9 @@ def run_entity(functions: list[Any], entity_id: str, operation: str, operation_i
     return json.loads(handler(functions, entity_name)(json.dumps(batch)))
 
 
-def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tuple[dict, dict, dict]:
+def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tuple[dict, dict, dict, list[dict]]:
     """Episode 1 (the agent call), the entity batch, episode 2 (the agent answered at `answered`): returns the
-    agent call action, the entity's output and the quarantine action of episode 2."""
+    agent call action, the entity's output, the quarantine action of episode 2 and the history so far."""
     history = started("spam_detection_orchestration", SPAM, start)
     [[call]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     out = run_entity(functions, call["instanceId"], call["operation"], call["input"])
@@ -64,14 +64,14 @@ def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tup
     # The SDK sends a call with retry as a one-task WhenAll: the CallActivityWithRetry action (type 1) inside.
     [[*_, retry]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     [quarantine] = retry["compoundActions"]
-    return call, out, quarantine
+    return call, out, quarantine, history
 
 
 def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(
     app_env: Any, app_functions: list[Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        call, out, quarantine = run_until_quarantine(app_functions, T0, T1)
+        call, out, quarantine, _ = run_until_quarantine(app_functions, T0, T1)
     assert call["actionType"] == 7 and call["instanceId"].startswith("@dafx-spamdetectionagent@")
     assert not caplog.records, "the entity stored the agent's answer without complaint (e.g. about created_at)"
     [result] = out["results"]
@@ -92,10 +92,20 @@ def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(
 def test_the_idempotency_key_is_the_same_on_every_replay_and_new_for_every_execution(
     app_env: Any, app_functions: list[Any]
 ) -> None:
-    def key(start: str, answered: str) -> str:
-        return json.loads(run_until_quarantine(app_functions, start, answered)[2]["input"])["idempotency_key"]
+    def key(action: dict[str, Any]) -> str:
+        return json.loads(action["input"])["idempotency_key"]
 
-    first = key(T0, T1)
+    _, _, quarantine, history = run_until_quarantine(app_functions, T0, T1)
+    first = key(quarantine)
     assert str(uuid.UUID(first)) == first
-    assert key(T0, T1) == first  # a replay of the same history
-    assert key("2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z") != first  # the instance id reused later
+    # A later episode replays the step (scheduled at T1) after it completed at T2: the action carries the same key.
+    history += [
+        {"EventType": 4, "EventId": 1, "IsPlayed": False, "Timestamp": T1, "Name": "handle_spam_email", "Input": quarantine["input"]},
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T2},
+        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": T2, "TaskScheduledId": 1, "Result": '{"action": "quarantined"}'},
+    ]  # fmt: skip
+    third = episode(app_functions, "spam_detection_orchestration", history, SPAM)
+    assert third["isDone"] and key(third["actions"][0][-1]["compoundActions"][0]) == first
+    # The same instance id started again later: a new execution, so new keys.
+    assert key(run_until_quarantine(app_functions, "2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z")[2]) != first
