@@ -3,6 +3,10 @@ and say whether a failure is worth retrying."""
 
 from __future__ import annotations
 
+import errno
+import os
+import smtplib
+import socket
 import uuid
 from email import message_from_bytes
 from email.policy import default
@@ -12,7 +16,7 @@ from typing import Any
 import pytest
 
 from activities import ACTIVITIES, PERMANENT_FAILURE
-from activities.failures import PermanentFailure, TransientFailure
+from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
 from activities.steps import (
     escalate_for_review,
     handle_spam_email,
@@ -283,3 +287,37 @@ def test_escalation_goes_to_the_escalation_contact(app_env: Path, monkeypatch: p
     assert result["to"] == "boss@example.com" and result["action"] == "escalated"
     text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
     assert "within 0.5 hour(s)" in text and "# Event sourcing" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "words"),
+    [
+        (smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"), PermanentFailure, "rejected the login 535"),
+        (smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure"), TransientFailure, "rejected the login 454"),
+        (smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "agents@example.com"), PermanentFailure, "answered 553"),
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), PermanentFailure, "cannot be resolved"),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), TransientFailure, "cannot be resolved"),
+        (ConnectionResetError(104, "Connection reset by peer"), TransientFailure, "dropped the connection"),
+    ],
+)
+def test_smtp_errors_are_sorted_into_transient_and_permanent(error: Exception, kind: type, words: str) -> None:
+    failure = smtp_failure(error, "smtp.example.com:587")
+    assert type(failure) is kind and "smtp.example.com:587" in str(failure) and words in str(failure)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [(errno.ENOSPC, TransientFailure), (errno.EDQUOT, TransientFailure), (errno.EROFS, PermanentFailure), (errno.EACCES, PermanentFailure)],
+)
+def test_a_full_disk_is_transient_and_a_read_only_one_permanent(code: int, kind: type) -> None:
+    failure = disk_failure(OSError(code, os.strerror(code)), "/data/outbox/x.eml")
+    assert type(failure) is kind and os.strerror(code) in str(failure)
+
+
+@pytest.mark.parametrize(("status", "kind"), [(503, TransientFailure), (429, TransientFailure), (403, PermanentFailure), (404, PermanentFailure)])
+def test_blob_answers_are_sorted_by_status(status: int, kind: type) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    error = HttpResponseError(message=f"status {status}")
+    error.status_code = status
+    assert type(blob_failure(error, "agent-content")) is kind
