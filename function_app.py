@@ -25,6 +25,8 @@ configure_observability()  # Application Insights, when APPLICATIONINSIGHTS_CONN
 settings = load_settings()
 logger.info("Mail goes to %s", settings.mail.destination)
 logger.info("Artifacts go to %s", settings.storage.destination)
+for warning in settings.warnings:
+    logger.warning(warning)
 
 app = AgentFunctionApp(
     agents=build_agents(create_chat_client(settings.model)),

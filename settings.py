@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
 ResponseFormatMode = Literal["auto", "json_schema", "json_object"]
@@ -24,6 +27,11 @@ DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_BASE_URL = "http://localhost:7071"
 API_PREFIX = "/api"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+AZURE_HOSTING_MARKERS = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
+"""Set by the App Service platform that runs Azure Functions (every plan), not by Core Tools or the local host."""
+_HEADERS = HeaderRegistry()
+ADDRESS_SETTINGS = {"MAIL_FROM": "Agent Mail <agents@example.com>", "REVIEWER_EMAIL": "reviewer@example.com",
+                    "ESCALATION_EMAIL": "editor-in-chief@example.com"}  # fmt: skip
 
 
 class SettingsError(ValueError):
@@ -76,6 +84,7 @@ class MailSettings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_security: SmtpSecurity = "auto"
+    smtp_timeout_seconds: float = 30.0
 
     @property
     def destination(self) -> str:
@@ -83,6 +92,10 @@ class MailSettings:
         if self.smtp_host:
             return f"SMTP {self.smtp_host}:{self.smtp_port} (security: {self.smtp_security})"
         return f"the local outbox folder {Path(self.outbox_dir).resolve()}"
+
+    @property
+    def server(self) -> str:
+        return f"{self.smtp_host}:{self.smtp_port}"
 
 
 @dataclass(frozen=True)
@@ -107,12 +120,41 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class ActivityRetrySettings:
+    """How often a failing side effect (mail, storage) is tried, and how long before the first retry.
+
+    The wait doubles after each failure, up to five minutes (see `orchestrations.steps.call_step`).
+    """
+
+    max_attempts: int = 5
+    first_retry_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting family of the app."""
 
     model: ModelSettings
     mail: MailSettings
     storage: StorageSettings
+    activity_retry: ActivityRetrySettings = ActivityRetrySettings()
+    in_azure: bool = False
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the start log warns about: in Azure, what goes to the local folder reaches nobody and is lost."""
+        if not self.in_azure:
+            return []
+        lost = "on this instance, where nobody reads it and it is lost when the instance is recycled"
+        warnings = []
+        if not self.mail.smtp_host:
+            warnings.append(f"No SMTP_HOST in Azure: mail is written to {self.mail.outbox_dir} {lost}. "
+                            "Set SMTP_HOST (e.g. Azure Communication Services Email).")
+        if not self.storage.uses_blob:
+            warnings.append(f"No blob storage in Azure: artifacts and the idempotency ledger go to "
+                            f"{self.storage.local_dir} {lost}. Set CONTENT_STORAGE_CONNECTION_STRING or "
+                            "AzureWebJobsStorage to a storage account.")
+        return warnings
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -147,6 +189,34 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return value
 
 
+def single_mailbox(value: str) -> Address:
+    """Parse one mailbox ("jane@example.com" or "Jane <jane@example.com>") as a mail header would.
+
+    Raises ValueError for anything that is not exactly one address: lists, groups, junk that a mail
+    library would repair into extra recipients. Mail is then addressed to the parsed address only.
+    """
+    try:
+        header = _HEADERS("To", value)
+        groups = header.groups
+    except Exception:  # the standard parser raises IndexError on input such as "a@"
+        raise ValueError("must be one email address such as 'Jane <jane@example.com>'") from None
+    if len(groups) != 1 or groups[0].display_name is not None or len(groups[0].addresses) != 1:
+        raise ValueError("must be exactly one email address, not a list or a group")
+    address = groups[0].addresses[0]
+    if header.defects or not address.username or not address.domain:
+        raise ValueError("must be one email address such as 'Jane <jane@example.com>'")
+    try:
+        domain = address.domain.encode("idna").decode("ascii")  # an international domain name, as DNS spells it
+    except UnicodeError:
+        raise ValueError(f"has a domain that is not a valid host name: {address.domain!r}") from None
+    return Address(address.display_name, address.username, domain)
+
+
+def running_in_azure(env: Mapping[str, str] = os.environ) -> bool:
+    """True on the Azure Functions platform, where the app folder is read-only when run from a package."""
+    return any(_get(env, name) for name in AZURE_HOSTING_MARKERS)
+
+
 def _require(env: Mapping[str, str], family: str, names: tuple[str, ...]) -> None:
     missing = [name for name in names if _get(env, name) is None]
     if missing:
@@ -160,7 +230,17 @@ def _require(env: Mapping[str, str], family: str, names: tuple[str, ...]) -> Non
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     """Read and validate every family at once: the app calls this at start, so any bad setting fails the start."""
-    return Settings(model=load_model_settings(env), mail=load_mail_settings(env), storage=load_storage_settings(env))
+    settings = Settings(
+        model=load_model_settings(env),
+        mail=load_mail_settings(env),
+        storage=load_storage_settings(env),
+        activity_retry=load_activity_retry_settings(env),
+        in_azure=running_in_azure(env),
+    )
+    public_api_root(env)  # checks PUBLIC_BASE_URL now rather than at the first mail
+    if not settings.mail.smtp_host or not settings.storage.uses_blob:
+        _check_writable(settings.storage.local_dir)
+    return settings
 
 
 def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
@@ -221,16 +301,35 @@ def load_mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:
     host = _get(env, "SMTP_HOST")
     if host is None and any(_get(env, n) for n in ("SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD")):
         raise SettingsError("SMTP settings are half-configured: SMTP_HOST is missing")
+    sender, reviewer, escalation = (_address(env, name) for name in ADDRESS_SETTINGS)
     return MailSettings(
-        sender=_get(env, "MAIL_FROM") or "Agent Mail <agents@example.com>",
-        reviewer=_get(env, "REVIEWER_EMAIL") or "reviewer@example.com",
-        escalation=_get(env, "ESCALATION_EMAIL") or "editor-in-chief@example.com",
+        sender=sender,
+        reviewer=reviewer,
+        escalation=escalation,
         outbox_dir=os.path.join(_local_dir(env), "outbox"),
         smtp_host=host,
         smtp_port=_int(env, "SMTP_PORT", 465 if security == "ssl" else 587, minimum=1),
         smtp_username=username,
         smtp_password=password,
         smtp_security=security,  # type: ignore[arg-type]
+        smtp_timeout_seconds=_number(env, "SMTP_TIMEOUT_SECONDS", 30.0, minimum=0.1, maximum=600),
+    )
+
+
+def _address(env: Mapping[str, str], name: str) -> str:
+    """An address setting: exactly one mailbox, or the start fails naming the setting."""
+    value = _get(env, name) or ADDRESS_SETTINGS[name]
+    try:
+        return str(single_mailbox(value))
+    except ValueError as error:
+        raise SettingsError(f"{name} {error}; got {value!r}") from None
+
+
+def load_activity_retry_settings(env: Mapping[str, str] = os.environ) -> ActivityRetrySettings:
+    """How activities are retried on transient failures (SMTP 4xx, timeouts, Blob 5xx, a full disk)."""
+    return ActivityRetrySettings(
+        max_attempts=_int(env, "ACTIVITY_MAX_ATTEMPTS", 5, minimum=1, maximum=20),
+        first_retry_seconds=_number(env, "ACTIVITY_FIRST_RETRY_SECONDS", 5.0, minimum=0.1, maximum=3600),
     )
 
 
@@ -261,21 +360,44 @@ def load_storage_settings(env: Mapping[str, str] = os.environ) -> StorageSetting
     return StorageSettings(local_dir=local_dir, container=container, account_url=account_url)
 
 
-def public_api_root(started_from: str | None = None, env: Mapping[str, str] = os.environ) -> str:
-    """The API root for links in mail, e.g. "http://localhost:7071/api".
+def public_api_root(env: Mapping[str, str] = os.environ) -> str:
+    """The API root for links in mail, e.g. "https://my-app.azurewebsites.net/api".
 
-    PUBLIC_BASE_URL wins (the app behind a proxy); else the API root of the request that started
-    the flow. A flow started another way (the durable management API) falls back to the Azure host
-    name, then to the local default.
+    Never taken from a request: a forged Host header must not put its URL into a reviewer's mail.
+    PUBLIC_BASE_URL wins (the app behind a proxy or a custom domain); else WEBSITE_HOSTNAME, which
+    Azure sets to the app's host name and Core Tools and the local host set to their own address;
+    else the local default.
     """
     if explicit := _get(env, "PUBLIC_BASE_URL"):
+        parts = urlsplit(explicit)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+            raise SettingsError(
+                f"PUBLIC_BASE_URL must be an http(s) URL without query or credentials, e.g. "
+                f"https://agents.example.com; got {explicit!r}"
+            )
         return explicit.rstrip("/") + API_PREFIX
-    if started_from:
-        return started_from.rstrip("/")
     if host := _get(env, "WEBSITE_HOSTNAME"):
-        return f"https://{host}{API_PREFIX}"
+        return f"{'https' if running_in_azure(env) else 'http'}://{host}{API_PREFIX}"
     return LOCAL_BASE_URL + API_PREFIX
 
 
 def _local_dir(env: Mapping[str, str]) -> str:
-    return _get(env, "LOCAL_DATA_DIR") or os.path.join(".devhost", "data")
+    """LOCAL_DATA_DIR, else a folder of the working directory; in Azure, where that is read-only, the temp dir."""
+    if explicit := _get(env, "LOCAL_DATA_DIR"):
+        return explicit
+    if running_in_azure(env):
+        return os.path.join(tempfile.gettempdir(), "agent-data")
+    return os.path.join(".devhost", "data")
+
+
+def _check_writable(folder: str) -> None:
+    """Fail the start, not the first mail, when the local folder in use cannot be written."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise SettingsError(
+            f"LOCAL_DATA_DIR {Path(folder).resolve()} is not writable ({error.strerror or error}). Point LOCAL_DATA_DIR "
+            "at a writable folder, or set SMTP_HOST and blob storage so that no local folder is needed."
+        ) from None

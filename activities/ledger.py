@@ -1,10 +1,13 @@
-"""Run a side effect at most once per orchestration step, even when the runtime repeats the activity.
+"""Run a side effect at most once per step of an orchestration execution, even when the runtime repeats it.
 
-The durable runtime delivers activities at least once. Each activity records its result
-under the key (instance id, step) after doing its work; a repeated call finds the record,
-skips the side effect and returns the recorded result marked `"repeat": true`.
-A crash between the side effect and the record can still repeat it: artifacts then land
-under the same name, and mail carries the same Message-ID so mail systems can drop the copy.
+The durable runtime delivers activities at least once, and retries failed ones. Each step
+call carries an idempotency key (see `orchestrations.steps.call_step`): the same for every
+replay, re-run and retry of that call, different for every execution, so a new run under a
+reused instance id does its side effects again. An activity records its result under that key
+after doing its work; a repeated call finds the record, skips the side effect and returns the
+recorded result marked `"repeat": true`. A crash between the side effect and the record can
+still repeat it: artifacts then land under the same name, and mail carries the same Message-ID
+so mail systems can drop the copy.
 """
 
 from __future__ import annotations
@@ -14,30 +17,34 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from activities.storage import ArtifactStore, safe_name
+from activities.storage import ArtifactStore, name_part
 
 logger = logging.getLogger(__name__)
 
 
-def idempotency_key(instance_id: str, step: str) -> str:
-    return f"{instance_id}/{step}"
+def idempotency_key(request: Mapping[str, Any]) -> str:
+    """The key of this step call: a UUID the orchestration derived from its execution (safe as a name part)."""
+    return name_part(str(request["idempotency_key"]))
+
+
+def artifact_path(request: Mapping[str, Any], label: str, extension: str) -> str:
+    """`<instance>/<label>-<key>.<extension>`: unique through the key, readable through the instance id and label,
+    and short enough for any file system and for blob names, whatever the instance id."""
+    return f"{name_part(str(request['instance_id']))}/{name_part(label)}-{idempotency_key(request)}.{extension}"
 
 
 def artifact_name(request: Mapping[str, Any], folder: str, label: str, extension: str) -> str:
-    """Where a step keeps its artifact: named by its idempotency key, so no other orchestration or step
-    can overwrite it. `label` (an email id, a title) only makes the name readable."""
-    instance_id, step = safe_name(str(request["instance_id"])), safe_name(str(request["step"]))
-    return f"{folder}/{instance_id}/{step}-{safe_name(label)}.{extension}"
+    """Where a step keeps its artifact in the store: no other execution or step can overwrite it."""
+    return f"{folder}/{artifact_path(request, label, extension)}"
 
 
-def run_once(store: ArtifactStore, request: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Return the recorded result of this step, or run `action` and record its result."""
-    instance_id, step = str(request["instance_id"]), str(request["step"])
-    key = idempotency_key(instance_id, step)
-    record_name = f"ledger/{safe_name(instance_id)}/{safe_name(step)}.json"
+def run_once(store: ArtifactStore, request: Mapping[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Return the recorded result of this step call, or run `action` and record its result."""
+    key = idempotency_key(request)
+    record_name = artifact_name(request, "ledger", str(request["step"]), "json")
     recorded = store.get(record_name)
     if recorded is not None:
-        logger.info("Step %s already done; returning the recorded result without repeating it", key)
+        logger.info("Step %s (%s) already done; returning the recorded result", request["step"], key)
         return {**json.loads(recorded), "repeat": True}
     result = {**action(), "idempotency_key": key}
     store.put(record_name, json.dumps(result, indent=2).encode(), "application/json")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
-from pathlib import Path
+from email.utils import formatdate
 from typing import Any
 
-from activities.storage import safe_name
-from settings import MailSettings
+from activities.failures import smtp_failure
+from activities.storage import LocalFolderStore
+from settings import MailSettings, single_mailbox
 
 logger = logging.getLogger(__name__)
 
@@ -34,42 +34,46 @@ def new_message(headers: Mapping[str, str | None], body: str) -> EmailMessage:
 
 
 def compose(
-    settings: MailSettings, *, to: str, subject: str, body: str, key: str, in_reply_to: str | None = None
+    settings: MailSettings, *, to: Address, subject: str, body: str, key: str, in_reply_to: str | None = None
 ) -> EmailMessage:
-    """Build a message whose Message-ID derives from the idempotency key, so a resend is recognisable."""
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+    """Build a message whose Message-ID is the idempotency key, so a resend is recognisable."""
+    sender = single_mailbox(settings.sender)
     headers = {
-        "From": settings.sender,
-        "To": to,
+        "From": str(sender),
+        "To": str(to),
         "Subject": subject,
         "Date": formatdate(localtime=False, usegmt=True),
-        "Message-ID": f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>",
+        "Message-ID": f"<{key}@{sender.domain}>",
         "X-In-Reply-To-Email-ID": in_reply_to,
     }
     return new_message(headers, body)
 
 
-def deliver(settings: MailSettings, message: EmailMessage, key: str) -> dict[str, Any]:
-    """Send the message and describe what was done."""
+def deliver(settings: MailSettings, message: EmailMessage, to: Address, outbox_name: str) -> dict[str, Any]:
+    """Send the message to `to` alone (whatever its headers say) and describe what was done.
+
+    Without SMTP the message is written to the outbox folder as `outbox_name`.
+    """
     summary = {"to": message["To"], "subject": message["Subject"], "message_id": message["Message-ID"]}
     if settings.smtp_host:
-        _send_smtp(settings, message)
-        logger.info("Mail %s sent to %s via SMTP %s:%s", summary["message_id"], summary["to"], settings.smtp_host, settings.smtp_port)
-        return {**summary, "transport": "smtp", "server": f"{settings.smtp_host}:{settings.smtp_port}"}
-    path = Path(settings.outbox_dir).resolve() / f"{safe_name(key.replace('/', '--'))}.eml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(bytes(message))
-    logger.info("No SMTP_HOST set: mail to %s written to the outbox %s", summary["to"], path)
-    return {**summary, "transport": "outbox", "path": str(path)}
+        try:
+            _send_smtp(settings, message, to)
+        except (smtplib.SMTPException, OSError) as error:
+            raise smtp_failure(error, settings.server) from error
+        logger.info("Mail %s sent to %s via SMTP %s", summary["message_id"], to.addr_spec, settings.server)
+        return {**summary, "transport": "smtp", "server": settings.server}
+    path = LocalFolderStore(settings.outbox_dir).put(outbox_name, bytes(message), "message/rfc822")
+    logger.info("No SMTP_HOST set: mail to %s written to the outbox %s", to.addr_spec, path)
+    return {**summary, "transport": "outbox", "path": path}
 
 
-def _send_smtp(settings: MailSettings, message: EmailMessage) -> None:
-    host, port = str(settings.smtp_host), settings.smtp_port
+def _send_smtp(settings: MailSettings, message: EmailMessage, to: Address) -> None:
+    host, port, timeout = str(settings.smtp_host), settings.smtp_port, settings.smtp_timeout_seconds
     if settings.smtp_security == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, context=ssl.create_default_context(), timeout=30)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, context=ssl.create_default_context(), timeout=timeout)
     else:
-        client = smtplib.SMTP(host, port, timeout=30)
-    with client:
+        client = smtplib.SMTP(host, port, timeout=timeout)
+    try:
         client.ehlo()
         wants_tls = settings.smtp_security == "starttls" or (
             settings.smtp_security == "auto" and client.has_extn("starttls")
@@ -79,4 +83,12 @@ def _send_smtp(settings: MailSettings, message: EmailMessage) -> None:
             client.ehlo()
         if settings.smtp_username and settings.smtp_password:
             client.login(settings.smtp_username, settings.smtp_password)
-        client.send_message(message)
+        # The envelope names the one parsed recipient: headers never add recipients (no Cc/Bcc expansion).
+        client.send_message(message, from_addr=single_mailbox(settings.sender).addr_spec, to_addrs=[to.addr_spec])
+    except BaseException:
+        client.close()
+        raise
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):  # the mail was accepted: a failed goodbye must not send it again
+        client.close()

@@ -1,20 +1,28 @@
 """The activities: every side effect of the flows, each safe to run more than once.
 
-Each takes the orchestration's instance id and step (see `orchestrations.steps.call_step`)
-and returns plain JSON saying what was done and whether this call was a repeat.
+Each takes the orchestration's instance id, step and idempotency key (see
+`orchestrations.steps.call_step`) and returns plain JSON saying what was done and whether
+this call was a repeat. They raise `TransientFailure` for what a retry can fix and
+`PermanentFailure` for what it cannot (see `activities.failures`). Drafts travel between
+steps as references to the stored draft (`save_draft`), never as their whole text.
 Plain functions, registered as activity triggers in `activities/__init__.py`.
 """
 
-
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from activities import mail
-from activities.ledger import artifact_name, idempotency_key, run_once
-from activities.storage import open_store
-from settings import MailSettings, load_mail_settings, load_storage_settings, public_api_root
+from activities.failures import PermanentFailure
+from activities.ledger import artifact_name, artifact_path, idempotency_key, run_once
+from activities.storage import ArtifactStore, open_store
+from settings import MailSettings, load_mail_settings, load_storage_settings, public_api_root, single_mailbox
+
+EXCERPT_CHARACTERS = 280
+TITLE_CHARACTERS = 200
+DRAFTS = "drafts"
 
 
 def handle_spam_email(request: dict) -> dict:
@@ -48,11 +56,45 @@ def send_email(request: dict) -> dict:
     )
 
 
+def save_draft(request: dict) -> dict:
+    """Store an article and return what travels instead of its text: title, size, excerpt and where it is.
+
+    The custom status, the other steps' inputs and the flow's output carry this reference, so a long
+    article stays within the Durable limits (16 KB of custom status, about 1 MB per message).
+    """
+    article = request["article"]
+    name = draft_name(request["instance_id"], request["idempotency_key"])
+    location = open_store(load_storage_settings()).put(name, json.dumps(article).encode(), "application/json")
+    return {
+        "title": shorten(article["title"], TITLE_CHARACTERS),
+        "word_count": article["word_count"],
+        "reading_time_minutes": article["reading_time_minutes"],
+        "excerpt": shorten(article["body"], EXCERPT_CHARACTERS),
+        "characters": len(article["body"]),
+        "name": name,
+        "location": location,
+        "url": f"{public_api_root()}/content/{request['instance_id']}/drafts/{idempotency_key(request)}",
+    }
+
+
+def draft_name(instance_id: str, key: str) -> str:
+    """Where `save_draft` keeps a draft: found again from the instance id and key alone (see api.handlers)."""
+    return f"{DRAFTS}/{artifact_path({'instance_id': instance_id, 'idempotency_key': key}, 'draft', 'json')}"
+
+
+def load_draft(store: ArtifactStore, draft: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole article behind a `save_draft` reference."""
+    data = store.get(str(draft["name"]))
+    if data is None:
+        raise PermanentFailure(f"The stored draft {draft['name']} is missing from {draft['location']}")
+    return json.loads(data)
+
+
 def notify_reviewer(request: dict) -> dict:
     """Mail the reviewer the draft and how to approve or reject it before the deadline."""
     settings = load_mail_settings()
-    draft = request["draft"]
-    decision_url = f"{public_api_root(request.get('api_root'))}/content/{request['instance_id']}/decision"
+    draft = load_draft(open_store(load_storage_settings()), request["draft"])
+    decision_url = f"{public_api_root()}/content/{request['instance_id']}/decision"
     body = "\n".join(
         [
             f"A draft on \"{request['topic']}\" is waiting for your review until {request['deadline']}.",
@@ -62,7 +104,7 @@ def notify_reviewer(request: dict) -> dict:
             "       -d '{\"approved\": true, \"feedback\": \"Looks good\"}'",
             "",
             f"Without a decision by then, it is escalated. ({draft['word_count']} words, "
-            f"{draft['reading_time_minutes']} min read)",
+            f"{draft['reading_time_minutes']} min read; also at {request['draft']['url']})",
             "",
             "-" * 72,
             draft["body"],
@@ -79,7 +121,7 @@ def publish_content(request: dict) -> dict:
     store = open_store(load_storage_settings())
 
     def publish() -> dict[str, Any]:
-        article = request["article"]
+        article = load_draft(store, request["draft"])
         front_matter = {
             "title": article["title"],
             "topic": request["topic"],
@@ -92,7 +134,7 @@ def publish_content(request: dict) -> dict:
         slug = re.sub(r"[^a-z0-9]+", "-", article["title"].lower()).strip("-")[:60] or "article"
         name = artifact_name(request, "published", slug, "md")
         location = store.put(name, document.encode(), "text/markdown; charset=utf-8")
-        return {"action": "published", "title": article["title"], "location": location}
+        return {"action": "published", "title": request["draft"]["title"], "location": location}
 
     return run_once(store, request, publish)
 
@@ -100,19 +142,20 @@ def publish_content(request: dict) -> dict:
 def escalate_for_review(request: dict) -> dict:
     """Tell the escalation contact that the reviewer did not decide in time."""
     settings = load_mail_settings()
+    draft = load_draft(open_store(load_storage_settings()), request["draft"])
     body = "\n".join(
         [
             f"No decision from {request['reviewer']} within {request['waited_hours']:g} hour(s) on the draft "
-            f"\"{request['draft']['title']}\" (topic: {request['topic']}, orchestration {request['instance_id']}).",
+            f"\"{draft['title']}\" (topic: {request['topic']}, orchestration {request['instance_id']}).",
             "Please review it or assign another reviewer.",
             "",
             "-" * 72,
-            request["draft"]["body"],
+            draft["body"],
         ]
     )
     return _mail_once(
         request, settings, "escalated", to=settings.escalation,
-        subject=f"Escalation: review overdue for {request['draft']['title']}", body=body,
+        subject=f"Escalation: review overdue for {draft['title']}", body=body,
     )
 
 
@@ -121,10 +164,24 @@ def _mail_once(
     in_reply_to: str | None = None, **details: Any,
 ) -> dict:
     """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
-    key = idempotency_key(request["instance_id"], request["step"])
+    try:
+        recipient = single_mailbox(to)
+    except ValueError as error:
+        raise PermanentFailure(f"Recipient {to!r} {error}") from None
+    key = idempotency_key(request)
 
     def send() -> dict[str, Any]:
-        message = mail.compose(settings, to=to, subject=subject, body=body, key=key, in_reply_to=in_reply_to)
-        return {"action": action, **details, **mail.deliver(settings, message, key)}
+        message = mail.compose(settings, to=recipient, subject=subject, body=body, key=key, in_reply_to=in_reply_to)
+        outbox_name = artifact_path(request, str(request["step"]), "eml")
+        return {"action": action, **details, **mail.deliver(settings, message, recipient, outbox_name)}
 
     return run_once(open_store(load_storage_settings()), request, send)
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text on one line, cut at a word boundary to at most `limit` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0] or flat[: limit - 1]
+    return cut + "…"

@@ -6,6 +6,7 @@ Every handler answers JSON; a bad body is a 400 naming the bad fields, never a 5
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -13,14 +14,19 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import BaseModel
 
-from api.http import BadRequest, api_root, error_response, instance_id_param, json_response, parse_body
-from orchestrations.content_approval import AWAITING_APPROVAL, DRAFTING, content_approval_workflow
+from activities.failures import StepFailure
+from activities.steps import draft_name
+from activities.storage import open_store
+from api.http import BadRequest, api_root, draft_key_param, error_response, instance_id_param, json_response, parse_body
+from orchestrations.content_approval import AWAITING_APPROVAL, DRAFTING, NOTIFYING_REVIEWER, content_approval_workflow
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
+from settings import load_storage_settings
 
 logger = logging.getLogger(__name__)
 
 CONTENT_FLOW = content_approval_workflow.__name__
 WAITING_STATES = (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending)
+BEFORE_REVIEW = {None: "still drafting", DRAFTING: "still drafting", NOTIFYING_REVIEWER: "the reviewer is being notified"}
 
 
 async def start_flow(
@@ -32,8 +38,6 @@ async def start_flow(
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     root = api_root(req, route)
-    if flow == CONTENT_FLOW:
-        flow_input["api_root"] = root  # the reviewer's decision link points back to where the flow was started
     instance_id = await client.start_new(flow, client_input=flow_input)
     logger.info("Started %s instance %s", flow, instance_id)
     body: dict[str, Any] = {
@@ -64,7 +68,7 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
         return error_response(f"Instance {instance_id!r} is {state} and no longer waits for a decision", 409)
     stage = status.custom_status.get("stage") if isinstance(status.custom_status, dict) else None
     if stage != AWAITING_APPROVAL:
-        reason = "still drafting" if stage in (None, DRAFTING) else f"already decided: {stage}"
+        reason = BEFORE_REVIEW.get(stage, f"already decided: {stage}")
         return error_response(f"Instance {instance_id!r} does not await approval: {reason}", 409)
     try:
         await client.raise_event(instance_id, APPROVAL_EVENT, decision.model_dump())
@@ -99,3 +103,18 @@ async def orchestration_status(req: func.HttpRequest, client: df.DurableOrchestr
             "lastUpdatedTime": status.last_updated_time.isoformat() if status.last_updated_time else None,
         }
     )
+
+
+def stored_draft(req: func.HttpRequest) -> func.HttpResponse:
+    """The whole article behind a draft reference (`url` in the content workflow's custom status and output)."""
+    try:
+        instance_id, key = instance_id_param(req), draft_key_param(req)
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
+    try:
+        data = open_store(load_storage_settings()).get(draft_name(instance_id, key))
+    except StepFailure as error:
+        return error_response(f"The draft store cannot be read now: {error}", 503)
+    if data is None:
+        return error_response(f"No draft {key} of instance {instance_id!r}", 404)
+    return json_response(json.loads(data))

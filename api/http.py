@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any, TypeVar
 
 import azure.functions as func
@@ -60,6 +61,17 @@ def instance_id_param(req: func.HttpRequest) -> str:
         message = "must be 1-256 letters, digits or _ . : @ - characters, starting with a letter or digit"
         raise BadRequest(f"Invalid instance_id {instance_id!r}", [{"field": "instance_id", "message": message}])
     return instance_id
+
+
+def draft_key_param(req: func.HttpRequest) -> str:
+    """The `key` route parameter: a stored draft's idempotency key, a UUID."""
+    key = req.route_params.get("key", "")
+    try:
+        if str(uuid.UUID(key)) == key:
+            return key
+    except ValueError:
+        pass
+    raise BadRequest(f"Invalid draft key {key!r}", [{"field": "key", "message": "must be a UUID in lower case"}])
 
 
 def api_root(req: func.HttpRequest, route: str) -> str:

@@ -3,7 +3,7 @@
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.handlers import CONTENT_FLOW, deliver_decision, orchestration_status, start_flow
+from api.handlers import CONTENT_FLOW, deliver_decision, orchestration_status, start_flow, stored_draft
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
@@ -37,6 +37,12 @@ async def start_content(req: func.HttpRequest, client: df.DurableOrchestrationCl
 async def submit_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Body: {"approved": bool, "feedback"?: str}; raises ApprovalDecision on a waiting content workflow."""
     return await deliver_decision(req, client)
+
+
+@blueprint.route(route="content/{instance_id}/drafts/{key}", methods=["GET"])
+def get_draft(req: func.HttpRequest) -> func.HttpResponse:
+    """A draft the content workflow stored, whole: {"title", "body", "word_count", "reading_time_minutes"}."""
+    return stored_draft(req)
 
 
 @blueprint.route(route="orchestrations/{instance_id}", methods=["GET"])

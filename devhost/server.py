@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ async def access_log(request: web.Request, handler: web.RequestHandler) -> web.S
 def build(config: HostConfig) -> tuple[web.Application, Engine]:
     root = config.root.resolve()
     apply_local_settings(root)
+    # As Core Tools does: the app finds its own address (for links in mail) in WEBSITE_HOSTNAME.
+    os.environ["WEBSITE_HOSTNAME"] = f"{_own_host_name(config.host)}:{config.port}"
     index = app_index.load(config.app_module, root)
     log.info(
         "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",
@@ -71,6 +74,13 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app, engine
+
+
+def _own_host_name(bound: str) -> str:
+    """The name under which this machine reaches the host: localhost for a wildcard address."""
+    if bound in ("", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{bound}]" if ":" in bound else bound
 
 
 def serve(config: HostConfig) -> None:

@@ -9,42 +9,48 @@ from typing import Any
 import azure.durable_functions as df
 from pydantic import ValidationError
 
+from activities.steps import shorten
 from agents.catalog import CONTENT_GENERATION
 from orchestrations.agent_calls import Agents
-from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentRun
+from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentInput
 from orchestrations.steps import call_step, set_stage, utc_iso
 
 DRAFTING = "drafting"
+NOTIFYING_REVIEWER = "notifying_reviewer"
 AWAITING_APPROVAL = "awaiting_approval"
 """The only stage in which a decision is awaited; before it the draft is written, after it one was applied."""
+FEEDBACK_IN_STATUS = 280
+"""The custom status shows the start of the feedback (the output has all of it): the status must stay under 16 KB."""
 
 
 def content_approval_workflow(
     context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}, plus the internal `api_root`.
+    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}.
 
     Waits for the ApprovalDecision event ({"approved", "feedback"}) or the timeout, whichever
     comes first. Output `status` is "published", "rejected" (with feedback and a revised
     draft) or "escalated"; after a decision, the output and custom status carry the `decision`
-    that was applied.
+    that was applied. Drafts are stored (`save_draft`); the custom status, the other steps and the
+    output carry the stored draft's reference (title, size, excerpt, url), never the whole text.
     """
-    request = ContentRun.model_validate(context.get_input())
+    request = ContentInput.model_validate(context.get_input())
     session = agents.new_session(CONTENT_GENERATION)
 
     set_stage(context, DRAFTING, topic=request.topic)
     draft = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
+    saved = yield from call_step(context, "save_draft", article=draft)
 
     deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
-    notice = yield call_step(
+    set_stage(context, NOTIFYING_REVIEWER, draft=saved)
+    notice = yield from call_step(
         context,
         "notify_reviewer",
         reviewer=request.reviewer,
         topic=request.topic,
-        draft=draft,
+        draft=saved,
         deadline=utc_iso(deadline),
         decision_event=APPROVAL_EVENT,
-        api_root=request.api_root,
     )
     reviewer = notice["to"]
     set_stage(
@@ -54,7 +60,7 @@ def content_approval_workflow(
         "after that the draft is escalated.",
         reviewer=reviewer,
         deadline=utc_iso(deadline),
-        draft=draft,
+        draft=saved,
     )
     timer = context.create_timer(deadline)
     decision = None
@@ -67,34 +73,36 @@ def content_approval_workflow(
             decision = ApprovalDecision.model_validate(decision_task.result)
         except ValidationError as error:
             # A malformed event (raised around the validating HTTP route) must not end the review.
-            set_stage(context, AWAITING_APPROVAL, reviewer=reviewer, deadline=utc_iso(deadline), draft=draft,
+            set_stage(context, AWAITING_APPROVAL, reviewer=reviewer, deadline=utc_iso(deadline), draft=saved,
                       message=f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting.")
-    outcome = {"topic": request.topic, "reviewer": reviewer, "draft": draft}
+    outcome = {"topic": request.topic, "reviewer": reviewer, "draft": saved}
 
     if decision is None:
-        set_stage(context, "escalating", reviewer=reviewer)
-        escalation = yield call_step(
-            context, "escalate_for_review", topic=request.topic, reviewer=reviewer, draft=draft,
+        set_stage(context, "escalating", reviewer=reviewer, draft=saved)
+        escalation = yield from call_step(
+            context, "escalate_for_review", topic=request.topic, reviewer=reviewer, draft=saved,
             waited_hours=request.timeout_hours,
         )
-        set_stage(context, "escalated", reviewer=reviewer)
+        set_stage(context, "escalated", reviewer=reviewer, draft=saved)
         return {**outcome, "status": "escalated", "escalation": escalation}
 
     timer.cancel()
     applied = decision.model_dump()
     outcome["decision"] = applied
+    shown = {**applied, "feedback": shorten(decision.feedback, FEEDBACK_IN_STATUS)}
     if decision.approved:
-        set_stage(context, "publishing", decision=applied)
-        publication = yield call_step(
-            context, "publish_content", topic=request.topic, article=draft, reviewer=reviewer, feedback=decision.feedback
+        set_stage(context, "publishing", decision=shown, draft=saved)
+        publication = yield from call_step(
+            context, "publish_content", topic=request.topic, draft=saved, reviewer=reviewer, feedback=decision.feedback
         )
-        set_stage(context, "published", decision=applied, location=publication["location"])
+        set_stage(context, "published", decision=shown, draft=saved, location=publication["location"])
         return {**outcome, "status": "published", "feedback": decision.feedback, "publication": publication}
 
-    set_stage(context, "revising", decision=applied)
+    set_stage(context, "revising", decision=shown, draft=saved)
     feedback = decision.feedback or "(no feedback given)"
     revised = yield from agents.ask(
         CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
     )
-    set_stage(context, "rejected", decision=applied)
-    return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revised}
+    revision = yield from call_step(context, "save_draft", article=revised)
+    set_stage(context, "rejected", decision=shown, draft=saved, revised_draft=revision)
+    return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revision}

@@ -8,7 +8,6 @@ deterministic and safe to run on every replay.
 from __future__ import annotations
 
 import unicodedata
-from email.utils import parseaddr
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,11 +21,24 @@ from pydantic import (
     model_validator,
 )
 
+from settings import single_mailbox
+
 APPROVAL_EVENT = "ApprovalDecision"
 DEFAULT_TIMEOUT_HOURS = 24.0
 MAX_TIMEOUT_HOURS = 168.0
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+def _is_blank(value: Any) -> bool:
+    """No visible character: only spaces, line breaks, control or zero-width characters."""
+    return isinstance(value, str) and not any(
+        not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf") for character in value
+    )
+
+
+def _check_text(value: str) -> str:
+    if _is_blank(value):
+        raise ValueError("must contain text, not only spaces or invisible characters")
+    return value.strip()
 
 
 def _check_single_line(value: str) -> str:
@@ -36,21 +48,30 @@ def _check_single_line(value: str) -> str:
     return value
 
 
-Identifier = Annotated[Text, AfterValidator(_check_single_line)]
-
-
 def _check_address(value: str) -> str:
-    _, address = parseaddr(value)
-    if "@" not in address or address.startswith("@") or address.endswith("@"):
-        raise ValueError("must be an email address, e.g. 'Jane <jane@example.com>'")
-    return value
+    """Exactly one mailbox, returned as parsed: a list or group of recipients is rejected, not trimmed."""
+    return str(single_mailbox(value))
 
 
-Address = Annotated[Identifier, StringConstraints(max_length=320), AfterValidator(_check_address)]
+HAS_TEXT = AfterValidator(_check_text)
+ONE_LINE = AfterValidator(_check_single_line)
+ONE_MAILBOX = AfterValidator(_check_address)
+
+Address = Annotated[str, StringConstraints(max_length=320), HAS_TEXT, ONE_LINE, ONE_MAILBOX]
+Topic = Annotated[str, StringConstraints(max_length=500), HAS_TEXT]
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_optionals_are_absent(cls, data: Any) -> Any:
+        """`"sender": ""` or `"subject": null` (common in real mail and forms) means the field is not given."""
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {key: value for key, value in data.items() if not (key in optional and (value is None or _is_blank(value)))}
 
 
 class _TopicInput(_Input):
@@ -65,22 +86,22 @@ class _TopicInput(_Input):
 class EmailInput(_Input):
     """An email to triage; only `content` is required."""
 
-    content: Annotated[Text, StringConstraints(max_length=100_000)]
-    email_id: Annotated[Identifier, StringConstraints(max_length=200)] | None = None
+    content: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT]
+    email_id: Annotated[str, StringConstraints(max_length=200), HAS_TEXT, ONE_LINE] | None = None
     sender: Address | None = None
-    subject: Annotated[Text, StringConstraints(max_length=500)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=500), HAS_TEXT] | None = None
 
 
 class ResearchInput(_TopicInput):
     """A topic to research; a bare string is the topic."""
 
-    topic: Annotated[Text, StringConstraints(max_length=500)]
+    topic: Topic
 
 
 class ContentInput(_TopicInput):
     """A topic to write about, who reviews it and how long to wait for the review."""
 
-    topic: Annotated[Text, StringConstraints(max_length=500)]
+    topic: Topic
     reviewer: Address | None = None
     timeout_hours: float = Field(
         default=DEFAULT_TIMEOUT_HOURS, gt=0, le=MAX_TIMEOUT_HOURS, strict=True, allow_inf_nan=False
@@ -91,16 +112,6 @@ class ContentInput(_TopicInput):
     def _whole_numbers_too(cls, value: Any) -> Any:
         """Strict mode keeps "24" and true out; an integer such as 24 is still a valid number of hours."""
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-class ContentRun(ContentInput):
-    """What the content workflow runs on: the request, plus the API root of the start request.
-
-    The start route sets `api_root` (callers cannot: ContentInput forbids it) so that the
-    decision link in the reviewer's mail points back to where the flow was started.
-    """
-
-    api_root: str | None = None
 
 
 class ApprovalDecision(_Input):

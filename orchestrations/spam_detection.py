@@ -59,7 +59,7 @@ def spam_detection_orchestration(
     if result["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
         applied = {**verdict, "reason": overrule} if overrule else verdict
-        quarantine = yield call_step(
+        quarantine = yield from call_step(
             context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=applied
         )
         set_stage(context, "done", branch="spam")
@@ -67,7 +67,7 @@ def spam_detection_orchestration(
 
     set_stage(context, "drafting_reply", email_id=email_id)
     reply = yield from agents.ask(EMAIL_ASSISTANT, f"Draft a reply to this email.\n\n{text}")
-    delivery = yield call_step(
+    delivery = yield from call_step(
         context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
     )
     set_stage(context, "done", branch="legitimate")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.fakes import InProcessAgents
 from tests.smtp import SmtpServer, running_smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,8 @@ APP_SETTINGS = (
     "MODEL_TIMEOUT_SECONDS", "MODEL_MAX_OUTPUT_TOKENS", "MODEL_RESPONSE_FORMAT", "MODEL_MAX_ATTEMPTS",
     "MODEL_RETRY_DELAY_SECONDS",
     "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_SECURITY",
-    "MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL", "PUBLIC_BASE_URL", "WEBSITE_HOSTNAME",
+    "SMTP_TIMEOUT_SECONDS", "MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL", "PUBLIC_BASE_URL", "WEBSITE_HOSTNAME",
+    "WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME", "ACTIVITY_MAX_ATTEMPTS", "ACTIVITY_FIRST_RETRY_SECONDS",
     "CONTENT_STORAGE_CONNECTION_STRING", "CONTENT_CONTAINER", "AzureWebJobsStorage",
     "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri", "LOCAL_DATA_DIR",
 )  # fmt: skip
@@ -52,3 +54,12 @@ def app_functions() -> list[Any]:
     import function_app
 
     return function_app.app.get_functions()
+
+
+@pytest.fixture
+def agents() -> InProcessAgents:
+    """The app's agents on the offline model, run in-process (see tests/app/fakes.py)."""
+    from agents.catalog import build_agents
+    from agents.offline import OfflineChatClient
+
+    return InProcessAgents(build_agents(OfflineChatClient()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from agent_framework import Agent
 
+from activities import ACTIVITIES
 from orchestrations.agent_calls import Agents
 from settings import ModelRetryPolicy
 
@@ -19,6 +21,13 @@ class Done:
     """A task that already finished with `result`."""
 
     result: Any
+
+
+@dataclass
+class Failed:
+    """A task that failed with `error` (drive() throws it into the orchestrator)."""
+
+    error: Exception
 
 
 @dataclass
@@ -41,7 +50,8 @@ class ExternalEvent:
 class FakeContext:
     """Orchestration context whose activities run in-process and whose external event is scripted.
 
-    `decision` is what the ApprovalDecision event carries; None means the timer wins.
+    `decision` is what the ApprovalDecision event carries; None means the timer wins. An activity that
+    raises is run again up to the retry options' number of attempts (without waiting), as durable retries do.
     """
 
     input: Any
@@ -53,6 +63,8 @@ class FakeContext:
     activity_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
     awaited_events: list[str] = field(default_factory=list)
+    execution: str = "first run"
+    uuids: int = 0
 
     def get_input(self) -> Any:
         return self.input
@@ -67,6 +79,19 @@ class FakeContext:
     def call_activity(self, name: str, input_: dict[str, Any]) -> Done:
         self.activity_calls.append((name, input_))
         return Done(self.activities[name](input_))
+
+    def new_uuid(self) -> str:
+        self.uuids += 1
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.instance_id}/{self.execution}/{self.uuids}"))
+
+    def call_activity_with_retry(self, name: str, retry_options: Any, input_: dict[str, Any]) -> Done | Failed:
+        for _ in range(retry_options.max_number_of_attempts):
+            self.activity_calls.append((name, input_))
+            try:
+                return Done(self.activities[name](input_))
+            except Exception as error:  # noqa: BLE001 - what the durable retry catches too
+                failure = error
+        return Failed(Exception(f"{type(failure).__name__}: {failure} \n Traceback: ..."))
 
     def task_all(self, tasks: list[Done]) -> Done:
         return Done([task.result for task in tasks])
@@ -85,6 +110,11 @@ class FakeContext:
             return Done(next(t for t in tasks if isinstance(t, Timer)))
         event.result = self.decision
         return Done(event)
+
+
+def flow_context(flow_input: Any, **kwargs: Any) -> FakeContext:
+    """A context for one run of a flow whose activities are the app's own, as registered."""
+    return FakeContext(flow_input, {activity.__name__: activity for activity in ACTIVITIES}, **kwargs)
 
 
 class InProcessAgents:
@@ -115,11 +145,16 @@ class _Proxy:
         return Done(asyncio.run(self.agent.run(messages, session=session, options=options)))
 
 
+def run_flow(flow: Callable[..., Generator[Any, Any, Any]], context: FakeContext, agents: InProcessAgents) -> Any:
+    """Step a flow to its end in `context`, with the offline agents run in-process."""
+    return drive(flow(context, agents.bound(context)))
+
+
 def drive(generator: Generator[Any, Any, Any]) -> Any:
-    """Step an orchestrator: send each yielded task's result back until it returns."""
-    value = None
+    """Step an orchestrator: send each yielded task's result back (or throw its error in) until it returns."""
+    task = generator.send(None)
     try:
         while True:
-            value = generator.send(value).result
+            task = generator.throw(task.error) if isinstance(task, Failed) else generator.send(task.result)
     except StopIteration as stop:
         return stop.value

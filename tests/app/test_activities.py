@@ -1,20 +1,46 @@
-"""Activities do their side effect once per orchestration step, over real SMTP or into local folders."""
+"""Activities do their side effect once per step of an execution, over real SMTP or into local folders,
+and say whether a failure is worth retrying."""
 
 from __future__ import annotations
 
+import errno
+import os
+import smtplib
+import socket
+import uuid
 from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from activities.steps import escalate_for_review, handle_spam_email, notify_reviewer, publish_content, send_email
-from tests.app.conftest import SmtpServer
+from activities import ACTIVITIES, PERMANENT_FAILURE
+from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
+from activities.steps import (
+    escalate_for_review,
+    handle_spam_email,
+    load_draft,
+    notify_reviewer,
+    publish_content,
+    save_draft,
+    send_email,
+)
+from activities.storage import LocalFolderStore
+from tests.smtp import SmtpServer
 
-DRAFT = {"title": "Event sourcing", "body": "# Event sourcing\n\nText.", "word_count": 3, "reading_time_minutes": 1}
+ARTICLE = {"title": "Event sourcing", "body": "# Event sourcing\n\nText.", "word_count": 3, "reading_time_minutes": 1}
+REGISTERED = {activity.__name__: activity for activity in ACTIVITIES}
 
 
-def reply_request(step: str = "send_email", instance_id: str = "inst-1") -> dict[str, object]:
-    return {"instance_id": instance_id, "step": step, "to": "alice@contoso.com", "subject": "Re: sync", "body": "Thursday works."}
+def key(execution: str = "run-1", step: str = "") -> str:
+    """An idempotency key as call_step makes them: one UUID per step call of an execution."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{execution}/{step}"))
+
+
+def reply_request(instance_id: str = "inst-1", execution: str = "run-1", **changes: Any) -> dict[str, Any]:
+    return {"instance_id": instance_id, "step": "send_email", "idempotency_key": key(execution, "send_email"),
+            "to": "alice@contoso.com", "subject": "Re: sync", "body": "Thursday works.", **changes}  # fmt: skip
 
 
 def test_send_email_over_smtp_sends_once_even_when_repeated(smtp_server: SmtpServer) -> None:
@@ -30,34 +56,105 @@ def test_send_email_over_smtp_sends_once_even_when_repeated(smtp_server: SmtpSer
     assert second["message_id"] == first["message_id"]
 
 
-def test_another_step_or_instance_is_a_new_mail_with_its_own_message_id(smtp_server: SmtpServer) -> None:
-    a = send_email(reply_request(instance_id="inst-1"))
-    b = send_email(reply_request(instance_id="inst-2"))
+def test_a_new_execution_under_the_same_instance_id_sends_again(smtp_server: SmtpServer) -> None:
+    a = send_email(reply_request(execution="run-1", to="first@contoso.com"))
+    b = send_email(reply_request(execution="run-2", to="second@contoso.com"))
 
-    assert len(smtp_server.messages) == 2
+    assert smtp_server.recipients == [["first@contoso.com"], ["second@contoso.com"]]
+    assert (a["repeat"], b["repeat"]) == (False, False)
     assert a["message_id"] != b["message_id"]
+
+
+def test_mail_goes_to_the_parsed_address_alone(smtp_server: SmtpServer) -> None:
+    send_email(reply_request(to='"Alice, Bob and Eve" <alice@contoso.com>'))
+
+    [sent] = smtp_server.messages
+    assert smtp_server.recipients == [["alice@contoso.com"]]
+    assert sent["To"].addresses[0].addr_spec == "alice@contoso.com"
+
+
+@pytest.mark.parametrize("to", ["a@contoso.com, victim@example.com", "Team: a@contoso.com, b@contoso.com;", "nobody"])
+def test_a_recipient_that_is_not_one_address_fails_permanently_and_sends_nothing(smtp_server: SmtpServer, to: str) -> None:
+    with pytest.raises(PermanentFailure, match="Recipient"):
+        send_email(reply_request(to=to))
+    assert smtp_server.messages == [] and not smtp_server.attempts
 
 
 def test_without_smtp_mail_lands_in_the_outbox_once(app_env: Path) -> None:
     first = send_email(reply_request())
     second = send_email(reply_request())
 
-    outbox = list((app_env / "outbox").glob("*.eml"))
+    outbox = list((app_env / "outbox").rglob("*.eml"))
     assert len(outbox) == 1 and Path(first["path"]) == outbox[0]
     mail = message_from_bytes(outbox[0].read_bytes())
     assert mail["To"] == "alice@contoso.com" and mail["Message-ID"] == first["message_id"]
     assert (first["transport"], second["repeat"]) == ("outbox", True)
 
 
+def test_outbox_names_are_distinct_and_short_whatever_the_instance_id(app_env: Path) -> None:
+    ids = ["coll/a", "coll--a", "coll_a", "x" * 256, "x" * 255 + "y", "a:b@c.d"]
+    paths = [Path(send_email(reply_request(instance_id=i))["path"]) for i in ids]
+
+    assert len(set(paths)) == len(ids)
+    for path in paths:
+        relative = path.relative_to(app_env)
+        assert len(str(relative)) < 250 and all(len(part) < 120 for part in relative.parts), relative
+
+
 def test_reply_without_a_known_sender_goes_to_our_own_mailbox(app_env: Path) -> None:
-    result = send_email({**reply_request(), "to": None})
+    result = send_email(reply_request(to=None))
     assert result["to"] == "Agent Mail <agents@example.com>"
 
 
-def spam_request(instance_id: str = "inst-9", content: str = "WIN CASH NOW", subject: str = "Prize") -> dict[str, object]:
+def test_a_451_is_transient_and_the_next_attempt_sends_exactly_one_mail(smtp_server: SmtpServer) -> None:
+    smtp_server.script("alice@contoso.com", "451 4.3.0 Try again later")
+
+    with pytest.raises(TransientFailure, match=r"127\.0\.0\.1:\d+ refused the recipient \(alice@contoso.com: 451 4\.3\.0 Try again later\)"):
+        send_email(reply_request())
+    assert smtp_server.messages == []
+    assert send_email(reply_request())["repeat"] is False
+    assert len(smtp_server.to("alice@contoso.com")) == 1
+
+
+def test_a_550_is_permanent_and_the_registered_activity_reports_it_instead_of_raising(smtp_server: SmtpServer) -> None:
+    smtp_server.script("alice@contoso.com", "550 5.1.1 No such user", "550 5.1.1 No such user")
+
+    with pytest.raises(PermanentFailure, match="550 5.1.1 No such user"):
+        send_email(reply_request())
+    answer = REGISTERED["send_email"](reply_request())
+    assert "550 5.1.1 No such user" in answer[PERMANENT_FAILURE]
+    assert smtp_server.messages == []
+
+
+def test_a_stalled_server_times_out_as_a_transient_failure(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "0.5")
+    smtp_server.script("alice@contoso.com", 3.0)
+
+    with pytest.raises(TransientFailure, match="did not answer in time"):
+        send_email(reply_request())
+
+
+def test_a_refused_connection_is_transient(smtp_server: SmtpServer) -> None:
+    with smtp_server.refusing(), pytest.raises(TransientFailure, match="refused the connection"):
+        send_email(reply_request())
+    assert send_email(reply_request())["transport"] == "smtp"
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_folder_that_cannot_be_written_is_permanent(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = app_env.parent / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOCAL_DATA_DIR", str(blocker))
+
+    with pytest.raises(PermanentFailure, match=f"Writing {blocker}.*LOCAL_DATA_DIR"):
+        save_draft(draft_request())
+
+
+def spam_request(instance_id: str = "inst-9", content: str = "WIN CASH NOW", subject: str = "Prize") -> dict[str, Any]:
     return {
         "instance_id": instance_id,
         "step": "handle_spam_email",
+        "idempotency_key": key(instance_id, "handle_spam_email"),
         "email_id": "mail-42",
         "email": {"content": content, "sender": "x@spam.example", "subject": subject},
         "verdict": {"is_spam": True, "confidence": 0.97, "reason": "money bait ('cash')", "signals": ["money"]},
@@ -69,7 +166,9 @@ def test_spam_is_quarantined_with_its_verdict_once(app_env: Path) -> None:
     first, second = handle_spam_email(request), handle_spam_email(request)
 
     files = list((app_env / "quarantine").rglob("*.eml"))
-    assert [f.relative_to(app_env / "quarantine").as_posix() for f in files] == ["inst-9/handle_spam_email-mail-42.eml"]
+    assert [f.relative_to(app_env / "quarantine").as_posix() for f in files] == [
+        f"inst-9/mail-42-{request['idempotency_key']}.eml"
+    ]
     quarantined = message_from_bytes(files[0].read_bytes())
     assert quarantined["X-Spam-Flag"] == "YES" and quarantined["X-Spam-Reason"] == "money bait ('cash')"
     assert first["location"] == str(files[0]) and second["repeat"] is True
@@ -92,27 +191,46 @@ def test_a_pasted_multi_line_subject_is_quarantined_on_one_line(app_env: Path) -
     assert quarantined["Subject"] == "Prize waiting for you"
 
 
-def test_publish_writes_the_article_once_with_front_matter(app_env: Path) -> None:
-    request = {"instance_id": "inst-3", "step": "publish_content", "topic": "ES", "article": DRAFT, "reviewer": "r@x.io", "feedback": "ok"}
+def draft_request(instance_id: str = "inst-3", article: dict[str, Any] = ARTICLE) -> dict[str, Any]:
+    return {"instance_id": instance_id, "step": "save_draft", "idempotency_key": key(instance_id, "save_draft"), "article": article}
+
+
+def test_a_saved_draft_travels_as_a_short_reference_to_the_whole_text(app_env: Path) -> None:
+    body = "# Long read\n\n" + "A sentence that keeps going. " * 2000
+    saved = save_draft(draft_request(article={**ARTICLE, "title": "T" * 1000, "body": body}))
+
+    assert len(saved["excerpt"]) <= 280 and saved["excerpt"].startswith("# Long read A sentence")
+    assert len(saved["title"]) <= 200 and saved["characters"] == len(body)
+    assert saved["url"] == f"http://localhost:7071/api/content/inst-3/drafts/{key('inst-3', 'save_draft')}"
+    assert load_draft(LocalFolderStore(str(app_env)), saved)["body"] == body
+
+
+def test_publish_writes_the_stored_article_once_with_front_matter(app_env: Path) -> None:
+    saved = save_draft(draft_request())
+    request = {"instance_id": "inst-3", "step": "publish_content", "idempotency_key": key("inst-3", "publish"),
+               "topic": "ES", "draft": saved, "reviewer": "r@x.io", "feedback": "ok"}  # fmt: skip
     first, second = publish_content(request), publish_content(request)
 
     files = list((app_env / "published").rglob("*.md"))
-    assert [f.relative_to(app_env / "published").as_posix() for f in files] == ["inst-3/publish_content-event-sourcing.md"]
+    assert [f.relative_to(app_env / "published").as_posix() for f in files] == [
+        f"inst-3/event-sourcing-{request['idempotency_key']}.md"
+    ]
     text = files[0].read_text()
     assert '"approved_by": "r@x.io"' in text and text.endswith("# Event sourcing\n\nText.\n")
     assert (first["repeat"], second["repeat"], second["location"]) == (False, True, first["location"])
 
 
 def test_a_reply_subject_with_line_breaks_is_sent_on_one_line(smtp_server: SmtpServer) -> None:
-    result = send_email({**reply_request(), "subject": "Re: sync\r\nnext   week\n"})
+    result = send_email(reply_request(subject="Re: sync\r\nnext   week\n"))
 
     [sent] = smtp_server.messages
     assert sent["Subject"] == "Re: sync next week" == result["subject"]
 
 
-def review_request(**changes: object) -> dict[str, object]:
+def review_request(**changes: Any) -> dict[str, Any]:
     return {
-        "instance_id": "inst-5", "step": "notify_reviewer", "reviewer": None, "topic": "ES", "draft": DRAFT,
+        "instance_id": "inst-5", "step": "notify_reviewer", "idempotency_key": key("inst-5", "notify"),
+        "reviewer": None, "topic": "ES", "draft": save_draft(draft_request("inst-5")),
         "deadline": "2026-01-02T12:00:00Z", "decision_event": "ApprovalDecision", **changes,
     }  # fmt: skip
 
@@ -123,36 +241,83 @@ def test_reviewer_notification_explains_how_to_decide(smtp_server: SmtpServer) -
     notify_reviewer(request)
 
     [mail] = smtp_server.messages
+    text = mail.get_content().replace("\r\n", "\n")
     assert result["to"] == "reviewer@example.com" == mail["To"]
-    assert "http://localhost:7071/api/content/inst-5/decision" in mail.get_content()
-    assert "2026-01-02T12:00:00Z" in mail.get_content()
+    assert "http://localhost:7071/api/content/inst-5/decision" in text
+    assert "2026-01-02T12:00:00Z" in text
+    assert "# Event sourcing\n\nText." in text
 
 
 def test_a_topic_pasted_with_line_breaks_still_notifies_the_reviewer(app_env: Path) -> None:
     topic = "Event\r\nsourcing"
-    result = notify_reviewer(review_request(topic=topic, draft={**DRAFT, "title": topic}))
+    saved = save_draft(draft_request("inst-5", {**ARTICLE, "title": topic}))
+    result = notify_reviewer(review_request(topic=topic, draft=saved))
 
     assert result["subject"] == "Review requested: Event sourcing"
 
 
 @pytest.mark.parametrize(
-    ("public_base_url", "link_root"),
-    [("", "http://127.0.0.1:8123/api"), ("https://agents.example.com", "https://agents.example.com/api")],
+    ("env", "link_root"),
+    [
+        ({}, "http://localhost:7071/api"),
+        ({"WEBSITE_HOSTNAME": "localhost:7072"}, "http://localhost:7072/api"),
+        ({"WEBSITE_HOSTNAME": "func-agents.azurewebsites.net", "WEBSITE_INSTANCE_ID": "abc"},
+         "https://func-agents.azurewebsites.net/api"),
+        ({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}, "https://agents.example.com/api"),
+    ],
 )
-def test_the_decision_link_points_where_the_flow_was_started_unless_public_base_url_is_set(
-    app_env: Path, monkeypatch: pytest.MonkeyPatch, public_base_url: str, link_root: str
+def test_the_decision_link_comes_from_the_settings_never_from_the_request(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], link_root: str
 ) -> None:
-    monkeypatch.setenv("PUBLIC_BASE_URL", public_base_url)
-    result = notify_reviewer(review_request(api_root="http://127.0.0.1:8123/api"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = notify_reviewer(review_request(api_root="http://attacker.example/api"))
 
     assert result["decision_url"] == f"{link_root}/content/inst-5/decision"
-    assert result["decision_url"] in Path(result["path"]).read_text()
+    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+    assert result["decision_url"] in text and "attacker" not in text
 
 
-def test_escalation_goes_to_the_escalation_contact(app_env: Path, monkeypatch) -> None:
+def test_escalation_goes_to_the_escalation_contact(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESCALATION_EMAIL", "boss@example.com")
-    request = {"instance_id": "inst-6", "step": "escalate_for_review", "topic": "ES", "reviewer": "r@x.io", "draft": DRAFT, "waited_hours": 0.5}
+    request = {"instance_id": "inst-6", "step": "escalate_for_review", "idempotency_key": key("inst-6", "escalate"),
+               "topic": "ES", "reviewer": "r@x.io", "draft": save_draft(draft_request("inst-6")), "waited_hours": 0.5}  # fmt: skip
     result = escalate_for_review(request)
 
     assert result["to"] == "boss@example.com" and result["action"] == "escalated"
-    assert "within 0.5 hour(s)" in Path(result["path"]).read_text()
+    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+    assert "within 0.5 hour(s)" in text and "# Event sourcing" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "words"),
+    [
+        (smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"), PermanentFailure, "rejected the login 535"),
+        (smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure"), TransientFailure, "rejected the login 454"),
+        (smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "agents@example.com"), PermanentFailure, "answered 553"),
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), PermanentFailure, "cannot be resolved"),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), TransientFailure, "cannot be resolved"),
+        (ConnectionResetError(104, "Connection reset by peer"), TransientFailure, "dropped the connection"),
+    ],
+)
+def test_smtp_errors_are_sorted_into_transient_and_permanent(error: Exception, kind: type, words: str) -> None:
+    failure = smtp_failure(error, "smtp.example.com:587")
+    assert type(failure) is kind and "smtp.example.com:587" in str(failure) and words in str(failure)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [(errno.ENOSPC, TransientFailure), (errno.EDQUOT, TransientFailure), (errno.EROFS, PermanentFailure), (errno.EACCES, PermanentFailure)],
+)
+def test_a_full_disk_is_transient_and_a_read_only_one_permanent(code: int, kind: type) -> None:
+    failure = disk_failure(OSError(code, os.strerror(code)), "/data/outbox/x.eml")
+    assert type(failure) is kind and os.strerror(code) in str(failure)
+
+
+@pytest.mark.parametrize(("status", "kind"), [(503, TransientFailure), (429, TransientFailure), (403, PermanentFailure), (404, PermanentFailure)])
+def test_blob_answers_are_sorted_by_status(status: int, kind: type) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    error = HttpResponseError(message=f"status {status}")
+    error.status_code = status
+    assert type(blob_failure(error, "agent-content")) is kind

@@ -10,7 +10,8 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 import azure.functions as func
 import pytest
 
-from api.handlers import deliver_decision, orchestration_status, start_flow
+from activities.steps import save_draft
+from api.handlers import deliver_decision, orchestration_status, start_flow, stored_draft
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 
 BASE = "http://localhost:7071/api"
@@ -77,15 +78,65 @@ def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> N
     code, body = call(start_flow(request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"))
 
     assert code == 202 and body["decisionUrl"] == f"{BASE}/content/new-id/decision"
-    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0, "api_root": BASE}
+    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0}
 
 
-def test_content_start_carries_the_api_root_of_the_request_for_the_decision_link() -> None:
+def test_the_flow_input_carries_nothing_of_the_request_url_or_its_host_header() -> None:
     client = FakeClient()
-    req = func.HttpRequest("POST", "http://10.0.0.5:8123/api/content/run", body=b'"edge"', route_params={})
+    req = func.HttpRequest("POST", "http://attacker.example/api/content/run", body=b'"edge"', route_params={},
+                           headers={"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"})
     call(start_flow(req, client, "content_approval_workflow", ContentInput, "content/run"))
 
-    assert client.started[0][1]["api_root"] == "http://10.0.0.5:8123/api"
+    assert "attacker" not in json.dumps(client.started)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"content": "Hi", "sender": "a@example.com, v1@victim.example, v2@victim.example"},
+        {"content": "Hi", "sender": "Friends: v1@victim.example, v2@victim.example;"},
+        {"content": "Hi", "sender": "a@example.com v1@victim.example"},
+        {"content": "Hi", "sender": "<a@example.com> <v1@victim.example>"},
+        {"content": "Hi", "sender": "undisclosed-recipients:;"},
+    ],
+)
+def test_a_sender_that_adds_recipients_is_400_naming_it_and_starts_nothing(body: dict[str, str]) -> None:
+    client = FakeClient()
+    code, answer = call(start_flow(request("spam-detection/run", body), client, "flow", EmailInput, "spam-detection/run"))
+
+    assert code == 400 and [d["field"] for d in answer["details"]] == ["sender"]
+    assert client.started == []
+
+
+def test_a_reviewer_list_is_400_naming_it() -> None:
+    client = FakeClient()
+    body = {"topic": "x", "reviewer": "rita@contoso.com, v1@victim.example"}
+    code, answer = call(start_flow(request("content/run", body), client, "flow", ContentInput, "content/run"))
+
+    assert code == 400 and answer["details"][0]["field"] == "reviewer" and "exactly one" in answer["details"][0]["message"]
+    assert client.started == []
+
+
+def test_empty_optional_fields_are_absent() -> None:
+    client = FakeClient()
+    body = {"content": "Hello", "sender": "", "subject": "  ", "email_id": None}
+    code, _ = call(start_flow(request("spam-detection/run", body), client, "flow", EmailInput, "spam-detection/run"))
+    call(start_flow(request("content/run", {"topic": "x", "reviewer": "", "timeout_hours": None}), client, "flow",
+                    ContentInput, "content/run"))
+
+    assert code == 202
+    assert [flow_input for _, flow_input in client.started] == [
+        {"content": "Hello", "email_id": None, "sender": None, "subject": None},
+        {"topic": "x", "reviewer": None, "timeout_hours": 24.0},
+    ]
+
+
+def test_an_address_is_passed_on_as_parsed() -> None:
+    client = FakeClient()
+    call(start_flow(request("content/run", {"topic": "x", "reviewer": "  Rita   <rita@contoso.com> "}), client, "flow",
+                    ContentInput, "content/run"))
+
+    assert client.started[0][1]["reviewer"] == "Rita <rita@contoso.com>"
 
 
 @pytest.mark.parametrize(
@@ -93,6 +144,8 @@ def test_content_start_carries_the_api_root_of_the_request_for_the_decision_link
     [
         ("spam-detection/run", EmailInput, {}, ["content"]),
         ("spam-detection/run", EmailInput, {"content": "   "}, ["content"]),
+        ("spam-detection/run", EmailInput, {"content": "\u200b\u2060 \x1c"}, ["content"]),
+        ("spam-detection/run", EmailInput, {"content": None}, ["content"]),
         ("spam-detection/run", EmailInput, {"content": "x", "sender": "nobody"}, ["sender"]),
         ("spam-detection/run", EmailInput, "just text", ["body"]),
         ("research/run", ResearchInput, {"topic": 42}, ["topic"]),
@@ -103,6 +156,7 @@ def test_content_start_carries_the_api_root_of_the_request_for_the_decision_link
         ("content/run", ContentInput, {"topic": "x", "reviewer": "r"}, ["reviewer"]),
         ("content/run", ContentInput, None, ["body"]),
         ("content/run", ContentInput, {"topic": "x", "api_root": "http://evil.example/api"}, ["api_root"]),
+        ("content/run", ContentInput, " \t\n", ["topic"]),
         ("content/run", ContentInput, {"topic": "x", "reviewer": "r@x.io\r\nBcc: all@x.io"}, ["reviewer"]),
     ],
 )
@@ -228,4 +282,30 @@ def test_every_http_route_but_health_needs_a_function_key(app_functions: list[An
 
     assert levels.pop("health") == func.AuthLevel.ANONYMOUS
     assert set(levels.values()) == {func.AuthLevel.FUNCTION}
-    assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision", "orchestrations/{instance_id}"} <= set(levels)
+    assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision",
+            "content/{instance_id}/drafts/{key}", "orchestrations/{instance_id}"} <= set(levels)
+
+
+def test_a_stored_draft_is_served_whole_by_its_url(app_env: Any) -> None:
+    article = {"title": "Long", "body": "x" * 40_000, "word_count": 1, "reading_time_minutes": 1}
+    key = "6c92a884-be63-5825-ba5e-659af8b423e0"
+    saved = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": key, "article": article})
+    assert saved["url"] == f"{BASE}/content/i1/drafts/{key}"
+
+    response = stored_draft(func.HttpRequest("GET", saved["url"], body=b"", route_params={"instance_id": "i1", "key": key}))
+    assert (response.status_code, json.loads(response.get_body())) == (200, article)
+
+
+@pytest.mark.parametrize(
+    ("instance_id", "key", "expected"),
+    [
+        ("i1", "6c92a884-be63-5825-ba5e-659af8b423e0", 404),
+        ("i1", "../../ledger/x", 400),
+        ("i1", "6C92A884-BE63-5825-BA5E-659AF8B423E0", 400),
+        ("..", "6c92a884-be63-5825-ba5e-659af8b423e0", 400),
+    ],
+)
+def test_a_draft_url_that_names_no_stored_draft_is_404_or_400(app_env: Any, instance_id: str, key: str, expected: int) -> None:
+    response = stored_draft(func.HttpRequest("GET", f"{BASE}/content/x/drafts/y", body=b"",
+                                             route_params={"instance_id": instance_id, "key": key}))
+    assert response.status_code == expected and json.loads(response.get_body())["error"]

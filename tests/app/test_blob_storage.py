@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from activities.steps import publish_content
+from activities.failures import PermanentFailure, TransientFailure
+from activities.steps import publish_content, save_draft
 from devhost.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,15 +23,16 @@ AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-@pytest.fixture
-def azurite(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Azurite for the module (it takes seconds to start); each test uses its own blob names."""
     if not AZURITE.exists():
         if os.environ.get("CI"):
             pytest.fail("Azurite is missing: scripts/test.sh installs it with npm")
         pytest.skip("Azurite is not installed (bash scripts/test.sh installs it with npm)")
     port = free_port()
     process = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(tmp_path / "azurite"),
+        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(tmp_path_factory.mktemp("azurite")),
          "--silent", "--skipApiVersionCheck"],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
@@ -50,18 +54,18 @@ def azurite(tmp_path: Path) -> Iterator[str]:
     process.wait()
 
 
-def test_publish_goes_to_blob_storage_once(app_env: Path, azurite: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def step(step_name: str, **payload: Any) -> dict[str, Any]:
+    return {"instance_id": "inst-blob-1", "step": step_name, "idempotency_key": str(uuid.uuid4()), **payload}
+
+
+def test_drafts_and_publications_go_to_blob_storage_once(
+    app_env: Path, azurite: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite)
     monkeypatch.setenv("CONTENT_CONTAINER", "articles")
-    request = {
-        "instance_id": "inst-blob-1",
-        "step": "publish_content",
-        "topic": "blob storage",
-        "reviewer": "rita@contoso.com",
-        "feedback": "fine",
-        "article": {"title": "Blobs for Agents", "body": "Durable agents publish here.", "word_count": 4,
-                    "reading_time_minutes": 1},
-    }
+    article = {"title": "Blobs for Agents", "body": "Durable agents publish here.", "word_count": 4, "reading_time_minutes": 1}
+    draft = save_draft(step("save_draft", article=article))
+    request = step("publish_content", topic="blob storage", reviewer="rita@contoso.com", feedback="fine", draft=draft)
     first = publish_content(request)
     second = publish_content(request)
 
@@ -69,8 +73,26 @@ def test_publish_goes_to_blob_storage_once(app_env: Path, azurite: str, monkeypa
     assert second["location"] == first["location"]
     container = BlobServiceClient.from_connection_string(azurite).get_container_client("articles")
     names = sorted(blob.name for blob in container.list_blobs())
-    published = [n for n in names if n.startswith("published/")]
-    assert published == ["published/inst-blob-1/publish_content-blobs-for-agents.md"]
-    assert "Durable agents publish here." in container.download_blob(published[0]).readall().decode()
-    assert "ledger/inst-blob-1/publish_content.json" in names
+    key = request["idempotency_key"]
+    assert [n for n in names if n.startswith("published/")] == [f"published/inst-blob-1/blobs-for-agents-{key}.md"]
+    published = container.download_blob(f"published/inst-blob-1/blobs-for-agents-{key}.md").readall().decode()
+    assert "Durable agents publish here." in published
+    assert f"ledger/inst-blob-1/publish_content-{key}.json" in names
+    assert draft["name"] in names and draft["location"].startswith("http://127.0.0.1")
     assert not (app_env / "published").exists()  # nothing fell back to the local folder
+
+
+def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
+    app_env: Path, azurite: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = {"title": "T", "body": "B", "word_count": 1, "reading_time_minutes": 1}
+    monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(ACCOUNT_KEY, "d3Jvbmcga2V5" * 7 + "AA=="))
+    with pytest.raises(PermanentFailure, match="Blob container 'agent-content'.*(access denied|HTTP 403)"):
+        save_draft(step("save_draft", article=article))
+
+    closed = azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(free_port()))
+    monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", closed)
+    started = time.monotonic()
+    with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
+        save_draft(step("save_draft", article=article))
+    assert time.monotonic() - started < 30, "bounded: a few quick retries, then the durable retry's turn"

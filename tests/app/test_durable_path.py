@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 import pytest
@@ -33,10 +34,10 @@ def episode(functions: list[Any], name: str, history: list[dict[str, Any]], flow
     return json.loads(handler(functions, name)(func.OrchestrationContext(json.dumps(body))))
 
 
-def started(name: str, flow_input: Any) -> list[dict[str, Any]]:
+def started(name: str, flow_input: Any, at: str = T0) -> list[dict[str, Any]]:
     return [
-        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T0},
-        {"EventType": 0, "EventId": -1, "IsPlayed": False, "Timestamp": T0, "Name": name, "Input": json.dumps(flow_input), "Version": ""},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": at},
+        {"EventType": 0, "EventId": -1, "IsPlayed": False, "Timestamp": at, "Name": name, "Input": json.dumps(flow_input), "Version": ""},
     ]
 
 
@@ -49,49 +50,74 @@ def run_entity(functions: list[Any], entity_id: str, operation: str, operation_i
     return json.loads(handler(functions, entity_name)(json.dumps(batch)))
 
 
+def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tuple[dict, dict, dict, list[dict]]:
+    """Episode 1 (the screening activity), episode 2 (the agent call, screened at `start`), the entity batch,
+    episode 3 (the agent answered at `answered`): returns the agent call action, the entity's output, the
+    quarantine action of episode 3 and the history so far."""
+    history = started("spam_detection_orchestration", SPAM, start)
+    [[screening]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
+    assert screening["actionType"] == 0 and screening["functionName"] == "screen_email"
+    screened = screen_email(json.loads(screening["input"]))
+    history += [
+        {"EventType": 4, "EventId": 0, "IsPlayed": False, "Timestamp": start, "Name": "screen_email", "Input": screening["input"]},
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": start},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": start},
+        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": start, "TaskScheduledId": 0, "Result": json.dumps(screened)},
+    ]  # fmt: skip
+    [[_, call]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
+    out = run_entity(functions, call["instanceId"], call["operation"], call["input"])
+    guid = json.loads(call["input"])["correlationId"]
+    history += [
+        {"EventType": 14, "EventId": 1, "IsPlayed": False, "Timestamp": start, "Name": "run", "InstanceId": call["instanceId"], "Input": json.dumps({"id": guid})},
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": start},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": answered},
+        {"EventType": 15, "EventId": -1, "IsPlayed": False, "Timestamp": answered, "Name": guid, "Input": json.dumps({"result": out["results"][0]["result"]})},
+    ]  # fmt: skip
+    # The SDK sends a call with retry as a one-task WhenAll: the CallActivityWithRetry action (type 1) inside.
+    [[*_, retry]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
+    [quarantine] = retry["compoundActions"]
+    return call, out, quarantine, history
+
+
 def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(
     app_env: Any, app_functions: list[Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    history = started("spam_detection_orchestration", SPAM)
-    first = episode(app_functions, "spam_detection_orchestration", history, SPAM)
-
-    [[screening_call]] = first["actions"]
-    assert screening_call["actionType"] == 0 and screening_call["functionName"] == "screen_email"
-    screening = screen_email(json.loads(screening_call["input"]))
-    history += [
-        {"EventType": 4, "EventId": 0, "IsPlayed": False, "Timestamp": T0, "Name": "screen_email", "Input": screening_call["input"]},
-        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T0},
-        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
-        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": T1, "TaskScheduledId": 0, "Result": json.dumps(screening)},
-    ]  # fmt: skip
-    second = episode(app_functions, "spam_detection_orchestration", history, SPAM)
-
-    call = [a for group in second["actions"] for a in group][-1]
-    assert call["actionType"] == 7 and call["instanceId"].startswith("@dafx-spamdetectionagent@")
-    request = json.loads(call["input"])
-    assert "The app's own checks already ran on it" in request["message"]
-
     with caplog.at_level(logging.WARNING):
-        out = run_entity(app_functions, call["instanceId"], call["operation"], call["input"])
+        call, out, quarantine, _ = run_until_quarantine(app_functions, T0, T1)
+    assert call["actionType"] == 7 and call["instanceId"].startswith("@dafx-spamdetectionagent@")
     assert not caplog.records, "the entity stored the agent's answer without complaint (e.g. about created_at)"
     [result] = out["results"]
     assert result["isError"] is False
+    assert "The app's own checks already ran on it" in json.loads(call["input"])["message"]
     verdict = read_answer(load_agent_response(json.loads(result["result"])), SpamVerdict)
     assert verdict["is_spam"] is True
-    state = json.loads(out["entityState"])
-    history_text = json.dumps(state)
+    history_text = json.dumps(json.loads(out["entityState"]))
     assert "inspect_links" in history_text and "check_sender" in history_text  # tool calls kept in the conversation
 
-    guid = request["correlationId"]
+    assert quarantine["actionType"] == 1 and quarantine["functionName"] == "handle_spam_email"
+    assert quarantine["retryOptions"] == {"firstRetryIntervalInMilliseconds": 5000, "maxNumberOfAttempts": 5,
+                                          "backoffCoefficient": 2.0, "maxRetryIntervalInMilliseconds": 300_000}
+    activity_input = json.loads(quarantine["input"])
+    assert activity_input["verdict"]["is_spam"] is True and activity_input["instance_id"] == "inst-1"
+
+
+def test_the_idempotency_key_is_the_same_on_every_replay_and_new_for_every_execution(
+    app_env: Any, app_functions: list[Any]
+) -> None:
+    def key(action: dict[str, Any]) -> str:
+        return json.loads(action["input"])["idempotency_key"]
+
+    _, _, quarantine, history = run_until_quarantine(app_functions, T0, T1)
+    first = key(quarantine)
+    assert str(uuid.UUID(first)) == first
+    # A later episode replays the step (scheduled at T1) after it completed at T2: the action carries the same key.
     history += [
-        {"EventType": 14, "EventId": 1, "IsPlayed": False, "Timestamp": T1, "Name": "run", "InstanceId": call["instanceId"], "Input": json.dumps({"id": guid})},
+        {"EventType": 4, "EventId": 2, "IsPlayed": False, "Timestamp": T1, "Name": "handle_spam_email", "Input": quarantine["input"]},
         {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T2},
-        {"EventType": 15, "EventId": -1, "IsPlayed": False, "Timestamp": T2, "Name": guid, "Input": json.dumps({"result": result["result"]})},
+        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": T2, "TaskScheduledId": 2, "Result": '{"action": "quarantined"}'},
     ]  # fmt: skip
     third = episode(app_functions, "spam_detection_orchestration", history, SPAM)
-
-    scheduled = [a for group in third["actions"] for a in group]
-    assert scheduled[-1]["actionType"] == 0 and scheduled[-1]["functionName"] == "handle_spam_email"
-    activity_input = json.loads(scheduled[-1]["input"])
-    assert activity_input["verdict"]["is_spam"] is True and activity_input["instance_id"] == "inst-1"
+    assert third["isDone"] and key(third["actions"][0][-1]["compoundActions"][0]) == first
+    # The same instance id started again later: a new execution, so new keys.
+    assert key(run_until_quarantine(app_functions, "2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z")[2]) != first

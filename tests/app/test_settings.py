@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import runpy
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,14 @@ from agent_framework.openai import OpenAIChatCompletionClient
 
 from agents.model_client import create_chat_client
 from agents.offline import OfflineChatClient
-from settings import SettingsError, load_mail_settings, load_model_settings, load_storage_settings, public_api_root
+from settings import (
+    SettingsError,
+    load_mail_settings,
+    load_model_settings,
+    load_settings,
+    load_storage_settings,
+    public_api_root,
+)
 from tests.app.conftest import ROOT
 
 
@@ -170,13 +179,87 @@ def test_content_container_must_be_a_blob_container_name(container: str) -> None
         load_storage_settings({"CONTENT_CONTAINER": container})
 
 
-def test_links_point_to_the_public_base_url_else_where_the_flow_was_started() -> None:
-    started = "http://127.0.0.1:8123/api"
-    proxy = {"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}
-    assert public_api_root(started, proxy) == "https://agents.example.com/api"
-    assert public_api_root(started, {"WEBSITE_HOSTNAME": "app.azurewebsites.net"}) == started
-    assert public_api_root(None, {"WEBSITE_HOSTNAME": "app.azurewebsites.net"}) == "https://app.azurewebsites.net/api"
-    assert public_api_root(None, {}) == "http://localhost:7071/api"
+@pytest.mark.parametrize(
+    ("env", "root"),
+    [
+        ({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}, "https://agents.example.com/api"),
+        ({"PUBLIC_BASE_URL": "https://example.com/agents"}, "https://example.com/agents/api"),
+        ({"WEBSITE_HOSTNAME": "app.azurewebsites.net", "WEBSITE_SITE_NAME": "app"}, "https://app.azurewebsites.net/api"),
+        ({"WEBSITE_HOSTNAME": "localhost:7072"}, "http://localhost:7072/api"),  # Core Tools and the local host
+        ({}, "http://localhost:7071/api"),
+    ],
+)
+def test_links_point_to_the_public_base_url_else_the_app_host_name(env: dict[str, str], root: str) -> None:
+    assert public_api_root(env) == root
+
+
+@pytest.mark.parametrize("url", ["agents.example.com", "ftp://agents.example.com", "https://agents.example.com/?x=1",
+                                 "https://user:pw@agents.example.com", "https://"])
+def test_public_base_url_must_be_a_plain_http_url(url: str) -> None:
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        load_settings({"PUBLIC_BASE_URL": url, "LOCAL_DATA_DIR": "/tmp/agent-settings-test"})
+
+
+@pytest.mark.parametrize("name", ["MAIL_FROM", "REVIEWER_EMAIL", "ESCALATION_EMAIL"])
+@pytest.mark.parametrize("value", ["a@example.com, b@example.com", "Team: a@example.com;", "not an address"])
+def test_every_address_setting_holds_exactly_one_address(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_mail_settings({name: value})
+
+
+def test_address_settings_are_kept_as_parsed() -> None:
+    mail = load_mail_settings({"MAIL_FROM": "  Agents   <agents@contoso.com> ", "REVIEWER_EMAIL": "rita@contoso.com"})
+    assert (mail.sender, mail.reviewer) == ("Agents <agents@contoso.com>", "rita@contoso.com")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ACTIVITY_MAX_ATTEMPTS": "0"}, "ACTIVITY_MAX_ATTEMPTS must be between 1 and 20"),
+        ({"ACTIVITY_FIRST_RETRY_SECONDS": "soon"}, "ACTIVITY_FIRST_RETRY_SECONDS must be a number"),
+        ({"ACTIVITY_FIRST_RETRY_SECONDS": "0"}, "ACTIVITY_FIRST_RETRY_SECONDS must be between 0.1 and 3600"),
+        ({"SMTP_HOST": "h", "SMTP_TIMEOUT_SECONDS": "-1"}, "SMTP_TIMEOUT_SECONDS must be between 0.1 and 600"),
+    ],
+)
+def test_retry_and_timeout_settings_are_checked(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({**env, "LOCAL_DATA_DIR": "/tmp/agent-settings-test"})
+
+
+def test_retry_and_timeout_settings_are_read() -> None:
+    settings = load_settings({"ACTIVITY_MAX_ATTEMPTS": "3", "ACTIVITY_FIRST_RETRY_SECONDS": "0.5", "SMTP_HOST": "h",
+                              "SMTP_TIMEOUT_SECONDS": "10", "LOCAL_DATA_DIR": "/tmp/agent-settings-test"})  # fmt: skip
+    assert (settings.activity_retry.max_attempts, settings.activity_retry.first_retry_seconds) == (3, 0.5)
+    assert settings.mail.smtp_timeout_seconds == 10
+
+
+AZURE = {"WEBSITE_SITE_NAME": "func-agents", "WEBSITE_INSTANCE_ID": "0a1b2c", "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net"}
+
+
+def test_in_azure_the_local_folders_default_to_the_temp_dir_and_mail_without_smtp_is_warned_about() -> None:
+    settings = load_settings(AZURE)
+
+    assert settings.storage.local_dir == os.path.join(tempfile.gettempdir(), "agent-data")
+    assert Path(settings.mail.outbox_dir).is_relative_to(tempfile.gettempdir())
+    mail, artifacts = settings.warnings
+    assert "No SMTP_HOST in Azure" in mail and "lost when the instance is recycled" in mail
+    assert "No blob storage in Azure" in artifacts
+    configured = {**AZURE, "SMTP_HOST": "smtp.example.com", "AzureWebJobsStorage__accountName": "stagents"}
+    assert load_settings(configured).warnings == []
+
+
+def test_outside_azure_the_local_folder_is_under_the_working_directory() -> None:
+    assert load_storage_settings({}).local_dir == os.path.join(".devhost", "data")
+
+
+def test_a_local_folder_that_cannot_be_written_stops_the_start_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "read-only"
+    blocker.write_text("a file where the folder should be")
+
+    with pytest.raises(SettingsError, match=f"LOCAL_DATA_DIR {blocker / 'data'} is not writable"):
+        load_settings({"LOCAL_DATA_DIR": str(blocker / "data")})
+    load_settings({"LOCAL_DATA_DIR": str(blocker / "data"), "SMTP_HOST": "h",
+                   "CONTENT_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"})  # no local folder needed
 
 
 def start_app() -> None:
@@ -220,3 +303,12 @@ def test_the_start_logs_where_mail_and_artifacts_go(
         start_app()
     assert f"Mail goes to the local outbox folder {(app_env / 'outbox').resolve()}" in caplog.text
     assert "Artifacts go to Azure Blob Storage container 'agent-content'" in caplog.text
+
+
+def test_in_azure_the_start_log_warns_about_what_would_be_lost(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("WEBSITE_SITE_NAME", "func-agents")
+    with caplog.at_level(logging.WARNING):
+        start_app()
+    assert "No SMTP_HOST in Azure" in caplog.text and "No blob storage in Azure" in caplog.text

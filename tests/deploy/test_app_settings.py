@@ -27,6 +27,11 @@ LEFT_UNSET = {
     "OFFLINE_MODEL_LATENCY_MS": "slows the offline model for local experiments only",
     "CONTENT_STORAGE_CONNECTION_STRING": "artifacts go to the host's storage account by identity (CONTENT_CONTAINER)",
     "WEBSITE_HOSTNAME": "set by the platform",
+    "WEBSITE_INSTANCE_ID": "set by the platform",
+    "WEBSITE_SITE_NAME": "set by the platform",
+    "ACTIVITY_MAX_ATTEMPTS": "the default activity retry policy (5 attempts from 5 s, doubling) suits SMTP and Blob",
+    "ACTIVITY_FIRST_RETRY_SECONDS": "the default activity retry policy (5 attempts from 5 s, doubling) suits SMTP and Blob",
+    "SMTP_TIMEOUT_SECONDS": "the 30 s default bounds an SMTP conversation well within an activity's time",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
@@ -89,7 +94,7 @@ def names_the_app_reads() -> set[str]:
     for values in ({}, example, in_azure(deploy())):
         environment = RecordingEnvironment(values)
         load_settings(environment)
-        public_api_root(None, environment)
+        public_api_root(environment)
         names |= environment.read
     observed = RecordingEnvironment()
     configure_observability(observed)  # looks the connection string up, then does nothing

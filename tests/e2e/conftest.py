@@ -32,16 +32,19 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
         "SMTP_SECURITY": "none",
         "CONTENT_STORAGE_CONNECTION_STRING": "",
         "OFFLINE_MODEL_LATENCY_MS": "0",
+        "ACTIVITY_FIRST_RETRY_SECONDS": "0.5",  # retries in test time; the backoff doubles it per attempt
+        "SMTP_TIMEOUT_SECONDS": "2",
         **extra,
     }
 
 
 def new_app_host(
-    folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None, **settings: str
+    folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None, app: str = "function_app",
+    **settings: str,
 ) -> DevHost:
-    """A host of its own (not yet started) for the real app: database and log under `folder`, data there too
-    unless `data_dir` says otherwise; `settings` add app settings."""
-    return DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log",
+    """A host of its own (not yet started) for the real app (or a test variant of it, `app`): database and log
+    under `folder`, data there too unless `data_dir` says otherwise; `settings` add app settings."""
+    return DevHost(app, REPO, folder / "db.sqlite", folder / "host.log",
                    app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms), **settings))
 
 
@@ -77,3 +80,11 @@ def awaiting_review(status: dict[str, Any]) -> bool:
 
 def history(host: DevHost, instance_id: str) -> list[dict[str, Any]]:
     return host.status(instance_id, history=True)["historyEvents"]
+
+
+def stored_draft(host: DevHost, reference: dict[str, Any]) -> dict[str, Any]:
+    """The whole draft behind a reference in a content workflow's custom status or output, read from its url."""
+    assert reference["url"].startswith(f"{host.url}/api/content/"), reference["url"]  # the host's own address
+    code, draft = host.request("GET", reference["url"][len(host.url):])
+    assert code == 200, draft
+    return draft

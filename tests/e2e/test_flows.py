@@ -6,7 +6,7 @@ from pathlib import Path
 
 from devhost.process import DevHost
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
+from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow, stored_draft
 
 SPAM = {
     "content": "URGENT!!! You have WON $1,000,000. Click http://bit.ly/claim-now within 24 hours "
@@ -114,7 +114,8 @@ def test_content_rejected_carries_feedback_and_a_revision(app_host: DevHost) -> 
                             {"approved": False, "feedback": feedback})[0] == 202
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "rejected" and result["feedback"] == feedback
-    assert result["revised_draft"]["body"] != result["draft"]["body"]
+    draft, revision = (stored_draft(app_host, result[name]) for name in ("draft", "revised_draft"))
+    assert revision["body"] != draft["body"] and "add a concrete example" in revision["body"]
 
 
 def test_content_times_out_and_is_escalated(app_host: DevHost, smtp: SmtpServer) -> None:
