@@ -91,6 +91,7 @@ class Settings:
     model: ModelSettings
     mail: MailSettings
     storage: StorageSettings
+    spam_model_path: Path | None = None
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -124,7 +125,12 @@ def _require(env: Mapping[str, str], family: str, names: tuple[str, ...]) -> Non
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     """Read and validate every family at once: the app calls this at start, so any bad setting fails the start."""
-    return Settings(model=load_model_settings(env), mail=load_mail_settings(env), storage=load_storage_settings(env))
+    return Settings(
+        model=load_model_settings(env),
+        mail=load_mail_settings(env),
+        storage=load_storage_settings(env),
+        spam_model_path=load_spam_model_path(env),
+    )
 
 
 def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
@@ -206,6 +212,16 @@ def load_storage_settings(env: Mapping[str, str] = os.environ) -> StorageSetting
     if account_url is None and (account := _get(env, "AzureWebJobsStorage__accountName")):
         account_url = f"https://{account}.blob.core.windows.net"
     return StorageSettings(local_dir=local_dir, container=container, account_url=account_url)
+
+
+def load_spam_model_path(env: Mapping[str, str] = os.environ) -> Path | None:
+    """SPAM_MODEL_PATH: a spam model trained by `python -m agents.spam_classifier train` to use instead of the bundled one."""
+    raw = _get(env, "SPAM_MODEL_PATH")
+    if raw is None:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"SPAM_MODEL_PATH must name a trained model file; {raw!r} is not a file")
+    return Path(raw)
 
 
 def public_api_root(started_from: str | None = None, env: Mapping[str, str] = os.environ) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent_framework import Agent, SupportsChatGetResponse
 
-from agents.tools import check_sender, inspect_links, text_statistics
+from agents.tools import check_sender, inspect_links, score_spam, text_statistics
 
 SPAM_DETECTION = "SpamDetectionAgent"
 EMAIL_ASSISTANT = "EmailAssistantAgent"
@@ -22,10 +22,13 @@ RESEARCH_AREAS = {TECHNICAL_RESEARCH: "technical", MARKET_RESEARCH: "market", CO
 
 SPAM_INSTRUCTIONS = """You are SpamDetectionAgent, an email security analyst.
 Decide whether the email you are given is spam, phishing or a scam.
-Before deciding, call inspect_links on the email text and check_sender with the From address and the text.
+Before deciding, call inspect_links on the email text, check_sender with the From address and the text, and
+score_spam with the email exactly as given (headers included): a classifier trained on real mail that answers
+a spam score, its threshold and the strongest evidence each way.
 Weigh the tool results with the wording: urgency and threats, requests for money, gift cards, crypto or
 credentials, prizes, shouting in capitals, and a sender that does not match the brand it claims.
-An ordinary business or personal message without such signals is legitimate.
+Wrongly quarantined mail costs more than spam let through: follow the classifier's verdict unless the other
+evidence clearly contradicts it. An ordinary business or personal message without such signals is legitimate.
 Answer with is_spam, a confidence between 0 and 1, a reason that names the concrete evidence, and the list
 of signals you found (empty for a clean email)."""
 
@@ -75,7 +78,7 @@ def build_agents(client: SupportsChatGetResponse) -> list[Agent]:
             client=client,
             name=SPAM_DETECTION,
             instructions=SPAM_INSTRUCTIONS,
-            tools=[inspect_links, check_sender],
+            tools=[inspect_links, check_sender, score_spam],
         ),
         Agent(client=client, name=EMAIL_ASSISTANT, instructions=EMAIL_ASSISTANT_INSTRUCTIONS),
         *research_agents,

@@ -37,6 +37,8 @@ _BLOCK_TAGS = frozenset(
     "p br div tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre hr dt dd title section article header footer".split()
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template"})
+_FIRST_HEADER = re.compile(r"From |[!-9;-~]+:")
+_KNOWN_HEADER = re.compile(r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
@@ -92,6 +94,15 @@ def parse(raw: str | bytes) -> ParsedMail:
             text=_clean(text),
         )
     return ParsedMail(**common, **_body(message))
+
+
+def read_text(text: str) -> ParsedMail:
+    """Any email text: a raw message or `render`'s text when it starts with mail headers, else a bare body."""
+    stripped = text.lstrip()
+    header_block = re.split(r"\r?\n\s*\r?\n", stripped, maxsplit=1)[0]
+    if _FIRST_HEADER.match(stripped) and _KNOWN_HEADER.search(header_block):
+        return parse(stripped)
+    return from_fields(text)
 
 
 def render(mail: ParsedMail, email_id: str | None = None) -> str:
@@ -173,20 +184,25 @@ def _body(message: EmailMessage) -> dict[str, object]:
 
 
 def _decode(part: Message) -> str:
-    """A part's text: transfer encoding undone, then the declared charset, UTF-8 or Latin-1, whichever reads."""
+    """A part's text: transfer encoding undone, then decoded as UTF-8 if it is valid UTF-8, else in its charset.
+
+    UTF-8 goes first because a message pasted into JSON arrives as UTF-8 whatever its parts declare,
+    and text in a legacy charset is almost never valid UTF-8 by accident.
+    """
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # a payload the email package cannot even split; read it as it stands
         payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
     if not isinstance(payload, bytes):
         return ""
-    declared = part.get_content_charset()
-    for charset in filter(None, (_known_charset(declared), "utf-8")):
+    declared = _known_charset(part.get_content_charset())
+    order = (declared, "utf-8") if declared and declared.startswith(("utf-16", "utf-32")) else ("utf-8", declared)
+    for charset in filter(None, order):
         try:
             return payload.decode(charset)
         except UnicodeDecodeError:
             continue
-    return payload.decode(_known_charset(declared) or "latin-1", errors="replace")
+    return payload.decode(declared or "latin-1", errors="replace")
 
 
 def _known_charset(name: str | None) -> str | None:
