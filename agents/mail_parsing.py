@@ -68,7 +68,7 @@ class ParsedMail:
 
 def parse(raw: str | bytes) -> ParsedMail:
     """Parse a raw message (or text written by `render`); never raises on malformed mail."""
-    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    data = to_bytes(raw) if isinstance(raw, str) else raw
     message = BytesParser(policy=policy.default).parsebytes(data.lstrip(b"\r\n\t "))
     headers = {name: _header_values(message, name) for name in (*_RENDERED_HEADERS, *SUMMARY_HEADERS)}
     first = {name: values[0] if values else "" for name, values in headers.items()}
@@ -94,6 +94,14 @@ def parse(raw: str | bytes) -> ParsedMail:
             text=_clean(text),
         )
     return ParsedMail(**common, **_body(message))
+
+
+def to_bytes(text: str) -> bytes:
+    """A message held as text back to bytes: UTF-8, with bytes the text kept as escapes restored."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\\ud800" escape
+        return text.encode("utf-8", "replace")
 
 
 def read_text(text: str) -> ParsedMail:
@@ -192,7 +200,7 @@ def _decode(part: Message) -> str:
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # a payload the email package cannot even split; read it as it stands
-        payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
+        payload = to_bytes(str(part.get_payload()))
     if not isinstance(payload, bytes):
         return ""
     declared = _known_charset(part.get_content_charset())

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import azure.durable_functions as df
 
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
+from agents.mail_parsing import from_fields, parse, render
 from agents.models import EmailReply, SpamVerdict
 from orchestrations.inputs import EmailInput
 from orchestrations.steps import AgentLookup, answer, ask, call_step, set_stage
 
 
 def render_email(email: EmailInput, email_id: str) -> str:
-    """The email as RFC 822 style text: how models (and the offline model) read it best."""
-    headers = [f"Email-ID: {email_id}"]
-    if email.sender:
-        headers.append(f"From: {email.sender}")
-    if email.subject:
-        headers.append(f"Subject: {email.subject}")
-    return "\n".join([*headers, "", email.content])
+    """The email as short RFC 822 style text (see `agents.mail_parsing.render`): how models read it best."""
+    if not email.raw:
+        return render(from_fields(email.content, email.sender, email.subject), email_id)
+    mail = parse(email.raw)  # the fields given beside `raw` win over what the message says
+    return render(replace(mail, sender=email.sender or mail.sender, subject=email.subject or mail.subject), email_id)
 
 
 def spam_detection_orchestration(
     context: df.DurableOrchestrationContext, agents: AgentLookup
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: {"content", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
+    """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
     email = EmailInput.model_validate(context.get_input())
     email_id = email.email_id or context.instance_id
     text = render_email(email, email_id)

@@ -108,6 +108,7 @@ def test_missing_body_missing_headers_and_garbage_do_not_raise() -> None:
     assert parse(HEADERS).text == ""
     assert parse("").sender == "" and parse("").body_format == "no body"
     assert parse("just a line of text with no headers").text == "just a line of text with no headers"
+    assert parse("Subject: lone \ud800 surrogate\n\nfrom a JSON escape \udfff").subject == "lone ? surrogate"
     odd = parse("From: <<<@@>>>\r\nTo: ;;;,,,\r\nSubject:\r\nContent-Type: multipart/mixed\r\n\r\nno boundary")
     assert odd.sender == "<<<@@>>>"
 
