@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from agents.spam_classifier import BUNDLED_MODEL
-from agents.spam_classifier.corpus import TRAINING_GROUPS, read_training_mail
+from agents.spam_classifier.corpus import TRAINING_GROUPS, Example, read_training_mail
 from agents.spam_classifier.evaluation import HEADER, cross_validate, flow_sample
 from agents.spam_classifier.model import SpamModel
 from agents.spam_classifier.training import FALSE_ALARM_COST, featurize, train
@@ -28,7 +28,9 @@ def main() -> None:
     commands.choices["train"].add_argument("--output", type=Path, default=BUNDLED_MODEL, help="where to write the model")
     evaluate = commands.choices["evaluate"]
     evaluate.add_argument("--inner-folds", type=int, default=5, help="folds that choose each threshold (default 5)")
-    evaluate.add_argument("--flow-sample", type=int, default=100, help="held-out messages sent through the flow (0: none)")
+    evaluate.add_argument(
+        "--flow-sample", type=int, default=300, help="held-out messages sent through the flow (default 300: all of fold 0)"
+    )
     args = parser.parse_args()
     examples = read_training_mail(args.corpus)
     spam = sum(example.is_spam for example in examples)
@@ -39,7 +41,7 @@ def main() -> None:
         _evaluate(examples, args.folds, args.inner_folds, args.flow_sample)
 
 
-def _train(examples: list, folds: int, output: Path) -> None:
+def _train(examples: list[Example], folds: int, output: Path) -> None:
     started = time.monotonic()
     spam = sum(example.is_spam for example in examples)
     description = (
@@ -55,19 +57,20 @@ def _train(examples: list, folds: int, output: Path) -> None:
     print(f"Wrote {output} ({output.stat().st_size / 1024:.0f} KB; loads in {1000 * (time.monotonic() - loading):.0f} ms)")
 
 
-def _evaluate(examples: list, folds: int, inner_folds: int, sample: int) -> None:
+def _evaluate(examples: list[Example], folds: int, inner_folds: int, sample: int) -> None:
     started = time.monotonic()
     print(f"{folds}-fold cross-validation; each fold's threshold chosen by {inner_folds}-fold cross-validation "
           "of its training part")
     print(HEADER)
-    for label, tally in cross_validate(examples, folds, inner_folds).items():
+    data = featurize(examples)
+    for label, tally in cross_validate(examples, data, folds, inner_folds).items():
         print(tally.row(label))
     print(f"  ({time.monotonic() - started:.0f} s)")
     if sample:
-        print(f"Through spam_detection_orchestration on the local host (offline model), {sample} held-out raw "
-              "messages of fold 0, model trained on the other folds:")
+        print("Through spam_detection_orchestration on the local host (offline model): held-out raw messages "
+              "of fold 0, model trained on the other folds")
         print(HEADER)
-        print(flow_sample(examples, folds, inner_folds, sample).row("spam flow, {\"raw\": ...}"))
+        print(flow_sample(examples, data, folds, inner_folds, sample).row("spam flow, {\"raw\": ...}"))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from agents.spam_classifier import score_spam
 from agents.spam_classifier.corpus import Example, fold_of
 from agents.spam_classifier.features import features
 from agents.spam_classifier.model import SpamModel
-from agents.spam_classifier.training import featurize, train
+from agents.spam_classifier.training import Labelled, train
 
 SPAM_PROMPT = "Is this email spam?\n\n{email}"
 """The question the spam flow asks (orchestrations/spam_detection.py)."""
@@ -55,9 +55,10 @@ class Tally:
 HEADER = f"{'':<44} {'accuracy':>9} {'spam recall':>12} {'ham kept':>9}"
 
 
-def cross_validate(examples: Sequence[Example], folds: int, inner_folds: int) -> dict[str, Tally]:
+def cross_validate(
+    examples: Sequence[Example], data: Sequence[Labelled], folds: int, inner_folds: int
+) -> dict[str, Tally]:
     """Nested k-fold figures for the classifier on raw mail, on the bare fields, and for the offline model."""
-    data = featurize(examples)
     fields_only = [features(_fields_view(example.raw)) for example in examples]
     outer = fold_of(data, folds)
     tallies = {
@@ -87,20 +88,25 @@ def offline_verdict(example: Example, model: SpamModel) -> bool:
 
 
 def flow_sample(
-    examples: Sequence[Example], folds: int, inner_folds: int, size: int, progress: Callable[[str], None] = print
+    examples: Sequence[Example],
+    data: Sequence[Labelled],
+    folds: int,
+    inner_folds: int,
+    size: int,
+    progress: Callable[[str], None] = print,
 ) -> Tally:
     """Send held-out raw messages through spam_detection_orchestration on the local host and read its verdicts.
 
-    The host loads a model trained without fold 0 (SPAM_MODEL_PATH); the sample is half spam, half ham
-    of fold 0, sent as {"raw": ...} like any client would.
+    The host loads a model trained without fold 0 (SPAM_MODEL_PATH); the sample is up to half spam, the rest
+    ham, of fold 0, sent as {"raw": ...} like any client would.
     """
     from devhost.process import REPO, DevHost
 
-    data = featurize(examples)
     outer = fold_of(data, folds)
     model = train([item for item, f in zip(data, outer) if f != 0], inner_folds, description="held-out evaluation")
     held_out = [example for example, f in zip(examples, outer) if f == 0]
-    sample = [e for e in held_out if e.is_spam][: size // 2] + [e for e in held_out if not e.is_spam][: size - size // 2]
+    spam = [e for e in held_out if e.is_spam][: size // 2]
+    sample = spam + [e for e in held_out if not e.is_spam][: size - len(spam)]
     tally = Tally()
     with tempfile.TemporaryDirectory(prefix="spam-eval-") as folder:
         work = Path(folder)
@@ -113,12 +119,18 @@ def flow_sample(
         try:
             started = time.monotonic()
             instances = [(example, _start(host, example)) for example in sample]
+            agreed = 0
             for example, instance_id in instances:
                 status = host.wait_for(instance_id, timeout=120)
                 if status["runtimeStatus"] != "Completed":
                     raise RuntimeError(f"{example.name}: flow {instance_id} ended {status['runtimeStatus']}: {status['output']}")
-                tally.add(example.is_spam, bool(status["output"]["is_spam"]))
-            progress(f"  {len(sample)} flows completed in {time.monotonic() - started:.1f} s")
+                flagged = bool(status["output"]["is_spam"])
+                tally.add(example.is_spam, flagged)
+                agreed += flagged == offline_verdict(example, model)
+            progress(
+                f"  {len(sample)} flows completed in {time.monotonic() - started:.1f} s; the flow's verdict matches "
+                f"the offline model run in-process on {agreed} of {len(sample)}"
+            )
         finally:
             host.stop()
     return tally

@@ -64,15 +64,16 @@ def test_the_train_command_learns_the_fixture_corpus_and_never_the_held_back_gro
     assert score_spam(NEW_HAM, model)["verdict"] == "legitimate"
 
 
-def test_the_evaluate_command_prints_cross_validated_figures() -> None:
-    printed = command(
-        "evaluate", "--corpus", str(CORPUS), "--folds", "3", "--inner-folds", "2", "--flow-sample", "0"
-    )
+def test_the_evaluate_command_prints_cross_validated_figures_and_runs_a_sample_through_the_flow() -> None:
+    printed = command("evaluate", "--corpus", str(CORPUS), "--folds", "3", "--inner-folds", "2", "--flow-sample", "4")
 
     assert "3-fold cross-validation" in printed
     for row in ("classifier, raw message", "classifier, body + sender + subject only", "offline model"):
         line = next(line for line in printed.splitlines() if line.startswith(row))
         assert "of 6 ham flagged" in line and "of 6 spam missed" in line
+    flow = next(line for line in printed.splitlines() if line.startswith("spam flow"))
+    assert "of 2 ham flagged" in flow and "of 2 spam missed" in flow
+    assert "matches the offline model run in-process on 4 of 4" in printed
 
 
 def test_a_missing_corpus_says_how_to_install_it(tmp_path: Path) -> None:
