@@ -16,6 +16,10 @@ URL_PATTERN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 WORD_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
 
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
+SECOND_LEVEL_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"})
+"""Labels under which a country registers domains ("example.co.uk", "example.com.au", "example.ne.jp")."""
+
 READING_WORDS_PER_MINUTE = 200
 
 URL_SHORTENERS = frozenset(
@@ -40,18 +44,23 @@ BRAND_DOMAINS = {
 
 
 def registered_domain(host: str) -> str:
-    """The last two labels of a host name ("mail.example.com" -> "example.com"); an IP address stays whole."""
+    """The domain a host belongs to ("mail.example.com" -> "example.com", "shop.example.co.uk" ->
+    "example.co.uk"); an IP address stays whole."""
     if _is_ip_address(host.strip("[]")):
         return host.strip("[]")
     labels = [label for label in host.lower().strip(".").split(".") if label]
-    return ".".join(labels[-2:])
+    under_country = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS
+    return ".".join(labels[-3:] if under_country else labels[-2:])
 
 
 def extract_links(text: str) -> list[str]:
-    """Every URL in the text, in order, without duplicates."""
+    """Every URL in the text whose host can exist (a domain or an IP address), in order, without duplicates."""
     seen: dict[str, None] = {}
     for match in URL_PATTERN.findall(text):
-        seen.setdefault(match.rstrip(".,;:!?"), None)
+        url = match.rstrip(".,;:!?")
+        host = _host(url)
+        if _is_ip_address(host) or HOST_NAME.fullmatch(host):
+            seen.setdefault(url, None)
     return list(seen)
 
 
@@ -59,7 +68,7 @@ def inspect_links(text: str) -> dict[str, object]:
     """Extract the links of an email and flag the ones phishing typically uses."""
     links: list[dict[str, object]] = []
     for url in extract_links(text):
-        host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+        host = _host(url)
         flags: list[str] = []
         if _is_ip_address(host):
             flags.append("raw IP address instead of a domain")
@@ -104,7 +113,7 @@ def check_sender(sender: str, text: str) -> dict[str, object]:
         flags.append(f"mentions {brand} but is sent from {domain}")
     if domain in FREEMAIL_DOMAINS and claimed:
         flags.append("brand mail sent from a free mailbox")
-    link_domains = {urlsplit(u if "://" in u else f"http://{u}").hostname or "" for u in extract_links(text)}
+    link_domains = {_host(u) for u in extract_links(text)}
     foreign_links = sorted({registered_domain(d) for d in link_domains if d} - {domain})
     if foreign_links and domain:
         flags.append(f"links point to {', '.join(foreign_links)}, not the sender's domain {domain}")
@@ -130,6 +139,13 @@ def text_statistics(text: str) -> dict[str, object]:
         "average_sentence_length": round(word_count / len(sentences), 1) if sentences else 0.0,
         "reading_time_minutes": max(1, math.ceil(word_count / READING_WORDS_PER_MINUTE)) if word_count else 0,
     }
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return ""
 
 
 def _is_ip_address(host: str) -> bool:

@@ -107,10 +107,11 @@ def verdict(
     score, threshold = float(classifier["spam_score"]), float(classifier["threshold"])
     rules = sum(s.weight for s in signals)
     rule_names = [s.description for s in sorted(signals, key=lambda s: s.weight, reverse=True)]
-    assessment = f"the trained classifier scores it {score:.2f} (spam from {threshold:.2f}), the rules {rules:g}"
-    if score >= threshold or (score >= UNSURE_FROM and rules >= RULES_THRESHOLD):
+    assessment = f"the trained classifier scores it {score:.2f} (spam from {threshold:.2f}), rule score {rules:g}"
+    classifier_says_spam = classifier.get("verdict") == "spam"
+    if classifier_says_spam or (score >= UNSURE_FROM and rules >= RULES_THRESHOLD):
         found = [_evidence(item) for item in classifier.get("spam_evidence", [])] + rule_names
-        decided_by = "classifier" if score >= threshold else f"rules ({rules:g} >= {RULES_THRESHOLD:g}, classifier unsure)"
+        decided_by = "classifier" if classifier_says_spam else f"rules ({rules:g} >= {RULES_THRESHOLD:g}, classifier unsure)"
         reason = f"Spam ({OFFLINE}, decided by the {decided_by}): {assessment}. Evidence: " + "; ".join(found) + "."
         confidence = max(score, min(0.95, 0.6 + rules / 25))
         return SpamVerdict(is_spam=True, confidence=round(min(confidence, 0.99), 2), reason=reason, signals=found)

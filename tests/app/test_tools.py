@@ -47,6 +47,13 @@ def test_links_to_bare_ip_addresses_are_reported_with_the_whole_address() -> Non
     assert "links point to 192.168.1.1, not the sender's domain prizes.example" in report["flags"]
 
 
+def test_domains_under_country_registries_and_broken_links_read_as_a_person_would() -> None:
+    report = analysis.check_sender("Shop <news@mail.shop.co.jp>", "Sale: http://www.shop.co.jp/sale and http://www.dcc-")
+
+    assert report["domain"] == "shop.co.jp" and report["flags"] == []
+    assert analysis.inspect_links("cut at the line end: http://www.dcc- or http://[broken/x")["link_count"] == 0
+
+
 def test_brands_are_matched_as_words_and_spelled_as_they_spell_themselves() -> None:
     pineapple = analysis.check_sender("Farm <news@farm.example>", "Fresh pineapple juice, delivered by DHL")
 
