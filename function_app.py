@@ -13,6 +13,7 @@ import activities
 import api
 from agents.catalog import build_agents
 from agents.model_client import create_chat_client
+from agents.spam_classifier import BUNDLED_MODEL, load_model
 from observability import configure_observability
 from orchestrations import register_orchestrations
 from settings import load_settings
@@ -27,6 +28,9 @@ logger.info("Mail goes to %s", settings.mail.destination)
 logger.info("Artifacts go to %s", settings.storage.destination)
 for warning in settings.warnings:
     logger.warning(warning)
+# Loaded now, so a broken model file fails the start; score_spam reuses this copy.
+spam_model = load_model(settings.spam_model_path or BUNDLED_MODEL)
+logger.info("Spam classifier: %s, threshold %.2f", settings.spam_model_path or "bundled model", spam_model.threshold)
 
 app = AgentFunctionApp(
     agents=build_agents(create_chat_client(settings.model)),

@@ -155,6 +155,7 @@ class Settings:
                             f"{self.storage.local_dir} {lost}. Set CONTENT_STORAGE_CONNECTION_STRING or "
                             "AzureWebJobsStorage to a storage account.")
         return warnings
+    spam_model_path: Path | None = None
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -236,6 +237,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         storage=load_storage_settings(env),
         activity_retry=load_activity_retry_settings(env),
         in_azure=running_in_azure(env),
+        spam_model_path=load_spam_model_path(env),
     )
     public_api_root(env)  # checks PUBLIC_BASE_URL now rather than at the first mail
     if not settings.mail.smtp_host or not settings.storage.uses_blob:
@@ -358,6 +360,16 @@ def load_storage_settings(env: Mapping[str, str] = os.environ) -> StorageSetting
     if account_url is None and (account := _get(env, "AzureWebJobsStorage__accountName")):
         account_url = f"https://{account}.blob.core.windows.net"
     return StorageSettings(local_dir=local_dir, container=container, account_url=account_url)
+
+
+def load_spam_model_path(env: Mapping[str, str] = os.environ) -> Path | None:
+    """SPAM_MODEL_PATH: a spam model trained by `python -m spam_training train` to use instead of the bundled one."""
+    raw = _get(env, "SPAM_MODEL_PATH")
+    if raw is None:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"SPAM_MODEL_PATH must name a trained model file; {raw!r} is not a file")
+    return Path(raw)
 
 
 def public_api_root(env: Mapping[str, str] = os.environ) -> str:

@@ -6,6 +6,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -13,6 +14,7 @@ from typing import Any
 
 from activities.failures import smtp_failure
 from activities.storage import LocalFolderStore
+from agents.mail_parsing import to_bytes
 from settings import MailSettings, single_mailbox
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,15 @@ def new_message(headers: Mapping[str, str | None], body: str) -> EmailMessage:
             message[name] = single_line(value)
     message.set_content(body)
     return message
+
+
+def with_headers_on_top(headers: Mapping[str, str], raw: str) -> bytes:
+    """A raw message with headers added on top; an mbox "From " line it starts with is dropped."""
+    message = to_bytes(raw.lstrip())
+    if message.startswith(b"From "):
+        message = message.partition(b"\n")[2]
+    lines = [policy.SMTP.fold(name, single_line(value)) for name, value in headers.items()]
+    return "".join(lines).encode("ascii") + message
 
 
 def compose(

@@ -4,5 +4,5 @@ from agents.screening import screen
 
 
 def screen_email(request: dict) -> dict:
-    """Input: {"sender", "subject", "content"} (missing parts empty). Output: see `agents.screening.screen`."""
-    return screen(request.get("sender") or "", request.get("subject") or "", request["content"])
+    """Input: {"email": the email as the agents are shown it}. Output: see `agents.screening.screen`."""
+    return screen(request["email"])

@@ -31,17 +31,19 @@ def handle_spam_email(request: dict) -> dict:
 
     def quarantine() -> dict[str, Any]:
         email, verdict = request["email"], request["verdict"]
-        headers = {
-            "From": email.get("sender") or "unknown",
-            "Subject": email.get("subject") or "(no subject)",
+        verdict_headers = {
             "X-Email-ID": request["email_id"],
             "X-Spam-Flag": "YES",
             "X-Spam-Confidence": str(verdict["confidence"]),
             "X-Spam-Reason": str(verdict["reason"]),
         }
-        message = mail.new_message(headers, email["content"])
+        if email.get("raw"):  # the message as it arrived, attachments and all, under the verdict headers
+            content = mail.with_headers_on_top(verdict_headers, email["raw"])
+        else:
+            headers = {"From": email.get("sender") or "unknown", "Subject": email.get("subject") or "(no subject)"}
+            content = bytes(mail.new_message({**headers, **verdict_headers}, email["content"]))
         name = artifact_name(request, "quarantine", request["email_id"], "eml")
-        location = store.put(name, bytes(message), "message/rfc822")
+        location = store.put(name, content, "message/rfc822")
         return {"action": "quarantined", "email_id": request["email_id"], "location": location, "reason": verdict["reason"]}
 
     return run_once(store, request, quarantine)

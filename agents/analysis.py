@@ -16,6 +16,10 @@ URL_PATTERN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 WORD_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
 
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
+SECOND_LEVEL_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"})
+"""Labels under which a country registers domains ("example.co.uk", "example.com.au", "example.ne.jp")."""
+
 READING_WORDS_PER_MINUTE = 200
 
 URL_SHORTENERS = frozenset(
@@ -25,31 +29,38 @@ RISKY_TLDS = frozenset({"zip", "mov", "xyz", "top", "click", "loan", "work", "gq
 FREEMAIL_DOMAINS = frozenset(
     {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "mail.ru", "gmx.com", "proton.me"}
 )
-# Brands that phishing mail impersonates most, with the domains they really send from.
+# Brands that phishing mail impersonates most, spelled as they spell themselves, with the domains they send from.
 BRAND_DOMAINS = {
-    "paypal": ("paypal.com",),
-    "microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com"),
-    "apple": ("apple.com", "icloud.com"),
-    "amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
-    "netflix": ("netflix.com",),
-    "google": ("google.com", "gmail.com"),
-    "dhl": ("dhl.com", "dhl.de"),
-    "bank of america": ("bankofamerica.com",),
-    "wells fargo": ("wellsfargo.com",),
+    "PayPal": ("paypal.com",),
+    "Microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com"),
+    "Apple": ("apple.com", "icloud.com"),
+    "Amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
+    "Netflix": ("netflix.com",),
+    "Google": ("google.com", "gmail.com"),
+    "DHL": ("dhl.com", "dhl.de"),
+    "Bank of America": ("bankofamerica.com",),
+    "Wells Fargo": ("wellsfargo.com",),
 }
 
 
 def registered_domain(host: str) -> str:
-    """Return the last two labels of a host name ("mail.example.com" -> "example.com")."""
+    """The domain a host belongs to ("mail.example.com" -> "example.com", "shop.example.co.uk" ->
+    "example.co.uk"); an IP address stays whole."""
+    if _is_ip_address(host.strip("[]")):
+        return host.strip("[]")
     labels = [label for label in host.lower().strip(".").split(".") if label]
-    return ".".join(labels[-2:])
+    under_country = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS
+    return ".".join(labels[-3:] if under_country else labels[-2:])
 
 
 def extract_links(text: str) -> list[str]:
-    """Every URL in the text, in order, without duplicates."""
+    """Every URL in the text whose host can exist (a domain or an IP address), in order, without duplicates."""
     seen: dict[str, None] = {}
     for match in URL_PATTERN.findall(text):
-        seen.setdefault(match.rstrip(".,;:!?"), None)
+        url = match.rstrip(".,;:!?")
+        host = _host(url)
+        if _is_ip_address(host) or HOST_NAME.fullmatch(host):
+            seen.setdefault(url, None)
     return list(seen)
 
 
@@ -57,7 +68,7 @@ def inspect_links(text: str) -> dict[str, object]:
     """Extract the links of an email and flag the ones phishing typically uses."""
     links: list[dict[str, object]] = []
     for url in extract_links(text):
-        host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+        host = _host(url)
         flags: list[str] = []
         if _is_ip_address(host):
             flags.append("raw IP address instead of a domain")
@@ -68,12 +79,12 @@ def inspect_links(text: str) -> dict[str, object]:
         if host.startswith("xn--") or ".xn--" in host:
             flags.append("punycode host name (possible look-alike)")
         if imitated := _brand_imitated_with_digits(registered_domain(host)):
-            flags.append(f"domain imitates {imitated.title()} with digits")
+            flags.append(f"domain imitates {imitated} with digits")
         if url.lower().startswith("http://"):
             flags.append("not encrypted (http)")
         if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
             flags.append("user-info trick in URL")
-        links.append({"url": url, "domain": registered_domain(host) if not _is_ip_address(host) else host, "flags": flags})
+        links.append({"url": url, "domain": registered_domain(host), "flags": flags})
     return {
         "link_count": len(links),
         "domains": sorted({str(link["domain"]) for link in links}),
@@ -86,24 +97,23 @@ def check_sender(sender: str, text: str) -> dict[str, object]:
     """Compare the sender's address with the brands and link domains the email mentions."""
     display_name, address = parseaddr(sender or "")
     domain = registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
-    lowered = text.lower()
     flags: list[str] = []
     if not address:
         flags.append("no sender address")
     elif "@" not in address:
         flags.append("sender address is malformed")
     if imitated := _brand_imitated_with_digits(domain):
-        flags.append(f"sender domain {domain} imitates {imitated.title()} with digits")
+        flags.append(f"sender domain {domain} imitates {imitated} with digits")
     claimed = [
         brand
         for brand, domains in BRAND_DOMAINS.items()
-        if (brand in lowered or brand in display_name.lower()) and domain and domain not in domains
+        if domain and domain not in domains and _mentions(brand, f"{display_name}\n{text}")
     ]
     for brand in claimed:
-        flags.append(f"mentions {brand.title()} but is sent from {domain}")
+        flags.append(f"mentions {brand} but is sent from {domain}")
     if domain in FREEMAIL_DOMAINS and claimed:
         flags.append("brand mail sent from a free mailbox")
-    link_domains = {urlsplit(u if "://" in u else f"http://{u}").hostname or "" for u in extract_links(text)}
+    link_domains = {_host(u) for u in extract_links(text)}
     foreign_links = sorted({registered_domain(d) for d in link_domains if d} - {domain})
     if foreign_links and domain:
         flags.append(f"links point to {', '.join(foreign_links)}, not the sender's domain {domain}")
@@ -131,6 +141,13 @@ def text_statistics(text: str) -> dict[str, object]:
     }
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return ""
+
+
 def _is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -146,6 +163,11 @@ def _brand_imitated_with_digits(domain: str) -> str | None:
         return None
     readings = {label.translate(str.maketrans({"0": "o", "3": "e", "1": one})) for one in ("l", "i")}
     for brand in BRAND_DOMAINS:
-        if any(brand.replace(" ", "") in reading for reading in readings):
+        if any(brand.lower().replace(" ", "") in reading for reading in readings):
             return brand
     return None
+
+
+def _mentions(brand: str, text: str) -> bool:
+    """The brand as a word of its own ("Apple", not "pineapple")."""
+    return re.search(rf"\b{re.escape(brand)}\b", text, re.IGNORECASE) is not None

@@ -15,7 +15,7 @@ from agent_framework import Agent, SupportsChatGetResponse
 from pydantic import BaseModel
 
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
-from agents.tools import check_sender, inspect_links, text_statistics
+from agents.tools import check_sender, inspect_links, score_spam, text_statistics
 
 SPAM_DETECTION = "SpamDetectionAgent"
 EMAIL_ASSISTANT = "EmailAssistantAgent"
@@ -38,10 +38,13 @@ ANSWERS: dict[str, type[BaseModel]] = {
 
 SPAM_INSTRUCTIONS = """You are SpamDetectionAgent, an email security analyst.
 Decide whether the email you are given is spam, phishing or a scam.
-Before deciding, call inspect_links on the email text and check_sender with the From address and the text.
+Before deciding, call inspect_links on the email text, check_sender with the From address and the text, and
+score_spam with the email exactly as given (headers included): a classifier trained on real mail that answers
+a spam score, its threshold and the strongest evidence each way.
 Weigh the tool results with the wording: urgency and threats, requests for money, gift cards, crypto or
 credentials, prizes, shouting in capitals, and a sender that does not match the brand it claims.
-An ordinary business or personal message without such signals is legitimate.
+Wrongly quarantined mail costs more than spam let through: follow the classifier's verdict unless the other
+evidence clearly contradicts it. An ordinary business or personal message without such signals is legitimate.
 Answer with is_spam, a confidence between 0 and 1, a reason that names the concrete evidence, and the list
 of signals you found (empty for a clean email)."""
 
@@ -107,7 +110,7 @@ def build_agents(client: SupportsChatGetResponse) -> list[Agent]:
         )
 
     return [
-        agent(SPAM_DETECTION, SPAM_INSTRUCTIONS, [inspect_links, check_sender]),
+        agent(SPAM_DETECTION, SPAM_INSTRUCTIONS, [inspect_links, check_sender, score_spam]),
         agent(EMAIL_ASSISTANT, EMAIL_ASSISTANT_INSTRUCTIONS),
         *(
             agent(name, RESEARCH_INSTRUCTIONS.format(name=name, area=area, focus=RESEARCH_FOCUS[area]))

@@ -2,8 +2,9 @@
 
 They run as an activity at the start of the spam flow: their result is recorded in the history,
 handed to SpamDetectionAgent with the email (so a model that skips its tools still sees the
-evidence), and checked against its verdict (so no model can get an obvious phishing mail an
-automatic reply).
+evidence), and checked against its verdict (so no model can get mail they flag an automatic
+reply). The decision is the offline model's: the trained classifier, with the link, sender and
+wording rules deciding only where the classifier is unsure.
 """
 
 from __future__ import annotations
@@ -11,23 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from agents import analysis
+from agents.mail_parsing import read_text
 from agents.offline import spam_rules
+from agents.spam_classifier import score_spam
 
 MAX_LINKS_SHOWN = 20
+SOURCE = "the app's checks: trained classifier plus rules"
 
 
-def screen(sender: str, subject: str, content: str) -> dict[str, Any]:
-    """Link, sender and wording rules on one email: whether they call it spam, their score and why."""
-    text = "\n".join(filter(None, [f"From: {sender}" if sender else "", f"Subject: {subject}" if subject else "", "", content]))
-    links = analysis.inspect_links(text)
-    sender_report = analysis.check_sender(sender, text)
-    signals = sorted(spam_rules.email_signals(links, sender_report, f"{subject}\n{content}"), key=lambda s: -s.weight)
-    score = spam_rules.score(signals)
+def screen(email_text: str) -> dict[str, Any]:
+    """The checks on one email, as the agents are shown it: whether they flag it, why, and their evidence."""
+    mail = read_text(email_text)
+    links = analysis.inspect_links(email_text)
+    sender = analysis.check_sender(mail.sender, email_text)
+    classifier = score_spam(email_text)
+    signals = spam_rules.email_signals(links, sender, f"{mail.subject}\n{mail.text}")
+    decision = spam_rules.verdict(
+        signals, classifier, link_count=int(links["link_count"]), sender_domain=str(sender["domain"]), source=SOURCE  # type: ignore[call-overload]
+    )
     return {
-        "flags_spam": score >= spam_rules.SPAM_THRESHOLD,
-        "score": score,
-        "threshold": spam_rules.SPAM_THRESHOLD,
-        "signals": [signal.description for signal in signals],
+        "flags_spam": decision.is_spam,
+        "reason": decision.reason,
+        "classifier": {key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
+        "rule_signals": [signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
         "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],  # type: ignore[index]
-        "sender": {key: sender_report[key] for key in ("sender", "domain", "free_mail", "flags")},
+        "sender": {key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
     }

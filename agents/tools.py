@@ -11,7 +11,7 @@ from typing import Annotated
 from agent_framework import tool
 from pydantic import Field
 
-from agents import analysis
+from agents import analysis, spam_classifier
 
 
 @tool(name="inspect_links")
@@ -29,6 +29,16 @@ def check_sender(
 ) -> dict[str, object]:
     """Check the sender's domain against the brands and link domains the email mentions."""
     return analysis.check_sender(sender, email_text)
+
+
+@tool(name="score_spam")
+def score_spam(
+    email_text: Annotated[
+        str, Field(description="The email exactly as given to you, headers included (or a raw RFC 822 message).")
+    ],
+) -> dict[str, object]:
+    """Score an email with the trained spam classifier: spam score, threshold, and the strongest evidence each way."""
+    return spam_classifier.score_spam(email_text)
 
 
 @tool(name="text_statistics")

@@ -17,10 +17,13 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
+from agents.mail_parsing import MAX_RAW_BYTES, parse
 from settings import single_mailbox
 
 APPROVAL_EVENT = "ApprovalDecision"
@@ -61,6 +64,22 @@ Address = Annotated[str, StringConstraints(max_length=320), HAS_TEXT, ONE_LINE, 
 Topic = Annotated[str, StringConstraints(max_length=500), HAS_TEXT]
 
 
+def _fits_raw(value: str) -> bool:
+    return len(value.encode("utf-8", "surrogatepass")) <= MAX_RAW_BYTES
+
+
+def _check_raw(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be an RFC 822 message, headers and body")
+    if not _fits_raw(value):
+        raise ValueError(f"must be at most {MAX_RAW_BYTES // 1024} KB")
+    return value
+
+
+RawMessage = Annotated[str, AfterValidator(_check_raw)]
+NO_TEXT = "(the message has no text)"
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,12 +103,50 @@ class _TopicInput(_Input):
 
 
 class EmailInput(_Input):
-    """An email to triage; only `content` is required."""
+    """An email to triage: its `content` (with `sender`, `subject` when known), or the whole message as `raw`.
+
+    Fields left out are read from `raw`; email_id defaults to its Message-ID.
+    """
 
     content: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT]
     email_id: Annotated[str, StringConstraints(max_length=200), HAS_TEXT, ONE_LINE] | None = None
     sender: Address | None = None
     subject: Annotated[str, StringConstraints(max_length=500), HAS_TEXT] | None = None
+    raw: RawMessage | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_raw(cls, data: Any) -> Any:
+        """Fields left out are read from `raw` (email_id from its Message-ID), when the field can hold them."""
+        if not isinstance(data, dict) or not isinstance(data.get("raw"), str) or _is_blank(data["raw"]):
+            return data  # a blank `raw` is absent, like any blank optional field
+        if not _fits_raw(data["raw"]):
+            return {"content": NO_TEXT, **data}  # the raw message stands for the content: report raw alone
+        mail = parse(data["raw"])
+        found = {
+            "content": mail.text or NO_TEXT,
+            "sender": mail.sender,
+            "subject": mail.subject[:500],
+            "email_id": mail.message_id.strip("<> "),
+        }
+        return {**data, **{k: v for k, v in found.items() if data.get(k) is None and _fits_field(k, v)}}
+
+
+def _field_check(name: str) -> TypeAdapter[Any]:
+    field = EmailInput.model_fields[name]
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
+
+
+def _fits_field(name: str, value: str) -> bool:
+    """Whether a value read from a raw message fits an EmailInput field (a garbled From does not)."""
+    try:
+        _RAW_FIELDS[name].validate_python(value)
+    except ValidationError:
+        return False
+    return bool(value)
+
+
+_RAW_FIELDS = {name: _field_check(name) for name in ("content", "sender", "subject", "email_id")}
 
 
 class ResearchInput(_TopicInput):

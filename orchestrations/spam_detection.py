@@ -4,30 +4,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import azure.durable_functions as df
 
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
+from agents.mail_parsing import from_fields, parse, render
 from orchestrations.agent_calls import Agents
 from orchestrations.inputs import EmailInput
 from orchestrations.steps import call_step, set_stage
 
 
 def render_email(email: EmailInput, email_id: str) -> str:
-    """The email as RFC 822 style text: how models (and the offline model) read it best."""
-    headers = [f"Email-ID: {email_id}"]
-    if email.sender:
-        headers.append(f"From: {email.sender}")
-    if email.subject:
-        headers.append(f"Subject: {email.subject}")
-    return "\n".join([*headers, "", email.content])
+    """The email as short RFC 822 style text (see `agents.mail_parsing.render`): how models read it best."""
+    if not email.raw:
+        return render(from_fields(email.content, email.sender, email.subject), email_id)
+    mail = parse(email.raw)  # the fields given beside `raw` win over what the message says
+    return render(replace(mail, sender=email.sender or mail.sender, subject=email.subject or mail.subject), email_id)
 
 
 def spam_prompt(text: str, screening: dict[str, Any]) -> str:
     """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
     return (
-        "Is this email spam?\n\nThe app's own checks already ran on it (link and sender inspection, wording rules):\n"
+        "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link and sender "
+        "inspection, wording rules):\n"
         f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
     )
 
@@ -36,22 +37,19 @@ def overruled(verdict: dict[str, Any], screening: dict[str, Any]) -> str | None:
     """Why the checks overrule a 'legitimate' verdict, if they do: an automatic reply never goes to mail they flag."""
     if verdict["is_spam"] or not screening["flags_spam"]:
         return None
-    return (
-        f"SpamDetectionAgent judged it legitimate, but the app's checks flag it (score {screening['score']:g} >= "
-        f"{screening['threshold']:g}): " + "; ".join(screening["signals"]) + "."
-    )
+    return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening['reason']}"
 
 
 def spam_detection_orchestration(
     context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: {"content", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
+    """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
     email = EmailInput.model_validate(context.get_input())
     email_id = email.email_id or context.instance_id
     text = render_email(email, email_id)
 
     set_stage(context, "checking_for_spam", email_id=email_id)
-    screening = yield context.call_activity("screen_email", email.model_dump())
+    screening = yield context.call_activity("screen_email", {"email": text})
     verdict = yield from agents.ask(SPAM_DETECTION, spam_prompt(text, screening))
     overrule = overruled(verdict, screening)
     result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}

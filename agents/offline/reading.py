@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from email.parser import Parser
 from email.utils import parseaddr
 
-HEADER_START = re.compile(r"^(From|Subject|Email-ID|To|Date):", re.MULTILINE)
+from agents.mail_parsing import read_text
+
+HEADER_START = re.compile(
+    r"^(From |(From|Subject|Email-ID|To|Date|Received|Return-Path|Message-ID|Delivered-To|Reply-To):)", re.MULTILINE
+)
 JSON_BLOCK = re.compile(r"```json\s*\n(.*?)\n```", re.DOTALL)
 STOP_WORDS = frozenset(
     "a an and are as at be by for from how in into is it of on or our the their this to what when where which who "
@@ -43,18 +46,18 @@ class EmailText:
         return re.split(r"[._\-+]", local)[0].capitalize() if local else ""
 
 
+def email_text(prompt: str) -> str:
+    """The email in a prompt: from its first header on; without headers, all after a one-line request."""
+    if match := HEADER_START.search(prompt):
+        return prompt[match.start() :]
+    request, _, rest = prompt.strip().partition("\n\n")
+    return rest.strip() if rest.strip() and "\n" not in request and request.endswith(("?", ":")) else prompt.strip()
+
+
 def read_email(prompt: str) -> EmailText:
     """Find the email in a prompt: headers and body when present, else the whole text as body."""
-    match = HEADER_START.search(prompt)
-    if not match:
-        return EmailText(sender="", subject="", body=prompt.strip())
-    message = Parser().parsestr(prompt[match.start() :])
-    body = message.get_payload()
-    return EmailText(
-        sender=str(message.get("From", "")).strip(),
-        subject=str(message.get("Subject", "")).strip(),
-        body=(body if isinstance(body, str) else "").strip(),
-    )
+    mail = read_text(email_text(prompt))
+    return EmailText(sender=mail.sender, subject=mail.subject, body=mail.text)
 
 
 def labelled(prompt: str, label: str) -> str | None:

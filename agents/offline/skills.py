@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agents import analysis, catalog
+from agents import analysis, catalog, spam_classifier
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
 from agents.offline import spam_rules, writing
-from agents.offline.reading import json_blocks, labelled, read_email
+from agents.offline.reading import email_text, json_blocks, labelled, read_email
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def _spam_plan(turn: Turn) -> list[ToolCall]:
     return [
         ToolCall("inspect_links", {"email_text": email.full_text}),
         ToolCall("check_sender", {"sender": email.sender, "email_text": email.full_text}),
+        ToolCall("score_spam", {"email_text": email_text(turn.prompt)}),
     ]
 
 
@@ -67,8 +68,11 @@ def _spam_answer(turn: Turn) -> SpamVerdict:
     email = read_email(turn.prompt)
     links = turn.result_or("inspect_links", lambda: analysis.inspect_links(email.full_text))
     sender = turn.result_or("check_sender", lambda: analysis.check_sender(email.sender, email.full_text))
+    classifier = turn.result_or("score_spam", lambda: spam_classifier.score_spam(email_text(turn.prompt)))
     signals = spam_rules.email_signals(links, sender, f"{email.subject}\n{email.body}")
-    return spam_rules.verdict(signals, link_count=int(links.get("link_count", 0)), sender_domain=str(sender.get("domain", "")))  # type: ignore[arg-type]
+    return spam_rules.verdict(
+        signals, classifier, link_count=int(links.get("link_count", 0)), sender_domain=str(sender.get("domain", ""))  # type: ignore[arg-type]
+    )
 
 
 def _topic(turn: Turn) -> str:

@@ -6,6 +6,8 @@ output, so nobody mistakes it for a language model's work.
 
 from __future__ import annotations
 
+import re
+
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary
 from agents.offline.reading import EmailText, keywords, questions
 
@@ -72,7 +74,8 @@ def reply(email: EmailText) -> EmailReply:
     else:
         lines += ["I have read it and will follow up with the details shortly."]
     lines += ["", "Best regards,", "The team", "", f"-- {NOTE_PREFIX} please review before relying on it."]
-    return EmailReply(subject=f"Re: {email.subject}" if email.subject else "Re: your message", body="\n".join(lines))
+    subject = email.subject if re.match(r"re:", email.subject, re.IGNORECASE) else f"Re: {email.subject}"
+    return EmailReply(subject=subject if email.subject else "Re: your message", body="\n".join(lines))
 
 
 def research(area: str, topic: str) -> ResearchFindings:

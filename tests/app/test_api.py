@@ -70,7 +70,7 @@ def test_start_answers_202_with_id_management_urls_and_our_status_url() -> None:
     assert code == 202
     assert body["id"] == "new-id" and body["statusUrl"] == f"{BASE}/orchestrations/new-id"
     assert body["statusQueryGetUri"].endswith("/instances/new-id")
-    assert client.started == [("spam_detection_orchestration", {"content": "hi", "email_id": None, "sender": None, "subject": None})]
+    assert client.started == [("spam_detection_orchestration", {"content": "hi", "email_id": None, "sender": None, "subject": None, "raw": None})]
 
 
 def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> None:
@@ -126,7 +126,7 @@ def test_empty_optional_fields_are_absent() -> None:
 
     assert code == 202
     assert [flow_input for _, flow_input in client.started] == [
-        {"content": "Hello", "email_id": None, "sender": None, "subject": None},
+        {"content": "Hello", "email_id": None, "sender": None, "subject": None, "raw": None},
         {"topic": "x", "reviewer": None, "timeout_hours": 24.0},
     ]
 

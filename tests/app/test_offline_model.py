@@ -69,14 +69,17 @@ def test_clear_ham_is_legitimate(agents: dict[str, object]) -> None:
     assert "contoso.com" in verdict.reason and "offline" in verdict.reason
 
 
-def test_spam_check_calls_both_tools_through_the_framework(agents: dict[str, object]) -> None:
+def test_spam_check_calls_its_three_tools_through_the_framework(agents: dict[str, object]) -> None:
     response = run(agents[SPAM_DETECTION], CLEAR_SPAM, SpamVerdict)
 
     calls = [c for m in response.messages for c in m.contents if c.type == "function_call"]
     results = [c for m in response.messages for c in m.contents if c.type == "function_result"]
-    assert sorted(c.name for c in calls) == ["check_sender", "inspect_links"]
+    assert sorted(c.name for c in calls) == ["check_sender", "inspect_links", "score_spam"]
     assert {r.call_id for r in results} == {c.call_id for c in calls}
     assert "paypa1.com" in json.dumps([c.parse_arguments() for c in calls])
+    classifier = next(json.loads(r.result) for r in results if r.call_id == next(c.call_id for c in calls if c.name == "score_spam"))
+    assert classifier["verdict"] == "spam" and classifier["spam_evidence"]
+    assert response.value.confidence >= classifier["spam_score"] - 0.01
     usage = response.usage_details
     assert usage["input_token_count"] > 0 and usage["output_token_count"] > 0
     assert usage["total_token_count"] == usage["input_token_count"] + usage["output_token_count"]

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from agents import analysis
-from agents.tools import check_sender, inspect_links, text_statistics
+from agents.tools import check_sender, inspect_links, score_spam, text_statistics
 
 PHISHING = (
     "Dear customer, your PayPal account is locked. Verify it at http://paypa1-secure.xyz/login "
@@ -19,7 +19,7 @@ def test_inspect_links_flags_shorteners_raw_ips_risky_tlds_and_lookalikes() -> N
 
     assert report["link_count"] == 3
     flags = {link["url"]: link["flags"] for link in report["links"]}
-    assert any("imitates Paypal" in f for f in flags["http://paypa1-secure.xyz/login"])
+    assert any("imitates PayPal" in f for f in flags["http://paypa1-secure.xyz/login"])
     assert any(".xyz" in f for f in flags["http://paypa1-secure.xyz/login"])
     assert flags["https://bit.ly/3abc"] == ["URL shortener hides the destination"]
     assert "raw IP address instead of a domain" in flags["http://192.168.4.20/reset"]
@@ -36,8 +36,28 @@ def test_check_sender_catches_brand_impersonation() -> None:
     report = analysis.check_sender("PayPal Service <service@paypa1.com>", PHISHING)
 
     assert report["domain"] == "paypa1.com"
-    assert any("imitates Paypal with digits" in flag for flag in report["flags"])
-    assert any("mentions Paypal but is sent from paypa1.com" in flag for flag in report["flags"])
+    assert any("imitates PayPal with digits" in flag for flag in report["flags"])
+    assert any("mentions PayPal but is sent from paypa1.com" in flag for flag in report["flags"])
+
+
+def test_links_to_bare_ip_addresses_are_reported_with_the_whole_address() -> None:
+    report = analysis.check_sender("Prizes <win@prizes.example>", "WIN a FREE iPhone now!!! http://192.168.1.1/win")
+
+    assert analysis.inspect_links("http://192.168.1.1/win")["domains"] == ["192.168.1.1"]
+    assert "links point to 192.168.1.1, not the sender's domain prizes.example" in report["flags"]
+
+
+def test_domains_under_country_registries_and_broken_links_read_as_a_person_would() -> None:
+    report = analysis.check_sender("Shop <news@mail.shop.co.jp>", "Sale: http://www.shop.co.jp/sale and http://www.dcc-")
+
+    assert report["domain"] == "shop.co.jp" and report["flags"] == []
+    assert analysis.inspect_links("cut at the line end: http://www.dcc- or http://[broken/x")["link_count"] == 0
+
+
+def test_brands_are_matched_as_words_and_spelled_as_they_spell_themselves() -> None:
+    pineapple = analysis.check_sender("Farm <news@farm.example>", "Fresh pineapple juice, delivered by DHL")
+
+    assert pineapple["flags"] == ["mentions DHL but is sent from farm.example"]
 
 
 def test_check_sender_is_quiet_for_a_colleague_linking_to_their_own_domain() -> None:
@@ -67,3 +87,28 @@ def test_tools_expose_described_parameters_and_run_through_the_framework() -> No
     assert json.loads(stats.text)["word_count"] == 3
     [links] = asyncio.run(inspect_links.invoke(arguments={"email_text": "go to https://bit.ly/x"}))
     assert json.loads(links.text)["domains"] == ["bit.ly"]
+
+
+def test_score_spam_runs_through_the_framework_and_explains_itself_in_words() -> None:
+    schema = score_spam.parameters()
+    assert schema["required"] == ["email_text"]
+
+    [spam] = asyncio.run(score_spam.invoke(arguments={"email_text": (
+        "From: Lottery Board <claims@winners.example>\nSubject: You are a WINNER\n\n"
+        "Dear friend, you have been selected to receive a cash prize of $500,000. To claim it, "
+        "reply with your bank account details. Click here to remove yourself from our mailing list."
+    )}))
+    [ham] = asyncio.run(score_spam.invoke(arguments={"email_text": (
+        "Hi Bob, the build on the release branch fails since yesterday's merge. Could you look at the "
+        "patch I sent to the list? The test for the config parser breaks. Thanks, Alice"
+    )}))
+    spam_result, ham_result = json.loads(spam.text), json.loads(ham.text)
+
+    assert spam_result["verdict"] == "spam" and spam_result["spam_score"] >= spam_result["threshold"]
+    assert ham_result["verdict"] == "legitimate" and ham_result["spam_score"] < ham_result["threshold"]
+    strongest = spam_result["spam_evidence"][0]
+    assert strongest["points_to"] == "spam"
+    assert strongest["evidence"].startswith(("the word '", "'", "a link", "it ", "the ", "its ", "replies", "much"))
+    assert "of training spam" in strongest["seen_in"] and "of training ham" in strongest["seen_in"]
+    assert strongest["evidence"] in spam_result["summary"]
+    assert ham_result["ham_evidence"] and all(e["points_to"] == "ham" for e in ham_result["ham_evidence"])

@@ -214,7 +214,7 @@ def test_a_model_that_skips_its_tools_still_sees_the_evidence_and_cannot_get_a_p
     output = status["output"]
     assert output["branch"] == "spam" and output["verdict"]["is_spam"] is False
     assert output["overruled"].startswith("SpamDetectionAgent judged it legitimate, but the app's checks flag it")
-    assert "paypa1.com imitates Paypal" in output["overruled"]
+    assert "paypa1.com imitates PayPal" in output["overruled"] and "trained classifier" in output["overruled"]
     assert "Verify your account" in Path(output["quarantine"]["location"]).read_text()
     [first, *_] = model.requests_for(SPAM_AGENT)
     assert "The app's own checks already ran on it" in first.body["messages"][-1]["content"]

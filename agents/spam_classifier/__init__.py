@@ -1,0 +1,66 @@
+"""A trained, explainable spam classifier: `score_spam(email_text)` gives a score and its evidence.
+
+Framework-free, so the SpamDetectionAgent's function tool, the offline model and any
+activity call the same function. The model ships with the app (`model.json.gz`, trained
+by `python -m spam_training train`); SPAM_MODEL_PATH points at another one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from agents.mail_parsing import read_text
+from agents.spam_classifier.features import features
+from agents.spam_classifier.model import Clue, SpamModel
+from settings import load_spam_model_path
+
+BUNDLED_MODEL = Path(__file__).with_name("model.json.gz")
+EVIDENCE_SHOWN = 5
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = BUNDLED_MODEL) -> SpamModel:
+    """The model at `path`, read once per process."""
+    return SpamModel.load(path)
+
+
+def configured_model() -> SpamModel:
+    """The model named by SPAM_MODEL_PATH, or the bundled one."""
+    return load_model(load_spam_model_path() or BUNDLED_MODEL)
+
+
+def score_spam(email_text: str, model: SpamModel | None = None) -> dict[str, object]:
+    """Score an email (a raw RFC 822 message, the text the agents are shown, or a bare body).
+
+    Answers the spam score from 0 to 1, the threshold the verdict uses, and the strongest
+    evidence each way in plain words, with how often it was seen in training spam and ham.
+    """
+    model = model or configured_model()
+    result = model.score(features(read_text(email_text)))
+    is_spam = result.score >= model.threshold
+    for_spam = [clue for clue in result.clues if clue.probability > 0.5][:EVIDENCE_SHOWN]
+    for_ham = [clue for clue in result.clues if clue.probability < 0.5][:EVIDENCE_SHOWN]
+    return {
+        "verdict": "spam" if is_spam else "legitimate",
+        "spam_score": round(result.score, 3),
+        "threshold": model.threshold,
+        "summary": _summary(result.score, model.threshold, for_spam if is_spam else for_ham, len(result.clues)),
+        "spam_evidence": [clue.explain() for clue in for_spam],
+        "ham_evidence": [clue.explain() for clue in for_ham],
+        "known_features": len(result.clues),
+        "model": str(model.metadata.get("description", "naive Bayes spam classifier")),
+    }
+
+
+def _summary(score: float, threshold: float, strongest: list[Clue], known: int) -> str:
+    side = "spam" if score >= threshold else "legitimate"
+    comparison = ">=" if score >= threshold else "<"
+    text = f"Looks {side}: spam score {score:.2f} {comparison} threshold {threshold:.2f}"
+    if not known:
+        return text + "; none of its words or features were seen in training, so the score says nothing."
+    if not strongest:
+        return text + "."
+    explained = [clue.explain() for clue in strongest[:3]]
+    evidence = "; ".join(f"{item['evidence']} ({item['seen_in']})" for item in explained)
+    return f"{text}. Strongest evidence: {evidence}."
