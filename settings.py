@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
 ResponseFormatMode = Literal["auto", "json_schema", "json_object"]
@@ -239,7 +239,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         in_azure=running_in_azure(env),
         spam_model_path=load_spam_model_path(env),
     )
-    public_api_root(env)  # checks PUBLIC_BASE_URL now rather than at the first mail
+    public_api_root(env)  # checks PUBLIC_BASE_URL and REVIEW_PAGE_URL now rather than at the first mail
+    review_page_url("-", env)
     if not settings.mail.smtp_host or not settings.storage.uses_blob:
         _check_writable(settings.storage.local_dir)
     return settings
@@ -391,6 +392,24 @@ def public_api_root(env: Mapping[str, str] = os.environ) -> str:
     if host := _get(env, "WEBSITE_HOSTNAME"):
         return f"{'https' if running_in_azure(env) else 'http'}://{host}{API_PREFIX}"
     return LOCAL_BASE_URL + API_PREFIX
+
+
+def review_page_url(instance_id: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """A page where a reviewer reads the draft and decides, from REVIEW_PAGE_URL (`{instance_id}` filled in).
+
+    Unset in Azure, where reviewers get the decision route instead; the local host sets it to its
+    dashboard's review page.
+    """
+    template = _get(env, "REVIEW_PAGE_URL")
+    if template is None:
+        return None
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "{instance_id}" not in template:
+        raise SettingsError(
+            "REVIEW_PAGE_URL must be an http(s) URL with {instance_id} in it, e.g. "
+            f"http://localhost:7071/dashboard/orchestrations/{{instance_id}}; got {template!r}"
+        )
+    return template.replace("{instance_id}", quote(instance_id, safe=""))
 
 
 def _local_dir(env: Mapping[str, str]) -> str:

@@ -14,15 +14,9 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.failures import PermanentFailure
+from activities.review import escalate_for_review, notify_outcome, notify_reviewer
 from activities.screening import screen_email
-from activities.steps import (
-    escalate_for_review,
-    handle_spam_email,
-    notify_reviewer,
-    publish_content,
-    save_draft,
-    send_email,
-)
+from activities.steps import handle_spam_email, publish_content, save_draft, send_email
 
 PERMANENT_FAILURE = "permanent_failure"
 logger = logging.getLogger(__name__)
@@ -47,7 +41,8 @@ def reports_permanent_failures(activity: Activity) -> Activity:
 ACTIVITIES = tuple(
     reports_permanent_failures(activity)
     for activity in (
-        screen_email, handle_spam_email, send_email, save_draft, notify_reviewer, publish_content, escalate_for_review
+        screen_email, handle_spam_email, send_email, save_draft, notify_reviewer, escalate_for_review, publish_content,
+        notify_outcome,
     )
 )
 

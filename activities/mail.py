@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import textwrap
 from collections.abc import Mapping
 from email import policy
 from email.headerregistry import Address
@@ -19,6 +20,8 @@ from settings import MailSettings, single_mailbox
 
 logger = logging.getLogger(__name__)
 
+SMTP_MAX_LINE_BYTES = 998
+
 
 def single_line(value: str) -> str:
     """A header value on one line: a topic or subject pasted with line breaks must not fail the mail."""
@@ -26,13 +29,26 @@ def single_line(value: str) -> str:
 
 
 def new_message(headers: Mapping[str, str | None], body: str) -> EmailMessage:
-    """A plain-text message; every header value is folded to one line, headers without a value are left out."""
+    """A plain-text message; every header value is folded to one line, headers without a value are left out.
+
+    The body is sent as it reads (7bit, or 8bit UTF-8), never quoted-printable: soft line breaks would cut
+    the links and commands in it for anyone who reads the mail as plain text. Only lines longer than SMTP
+    allows are wrapped.
+    """
     message = EmailMessage()
     for name, value in headers.items():
         if value:
             message[name] = single_line(value)
-    message.set_content(body)
+    text = "\n".join(_within_smtp_limit(line) for line in body.splitlines())
+    message.set_content(text, cte="7bit" if text.isascii() else "8bit")
     return message
+
+
+def _within_smtp_limit(line: str) -> str:
+    """A body line as it is, or wrapped at word boundaries when longer than SMTP's 998 characters."""
+    if len(line.encode()) <= SMTP_MAX_LINE_BYTES:
+        return line
+    return "\n".join(textwrap.wrap(line, width=SMTP_MAX_LINE_BYTES // 4, break_long_words=True, break_on_hyphens=False))
 
 
 def with_headers_on_top(headers: Mapping[str, str], raw: str) -> bytes:

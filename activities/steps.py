@@ -52,7 +52,7 @@ def handle_spam_email(request: dict) -> dict:
 def send_email(request: dict) -> dict:
     """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown)."""
     settings = load_mail_settings()
-    return _mail_once(
+    return mail_once(
         request, settings, "sent", to=request.get("to") or settings.sender, subject=request["subject"],
         body=request["body"], in_reply_to=request.get("in_reply_to"),
     )
@@ -92,32 +92,6 @@ def load_draft(store: ArtifactStore, draft: Mapping[str, Any]) -> dict[str, Any]
     return json.loads(data)
 
 
-def notify_reviewer(request: dict) -> dict:
-    """Mail the reviewer the draft and how to approve or reject it before the deadline."""
-    settings = load_mail_settings()
-    draft = load_draft(open_store(load_storage_settings()), request["draft"])
-    decision_url = f"{public_api_root()}/content/{request['instance_id']}/decision"
-    body = "\n".join(
-        [
-            f"A draft on \"{request['topic']}\" is waiting for your review until {request['deadline']}.",
-            "",
-            "Approve or reject it (add ?code=<function key> in Azure):",
-            f"  curl -X POST {decision_url} -H 'Content-Type: application/json' \\",
-            "       -d '{\"approved\": true, \"feedback\": \"Looks good\"}'",
-            "",
-            f"Without a decision by then, it is escalated. ({draft['word_count']} words, "
-            f"{draft['reading_time_minutes']} min read; also at {request['draft']['url']})",
-            "",
-            "-" * 72,
-            draft["body"],
-        ]
-    )
-    return _mail_once(
-        request, settings, "reviewer_notified", to=request.get("reviewer") or settings.reviewer,
-        subject=f"Review requested: {draft['title']}", body=body, decision_url=decision_url,
-    )
-
-
 def publish_content(request: dict) -> dict:
     """Publish the approved article as Markdown with a small front matter."""
     store = open_store(load_storage_settings())
@@ -141,27 +115,7 @@ def publish_content(request: dict) -> dict:
     return run_once(store, request, publish)
 
 
-def escalate_for_review(request: dict) -> dict:
-    """Tell the escalation contact that the reviewer did not decide in time."""
-    settings = load_mail_settings()
-    draft = load_draft(open_store(load_storage_settings()), request["draft"])
-    body = "\n".join(
-        [
-            f"No decision from {request['reviewer']} within {request['waited_hours']:g} hour(s) on the draft "
-            f"\"{draft['title']}\" (topic: {request['topic']}, orchestration {request['instance_id']}).",
-            "Please review it or assign another reviewer.",
-            "",
-            "-" * 72,
-            draft["body"],
-        ]
-    )
-    return _mail_once(
-        request, settings, "escalated", to=settings.escalation,
-        subject=f"Escalation: review overdue for {draft['title']}", body=body,
-    )
-
-
-def _mail_once(
+def mail_once(
     request: dict, settings: MailSettings, action: str, *, to: str, subject: str, body: str,
     in_reply_to: str | None = None, **details: Any,
 ) -> dict:

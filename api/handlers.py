@@ -18,15 +18,12 @@ from activities.failures import StepFailure
 from activities.steps import draft_name
 from activities.storage import open_store
 from api.http import BadRequest, api_root, draft_key_param, error_response, instance_id_param, json_response, parse_body
-from orchestrations.content_approval import AWAITING_APPROVAL, DRAFTING, NOTIFYING_REVIEWER, content_approval_workflow
-from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
+from orchestrations.content_approval import content_approval_workflow
 from settings import load_storage_settings
 
 logger = logging.getLogger(__name__)
 
 CONTENT_FLOW = content_approval_workflow.__name__
-WAITING_STATES = (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending)
-BEFORE_REVIEW = {None: "still drafting", DRAFTING: "still drafting", NOTIFYING_REVIEWER: "the reviewer is being notified"}
 
 
 async def start_flow(
@@ -49,37 +46,6 @@ async def start_flow(
     if flow == CONTENT_FLOW:
         body["decisionUrl"] = f"{root}/content/{instance_id}/decision"
     return json_response(body, 202, headers={"Location": body["statusUrl"]})
-
-
-async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Raise ApprovalDecision on a content workflow that awaits approval; 404 unknown, 409 anything else."""
-    try:
-        instance_id = instance_id_param(req)
-        decision = parse_body(req, ApprovalDecision)
-    except BadRequest as error:
-        return error_response(str(error), 400, error.details)
-    status = await client.get_status(instance_id)
-    if not status:
-        return error_response(f"No orchestration instance {instance_id!r}", 404)
-    if status.name != CONTENT_FLOW:
-        return error_response(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
-    if status.runtime_status not in WAITING_STATES:
-        state = status.runtime_status.value if status.runtime_status else "unknown"
-        return error_response(f"Instance {instance_id!r} is {state} and no longer waits for a decision", 409)
-    stage = status.custom_status.get("stage") if isinstance(status.custom_status, dict) else None
-    if stage != AWAITING_APPROVAL:
-        reason = BEFORE_REVIEW.get(stage, f"already decided: {stage}")
-        return error_response(f"Instance {instance_id!r} does not await approval: {reason}", 409)
-    try:
-        await client.raise_event(instance_id, APPROVAL_EVENT, decision.model_dump())
-    except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception
-        if "is gone" in str(error):
-            return error_response(f"Instance {instance_id!r} finished before the decision arrived", 409)
-        if "No instance" in str(error):
-            return error_response(f"No orchestration instance {instance_id!r}", 404)
-        raise
-    logger.info("Delivered %s to %s: approved=%s", APPROVAL_EVENT, instance_id, decision.approved)
-    return json_response({"id": instance_id, "delivered": True, "event": APPROVAL_EVENT, **decision.model_dump()}, 202)
 
 
 async def orchestration_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:

@@ -3,7 +3,8 @@
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.handlers import CONTENT_FLOW, deliver_decision, orchestration_status, start_flow, stored_draft
+from api.decisions import deliver_decision
+from api.handlers import CONTENT_FLOW, orchestration_status, start_flow, stored_draft
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration

@@ -41,6 +41,10 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
     apply_local_settings(root)
     # As Core Tools does: the app finds its own address (for links in mail) in WEBSITE_HOSTNAME.
     os.environ["WEBSITE_HOSTNAME"] = f"{_own_host_name(config.host)}:{config.port}"
+    # Unlike Core Tools, the local host has a page where a reviewer reads a draft and decides: its dashboard.
+    os.environ.setdefault(
+        "REVIEW_PAGE_URL", f"http://{os.environ['WEBSITE_HOSTNAME']}/dashboard/orchestrations/{{instance_id}}"
+    )
     index = app_index.load(config.app_module, root)
     log.info(
         "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",

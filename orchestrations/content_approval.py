@@ -1,108 +1,82 @@
-"""Human-in-the-loop flow: draft, ask a reviewer, then publish, revise or escalate."""
+"""Human-in-the-loop flow: draft, then review rounds until the draft is published, rejected or the review expires.
+
+Each round mails the draft to the reviewer and waits for ApprovalDecision or the deadline. Approved:
+published. Rejected: ContentGenerationAgent revises it in the same conversation, with the
+feedback, and the revision goes to the reviewer as the next round. A missed deadline escalates:
+the escalation contact may decide instead, until a second deadline, after which the review expires.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import timedelta
+from dataclasses import asdict
 from typing import Any
 
 import azure.durable_functions as df
-from pydantic import ValidationError
 
-from activities.steps import shorten
 from agents.catalog import CONTENT_GENERATION
 from orchestrations.agent_calls import Agents
-from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision, ContentInput
-from orchestrations.steps import call_step, set_stage, utc_iso
+from orchestrations.inputs import ContentInput
+from orchestrations.review import Review
+from orchestrations.steps import call_step
 
 DRAFTING = "drafting"
-NOTIFYING_REVIEWER = "notifying_reviewer"
-AWAITING_APPROVAL = "awaiting_approval"
-"""The only stage in which a decision is awaited; before it the draft is written, after it one was applied."""
-FEEDBACK_IN_STATUS = 280
-"""The custom status shows the start of the feedback (the output has all of it): the status must stay under 16 KB."""
+REVISING = "revising"
+PUBLISHING = "publishing"
 
 
 def content_approval_workflow(
     context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?}.
-
-    Waits for the ApprovalDecision event ({"approved", "feedback"}) or the timeout, whichever
-    comes first. Output `status` is "published", "rejected" (with feedback and a revised
-    draft) or "escalated"; after a decision, the output and custom status carry the `decision`
-    that was applied. Drafts are stored (`save_draft`); the custom status, the other steps and the
-    output carry the stored draft's reference (title, size, excerpt, url), never the whole text.
+    """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?, "escalation_timeout_hours"?,
+    "max_review_rounds"?}. Output `status`: "published", "rejected" (every round rejected) or "expired",
+    with every round's draft reference and decision. Drafts are stored (`save_draft`); the custom status,
+    the other steps and the output carry their references (title, size, excerpt, url), never the text.
     """
     request = ContentInput.model_validate(context.get_input())
+    review = Review(context, request)
     session = agents.new_session(CONTENT_GENERATION)
+    rounds: list[dict[str, Any]] = []
 
-    set_stage(context, DRAFTING, topic=request.topic)
-    draft = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
-    saved = yield from call_step(context, "save_draft", article=draft)
-
-    deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
-    set_stage(context, NOTIFYING_REVIEWER, draft=saved)
-    notice = yield from call_step(
-        context,
-        "notify_reviewer",
-        reviewer=request.reviewer,
-        topic=request.topic,
-        draft=saved,
-        deadline=utc_iso(deadline),
-        decision_event=APPROVAL_EVENT,
-    )
-    reviewer = notice["to"]
-    set_stage(
-        context,
-        AWAITING_APPROVAL,
-        message=f"Waiting for {APPROVAL_EVENT} from {reviewer} until {utc_iso(deadline)}; "
-        "after that the draft is escalated.",
-        reviewer=reviewer,
-        deadline=utc_iso(deadline),
-        draft=saved,
-    )
-    timer = context.create_timer(deadline)
-    decision = None
-    while decision is None:
-        decision_task = context.wait_for_external_event(APPROVAL_EVENT)
-        winner = yield context.task_any([decision_task, timer])
-        if winner is not decision_task:
+    review.stage(DRAFTING, 1)
+    article = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
+    for number in range(1, request.max_review_rounds + 1):
+        draft = yield from call_step(context, "save_draft", article=article)
+        decision = yield from review.round(number, draft)
+        rounds.append({"round": number, "draft": draft, "decision": asdict(decision) if decision else None})
+        if decision is None:
+            return (yield from finish(context, review, "expired", rounds))
+        if decision.approved:
+            review.stage(PUBLISHING, number, draft=draft)
+            publication = yield from call_step(
+                context, "publish_content", topic=request.topic, draft=draft, reviewer=decision.decided_by,
+                feedback=decision.feedback,
+            )
+            return (yield from finish(context, review, "published", rounds, publication=publication))
+        if number == request.max_review_rounds:
             break
-        try:
-            decision = ApprovalDecision.model_validate(decision_task.result)
-        except ValidationError as error:
-            # A malformed event (raised around the validating HTTP route) must not end the review.
-            set_stage(context, AWAITING_APPROVAL, reviewer=reviewer, deadline=utc_iso(deadline), draft=saved,
-                      message=f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting.")
-    outcome = {"topic": request.topic, "reviewer": reviewer, "draft": saved}
-
-    if decision is None:
-        set_stage(context, "escalating", reviewer=reviewer, draft=saved)
-        escalation = yield from call_step(
-            context, "escalate_for_review", topic=request.topic, reviewer=reviewer, draft=saved,
-            waited_hours=request.timeout_hours,
+        review.stage(REVISING, number + 1, draft=draft)
+        feedback = decision.feedback or "(no feedback given)"
+        article = yield from agents.ask(
+            CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
         )
-        set_stage(context, "escalated", reviewer=reviewer, draft=saved)
-        return {**outcome, "status": "escalated", "escalation": escalation}
+    return (yield from finish(context, review, "rejected", rounds))
 
-    timer.cancel()
-    applied = decision.model_dump()
-    outcome["decision"] = applied
-    shown = {**applied, "feedback": shorten(decision.feedback, FEEDBACK_IN_STATUS)}
-    if decision.approved:
-        set_stage(context, "publishing", decision=shown, draft=saved)
-        publication = yield from call_step(
-            context, "publish_content", topic=request.topic, draft=saved, reviewer=reviewer, feedback=decision.feedback
+
+def finish(
+    context: df.DurableOrchestrationContext, review: Review, status: str, rounds: list[dict[str, Any]], **details: Any
+) -> Generator[Any, Any, dict[str, Any]]:
+    """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output."""
+    last = rounds[-1]
+    recipients = [review.reviewer, *([review.escalation_contact] if status == "expired" else [])]
+    location = details.get("publication", {}).get("location")
+    for to in recipients:
+        yield from call_step(
+            context, "notify_outcome", to=to, outcome=status, topic=review.request.topic, draft=last["draft"],
+            rounds=len(rounds), location=location,
         )
-        set_stage(context, "published", decision=shown, draft=saved, location=publication["location"])
-        return {**outcome, "status": "published", "feedback": decision.feedback, "publication": publication}
-
-    set_stage(context, "revising", decision=shown, draft=saved)
-    feedback = decision.feedback or "(no feedback given)"
-    revised = yield from agents.ask(
-        CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
-    )
-    revision = yield from call_step(context, "save_draft", article=revised)
-    set_stage(context, "rejected", decision=shown, draft=saved, revised_draft=revision)
-    return {**outcome, "status": "rejected", "feedback": decision.feedback, "revised_draft": revision}
+    review.stage(status, last["round"], draft=last["draft"], **({"location": location} if location else {}))
+    return {
+        "status": status, "topic": review.request.topic, "reviewer": review.reviewer, "draft": last["draft"],
+        "rounds": rounds, **details,
+    }

@@ -29,6 +29,8 @@ from settings import single_mailbox
 APPROVAL_EVENT = "ApprovalDecision"
 DEFAULT_TIMEOUT_HOURS = 24.0
 MAX_TIMEOUT_HOURS = 168.0
+DEFAULT_REVIEW_ROUNDS = 3
+MAX_REVIEW_ROUNDS = 10
 
 
 def _is_blank(value: Any) -> bool:
@@ -155,16 +157,19 @@ class ResearchInput(_TopicInput):
     topic: Topic
 
 
+Hours = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_HOURS, strict=True, allow_inf_nan=False)]
+
+
 class ContentInput(_TopicInput):
-    """A topic to write about, who reviews it and how long to wait for the review."""
+    """A topic to write about, who reviews it, how long each review may take and how many rounds it may go."""
 
     topic: Topic
     reviewer: Address | None = None
-    timeout_hours: float = Field(
-        default=DEFAULT_TIMEOUT_HOURS, gt=0, le=MAX_TIMEOUT_HOURS, strict=True, allow_inf_nan=False
-    )
+    timeout_hours: Hours = DEFAULT_TIMEOUT_HOURS
+    escalation_timeout_hours: Hours = DEFAULT_TIMEOUT_HOURS
+    max_review_rounds: int = Field(default=DEFAULT_REVIEW_ROUNDS, ge=1, le=MAX_REVIEW_ROUNDS, strict=True)
 
-    @field_validator("timeout_hours", mode="before")
+    @field_validator("timeout_hours", "escalation_timeout_hours", mode="before")
     @classmethod
     def _whole_numbers_too(cls, value: Any) -> Any:
         """Strict mode keeps "24" and true out; an integer such as 24 is still a valid number of hours."""
@@ -176,3 +181,12 @@ class ApprovalDecision(_Input):
 
     approved: StrictBool
     feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)] = ""
+
+
+class DecisionEvent(ApprovalDecision):
+    """The ApprovalDecision event as the flow reads it. The decision route adds the round it decides (a decision
+    queued behind another on the same round must not carry over to the next draft) and an id, so it can tell
+    its caller whether this very decision was applied."""
+
+    round: int | None = Field(default=None, ge=1)
+    decision_id: Annotated[str, StringConstraints(max_length=100)] | None = None

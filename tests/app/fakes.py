@@ -50,7 +50,8 @@ class ExternalEvent:
 class FakeContext:
     """Orchestration context whose activities run in-process and whose external event is scripted.
 
-    `decision` is what the ApprovalDecision event carries; None means the timer wins. An activity that
+    `decisions` are what the ApprovalDecision events carry, one per wait, in order; None (or none left) means
+    the timer wins. An activity that
     raises is run again up to the retry options' number of attempts (without waiting), as durable retries do.
     """
 
@@ -58,7 +59,7 @@ class FakeContext:
     activities: dict[str, Callable[[dict[str, Any]], Any]]
     instance_id: str = "instance-1"
     current_utc_datetime: datetime = datetime(2026, 1, 1, 12, 0, 0)
-    decision: Any = None
+    decisions: list[Any] = field(default_factory=list)
     custom_statuses: list[Any] = field(default_factory=list)
     activity_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
@@ -106,9 +107,10 @@ class FakeContext:
 
     def task_any(self, tasks: list[Any]) -> Done:
         event = next(t for t in tasks if isinstance(t, ExternalEvent))
-        if self.decision is None:
+        decision = self.decisions.pop(0) if self.decisions else None
+        if decision is None:
             return Done(next(t for t in tasks if isinstance(t, Timer)))
-        event.result = self.decision
+        event.result = decision
         return Done(event)
 
 

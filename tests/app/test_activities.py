@@ -17,15 +17,8 @@ import pytest
 
 from activities import ACTIVITIES, PERMANENT_FAILURE
 from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
-from activities.steps import (
-    escalate_for_review,
-    handle_spam_email,
-    load_draft,
-    notify_reviewer,
-    publish_content,
-    save_draft,
-    send_email,
-)
+from activities.review import escalate_for_review, notify_outcome, notify_reviewer
+from activities.steps import handle_spam_email, load_draft, publish_content, save_draft, send_email
 from activities.storage import LocalFolderStore
 from tests.smtp import SmtpServer
 
@@ -231,7 +224,7 @@ def review_request(**changes: Any) -> dict[str, Any]:
     return {
         "instance_id": "inst-5", "step": "notify_reviewer", "idempotency_key": key("inst-5", "notify"),
         "reviewer": None, "topic": "ES", "draft": save_draft(draft_request("inst-5")),
-        "deadline": "2026-01-02T12:00:00Z", "decision_event": "ApprovalDecision", **changes,
+        "deadline": "2026-01-02T12:00:00Z", "round": 1, "max_rounds": 3, "previous_feedback": None, **changes,
     }  # fmt: skip
 
 
@@ -253,7 +246,7 @@ def test_a_topic_pasted_with_line_breaks_still_notifies_the_reviewer(app_env: Pa
     saved = save_draft(draft_request("inst-5", {**ARTICLE, "title": topic}))
     result = notify_reviewer(review_request(topic=topic, draft=saved))
 
-    assert result["subject"] == "Review requested: Event sourcing"
+    assert result["subject"] == "Review requested (round 1 of 3): Event sourcing"
 
 
 @pytest.mark.parametrize(
@@ -278,15 +271,59 @@ def test_the_decision_link_comes_from_the_settings_never_from_the_request(
     assert result["decision_url"] in text and "attacker" not in text
 
 
-def test_escalation_goes_to_the_escalation_contact(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_escalation_goes_to_the_escalation_contact_who_can_decide_instead(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESCALATION_EMAIL", "boss@example.com")
     request = {"instance_id": "inst-6", "step": "escalate_for_review", "idempotency_key": key("inst-6", "escalate"),
-               "topic": "ES", "reviewer": "r@x.io", "draft": save_draft(draft_request("inst-6")), "waited_hours": 0.5}  # fmt: skip
+               "topic": "ES", "reviewer": "r@x.io", "draft": save_draft(draft_request("inst-6")), "round": 2,
+               "max_rounds": 3, "missed_deadline": "2026-01-02T12:00:00Z", "deadline": "2026-01-03T12:00:00Z"}  # fmt: skip
     result = escalate_for_review(request)
 
     assert result["to"] == "boss@example.com" and result["action"] == "escalated"
     text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
-    assert "within 0.5 hour(s)" in text and "# Event sourcing" in text
+    assert "r@x.io did not decide on round 2 of 3" in text and "by 2026-01-02T12:00:00Z" in text
+    assert "Please decide instead, until 2026-01-03T12:00:00Z" in text
+    assert result["decision_url"] in text and "# Event sourcing" in text
+
+
+def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No quoted-printable: read with cat, the link and the curl command are whole, and they work as written."""
+    instance_id = "review-" + "x" * 120  # a long id makes a long link, the lines quoted-printable used to cut
+    monkeypatch.setenv("REVIEW_PAGE_URL", "http://127.0.0.1:7071/dashboard/orchestrations/{instance_id}")
+    result = notify_reviewer(review_request(instance_id=instance_id, draft=save_draft(draft_request(instance_id))))
+
+    raw = Path(result["path"]).read_bytes().decode()
+    assert "Content-Transfer-Encoding: 7bit" in raw and "=\n" not in raw and "=3D" not in raw
+    decision_url = f"http://localhost:7071/api/content/{instance_id}/decision"
+    assert f"  curl -X POST '{decision_url}' \\\n    -H 'Content-Type: application/json' \\\n" in raw
+    assert """    -d '{"approved": true, "feedback": "Looks good"}'""" in raw
+    assert f"decide on this page: http://127.0.0.1:7071/dashboard/orchestrations/{instance_id}\n" in raw
+
+
+def test_a_later_round_quotes_the_feedback_it_answers_and_no_review_page_without_one(app_env: Path) -> None:
+    result = notify_reviewer(review_request(round=2, previous_feedback="Add a diagram"))
+
+    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+    assert result["subject"] == "Review requested (round 2 of 3): Event sourcing"
+    assert 'revised after your feedback on round 1: "Add a diagram"' in text
+    assert "this page" not in text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [("published", "was approved and published: /data/published/a.md"), ("rejected", "rejected in the last of 3"),
+     ("expired", "expired: nobody decided before the escalation deadline")],
+)  # fmt: skip
+def test_the_end_of_a_review_is_announced(app_env: Path, outcome: str, words: str) -> None:
+    request = {"instance_id": "inst-7", "step": "notify_outcome", "idempotency_key": key("inst-7", outcome),
+               "to": "r@x.io", "outcome": outcome, "topic": "ES", "draft": save_draft(draft_request("inst-7")),
+               "rounds": 3, "location": "/data/published/a.md"}  # fmt: skip
+    result = notify_outcome(request)
+
+    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+    assert result["to"] == "r@x.io" and result["subject"] == f"Review {outcome}: Event sourcing"
+    assert words in text and "/api/orchestrations/inst-7" in text
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,27 @@ import azure.functions as func
 import pytest
 
 from activities.steps import save_draft
-from api.handlers import deliver_decision, orchestration_status, start_flow, stored_draft
+from api import decisions
+from api.decisions import deliver_decision
+from api.handlers import orchestration_status, start_flow, stored_draft
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 
 BASE = "http://localhost:7071/api"
 
 
 class FakeClient:
-    """Durable client double: remembers starts and events, answers get_status from a table."""
+    """Durable client double: remembers starts and events, answers get_status from a table.
 
-    def __init__(self, statuses: dict[str, dict[str, Any]] | None = None, raise_error: str | None = None) -> None:
+    A raised ApprovalDecision is handled as the content flow would (`flow`): "applies" lists it among the
+    custom status's decisions, "ends" completes the instance without it (its deadline won), "idles" does nothing.
+    """
+
+    def __init__(
+        self, statuses: dict[str, dict[str, Any]] | None = None, raise_error: str | None = None, flow: str = "applies"
+    ) -> None:
         self.statuses = statuses or {}
         self.raise_error = raise_error
+        self.flow = flow
         self.started: list[tuple[str, Any]] = []
         self.events: list[tuple[str, str, Any]] = []
 
@@ -41,6 +50,17 @@ class FakeClient:
         if self.raise_error:
             raise Exception(self.raise_error)
         self.events.append((instance_id, event_name, event_data))
+        current = self.statuses[instance_id]
+        review = dict(current["customStatus"])
+        if self.flow == "applies":
+            applied = {"round": event_data["round"], "approved": event_data["approved"], "decided_by": "reviewer",
+                       "decision_id": event_data["decision_id"]}  # fmt: skip
+            self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [applied]}}
+        elif self.flow == "superseded":
+            other = {"round": review["round"], "approved": True, "decided_by": "reviewer", "decision_id": "someone else"}
+            self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [other]}}
+        elif self.flow == "ends":
+            self.statuses[instance_id] = {**current, "runtimeStatus": "Completed", "customStatus": {**review, "stage": "expired"}}
 
 
 def request(route: str, body: Any, method: str = "POST", **route_params: str) -> func.HttpRequest:
@@ -54,7 +74,7 @@ def call(coroutine: Any) -> tuple[int, dict[str, Any]]:
     return response.status_code, json.loads(response.get_body())
 
 
-AWAITING = {"stage": "awaiting_approval"}
+AWAITING = {"stage": "awaiting_approval", "round": 1, "deadline": "2099-01-01T00:00:00Z", "decisions": []}
 
 
 def status(name: str, runtime_status: str, custom_status: Any = AWAITING) -> dict[str, Any]:
@@ -78,7 +98,7 @@ def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> N
     code, body = call(start_flow(request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"))
 
     assert code == 202 and body["decisionUrl"] == f"{BASE}/content/new-id/decision"
-    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0}
+    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0, "escalation_timeout_hours": 24.0, "max_review_rounds": 3}
 
 
 def test_the_flow_input_carries_nothing_of_the_request_url_or_its_host_header() -> None:
@@ -127,7 +147,7 @@ def test_empty_optional_fields_are_absent() -> None:
     assert code == 202
     assert [flow_input for _, flow_input in client.started] == [
         {"content": "Hello", "email_id": None, "sender": None, "subject": None, "raw": None},
-        {"topic": "x", "reviewer": None, "timeout_hours": 24.0},
+        {"topic": "x", "reviewer": None, "timeout_hours": 24.0, "escalation_timeout_hours": 24.0, "max_review_rounds": 3},
     ]
 
 
@@ -193,12 +213,36 @@ def test_unparseable_bodies_are_400(raw: bytes) -> None:
     assert code == 400 and answer["details"][0]["field"] == "body"
 
 
-def test_decision_is_delivered_to_a_waiting_content_workflow() -> None:
+def test_a_decision_is_raised_and_the_answer_says_it_was_applied_and_to_which_round() -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")})
     code, body = call(deliver_decision(request("content/i1/decision", {"approved": False, "feedback": "More data"}, instance_id="i1"), client))
 
-    assert (code, body["id"], body["delivered"]) == (202, "i1", True)
-    assert client.events == [("i1", "ApprovalDecision", {"approved": False, "feedback": "More data"})]
+    [(instance_id, event, data)] = client.events
+    assert (instance_id, event, data["approved"], data["feedback"], data["round"]) == ("i1", "ApprovalDecision", False, "More data", 1)
+    assert code == 202 and body["applied"] is True and body["round"] == 1 and body["decision_id"] == data["decision_id"]
+
+
+def test_a_second_decision_on_a_round_another_one_decided_is_409_already_decided() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")}, flow="superseded")
+    code, body = call(deliver_decision(request("content/i1/decision", {"approved": False}, instance_id="i1"), client))
+
+    assert code == 409 and body["error"].endswith("round 1 was already decided by another decision")
+
+
+def test_a_decision_the_flow_does_not_apply_in_time_is_202_but_says_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decisions, "CONFIRMATION_SECONDS", 0.3)
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")}, flow="idles")
+    code, body = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
+
+    assert code == 202 and body["applied"] is False and "has not applied it" in body["message"]
+
+
+def test_a_decision_overtaken_by_the_deadline_is_409_too_late() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", {**AWAITING, "stage": "escalated"})}, flow="ends")
+    code, body = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
+
+    assert code == 409 and body["error"].endswith("ended (expired) before the decision arrived: too late")
+    assert body["round"] == 1
 
 
 @pytest.mark.parametrize(
@@ -225,16 +269,21 @@ def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> 
     ("runtime_status", "custom_status", "reason"),
     [
         ("Pending", None, "still drafting"),
-        ("Running", {"stage": "drafting", "topic": "t"}, "still drafting"),
-        ("Running", {"stage": "publishing", "decision": {"approved": True, "feedback": ""}}, "already decided: publishing"),
-        ("Running", {"stage": "revising", "decision": {"approved": False, "feedback": "x"}}, "already decided: revising"),
+        ("Running", {"stage": "drafting", "round": 1}, "still drafting"),
+        ("Running", {"stage": "notifying_reviewer", "round": 2}, "the reviewer is being notified of the draft"),
+        ("Running", {"stage": "revising", "round": 2}, "the draft is being revised after the last decision"),
+        ("Running", {"stage": "publishing", "round": 1}, "already decided (publishing)"),
+        ("Running", {"stage": "escalated", "round": 1, "deadline": "2020-01-01T00:00:00Z"},
+         "too late: the escalation deadline 2020-01-01T00:00:00Z has passed"),
+        ("Completed", {"stage": "expired", "round": 3}, "it is Completed: the review has ended (expired)"),
     ],
-)
-def test_decision_is_409_unless_the_workflow_awaits_approval(runtime_status: str, custom_status: Any, reason: str) -> None:
+)  # fmt: skip
+def test_decision_is_409_unless_it_would_count(runtime_status: str, custom_status: Any, reason: str) -> None:
     client = FakeClient({"i1": status("content_approval_workflow", runtime_status, custom_status)})
     code, answer = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
 
     assert code == 409 and answer["error"].endswith(reason)
+    assert answer.get("round") == (custom_status or {}).get("round")
     assert client.events == []
 
 
@@ -251,7 +300,7 @@ def test_status_route_reports_the_instance_or_404() -> None:
     assert code == 200
     assert body == {
         "id": "i1", "name": "content_approval_workflow", "runtimeStatus": "Running",
-        "customStatus": {"stage": "awaiting_approval"}, "output": None, "input": "t",
+        "customStatus": AWAITING, "output": None, "input": "t",
         "createdTime": "2026-01-01T00:00:00+00:00", "lastUpdatedTime": "2026-01-01T00:01:00+00:00",
     }  # fmt: skip
     code, _ = call(orchestration_status(request("orchestrations/nope", None, "GET", instance_id="nope"), client))

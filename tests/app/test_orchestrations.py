@@ -67,60 +67,89 @@ def test_research_fans_out_to_three_agents_then_summarizes(agents: InProcessAgen
     assert result["summary"]["headline"].startswith("serverless agents")
 
 
-def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decision={"approved": True, "feedback": "Ship it"})
-    result = run_flow(content_approval_workflow, ctx, agents)
-
-    waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
-    assert waiting["draft"]["title"] == "Event sourcing" and waiting["reviewer"] == "rita@example.com"
-    assert "body" not in waiting["draft"] and waiting["draft"]["excerpt"].startswith("# Event sourcing")
-    assert "Waiting for ApprovalDecision" in waiting["message"]
-    assert ctx.timers[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
-    assert ctx.timers[0].cancelled, "the timer must be cancelled when the decision wins"
-    assert result["status"] == "published" and result["feedback"] == "Ship it"
-    assert result["decision"] == {"approved": True, "feedback": "Ship it"}
-    assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
-    assert [name for name, _ in ctx.activity_calls] == ["save_draft", "notify_reviewer", "publish_content"]
+APPROVE, REJECT = {"approved": True, "feedback": "Ship it"}, {"approved": False, "feedback": "Add a diagram"}
 
 
 def stages(ctx: FakeContext) -> list[str]:
     return [status["stage"] for status in ctx.custom_statuses]
 
 
-def test_once_decided_the_custom_status_leaves_awaiting_approval_and_names_the_decision(app_env: Path, agents: InProcessAgents) -> None:
-    decision = {"approved": True, "feedback": "Ship it"}
-    ctx = flow_context("event sourcing", decision=decision)
-    run_flow(content_approval_workflow, ctx, agents)
+def steps(ctx: FakeContext) -> list[str]:
+    return [name for name, _ in ctx.activity_calls]
 
+
+def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decisions=[APPROVE])
+    result = run_flow(content_approval_workflow, ctx, agents)
+
+    waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
+    assert waiting["draft"]["title"] == "Event sourcing" and waiting["reviewer"] == "rita@example.com"
+    assert (waiting["round"], waiting["max_rounds"], waiting["awaiting"]) == (1, 3, "ApprovalDecision")
+    assert "body" not in waiting["draft"] and waiting["draft"]["excerpt"].startswith("# Event sourcing")
+    assert ctx.timers[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
+    assert ctx.timers[0].cancelled, "the timer must be cancelled when the decision wins"
+    assert result["status"] == "published" and len(result["rounds"]) == 1
+    assert result["rounds"][0]["decision"] | {"decided_by": None} == {**APPROVE, "round": 1, "decided_by": None, "decision_id": None}
+    assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
+    assert steps(ctx) == ["save_draft", "notify_reviewer", "publish_content", "notify_outcome"]
     assert stages(ctx) == ["drafting", "notifying_reviewer", "awaiting_approval", "publishing", "published"]
-    assert all(status["decision"] == decision for status in ctx.custom_statuses[3:])
 
 
-def test_content_rejected_returns_the_feedback_and_a_revision(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context("event sourcing", decision={"approved": False, "feedback": "Add a diagram"})
+def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = flow_context("event sourcing", decisions=[REJECT, APPROVE])
     result = run_flow(content_approval_workflow, ctx, agents)
 
-    assert result["status"] == "rejected" and result["feedback"] == "Add a diagram"
-    assert result["decision"] == {"approved": False, "feedback": "Add a diagram"}
-    assert stages(ctx)[-2:] == ["revising", "rejected"]
-    revision = load_draft(LocalFolderStore(str(app_env)), result["revised_draft"])
-    assert "Add a diagram" in revision["body"] and result["revised_draft"]["url"] != result["draft"]["url"]
-    assert [name for name, _ in ctx.activity_calls] == ["save_draft", "notify_reviewer", "save_draft"]
+    assert result["status"] == "published" and [r["round"] for r in result["rounds"]] == [1, 2]
+    assert [r["decision"]["approved"] for r in result["rounds"]] == [False, True]
+    first, second = (r["draft"] for r in result["rounds"])
+    assert "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), second)["body"] and first["url"] != second["url"]
+    notices = [request for name, request in ctx.activity_calls if name == "notify_reviewer"]
+    assert [(n["round"], n["previous_feedback"]) for n in notices] == [(1, None), (2, "Add a diagram")]
     assert [name for name, _ in agents.prompts] == ["ContentGenerationAgent", "ContentGenerationAgent"]
+    last = ctx.custom_statuses[-1]
+    assert last["round"] == 2 and [d["approved"] for d in last["decisions"]] == [False, True]
 
 
-def test_content_escalates_when_the_timer_wins(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "timeout_hours": 0.0005})
+def test_every_round_rejected_ends_rejected_and_tells_the_reviewer(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 2}, decisions=[REJECT, REJECT])
     result = run_flow(content_approval_workflow, ctx, agents)
 
-    assert result["status"] == "escalated" and "decision" not in result
-    assert result["escalation"]["to"] == "editor-in-chief@example.com"
-    assert stages(ctx)[-2:] == ["escalating", "escalated"]
-    assert not ctx.timers[0].cancelled
-    assert [name for name, _ in ctx.activity_calls] == ["save_draft", "notify_reviewer", "escalate_for_review"]
+    assert result["status"] == "rejected" and len(result["rounds"]) == 2 and "publication" not in result
+    assert steps(ctx) == ["save_draft", "notify_reviewer", "save_draft", "notify_reviewer", "notify_outcome"]
+    [outcome] = [request for name, request in ctx.activity_calls if name == "notify_outcome"]
+    assert (outcome["outcome"], outcome["to"], outcome["rounds"]) == ("rejected", "reviewer@example.com", 2)
 
 
-@pytest.mark.parametrize("bad", [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""}])
+def test_a_missed_deadline_escalates_and_the_escalation_contact_decides(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = flow_context({"topic": "event sourcing", "timeout_hours": 1, "escalation_timeout_hours": 4}, decisions=[None, APPROVE])
+    result = run_flow(content_approval_workflow, ctx, agents)
+
+    assert result["status"] == "published"
+    assert result["rounds"][0]["decision"]["decided_by"] == "escalation contact"
+    assert ctx.custom_statuses[-1]["escalation_contact"] == "editor-in-chief@example.com"
+    assert stages(ctx)[:6] == ["drafting", "notifying_reviewer", "awaiting_approval", "escalating", "escalated", "publishing"]
+    escalated = next(s for s in ctx.custom_statuses if s["stage"] == "escalated")
+    assert escalated["awaiting"] == "ApprovalDecision" and escalated["deadline"] == "2026-01-01T16:00:00Z"
+    assert [t.fire_at.hour for t in ctx.timers] == [13, 16] and not ctx.timers[0].cancelled and ctx.timers[1].cancelled
+
+
+def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: Path, agents: InProcessAgents) -> None:
+    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com"})
+    result = run_flow(content_approval_workflow, ctx, agents)
+
+    assert result["status"] == "expired" and result["rounds"][0]["decision"] is None
+    assert steps(ctx) == ["save_draft", "notify_reviewer", "escalate_for_review", "notify_outcome", "notify_outcome"]
+    told = [(r["to"], r["outcome"]) for name, r in ctx.activity_calls if name == "notify_outcome"]
+    assert told == [("rita@example.com", "expired"), ("editor-in-chief@example.com", "expired")]
+    assert stages(ctx)[-1] == "expired"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""},
+     {"topic": "x", "max_review_rounds": 0}, {"topic": "x", "max_review_rounds": 11},
+     {"topic": "x", "escalation_timeout_hours": 0}],
+)  # fmt: skip
 def test_content_rejects_bad_timeouts_and_empty_topics(agents: InProcessAgents, bad: object) -> None:
     with pytest.raises(ValidationError):
         run_flow(content_approval_workflow, flow_context(bad), agents)

@@ -92,12 +92,15 @@ def test_a_30000_character_draft_and_long_inputs_keep_the_custom_status_well_und
     topic = "“Durable” Grüße 長い " * 25  # 500 characters that JSON does not keep as ASCII
     reviewer = f'"{"Rita Ω " * 40}" <rita@contoso.com>'
     decision = {"approved": approved, "feedback": '"\\' * 2500}  # 5,000 characters that JSON escapes
-    ctx = flow_context({"topic": topic[:500], "reviewer": reviewer}, decision=decision)
+    rounds = 10  # every round's decision stays listed in the custom status
+    ctx = flow_context({"topic": topic[:500], "reviewer": reviewer, "max_review_rounds": rounds},
+                       decisions=[{**decision, "approved": False}] * (rounds - 1) + [decision])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert max(utf16_size(status) for status in ctx.custom_statuses) < CUSTOM_STATUS_LIMIT / 2
     assert LAST_LINE not in json.dumps(result)  # the output, too, carries references to the drafts, not their text
-    stored = load_draft(LocalFolderStore(str(app_env)), result["draft"])
-    assert len(stored["body"]) > 30_000 and stored["body"].endswith(LAST_LINE)
+    store = LocalFolderStore(str(app_env))
+    first, last = (load_draft(store, r["draft"])["body"] for r in (result["rounds"][0], result["rounds"][-1]))
+    assert len(first) > 30_000 and first.endswith(LAST_LINE) and LAST_LINE in last  # revisions add notes after it
     if approved:
-        assert Path(result["publication"]["location"]).read_text().rstrip().endswith(LAST_LINE)
+        assert LAST_LINE in Path(result["publication"]["location"]).read_text()

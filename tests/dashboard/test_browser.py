@@ -106,4 +106,4 @@ def test_conversation_shows_a_tool_call_and_the_review_form_completes_the_workfl
     sync_api.expect(page.locator("h1 .pill")).to_have_text("Completed")
     sync_api.expect(review).to_have_count(0)
     output = app_host.wait_for(instance_id)["output"]
-    assert output["status"] == "published" and output["feedback"] == "Clear and accurate, ship it."
+    assert output["status"] == "published" and output["rounds"][0]["decision"]["feedback"] == "Clear and accurate, ship it."

@@ -1,0 +1,123 @@
+"""One review round of the content flow: mail the reviewer, wait for a decision, escalate, wait again.
+
+The custom status says where the round is, with everything the decision route and a reviewer's
+page need: the stage, the round, who decides, until when, the draft's reference and the
+decisions made so far (each with the id the decision route gave it, so the route can tell its
+caller that this very decision was applied). It stays well under the 16 KB the Durable
+extension allows: drafts travel as references, feedback is cut short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import azure.durable_functions as df
+from pydantic import ValidationError
+
+from activities.steps import shorten
+from orchestrations.inputs import APPROVAL_EVENT, ContentInput, DecisionEvent
+from orchestrations.steps import call_step, set_stage, utc_iso
+
+NOTIFYING_REVIEWER = "notifying_reviewer"
+AWAITING_APPROVAL = "awaiting_approval"
+ESCALATING = "escalating"
+ESCALATED = "escalated"
+DECIDING = (AWAITING_APPROVAL, ESCALATING, ESCALATED)
+"""The stages in which a decision sent now will be applied to the current round."""
+FEEDBACK_IN_STATUS = 280
+"""The custom status shows the start of each feedback (the output has all of it): the status must stay under 16 KB."""
+
+
+REVIEWER = "reviewer"
+ESCALATION_CONTACT = "escalation contact"
+
+
+@dataclass
+class Decision:
+    """A decision applied to one round: by whom (REVIEWER or ESCALATION_CONTACT), and the id the route gave it."""
+
+    round: int
+    approved: bool
+    feedback: str
+    decided_by: str
+    decision_id: str | None = None
+
+    def shown(self) -> dict[str, Any]:
+        """For the custom status: everything but the feedback, which the output keeps whole."""
+        return {key: value for key, value in asdict(self).items() if key != "feedback"}
+
+
+@dataclass
+class Review:
+    """The review of one content flow: its request, the reviewer, and the decisions so far."""
+
+    context: df.DurableOrchestrationContext
+    request: ContentInput
+    reviewer: str | None = None
+    escalation_contact: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
+
+    def stage(self, stage: str, round_number: int, **details: Any) -> None:
+        """Publish the stage with the round, the decisions so far and the last feedback."""
+        last = {"last_feedback": shorten(self.decisions[-1].feedback, FEEDBACK_IN_STATUS)} if self.decisions else {}
+        set_stage(
+            self.context, stage, topic=shorten(self.request.topic, 200), round=round_number,
+            max_rounds=self.request.max_review_rounds, reviewer=self.reviewer,
+            escalation_contact=self.escalation_contact, decisions=[d.shown() for d in self.decisions], **last, **details,
+        )
+
+    def round(self, number: int, draft: dict[str, Any]) -> Generator[Any, Any, Decision | None]:
+        """Review `draft` as round `number`: the decision, or None when reviewer and escalation contact both let
+        their deadline pass."""
+        context, request = self.context, self.request
+        deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
+        self.stage(NOTIFYING_REVIEWER, number, draft=draft)
+        notice = yield from call_step(
+            context, "notify_reviewer", reviewer=self.reviewer or request.reviewer, topic=request.topic, draft=draft,
+            deadline=utc_iso(deadline), round=number, max_rounds=request.max_review_rounds,
+            previous_feedback=self.decisions[-1].feedback if self.decisions else None,
+        )
+        self.reviewer = notice["to"]
+        decision = yield from self._wait(number, AWAITING_APPROVAL, deadline, draft, decided_by=REVIEWER)
+        if decision is not None:
+            return decision
+
+        self.stage(ESCALATING, number, draft=draft, missed_deadline=utc_iso(deadline))
+        escalation_deadline = context.current_utc_datetime + timedelta(hours=request.escalation_timeout_hours)
+        escalation = yield from call_step(
+            context, "escalate_for_review", topic=request.topic, reviewer=self.reviewer, draft=draft, round=number,
+            max_rounds=request.max_review_rounds, missed_deadline=utc_iso(deadline), deadline=utc_iso(escalation_deadline),
+        )
+        self.escalation_contact = escalation["to"]
+        return (yield from self._wait(number, ESCALATED, escalation_deadline, draft, decided_by=ESCALATION_CONTACT))
+
+    def _wait(
+        self, number: int, stage: str, deadline: datetime, draft: dict[str, Any], decided_by: str
+    ) -> Generator[Any, Any, Decision | None]:
+        """Wait for ApprovalDecision or the deadline, whichever comes first; a malformed event is noted and ignored."""
+        context = self.context
+        message = f"Waiting for {APPROVAL_EVENT} until {utc_iso(deadline)}."
+        timer = context.create_timer(deadline)
+        while True:
+            self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=utc_iso(deadline), draft=draft, message=message)
+            event = context.wait_for_external_event(APPROVAL_EVENT)
+            winner = yield context.task_any([event, timer])
+            if winner is not event:
+                return None
+            try:
+                received = DecisionEvent.model_validate(event.result)
+            except ValidationError as error:
+                # A malformed event (raised around the validating HTTP route) must not end the review.
+                message = f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting."
+                continue
+            if received.round not in (None, number):
+                # A second decision on an earlier round, queued while that round was decided: it is not about this draft.
+                message = f"Ignored an {APPROVAL_EVENT} meant for round {received.round}; still waiting."
+                continue
+            timer.cancel()
+            decision = Decision(number, received.approved, received.feedback, decided_by, received.decision_id)
+            self.decisions.append(decision)
+            return decision
