@@ -47,6 +47,13 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
         len(index.activities),
         len(index.entities),
     )
+    for function in index.unsupported:
+        log.warning(
+            "function '%s' (%s) does not run on the local host, which runs HTTP, orchestration, activity and "
+            "entity functions; it runs in Azure",
+            function.name,
+            function.trigger,
+        )
     config.database.parent.mkdir(parents=True, exist_ok=True)
     store = Store(str(config.database))
     engine = Engine(store, index)
