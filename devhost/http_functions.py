@@ -14,6 +14,8 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
+from azure.functions.http import HttpResponseConverter
+from multidict import CIMultiDict
 
 from .app_index import FunctionIndex, HttpFunction, is_async
 from .durable_api import caller_base_url, client_binding, error
@@ -28,7 +30,8 @@ def to_function_request(request: web.Request, body: bytes, route_params: dict[st
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers=dict(request.headers),
+        # The Functions host hands a repeated header to the worker once, its values joined by commas.
+        headers={name: ", ".join(request.headers.getall(name)) for name in request.headers},
         params=dict(request.query),
         route_params=route_params,
         body=body,
@@ -36,16 +39,18 @@ def to_function_request(request: web.Request, body: bytes, route_params: dict[st
 
 
 def to_web_response(result: Any) -> web.Response:
+    """The function's return value as the Functions host answers it.
+
+    An ``HttpResponse`` goes through the converter the Python worker uses, so headers (a ``Content-Type``
+    given in ``headers`` included), the mimetype and charset and ``Set-Cookie`` come out as they do in Azure.
+    """
     if isinstance(result, func.HttpResponse):
-        headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
-        content_type = result.mimetype or "text/plain"
-        return web.Response(
-            body=result.get_body(),
-            status=result.status_code,
-            headers=headers,
-            content_type=content_type,
-            charset=result.charset if content_type.startswith(("text/", "application/json")) else None,
-        )
+        encoded = HttpResponseConverter.encode(result, expected_type=None).value
+        headers = CIMultiDict((name, datum.value) for name, datum in encoded["headers"].items())
+        for cookie in encoded["cookies"] or []:
+            for morsel in cookie.values():
+                headers.add("Set-Cookie", morsel.OutputString())
+        return web.Response(body=encoded["body"].value, status=int(encoded["status_code"].value), headers=headers)
     if result is None:
         return web.Response(status=204)
     if isinstance(result, (dict, list)):

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +78,22 @@ class DevHost:
 
     # -- HTTP helpers -----------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """A JSON request (``raw`` sends bytes as they are); the status and the decoded body."""
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        code, _, content = self.exchange(method, path, data, {"Content-Type": "application/json", **(headers or {})})
+        return code, _decode(content)
+
+    def exchange(self, method: str, path: str, data: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+        """One HTTP request as it is sent; the status, the response headers and the raw body."""
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, _decode(resp.read())
+                return resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as err:
-            return err.code, _decode(err.read())
+            return err.code, err.headers, err.read()
 
     def status(self, instance_id: str, history: bool = False) -> dict[str, Any]:
         query = "?showHistory=true" if history else ""
