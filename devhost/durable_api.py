@@ -146,7 +146,7 @@ async def start(request: web.Request) -> web.Response:
     if existing is not None and not existing.is_terminal:
         return error(409, f"an instance with ID '{instance_id}' already exists and is {existing.status}")
     try:
-        engine.start_orchestration(name, instance_id, input_json)
+        engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
     except UnknownFunction as exc:
         if request.app[_RPC]:
             return web.json_response({"ExceptionMessage": str(exc)}, status=400)

@@ -23,7 +23,8 @@ from azure.functions import _durable_functions as df_json
 
 from . import events as ev
 from .app_index import FunctionIndex, is_async
-from .episode import Episode, run_episode
+from .episode import Episode, failed_episode, run_episode
+from .host_config import DurableConfig
 from .store import ActivityItem, Instance, Store, Tx
 
 log = logging.getLogger("devhost.engine")
@@ -50,9 +51,12 @@ class _Wakeup:
 
 
 class Engine:
-    def __init__(self, store: Store, index: FunctionIndex, workers: int = 32) -> None:
+    def __init__(self, store: Store, index: FunctionIndex, config: DurableConfig | None = None,
+                 workers: int = 32) -> None:
         self.store = store
         self.index = index
+        self.config = config or DurableConfig()
+        self._rejected: set[str] = set()  # instances of a version this host must not run (versionFailureStrategy Reject)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devhost-work")
         self._stopping = threading.Event()
         self._orchestrations = _Wakeup(threading.Event())
@@ -97,13 +101,18 @@ class Engine:
 
     # -- client operations -----------------------------------------------------------------
 
-    def start_orchestration(self, name: str, instance_id: str, input_json: str | None) -> None:
+    def start_orchestration(self, name: str, instance_id: str, input_json: str | None,
+                            version: str | None = None) -> None:
+        """Schedule a new instance; without a ``version`` it gets host.json's ``defaultVersion``."""
         if name not in self.index.orchestrators:
             raise UnknownFunction(f"no orchestrator function named '{name}' in this app")
         now = time.time()
+        version = self.config.default_version if version is None else version
         with self.store.transaction() as tx:
-            tx.create_instance(instance_id, name, input_json)
-            tx.send(instance_id, ev.execution_started(name, input_json, now))
+            tx.create_instance(instance_id, name, input_json, version=version)
+            tx.send(instance_id, ev.execution_started(name, input_json, now, version))
+        with self._lock:
+            self._rejected.discard(instance_id)
         log.info("orchestration %s (%s) scheduled", name, instance_id)
         self._orchestrations.set()
 
@@ -143,11 +152,13 @@ class Engine:
     def _dispatch_episodes(self) -> float | None:
         self._commit_completions()
         now = time.time()
-        ready = self.store.ready_instances(now, EPISODES_PER_COMMIT)
+        with self._lock:
+            rejected = list(self._rejected)
+        ready = self.store.ready_instances(now, EPISODES_PER_COMMIT, rejected)
         if ready:
             self._run_episodes(ready, now)
             return 0
-        next_at = self.store.next_visible_at()
+        next_at = self.store.next_visible_at(rejected)
         return None if next_at is None else max(0.0, next_at - time.time())
 
     def _run_episodes(self, instance_ids: list[str], now: float) -> None:
@@ -157,14 +168,22 @@ class Engine:
             messages = self.store.inbox(instance_id, now)
             if instance is None or not messages:
                 continue
+            mismatch = self.config.versioning.mismatch(instance.version) if self.config.versioning else None
+            if mismatch and self.config.versioning.on_mismatch == "Reject":  # type: ignore[union-attr]
+                with self._lock:
+                    self._rejected.add(instance_id)
+                log.warning("orchestration %s (%s) is left waiting: %s", instance.name, instance_id, mismatch)
+                continue
             past = self.store.history(instance_id)
             new = [m.event for m in messages]
             started = time.perf_counter()
             handler = self.index.orchestrators.get(instance.name)
-            if handler is None:
-                episode = Episode(status="Failed", output=json.dumps(f"orchestrator '{instance.name}' is not registered"))
+            if mismatch:
+                episode = failed_episode(new, mismatch, now)
+            elif handler is None:
+                episode = failed_episode(new, f"orchestrator '{instance.name}' is not registered", now)
             else:
-                episode = run_episode(handler, instance_id, instance.name, instance.input, past, new, now)
+                episode = run_episode(handler, instance, past, new, now)
             elapsed = (time.perf_counter() - started) * 1000
             log.info(
                 "episode %s %s: %d new event(s) -> %s, %d activity, %d agent/entity, %d timer (%.1f ms)",
@@ -211,11 +230,12 @@ class Engine:
                 request.request_id,
             )
         for child in episode.sub_orchestrations:
-            tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id)
-            tx.send(child.instance_id, ev.execution_started(child.name, child.input, now))
+            version = self.config.default_version if child.version is None else child.version
+            tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id, version)
+            tx.send(child.instance_id, ev.execution_started(child.name, child.input, now, version))
         if episode.status == "ContinueAsNew":
             tx.reset_for_continue_as_new(instance_id, episode.output, episode.custom_status)
-            tx.send(instance_id, ev.execution_started(instance.name, episode.output, now))
+            tx.send(instance_id, ev.execution_started(instance.name, episode.output, now, instance.version))
             return
         tx.record_outcome(instance_id, episode.status, episode.output, episode.custom_status)
         if episode.status in ("Running", "Suspended"):

@@ -23,6 +23,7 @@ from azure.durable_functions.orchestrator import Orchestrator
 
 from . import events as ev
 from .events import SCHEDULING_EVENTS, EventType
+from .store import Instance
 
 #: Extra field on history events the host added for a retry (never matched against actions).
 RETRY_MARK = "DevhostRetry"
@@ -43,6 +44,7 @@ class SubOrchestration:
     name: str
     instance_id: str
     input: str | None
+    version: str | None  # None: the host's default version
 
 
 @dataclass
@@ -66,21 +68,20 @@ class NonDeterminismError(Exception):
 
 def run_episode(
     handler: Callable[..., str],
-    instance_id: str,
-    name: str,
-    input_json: str | None,
+    instance: Instance,
     past: list[dict[str, Any]],
     new: list[dict[str, Any]],
     now: float,
 ) -> Episode:
+    instance_id, name = instance.id, instance.name
     started = ev.event(EventType.ORCHESTRATOR_STARTED, now)
     replayed = [{**e, "IsPlayed": True} for e in past]
     body = {
         "history": replayed + [started] + new,
-        "input": input_json,
+        "input": instance.input,
         "instanceId": instance_id,
         "isReplaying": bool(past),
-        "parentInstanceId": None,
+        "parentInstanceId": instance.parent_id,
         "upperSchemaVersion": 2,
     }
     episode = Episode(events=[started, *new])
@@ -102,6 +103,16 @@ def run_episode(
         episode.status = "Completed"
         episode.output = json.dumps(state.get("output"))
         episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output))
+    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
+    return episode
+
+
+def failed_episode(new: list[dict[str, Any]], message: str, now: float) -> Episode:
+    """An episode that fails the instance without running the orchestrator (e.g. a version it must not run)."""
+    episode = Episode(events=[ev.event(EventType.ORCHESTRATOR_STARTED, now), *new])
+    episode.status = "Failed"
+    episode.output = json.dumps(message)
+    episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
     episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
     return episode
 
@@ -226,10 +237,13 @@ def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, 
                 Name=action.function_name,
                 InstanceId=child_id,
                 Input=action._input,
+                Version=action.version or "",
                 **mark,
             )
         )
-        episode.sub_orchestrations.append(SubOrchestration(task_id, action.function_name, child_id, action._input))
+        episode.sub_orchestrations.append(
+            SubOrchestration(task_id, action.function_name, child_id, action._input, action.version)
+        )
     elif kind == ActionType.CREATE_TIMER:
         fire_at = action.to_json()["fireAt"]
         episode.events.append(ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=fire_at, **mark))

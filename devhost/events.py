@@ -52,8 +52,8 @@ def event(kind: EventType, at: float, event_id: int = -1, **fields: Any) -> dict
     return {"EventType": int(kind), "EventId": event_id, "IsPlayed": False, "Timestamp": timestamp(at), **fields}
 
 
-def execution_started(name: str, input_json: str | None, at: float) -> dict[str, Any]:
-    return event(EventType.EXECUTION_STARTED, at, Name=name, Input=input_json, Version="")
+def execution_started(name: str, input_json: str | None, at: float, version: str | None = None) -> dict[str, Any]:
+    return event(EventType.EXECUTION_STARTED, at, Name=name, Input=input_json, Version=version or "")
 
 
 def task_completed(task_id: int, result_json: str | None, at: float) -> dict[str, Any]:

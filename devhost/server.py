@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import app_index, dashboard, durable_api, http_functions
+from . import app_index, dashboard, durable_api, host_config, http_functions
 from .engine import Engine
 from .settings import apply_local_settings
 from .store import Store
@@ -56,7 +56,7 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
         )
     config.database.parent.mkdir(parents=True, exist_ok=True)
     store = Store(str(config.database))
-    engine = Engine(store, index)
+    engine = Engine(store, index, host_config.load(root))
     rpc_base = f"http://127.0.0.1:{config.port}{durable_api.RPC_PREFIX}/"
 
     app = web.Application(middlewares=[access_log])

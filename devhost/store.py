@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS instances (
     updated REAL NOT NULL,
     completed REAL,
     parent_id TEXT,
-    parent_task_id INTEGER
+    parent_task_id INTEGER,
+    version TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_status ON instances(status, created);
 CREATE TABLE IF NOT EXISTS history (
@@ -92,6 +93,7 @@ class Instance:
     completed: float | None
     parent_id: str | None
     parent_task_id: int | None
+    version: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -134,6 +136,7 @@ class Store:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        _migrate(self._conn)
 
     def close(self) -> None:
         with self._lock:
@@ -196,12 +199,13 @@ class Store:
         rows = self.query("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
         return [json.loads(r["event"]) for r in rows]
 
-    def ready_instances(self, now: float, limit: int) -> list[str]:
-        """Instances with a visible message that are neither suspended nor ended."""
+    def ready_instances(self, now: float, limit: int, exclude: Collection[str] = ()) -> list[str]:
+        """Instances with a visible message that are neither suspended nor ended (nor in ``exclude``)."""
         rows = self.query(
             "SELECT DISTINCT inbox.instance_id FROM inbox JOIN instances ON instances.id = inbox.instance_id "
-            "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') LIMIT ?",
-            (now, limit),
+            "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') "
+            "AND inbox.instance_id NOT IN (SELECT value FROM json_each(?)) LIMIT ?",
+            (now, json.dumps(list(exclude)), limit),
         )
         return [r[0] for r in rows]
 
@@ -212,10 +216,12 @@ class Store:
         )
         return [InboxMessage(r[0], r[1], json.loads(r[2])) for r in rows]
 
-    def next_visible_at(self) -> float | None:
+    def next_visible_at(self, exclude: Collection[str] = ()) -> float | None:
         rows = self.query(
             "SELECT MIN(inbox.visible_at) FROM inbox JOIN instances ON instances.id = inbox.instance_id "
-            "WHERE instances.status IN ('Pending', 'Running')"
+            "WHERE instances.status IN ('Pending', 'Running') "
+            "AND inbox.instance_id NOT IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(exclude)),),
         )
         return rows[0][0]
 
@@ -256,14 +262,16 @@ class Tx:
         input_json: str | None,
         parent_id: str | None = None,
         parent_task_id: int | None = None,
+        version: str | None = None,
     ) -> None:
         now = time.time()
         self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
         self._conn.execute("DELETE FROM inbox WHERE instance_id = ?", (instance_id,))
         self._conn.execute(
-            "INSERT OR REPLACE INTO instances (id, name, status, input, created, updated, parent_id, parent_task_id)"
-            " VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?)",
-            (instance_id, name, input_json, now, now, parent_id, parent_task_id),
+            "INSERT OR REPLACE INTO instances"
+            " (id, name, status, input, created, updated, parent_id, parent_task_id, version)"
+            " VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?, ?)",
+            (instance_id, name, input_json, now, now, parent_id, parent_task_id, version),
         )
 
     def status(self, instance_id: str) -> str | None:
@@ -373,4 +381,12 @@ def _instance(row: sqlite3.Row) -> Instance:
         completed=row["completed"],
         parent_id=row["parent_id"],
         parent_task_id=row["parent_task_id"],
+        version=row["version"],
     )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database written by an older local host up to this schema."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(instances)")}
+    if "version" not in columns:
+        conn.execute("ALTER TABLE instances ADD COLUMN version TEXT")

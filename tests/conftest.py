@@ -16,7 +16,8 @@ def devhost_factory(tmp_path: Path) -> Iterator[Callable[..., DevHost]]:
     hosts: list[DevHost] = []
 
     def start(app: str, root: Path = APPS, env: dict[str, str] | None = None) -> DevHost:
-        host = DevHost(app, root, tmp_path / f"{app}.db", tmp_path / f"{app}.log", env).start()
+        name = f"{app}-{len(hosts)}"  # each host its own database, as two hosts may not share one
+        host = DevHost(app, root, tmp_path / f"{name}.db", tmp_path / f"{name}.log", env).start()
         hosts.append(host)
         return host
 

@@ -3,9 +3,14 @@ for apps written the way the official samples write them: one small test app per
 
 from __future__ import annotations
 
+import json
+import shutil
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from devhost.process import DevHost
+from tests.conftest import APPS
 
 API = "/runtime/webhooks/durabletask"
 StartHost = Callable[..., DevHost]
@@ -48,3 +53,62 @@ def test_charset_cookies_request_headers_and_strings_reach_the_client(devhost_fa
     assert host.exchange("GET", "/api/echo-headers", headers={"X-Tag": "t1"})[2] == b"t1"
     code, headers, body = host.exchange("GET", "/api/plain")
     assert (code, body) == (200, b"just a string") and headers["Content-Type"].startswith("text/plain")
+
+
+# -- orchestration versioning (host.json defaultVersion, start_new / call_sub_orchestrator version=) ------------
+
+
+def versioning_app(folder: Path, **durable: object) -> Path:
+    """A copy of the versioning sample app whose host.json sets ``durableTask`` to ``durable``."""
+    shutil.copytree(APPS / "versioning", folder, dirs_exist_ok=True)
+    (folder / "host.json").write_text(json.dumps({"version": "2.0", "extensions": {"durableTask": durable}}))
+    return folder
+
+
+def start_versioned(host: DevHost, version: str | None = None) -> str:
+    query = f"?version={version}" if version else ""
+    code, body = host.request("POST", f"/api/orchestrators/versioned{query}")
+    assert code == 202, body
+    return body["id"]
+
+
+def test_an_instance_keeps_its_version_across_a_deployment_and_children_get_the_new_default(
+    tmp_path: Path, devhost_factory: StartHost
+) -> None:
+    root = versioning_app(tmp_path / "app", defaultVersion="1.0")
+    host = devhost_factory("function_app", root)
+    instance_id = start_versioned(host)
+    host.wait_for(instance_id, ("Running",), predicate=lambda s: "TaskCompleted" in str(host.status(instance_id, True)))
+    host.stop()
+    versioning_app(root, defaultVersion="2.0")  # the next deployment
+    upgraded = host.successor().start()
+    try:
+        assert upgraded.request("POST", f"{API}/instances/{instance_id}/raiseEvent/Continue", {})[0] == 202
+        output = upgraded.wait_for(instance_id)["output"]
+        assert output == {
+            "version": "1.0",
+            "greeting": "Hello from A",
+            "children": [{"version": "0.9", "parent": instance_id}, {"version": "2.0", "parent": instance_id}],
+        }
+        newer = start_versioned(upgraded)
+        upgraded.wait_for(newer, ("Running",), predicate=lambda s: "Hello from B" in str(upgraded.status(newer, True)))
+    finally:
+        upgraded.stop()
+
+
+def test_a_newer_version_than_the_host_runs_waits_by_default_and_fails_when_configured(
+    tmp_path: Path, devhost_factory: StartHost
+) -> None:
+    waiting = devhost_factory("function_app", versioning_app(tmp_path / "reject", defaultVersion="1.0"))
+    instance_id = start_versioned(waiting, "1.10")  # 1.10 > 1.0 compared as versions, not as text
+    time.sleep(0.5)
+    assert waiting.status(instance_id)["runtimeStatus"] == "Pending"
+    assert "is greater than the worker version '1.0'" in waiting.log()
+
+    failing = devhost_factory("function_app", versioning_app(tmp_path / "fail", defaultVersion="1.0",
+                                                             versionFailureStrategy="Fail"))
+    status = failing.wait_for(start_versioned(failing, "2.0"))
+    assert status["runtimeStatus"] == "Failed"
+    assert status["output"] == "The orchestration version '2.0' is greater than the worker version '1.0'."
+    older = start_versioned(failing, "0.5")
+    failing.wait_for(older, ("Running",), predicate=lambda s: "Hello from B" in str(failing.status(older, True)))
