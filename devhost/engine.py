@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 import time
-import traceback
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from .app_index import FunctionIndex, is_async
 from .episode import Episode, failed_episode, run_episode
 from .host_config import DurableConfig
 from .store import ActivityItem, Instance, Store, Tx
+from .tracebacks import describe, user_traceback
 
 log = logging.getLogger("devhost.engine")
 
@@ -246,8 +246,9 @@ class Engine:
             task_id = instance.parent_task_id
             if episode.status == "Completed":
                 done = ev.sub_orchestration_completed(task_id, episode.output, now)
-            else:
-                done = ev.sub_orchestration_failed(task_id, "sub-orchestration failed", episode.output or "", now)
+            else:  # the parent sees the child's failure message and details, as with DTFx
+                reason = json.loads(episode.output) if episode.output else "sub-orchestration failed"
+                done = ev.sub_orchestration_failed(task_id, str(reason), episode.failure_details or "", now)
             tx.send(instance.parent_id, done)
 
     # -- activities ------------------------------------------------------------------------
@@ -269,8 +270,9 @@ class Engine:
             result_json = _invoke_activity(activity.handler, activity.input_param, item.input)
             outcome = ev.task_completed(item.task_id, result_json, time.time())
             failed = False
-        except Exception as exc:
-            outcome = ev.task_failed(item.task_id, str(exc), traceback.format_exc(), time.time())
+        except Exception as exc:  # worded as the extension reports an activity's exception to its orchestrator
+            reason = f"Activity function '{item.name}' failed: {describe(exc)}"
+            outcome = ev.task_failed(item.task_id, reason, user_traceback(exc), time.time())
             failed = True
         self._completions.append((item, outcome))
         log.info(

@@ -8,7 +8,6 @@ retry machinery of ``call_*_with_retry`` shows up only there, as open tasks with
 from __future__ import annotations
 
 import json
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from azure.durable_functions.orchestrator import Orchestrator
 from . import events as ev
 from .events import SCHEDULING_EVENTS, EventType
 from .store import Instance
+from .tracebacks import user_traceback
 
 #: Extra field on history events the host added for a retry (never matched against actions).
 RETRY_MARK = "DevhostRetry"
@@ -60,6 +60,7 @@ class Episode:
     status: str = "Running"  # Running | Completed | Failed | ContinueAsNew
     output: str | None = None
     custom_status: str | None = None
+    failure_details: str | None = None  # a failed orchestrator's stack trace
 
 
 class NonDeterminismError(Exception):
@@ -91,9 +92,14 @@ def run_episode(
         state = json.loads(Orchestrator(handler.orchestrator_function).handle(ctx))
         _collect_work(ctx, past + new, episode, instance_id, now)
     except NonDeterminismError as exc:
-        return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", now)
-    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it
-        return _failed(episode, name, _error_text(exc), now)
+        return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", None, now)
+    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it with its state
+        failed_state = _state_of_failure(exc)
+        if "customStatus" in failed_state:  # the extension applies it before failing the instance
+            episode.custom_status = json.dumps(failed_state["customStatus"])
+        cause = exc.__cause__ or exc
+        error = failed_state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip()
+        return _failed(episode, name, error, user_traceback(cause), now)
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
@@ -110,27 +116,33 @@ def run_episode(
 def failed_episode(new: list[dict[str, Any]], message: str, now: float) -> Episode:
     """An episode that fails the instance without running the orchestrator (e.g. a version it must not run)."""
     episode = Episode(events=[ev.event(EventType.ORCHESTRATOR_STARTED, now), *new])
+    return _fail(episode, message, None, now)
+
+
+def _failed(episode: Episode, name: str, error: str, details: str | None, now: float) -> Episode:
+    """The orchestrator failed: as in the extension, the status output is the message and the history's
+    ``ExecutionCompleted`` event carries the details (the stack trace)."""
+    return _fail(episode, f"Orchestrator function '{name}' failed: {error}", details, now)
+
+
+def _fail(episode: Episode, message: str, details: str | None, now: float) -> Episode:
     episode.status = "Failed"
     episode.output = json.dumps(message)
-    episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
-    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
+    completed = ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output)
+    if details:
+        completed["Details"] = episode.failure_details = details
+    episode.events += [completed, ev.event(EventType.ORCHESTRATOR_COMPLETED, now)]
     return episode
 
 
-def _failed(episode: Episode, name: str, message: str, now: float) -> Episode:
-    episode.status = "Failed"
-    episode.output = json.dumps(f"Orchestrator function '{name}' failed: {message}")
-    episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
-    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
-    return episode
-
-
-def _error_text(exc: Exception) -> str:
-    """The user's message and stack trace, without the SDK's serialized state appended to it."""
-    text = str(exc).split(_OUT_OF_PROC)[0].strip()
-    cause = exc.__cause__ or exc
-    stack = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
-    return f"{text}\n{stack}"
+def _state_of_failure(exc: Exception) -> dict[str, Any]:
+    """The orchestrator state the SDK appends to the exception it raises when the orchestrator fails."""
+    _, found, state = str(exc).partition(_OUT_OF_PROC)
+    try:
+        parsed = json.loads(state) if found else {}
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _continue_as_new_input(ctx: DurableOrchestrationContext) -> str | None:

@@ -287,10 +287,14 @@ class Tx:
         )
 
     def record_outcome(self, instance_id: str, status: str, output: str | None, custom_status: str | None) -> None:
-        """What an episode of the orchestrator decided: its status, output and custom status together."""
+        """What an episode of the orchestrator decided: its status, output and custom status together.
+
+        An episode that set no custom status leaves the last one in place, as the extension does.
+        """
         now = time.time()
         self._conn.execute(
-            "UPDATE instances SET status = ?, output = ?, custom_status = ?, updated = ?, completed = ? WHERE id = ?",
+            "UPDATE instances SET status = ?, output = ?, custom_status = COALESCE(?, custom_status), updated = ?,"
+            " completed = ? WHERE id = ?",
             (status, output, custom_status, now, now if status in TERMINAL else None, instance_id),
         )
 

@@ -106,7 +106,7 @@ def orchestration_detail(
         input=parse(instance.input),
         output=None if instance.status == "Failed" else parse(instance.output),
         custom_status=custom,
-        failure=_failure(instance),
+        failure=_failure(instance, history),
         approval=pending_review(instance, custom, index),
         timeline=build_timeline(
             instance, history, names.lookup(entity_names), queries.queued_timers(store, instance.id)
@@ -145,11 +145,12 @@ def metrics(store: Store) -> Metrics:
     return Metrics(agent_metrics(sessions(store)), orchestration_metrics(queries.runs(store)))
 
 
-def _failure(instance: Instance) -> Failure | None:
-    """An orchestrator's failure: the status output is the message, then the stack trace."""
+def _failure(instance: Instance, history: list[dict[str, Any]]) -> Failure | None:
+    """An orchestrator's failure: the status output is the message; the stack trace is in the history's
+    ``ExecutionCompleted`` event, as the Durable extension records it."""
     if instance.status != "Failed":
         return None
     output = parse(instance.output)
-    text = output if isinstance(output, str) else json.dumps(output)
-    message, _, details = text.partition("\n")
-    return Failure(message, details.strip() or None)
+    completed = [e for e in history if e["EventType"] == EventType.EXECUTION_COMPLETED]
+    details = completed[-1].get("Details") if completed else None
+    return Failure(output if isinstance(output, str) else json.dumps(output), details or None)

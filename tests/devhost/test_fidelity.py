@@ -112,3 +112,31 @@ def test_a_newer_version_than_the_host_runs_waits_by_default_and_fails_when_conf
     assert status["output"] == "The orchestration version '2.0' is greater than the worker version '1.0'."
     older = start_versioned(failing, "0.5")
     failing.wait_for(older, ("Running",), predicate=lambda s: "Hello from B" in str(failing.status(older, True)))
+
+
+# -- failures ------------------------------------------------------------------------------------------------
+
+
+def test_a_failed_instance_keeps_its_custom_status(devhost_factory: StartHost) -> None:
+    host = devhost_factory("failures_app")
+    status = host.wait_for(host.request("POST", f"{API}/orchestrators/fails_midway")[1]["id"])
+    assert status["runtimeStatus"] == "Failed" and status["customStatus"] == {"stage": "checking"}
+    assert status["output"].startswith("Orchestrator function 'fails_midway' failed: Activity function 'explode' "
+                                       "failed: ValueError: first")
+
+
+def test_an_activity_failure_reaches_its_orchestrator_worded_as_in_azure_without_host_frames(
+    devhost_factory: StartHost,
+) -> None:
+    host = devhost_factory("failures_app")
+    output = host.wait_for(host.request("POST", f"{API}/orchestrators/catches_activity_error")[1]["id"])["output"]
+    reason, _, details = output.partition(" \n ")
+    assert reason == "Activity function 'explode' failed: ValueError: disk on fire"
+    assert 'failures_app.py", line' in details and "raise ValueError(reason)" in details
+    assert "devhost/engine.py" not in details and "durable_functions" not in details
+
+
+def test_a_failed_sub_orchestration_fails_its_parent_task_with_the_childs_message(devhost_factory: StartHost) -> None:
+    host = devhost_factory("failures_app")
+    output = host.wait_for(host.request("POST", f"{API}/orchestrators/catches_child_error")[1]["id"])["output"]
+    assert output.startswith("Orchestrator function 'fails_midway' failed: Activity function 'explode' failed")

@@ -112,8 +112,11 @@ def test_continue_as_new_restarts_with_new_input(host: DevHost) -> None:
 def test_orchestrator_exception_fails_with_message_and_stack(host: DevHost) -> None:
     status = run(host, "boom")
     assert status["runtimeStatus"] == "Failed"
-    assert "the orchestrator gave up on purpose" in status["output"]
-    assert "Traceback" in status["output"] and "protocol_app.py" in status["output"]
+    assert status["output"] == "Orchestrator function 'boom' failed: the orchestrator gave up on purpose"
+    completed = host.status(status["instanceId"], history=True)["historyEvents"][-2]
+    assert completed["EventType"] == "ExecutionCompleted" and completed["Result"] == status["output"]
+    assert completed["Details"].startswith("Traceback") and "protocol_app.py" in completed["Details"]
+    assert "devhost/episode.py" not in completed["Details"] and "TaskOrchestrationExecutor" not in completed["Details"]
 
 
 def test_entities_signal_call_and_persist_state(host: DevHost) -> None:
