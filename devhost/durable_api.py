@@ -13,9 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import events as ev
 from .engine import Engine, UnknownFunction
+from .limits import LimitExceeded
 from .store import RUNTIME_STATUSES, Instance, Store
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
@@ -34,6 +36,22 @@ _RPC = web.AppKey("rpc", bool)
 def error(status: int, message: str) -> web.Response:
     """Every error of the local host's APIs: a JSON body saying what is wrong."""
     return web.json_response({"error": message}, status=status)
+
+
+def argument_error(request: web.Request, message: str) -> web.Response:
+    """A 400 for an argument Azure refuses; the RPC flavour in the extension's shape, which the SDK reads."""
+    if request.app[_RPC]:
+        body = {"Message": "One or more of the arguments submitted is incorrect", "ExceptionMessage": message}
+        return web.json_response(body, status=400)
+    return error(400, message)
+
+
+@web.middleware
+async def refused_arguments(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except LimitExceeded as exc:
+        return argument_error(request, str(exc))
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
@@ -148,9 +166,7 @@ async def start(request: web.Request) -> web.Response:
     try:
         engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
     except UnknownFunction as exc:
-        if request.app[_RPC]:
-            return web.json_response({"ExceptionMessage": str(exc)}, status=400)
-        return error(404, str(exc))
+        return argument_error(request, str(exc)) if request.app[_RPC] else error(404, str(exc))
     urls = management_urls(caller_base_url(request), instance_id)
     return web.json_response(urls, status=202, headers={"Location": urls["statusQueryGetUri"]})
 
@@ -272,7 +288,7 @@ async def list_entities(request: web.Request) -> web.Response:
 
 
 def build(engine: Engine, rpc: bool) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[refused_arguments])
     app[_ENGINE] = engine
     app[_RPC] = rpc
     app.router.add_post("/orchestrators/{name}", start)

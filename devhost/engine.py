@@ -21,6 +21,7 @@ from typing import Any
 from azure.functions import _durable_functions as df_json
 
 from . import events as ev
+from . import limits
 from .app_index import FunctionIndex, is_async
 from .episode import Episode, failed_episode, run_episode
 from .host_config import DurableConfig
@@ -106,6 +107,8 @@ class Engine:
         """Schedule a new instance; without a ``version`` it gets host.json's ``defaultVersion``."""
         if name not in self.index.orchestrators:
             raise UnknownFunction(f"no orchestrator function named '{name}' in this app")
+        limits.check_instance_id(instance_id)
+        limits.check_payload("The orchestration input", input_json)
         now = time.time()
         version = self.config.default_version if version is None else version
         with self.store.transaction() as tx:
@@ -117,6 +120,7 @@ class Engine:
         self._orchestrations.set()
 
     def raise_event(self, instance_id: str, event_name: str, input_json: str | None) -> None:
+        limits.check_payload(f"The data of event '{event_name}'", input_json)
         with self.store.transaction() as tx:
             tx.send(instance_id, ev.event_raised(event_name, input_json, time.time()))
         log.info("event %s raised for %s", event_name, instance_id)
@@ -138,6 +142,8 @@ class Engine:
 
     def signal_entity(self, entity_id: str, operation: str, input_json: str | None) -> None:
         self._check_entity(entity_id)
+        limits.check_entity_key(entity_id.split("@", 2)[2])
+        limits.check_payload(f"The input of operation '{operation}'", input_json)
         with self.store.transaction() as tx:
             tx.queue_entity_op(entity_id, operation, input_json)
         self._entities.set()
@@ -268,6 +274,7 @@ class Engine:
             if activity is None:
                 raise UnknownFunction(f"no activity function named '{item.name}' in this app")
             result_json = _invoke_activity(activity.handler, activity.input_param, item.input)
+            limits.check_payload(f"The result of activity '{item.name}'", result_json)
             outcome = ev.task_completed(item.task_id, result_json, time.time())
             failed = False
         except Exception as exc:  # worded as the extension reports an activity's exception to its orchestrator
@@ -338,6 +345,7 @@ class Engine:
                 "batch": [{"name": op.operation, "input": json.dumps(op.input)} for op in ops],
             }
             result = json.loads(handler(json.dumps(batch)))
+            _check_entity_limits(entity_id, result)
         except Exception as exc:  # answer every caller with the error rather than retry the batch forever
             log.exception("entity %s failed", entity_id)
             result = {
@@ -364,6 +372,16 @@ class Engine:
                 )
         log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
         self._orchestrations.set()
+
+
+def _check_entity_limits(entity_id: str, result: dict[str, Any]) -> None:
+    """A batch whose state or results Azure could not carry fails as a whole; the state stays as it was."""
+    if result.get("entityExists"):
+        limits.check_payload(f"The state of entity '{entity_id}'", result.get("entityState"))
+    for outcome in result.get("results") or []:
+        limits.check_payload(f"A result of entity '{entity_id}'", outcome.get("result"))
+    for signal in result.get("signals") or []:
+        limits.check_payload(f"A signal from entity '{entity_id}'", signal.get("input"))
 
 
 def _invoke_activity(handler: Any, input_param: str, input_json: str | None) -> str:

@@ -21,6 +21,7 @@ from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.orchestrator import Orchestrator
 
 from . import events as ev
+from . import limits
 from .events import SCHEDULING_EVENTS, EventType
 from .store import Instance
 from .tracebacks import user_traceback
@@ -95,11 +96,15 @@ def run_episode(
         return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", None, now)
     except Exception as exc:  # the orchestrator itself raised: the SDK wraps it with its state
         failed_state = _state_of_failure(exc)
-        if "customStatus" in failed_state:  # the extension applies it before failing the instance
-            episode.custom_status = json.dumps(failed_state["customStatus"])
         cause = exc.__cause__ or exc
-        error = failed_state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip()
-        return _failed(episode, name, error, user_traceback(cause), now)
+        error, details = failed_state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip(), user_traceback(cause)
+        if "customStatus" in failed_state:  # the extension applies it before failing the instance
+            try:
+                limits.check_custom_status(failed_state["customStatus"])
+                episode.custom_status = json.dumps(failed_state["customStatus"])
+            except limits.LimitExceeded as too_big:
+                error, details = str(too_big), None
+        return _failed(episode, name, error, details, now)
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
@@ -108,9 +113,29 @@ def run_episode(
     elif state.get("isDone"):
         episode.status = "Completed"
         episode.output = json.dumps(state.get("output"))
+    try:
+        _check_limits(state, episode)
+    except limits.LimitExceeded as exc:  # nothing of this episode is kept, the custom status included
+        return _failed(Episode(events=[started, *new]), name, str(exc), None, now)
+    if episode.status == "Completed":
         episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output))
     episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
     return episode
+
+
+def _check_limits(state: dict[str, Any], episode: Episode) -> None:
+    """Raise LimitExceeded when the episode asks for something Azure would refuse."""
+    if "customStatus" in state:
+        limits.check_custom_status(state["customStatus"])
+    for task_id, activity, input_json in episode.activities:
+        limits.check_payload(f"The input of activity '{activity}'", input_json)
+    for request in episode.entity_requests:
+        limits.check_payload(f"The input of operation '{request.operation}' on entity '{request.entity_id}'", request.input)
+    for child in episode.sub_orchestrations:
+        limits.check_instance_id(child.instance_id)
+        limits.check_payload(f"The input of sub-orchestration '{child.name}'", child.input)
+    what = "The input to continue as new with" if episode.status == "ContinueAsNew" else "The orchestration output"
+    limits.check_payload(what, episode.output)
 
 
 def failed_episode(new: list[dict[str, Any]], message: str, now: float) -> Episode:

@@ -89,7 +89,7 @@ async def dispatch(request: web.Request) -> web.Response:
 
 
 def build(index: FunctionIndex, rpc_base_url: str) -> web.Application:
-    app = web.Application(client_max_size=100 * 1024 * 1024)
+    app = web.Application()
     app[_INDEX] = index
     app[_RPC_BASE] = rpc_base_url
     app.router.add_route("*", "/{tail:.*}", dispatch)

@@ -15,6 +15,7 @@ from .settings import apply_local_settings
 from .store import Store
 
 log = logging.getLogger("devhost")
+MAX_REQUEST_BODY = 100 * 1024 * 1024
 
 
 @dataclass
@@ -59,7 +60,8 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
     engine = Engine(store, index, host_config.load(root))
     rpc_base = f"http://127.0.0.1:{config.port}{durable_api.RPC_PREFIX}/"
 
-    app = web.Application(middlewares=[access_log])
+    # The Functions host reads request bodies up to 100 MB; the root application sets it for every route.
+    app = web.Application(middlewares=[access_log], client_max_size=MAX_REQUEST_BODY)
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False))
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True))
     app.add_subapp("/api", http_functions.build(index, rpc_base))
