@@ -6,9 +6,13 @@ Both speak the same routes and status codes; they differ in how a request body c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +22,12 @@ from aiohttp.typedefs import Handler
 from . import events as ev
 from .engine import Engine, UnknownFunction
 from .limits import LimitExceeded
-from .store import RUNTIME_STATUSES, Instance, Store
+from .store import RUNTIME_STATUSES, TERMINAL, Instance, Store
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
+MAX_TOP = 1000  # instances one list request returns at most
+MAX_WAIT_SECONDS = 3600  # the longest a start or restart request may wait for its instance to finish
 
 
 def task_hub() -> str:
@@ -55,7 +61,8 @@ async def refused_arguments(request: web.Request, handler: Handler) -> web.Strea
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
-    """The URLs a check-status response lists, as the Durable extension formats them."""
+    """The URLs a check-status response lists, as the Durable extension formats them (rewind left out:
+    the local host does not rewind)."""
     root = f"{base_url}{PUBLIC_PREFIX}/instances/{quote(instance_id, safe='')}"
     query = f"taskHub={task_hub()}&connection=Storage"
     return {
@@ -63,7 +70,6 @@ def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
         "statusQueryGetUri": f"{root}?{query}",
         "sendEventPostUri": f"{root}/raiseEvent/{{eventName}}?{query}",
         "terminatePostUri": f"{root}/terminate?reason={{text}}&{query}",
-        "rewindPostUri": f"{root}/rewind?reason={{text}}&{query}",
         "purgeHistoryDeleteUri": f"{root}?{query}",
         "restartPostUri": f"{root}/restart?{query}",
         "suspendPostUri": f"{root}/suspend?reason={{text}}&{query}",
@@ -167,8 +173,40 @@ async def start(request: web.Request) -> web.Response:
         engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
     except UnknownFunction as exc:
         return argument_error(request, str(exc)) if request.app[_RPC] else error(404, str(exc))
+    return await _check_status_or_wait(request, instance_id)
+
+
+async def _check_status_or_wait(request: web.Request, instance_id: str) -> web.Response:
+    """202 with the management URLs; with ``timeout`` and ``pollingInterval`` (seconds), the output of an
+    instance that completes in time (``createAndWaitOnNewInstancePostUri``)."""
+    wait = _seconds(request.query, "timeout")
+    interval = _seconds(request.query, "pollingInterval")
+    if wait is not None and interval is not None:
+        store = request.app[_ENGINE].store
+        deadline = time.monotonic() + wait
+        while (instance := store.instance(instance_id)) is not None and not instance.is_terminal:
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(min(max(interval, 0.05), max(0.0, deadline - time.monotonic())))
+        if instance is not None and instance.status == "Completed":
+            return web.json_response(_parse(instance.output))
+        if instance is not None and instance.is_terminal:
+            return web.json_response(status_json(instance, None, True))
     urls = management_urls(caller_base_url(request), instance_id)
     return web.json_response(urls, status=202, headers={"Location": urls["statusQueryGetUri"]})
+
+
+def _seconds(query: Mapping[str, str], name: str) -> float | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:
+        raise web.HTTPBadRequest(**_json_body(f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"))
+    return seconds
 
 
 async def get_status(request: web.Request) -> web.Response:
@@ -182,33 +220,51 @@ async def get_status(request: web.Request) -> web.Response:
     return web.json_response(body, status=code, headers=headers)
 
 
+@dataclass(frozen=True)
+class InstanceFilter:
+    """The instance query parameters the list and bulk purge APIs share."""
+
+    statuses: list[str] | None
+    created_from: float | None
+    created_to: float | None
+
+    @staticmethod
+    def from_query(query: Mapping[str, str]) -> InstanceFilter:
+        statuses = [s.strip() for s in query.get("runtimeStatus", "").split(",") if s.strip()]
+        unknown = set(statuses) - set(RUNTIME_STATUSES)
+        if unknown:
+            raise web.HTTPBadRequest(
+                **_json_body(f"unknown runtimeStatus {sorted(unknown)}; use {', '.join(RUNTIME_STATUSES)}")
+            )
+        return InstanceFilter(statuses or None, _time(query, "createdTimeFrom"), _time(query, "createdTimeTo"))
+
+
 async def list_instances(request: web.Request) -> web.Response:
-    store = request.app[_ENGINE].store
     query = request.query
-    statuses = [s for s in query.get("runtimeStatus", "").split(",") if s]
-    unknown = set(statuses) - set(RUNTIME_STATUSES)
-    if unknown:
-        return error(400, f"unknown runtimeStatus {sorted(unknown)}; use {', '.join(RUNTIME_STATUSES)}")
-    try:
-        created_from = _time(query.get("createdTimeFrom"))
-        created_to = _time(query.get("createdTimeTo"))
-        limit = int(query.get("top", 1000))
-    except ValueError as exc:
-        return error(400, f"bad query parameter: {exc}")
-    found = store.instances(
-        statuses=statuses or None,
+    found = InstanceFilter.from_query(query)
+    top = query.get("top", str(MAX_TOP))
+    if not top.isascii() or not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
+        return error(400, f"top must be a whole number from 1 to {MAX_TOP}, not '{top[:40]}'")
+    instances = request.app[_ENGINE].store.instances(
+        statuses=found.statuses,
         name=query.get("name") or None,
         prefix=query.get("instanceIdPrefix") or None,
-        created_from=created_from,
-        created_to=created_to,
-        limit=limit,
+        created_from=found.created_from,
+        created_to=found.created_to,
+        limit=int(top),
     )
     show_input = query.get("showInput", "false").lower() == "true"
-    return web.json_response([status_json(i, None, show_input) for i in found])
+    return web.json_response([status_json(i, None, show_input) for i in instances])
 
 
-def _time(text: str | None) -> float | None:
-    return ev.parse_timestamp(text) if text else None
+def _time(query: Mapping[str, str], name: str) -> float | None:
+    text = query.get(name)
+    if not text:
+        return None
+    try:
+        return ev.parse_timestamp(text)
+    except (ValueError, OverflowError):
+        raise web.HTTPBadRequest(**_json_body(f"{name} must be an ISO 8601 time, not '{text[:40]}'")) from None
 
 
 async def raise_event(request: web.Request) -> web.Response:
@@ -221,11 +277,15 @@ async def raise_event(request: web.Request) -> web.Response:
 
 
 async def control(request: web.Request) -> web.Response:
-    """terminate, suspend, resume."""
+    """terminate, suspend, resume; restart; rewind, which the local host does not do."""
     engine = request.app[_ENGINE]
     verb = request.match_info["verb"]
+    if verb == "restart":
+        return await restart(request)
     if verb not in ("terminate", "suspend", "resume"):
-        return error(501, f"'{verb}' is not supported by the local host")
+        message = f"'{verb}' is not supported by the local host"
+        # The SDK's client raises a string body as the exception's message.
+        return web.json_response(message if request.app[_RPC] else {"error": message}, status=501)
     instance = _find_instance(request)
     if instance.is_terminal:
         return error(410, f"instance '{instance.id}' is {instance.status}")
@@ -237,6 +297,21 @@ async def control(request: web.Request) -> web.Response:
     return web.json_response({}, status=202)
 
 
+async def restart(request: web.Request) -> web.Response:
+    """A new run of the instance's orchestrator with its original input, under a new instance id unless
+    ``restartWithNewInstanceId=false`` (then the instance itself, which must have ended)."""
+    engine = request.app[_ENGINE]
+    instance = _find_instance(request)
+    new_id = request.query.get("restartWithNewInstanceId", "true").lower() != "false"
+    instance_id = uuid.uuid4().hex if new_id else instance.id
+    if not new_id and not instance.is_terminal:
+        return error(409, f"instance '{instance.id}' is {instance.status}; restart it with a new instance id")
+    engine.start_orchestration(instance.name, instance_id, instance.input)
+    if request.app[_RPC]:  # the SDK's restart() returns the body as the new instance id
+        return web.json_response(instance_id, status=202)
+    return await _check_status_or_wait(request, instance_id)
+
+
 async def purge(request: web.Request) -> web.Response:
     engine = request.app[_ENGINE]
     instance = _find_instance(request)
@@ -244,6 +319,24 @@ async def purge(request: web.Request) -> web.Response:
         return error(409, f"instance '{instance.id}' is {instance.status}; only ended instances can be purged")
     with engine.store.transaction() as tx:
         deleted = tx.purge(instance.id)
+    return web.json_response({"instancesDeleted": deleted})
+
+
+async def purge_matching(request: web.Request) -> web.Response:
+    """Purge the ended instances created in a time range (``createdTimeFrom`` required, as in the
+    extension), optionally of some runtime statuses; 404 when none matched."""
+    found = InstanceFilter.from_query(request.query)
+    if found.created_from is None:
+        return error(400, "Please provide value for 'createdTimeFrom' parameter.")
+    running = set(found.statuses or ()) - set(TERMINAL)
+    if running:
+        return error(400, f"only ended instances can be purged, not {', '.join(sorted(running))} ones")
+    with request.app[_ENGINE].store.transaction() as tx:
+        deleted = tx.purge_matching(
+            list(found.statuses or TERMINAL), found.created_from, found.created_to or time.time()
+        )
+    if not deleted:
+        return error(404, "no ended instance matches")
     return web.json_response({"instancesDeleted": deleted})
 
 
@@ -295,6 +388,8 @@ def build(engine: Engine, rpc: bool) -> web.Application:
     app.router.add_post("/orchestrators/{name}/{instance_id}", start)
     app.router.add_get("/instances", list_instances)
     app.router.add_get("/instances/", list_instances)
+    app.router.add_delete("/instances", purge_matching)
+    app.router.add_delete("/instances/", purge_matching)
     app.router.add_get("/instances/{instance_id}", get_status)
     app.router.add_delete("/instances/{instance_id}", purge)
     app.router.add_post("/instances/{instance_id}/raiseEvent/{event_name}", raise_event)

@@ -45,7 +45,9 @@ def timestamp(at: float) -> str:
 
 
 def parse_timestamp(text: str) -> float:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    """An ISO 8601 time as epoch seconds; one without a zone is UTC, as the Durable extension reads it."""
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
 def event(kind: EventType, at: float, event_id: int = -1, **fields: Any) -> dict[str, Any]:

@@ -366,6 +366,14 @@ class Tx:
             (entity_id, name, key, state, time.time()),
         )
 
+    def purge_matching(self, statuses: list[str], created_from: float, created_to: float) -> int:
+        rows = self._conn.execute(
+            f"SELECT id FROM instances WHERE status IN ({','.join('?' * len(statuses))})"
+            " AND created >= ? AND created <= ?",
+            (*statuses, created_from, created_to),
+        ).fetchall()
+        return sum(self.purge(instance_id) for (instance_id,) in rows)
+
     def purge(self, instance_id: str) -> int:
         self.drop_instance_work(instance_id)
         self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
