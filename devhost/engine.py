@@ -21,7 +21,7 @@ from typing import Any
 from azure.functions import _durable_functions as df_json
 
 from . import events as ev
-from . import limits
+from . import durable_http, limits
 from .app_index import FunctionIndex, is_async
 from .episode import Episode, failed_episode, run_episode
 from .host_config import DurableConfig
@@ -269,18 +269,17 @@ class Engine:
 
     def _run_activity(self, item: ActivityItem) -> None:
         started = time.perf_counter()
+        failed = True
         try:
-            activity = self.index.activities.get(item.name)
-            if activity is None:
-                raise UnknownFunction(f"no activity function named '{item.name}' in this app")
-            result_json = _invoke_activity(activity.handler, activity.input_param, item.input)
+            result_json = self._call_activity(item)
             limits.check_payload(f"The result of activity '{item.name}'", result_json)
             outcome = ev.task_completed(item.task_id, result_json, time.time())
             failed = False
+        except durable_http.DurableHttpError as exc:  # the extension fails the task with the request's error
+            outcome = ev.task_failed(item.task_id, str(exc), "", time.time())
         except Exception as exc:  # worded as the extension reports an activity's exception to its orchestrator
             reason = f"Activity function '{item.name}' failed: {describe(exc)}"
             outcome = ev.task_failed(item.task_id, reason, user_traceback(exc), time.time())
-            failed = True
         self._completions.append((item, outcome))
         log.info(
             "activity %s for %s %s (%.1f ms)",
@@ -290,6 +289,15 @@ class Engine:
             (time.perf_counter() - started) * 1000,
         )
         self._orchestrations.set()
+
+    def _call_activity(self, item: ActivityItem) -> str:
+        """The activity's result as JSON; durable HTTP requests are the host's own built-in activity."""
+        if item.name == durable_http.ACTIVITY_NAME:
+            return durable_http.call(item.input or "{}", self._stopping)
+        activity = self.index.activities.get(item.name)
+        if activity is None:
+            raise UnknownFunction(f"no activity function named '{item.name}' in this app")
+        return _invoke_activity(activity.handler, activity.input_param, item.input)
 
     def _commit_completions(self) -> None:
         """Record finished activities in one transaction: fewer commits, and no lock convoy."""

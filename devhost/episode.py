@@ -21,7 +21,7 @@ from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.orchestrator import Orchestrator
 
 from . import events as ev
-from . import limits
+from . import durable_http, limits
 from .events import SCHEDULING_EVENTS, EventType
 from .store import Instance
 from .tracebacks import user_traceback
@@ -238,6 +238,7 @@ _RECORDED_AS = {
     ActionType.CALL_SUB_ORCHESTRATOR: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
     ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
     ActionType.CREATE_TIMER: (EventType.TIMER_CREATED, None),
+    ActionType.CALL_HTTP: (EventType.TASK_SCHEDULED, None),
     ActionType.CALL_ENTITY: (EventType.EVENT_SENT, "operation"),
     ActionType.SIGNAL_ENTITY: (EventType.EVENT_SENT, "operation"),
 }
@@ -281,6 +282,12 @@ def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, 
         episode.sub_orchestrations.append(
             SubOrchestration(task_id, action.function_name, child_id, action._input, action.version)
         )
+    elif kind == ActionType.CALL_HTTP:  # a built-in activity of the host, as in the Durable extension
+        request = json.dumps(action.http_request.to_json())
+        episode.events.append(
+            ev.event(EventType.TASK_SCHEDULED, now, task_id, Name=durable_http.ACTIVITY_NAME, Input=request, **mark)
+        )
+        episode.activities.append((task_id, durable_http.ACTIVITY_NAME, request))
     elif kind == ActionType.CREATE_TIMER:
         fire_at = action.to_json()["fireAt"]
         episode.events.append(ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=fire_at, **mark))
