@@ -2,39 +2,48 @@
 
 Three loops share one store. Orchestrator episodes run on one thread (they are short, CPU-bound
 replays), committed in groups for throughput but each episode atomically. Activities and entity
-batches run in a thread pool; each result commits together with the removal of its work item, so
-a finished activity or agent call is never run again, whatever happens to the process.
+batches (the agents) run in pools of their own, so slow activities never hold up agent calls; each
+result commits together with the removal of its work item, so a finished activity or agent call is
+never run again, whatever happens to the process. When the store refuses writes (disk full, read-only
+file), results wait in memory and every loop retries with growing pauses until it works again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from azure.functions import _durable_functions as df_json
-
 from . import events as ev
-from . import durable_http, limits
-from .app_index import FunctionIndex, is_async
+from . import limits
+from .app_index import FunctionIndex
+from .backoff import MAX_PAUSE, Backoff
 from .episode import Episode, failed_episode, run_episode
 from .host_config import DurableConfig
-from .store import ActivityItem, Instance, Store, Tx
-from .tracebacks import describe, user_traceback
+from .invoke import UnknownFunction, run_activity, run_entity_batch
+from .store import ActivityItem, Instance, Store, StoreError, Tx
+from .workers import DaemonPool
 
 log = logging.getLogger("devhost.engine")
 
 EPISODES_PER_COMMIT = 64
+ENTITY_BATCH_SIZE = 32
+STOP_BUDGET = 2.0  # seconds stop() waits for the dispatch loops
+
+__all__ = ["Engine", "UnknownFunction"]
 
 
-class UnknownFunction(LookupError):
-    """No orchestrator, activity or entity of that name is registered in the app."""
+@dataclass(frozen=True)
+class _Completion:
+    """Finished work waiting to be committed: what to write, and what to do once it is written."""
+
+    commit: Callable[[Tx], None]
+    release: Callable[[], None]
 
 
 @dataclass
@@ -52,25 +61,29 @@ class _Wakeup:
 
 
 class Engine:
-    def __init__(self, store: Store, index: FunctionIndex, config: DurableConfig | None = None,
-                 workers: int = 32) -> None:
+    def __init__(self, store: Store, index: FunctionIndex, config: DurableConfig | None = None) -> None:
         self.store = store
         self.index = index
         self.config = config or DurableConfig()
         self._rejected: set[str] = set()  # instances of a version this host must not run (versionFailureStrategy Reject)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devhost-work")
+        self._activity_pool = DaemonPool(self.config.max_activities, "devhost-activity")
+        self._entity_pool = DaemonPool(self.config.max_entities, "devhost-entity")
         self._stopping = threading.Event()
         self._orchestrations = _Wakeup(threading.Event())
         self._activities = _Wakeup(threading.Event())
         self._entities = _Wakeup(threading.Event())
         self._running_activities: set[int] = set()
         self._running_entities: set[str] = set()
-        self._completions: deque[tuple[ActivityItem, dict[str, Any]]] = deque()
+        self._completions: deque[_Completion] = deque()
         self._lock = threading.Lock()
+        loops = {
+            "orchestrations": (self._orchestrations, self._dispatch_episodes),
+            "activities": (self._activities, self._dispatch_activities),
+            "entities": (self._entities, self._dispatch_entities),
+        }
         self._threads = [
-            threading.Thread(target=self._loop, args=(self._orchestrations, self._dispatch_episodes), daemon=True),
-            threading.Thread(target=self._loop, args=(self._activities, self._dispatch_activities), daemon=True),
-            threading.Thread(target=self._loop, args=(self._entities, self._dispatch_entities), daemon=True),
+            threading.Thread(target=self._loop, args=(name, *loop), name=f"devhost-{name}", daemon=True)
+            for name, loop in loops.items()
         ]
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -84,20 +97,28 @@ class Engine:
         self._stopping.set()
         for wake in (self._orchestrations, self._activities, self._entities):
             wake.set()
+        deadline = time.monotonic() + STOP_BUDGET
         for thread in self._threads:
-            thread.join(timeout=5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for pool in (self._activity_pool, self._entity_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         self._orchestrations.set()
 
-    def _loop(self, wake: _Wakeup, dispatch: Any) -> None:
+    def _loop(self, name: str, wake: _Wakeup, dispatch: Callable[[], float | None]) -> None:
+        backoff = Backoff(f"dispatching {name}")
         while not self._stopping.is_set():
             try:
                 timeout = dispatch()
+            except StoreError as exc:  # pause whatever wakes the loop, so a failing store is not hammered
+                self._stopping.wait(backoff.failed(exc))
+                continue
             except Exception:  # a bug here must not silently stop the host
                 log.exception("dispatcher error")
                 timeout = 1.0
+            else:
+                backoff.succeeded()
             wake.wait(timeout)
 
     # -- client operations -----------------------------------------------------------------
@@ -264,55 +285,25 @@ class Engine:
             items = self.store.pending_activities(self._running_activities, 256)
             self._running_activities.update(item.id for item in items)
         for item in items:
-            self._pool.submit(self._run_activity, item)
+            self._activity_pool.submit(self._run_activity, item)
         return None
 
     def _run_activity(self, item: ActivityItem) -> None:
         started = time.perf_counter()
-        failed = True
-        try:
-            result_json = self._call_activity(item)
-            limits.check_payload(f"The result of activity '{item.name}'", result_json)
-            outcome = ev.task_completed(item.task_id, result_json, time.time())
-            failed = False
-        except durable_http.DurableHttpError as exc:  # the extension fails the task with the request's error
-            outcome = ev.task_failed(item.task_id, str(exc), "", time.time())
-        except Exception as exc:  # worded as the extension reports an activity's exception to its orchestrator
-            reason = f"Activity function '{item.name}' failed: {describe(exc)}"
-            outcome = ev.task_failed(item.task_id, reason, user_traceback(exc), time.time())
-        self._completions.append((item, outcome))
+        outcome = run_activity(item, self.index, self._stopping)
         log.info(
             "activity %s for %s %s (%.1f ms)",
             item.name,
             item.instance_id,
-            "failed" if failed else "completed",
+            "failed" if outcome["EventType"] == ev.EventType.TASK_FAILED else "completed",
             (time.perf_counter() - started) * 1000,
         )
-        self._orchestrations.set()
 
-    def _call_activity(self, item: ActivityItem) -> str:
-        """The activity's result as JSON; durable HTTP requests are the host's own built-in activity."""
-        if item.name == durable_http.ACTIVITY_NAME:
-            return durable_http.call(item.input or "{}", self._stopping)
-        activity = self.index.activities.get(item.name)
-        if activity is None:
-            raise UnknownFunction(f"no activity function named '{item.name}' in this app")
-        return _invoke_activity(activity.handler, activity.input_param, item.input)
+        def commit(tx: Tx) -> None:
+            if tx.finish_activity(item.id):  # gone when the instance ended meanwhile
+                tx.send(item.instance_id, outcome)
 
-    def _commit_completions(self) -> None:
-        """Record finished activities in one transaction: fewer commits, and no lock convoy."""
-        done = []
-        while self._completions:
-            done.append(self._completions.popleft())
-        if not done:
-            return
-        with self.store.transaction() as tx:
-            for item, outcome in done:
-                if tx.finish_activity(item.id):
-                    tx.send(item.instance_id, outcome)
-        with self._lock:
-            self._running_activities.difference_update(item.id for item, _ in done)
-        self._activities.set()
+        self._complete(_Completion(commit, lambda: self._release(self._running_activities, item.id, self._activities)))
 
     # -- entities --------------------------------------------------------------------------
 
@@ -321,50 +312,34 @@ class Engine:
             ready = self.store.ready_entities(self._running_entities)
             self._running_entities.update(ready)
         for entity_id in ready:
-            self._pool.submit(self._run_entity_batch, entity_id)
+            self._entity_pool.submit(self._run_entity_batch, entity_id)
         return None
 
     def _run_entity_batch(self, entity_id: str) -> None:
         try:
-            self._entity_batch(entity_id)
-        except Exception:
-            log.exception("entity %s batch failed", entity_id)
-        finally:
-            with self._lock:
-                self._running_entities.discard(entity_id)
-            self._entities.set()
+            completion = self._entity_batch(entity_id)
+        except StoreError as exc:  # its operations could not be read: try again after a pause
+            log.warning("entity %s: %s", entity_id, exc)
+            self._stopping.wait(MAX_PAUSE)
+            completion = None
+        if completion is None:
+            self._release(self._running_entities, entity_id, self._entities)
+        else:
+            self._complete(completion)
 
-    def _entity_batch(self, entity_id: str) -> None:
+    def _entity_batch(self, entity_id: str) -> _Completion | None:
         _, name, key = entity_id.split("@", 2)
-        ops = self.store.entity_ops(entity_id, 32)
+        ops = self.store.entity_ops(entity_id, ENTITY_BATCH_SIZE)
         if not ops:
-            return
-        handler = self.index.entities.get(name)
+            return None
         row = self.store.entity(entity_id)
         started = time.time()
-        try:
-            if handler is None:
-                raise UnknownFunction(f"no entity function named '{name}' in this app")
-            batch = {
-                "self": {"name": name, "key": key},
-                "state": row["state"] if row else None,
-                "exists": row is not None,
-                # The SDK decodes an operation input twice (json, then its own codec).
-                "batch": [{"name": op.operation, "input": json.dumps(op.input)} for op in ops],
-            }
-            result = json.loads(handler(json.dumps(batch)))
-            _check_entity_limits(entity_id, result)
-        except Exception as exc:  # answer every caller with the error rather than retry the batch forever
-            log.exception("entity %s failed", entity_id)
-            result = {
-                "entityExists": row is not None,
-                "entityState": row["state"] if row else None,
-                "results": [{"isError": True, "result": json.dumps(str(exc))} for _ in ops],
-            }
+        state = row["state"] if row else None
+        result = run_entity_batch(self.index.entities.get(name), entity_id, state, row is not None, ops)
         finished = time.time()
-        if self._stopping.is_set():
-            return
-        with self.store.transaction() as tx:
+        log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
+
+        def commit(tx: Tx) -> None:
             tx.save_entity(entity_id, name, key, result["entityState"] if result.get("entityExists") else None)
             tx.finish_entity_ops([op.id for op in ops])
             for op, outcome in zip(ops, result["results"]):
@@ -378,27 +353,41 @@ class Engine:
                 tx.queue_entity_op(
                     f"@{target.get('name', '').lower()}@{target.get('key')}", signal.get("name"), signal.get("input")
                 )
-        log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
+
+        return _Completion(commit, lambda: self._release(self._running_entities, entity_id, self._entities))
+
+    # -- committing finished work ----------------------------------------------------------
+
+    def _complete(self, completion: _Completion) -> None:
+        """Hand a finished activity or batch to the orchestration loop, which commits it (with retries)."""
+        if self._stopping.is_set():
+            return  # abandoned uncommitted: redone on the next start
+        self._completions.append(completion)
         self._orchestrations.set()
 
+    def _commit_completions(self) -> None:
+        """Commit finished work in one transaction: fewer commits, and no lock convoy.
 
-def _check_entity_limits(entity_id: str, result: dict[str, Any]) -> None:
-    """A batch whose state or results Azure could not carry fails as a whole; the state stays as it was."""
-    if result.get("entityExists"):
-        limits.check_payload(f"The state of entity '{entity_id}'", result.get("entityState"))
-    for outcome in result.get("results") or []:
-        limits.check_payload(f"A result of entity '{entity_id}'", outcome.get("result"))
-    for signal in result.get("signals") or []:
-        limits.check_payload(f"A signal from entity '{entity_id}'", signal.get("input"))
+        When the store refuses the commit, the results are put back and committed on a later attempt:
+        the app's functions are not called again for them.
+        """
+        done = []
+        while self._completions:
+            done.append(self._completions.popleft())
+        if not done:
+            return
+        try:
+            with self.store.transaction() as tx:
+                for completion in done:
+                    completion.commit(tx)
+        except BaseException:
+            self._completions.extendleft(reversed(done))
+            raise
+        for completion in done:
+            completion.release()
 
-
-def _invoke_activity(handler: Any, input_param: str, input_json: str | None) -> str:
-    """Call an activity as the Python worker would: decode the input, run, encode the result."""
-    try:
-        value = df_json.df_loads(input_json) if input_json is not None else None
-    except json.JSONDecodeError:
-        value = input_json
-    result = handler(**{input_param: value})
-    if is_async(handler):
-        result = asyncio.run(result)
-    return df_json.df_dumps(result)
+    def _release(self, running: set[Any], key: Any, wake: _Wakeup) -> None:
+        """The work item may be dispatched again (its result is committed, or it was never run)."""
+        with self._lock:
+            running.discard(key)
+        wake.set()

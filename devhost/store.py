@@ -8,6 +8,7 @@ together, so a crash at any instant leaves either the whole episode or none of i
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 import time
@@ -126,39 +127,89 @@ class EntityOp:
     request_id: str | None
 
 
+class StoreError(Exception):
+    """The database cannot be read or written just now (disk full, read-only file, I/O error).
+
+    Nothing of the failed unit of work was written; the caller keeps its results and tries again later.
+    """
+
+
 class Store:
-    """A single SQLite connection guarded by a lock; callers never share cursors."""
+    """One writing connection behind a lock, and reading connections beside it.
+
+    WAL lets reads run while the writer commits, so a long dashboard query never holds up the engine.
+    A write that fails rolls back entirely and the writing connection is opened afresh for the next
+    one, so a disk that filled up or a file that turned read-only works again once fixed, without a
+    restart.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
         _migrate(self._conn)
+        self._broken = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        while not self._readers.empty():
+            self._readers.get_nowait().close()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """All writes of one unit of work, committed atomically or not at all."""
+        """All writes of one unit of work, committed atomically or not at all (then StoreError)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._broken:
+                    self._conn.close()
+                    self._conn = self._connect()
+                    self._broken = False
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                self._broken = True
+                raise StoreError(f"cannot write {self.path}: {exc}") from exc
             try:
                 yield Tx(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.OperationalError):
+                    self._broken = True
+                    raise StoreError(f"cannot write {self.path}: {exc}") from exc
                 raise
-            self._conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._broken = True  # the connection is reopened before the next transaction
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cur = self._conn.execute(sql, args)
+        """Rows of one read, on a reading connection of its own (never blocked by the writer)."""
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=1")
+        try:
+            cur = conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
-            return cur.fetchall()
+            rows = cur.fetchall()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise StoreError(f"cannot read {self.path}: {exc}") from exc
+        self._readers.put(conn)
+        return rows
 
     # -- reads -------------------------------------------------------------------------
 
