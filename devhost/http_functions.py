@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from concurrent.futures import Executor
 import json
 import logging
 from typing import Any
@@ -24,6 +25,7 @@ log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
 _INDEX = web.AppKey("index", FunctionIndex)
 _RPC_BASE = web.AppKey("rpc_base", str)
+_POOL = web.AppKey("pool", Executor)
 
 
 def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
@@ -58,11 +60,11 @@ def to_web_response(result: Any) -> web.Response:
     return web.Response(text=str(result))
 
 
-async def invoke(function: HttpFunction, kwargs: dict[str, Any]) -> Any:
+async def invoke(function: HttpFunction, kwargs: dict[str, Any], pool: Executor) -> Any:
     if is_async(function.handler):
         return await function.handler(**kwargs)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(function.handler, **kwargs))
+    return await loop.run_in_executor(pool, functools.partial(function.handler, **kwargs))
 
 
 async def dispatch(request: web.Request) -> web.Response:
@@ -82,15 +84,17 @@ async def dispatch(request: web.Request) -> web.Response:
         binding = client_binding(caller_base_url(request), request.app[_RPC_BASE])
         kwargs[function.client_param] = json.dumps(binding)
     try:
-        return to_web_response(await invoke(function, kwargs))
+        return to_web_response(await invoke(function, kwargs, request.app[_POOL]))
     except Exception as exc:  # the Functions host answers an unhandled exception with a bare 500
         log.exception("function %s failed", function.name)
         return error(500, f"function '{function.name}' failed: {exc}")
 
 
-def build(index: FunctionIndex, rpc_base_url: str) -> web.Application:
+def build(index: FunctionIndex, rpc_base_url: str, pool: Executor) -> web.Application:
+    """``pool`` runs the synchronous functions."""
     app = web.Application()
     app[_INDEX] = index
     app[_RPC_BASE] = rpc_base_url
+    app[_POOL] = pool
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

@@ -27,9 +27,11 @@ def free_port() -> int:
 class DevHost:
     """One ``python -m devhost`` process; restartable on the same database to test crash recovery."""
 
-    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None,
+                 args: list[str] | None = None):
         self.app, self.root, self.database, self.log_path = app, root, database, log_path
         self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.args = args or []  # more command-line options
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -41,23 +43,23 @@ class DevHost:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devhost", "--app", self.app, "--root", str(self.root),
-             "--port", str(self.port), "--db", str(self.database)],
+             "--port", str(self.port), "--db", str(self.database), *self.args],
             cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"devhost exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+            try:  # the port is bound before the app loads: ready once the durable API answers
+                urllib.request.urlopen(f"{self.url}/runtime/webhooks/durabletask/instances?top=1", timeout=1).close()
+                return self
             except OSError:
                 time.sleep(0.1)
-        raise TimeoutError(f"devhost did not listen on {self.port}:\n{self.log()}")
+        raise TimeoutError(f"devhost did not answer on {self.port}:\n{self.log()}")
 
     def successor(self, env: dict[str, str] | None = None) -> DevHost:
         """A new host (not yet started) on the same database and log, as after a restart; ``env`` adds settings."""
-        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})})
+        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush; what was not committed is lost."""

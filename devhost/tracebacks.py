@@ -29,3 +29,21 @@ def user_traceback(exc: BaseException) -> str:
 def describe(exc: BaseException) -> str:
     """``Type: message``, as the Python worker words a function's exception."""
     return f"{type(exc).__name__}: {exc}"
+
+
+def where(exc: BaseException, root: Path) -> str:
+    """`` (file.py:12)``: the innermost line of the app's own code the exception came from, if any."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" ({_relative(exc.filename, root)}:{exc.lineno})"
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(str(root)) and ".venv" not in Path(frame.filename).parts:
+            found = f" ({_relative(frame.filename, root)}:{frame.lineno})"
+    return found
+
+
+def _relative(filename: str, root: Path) -> str:
+    try:
+        return str(Path(filename).relative_to(root))
+    except ValueError:
+        return filename

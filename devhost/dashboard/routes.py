@@ -6,6 +6,7 @@ same HTML; the script reads the path, so each view has a link a user can share.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from .links import PAGE_ROOT
 STATIC = Path(__file__).parent / "static"
 MAX_LIMIT = 1000
 _ENGINE = web.AppKey("engine", Engine)
+_POOL = web.AppKey("pool", Executor)
 _NAMES = web.AppKey("agent_names", queries.AgentNames)
 
 
@@ -137,10 +139,11 @@ def _limit(text: str | None, default: int) -> int:
     return int(text)
 
 
-def build(engine: Engine) -> web.Application:
-    """The dashboard as an aiohttp sub-application, to mount at ``/dashboard``."""
+def build(engine: Engine, pool: Executor) -> web.Application:
+    """The dashboard as an aiohttp sub-application, to mount at ``/dashboard``; ``pool`` runs its queries."""
     app = web.Application(middlewares=[json_errors])
     app[_ENGINE] = engine
+    app[_POOL] = pool
     app[_NAMES] = queries.AgentNames(engine.store)
     for path in ("", "/", "/orchestrations/{instance_id:.+}", "/agents", "/agents/{ref:.+}", "/metrics"):
         app.router.add_get(path, page)
