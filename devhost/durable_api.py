@@ -23,6 +23,7 @@ from . import events as ev
 from .engine import Engine, UnknownFunction
 from .limits import LimitExceeded
 from .store import RUNTIME_STATUSES, TERMINAL, Instance, Store
+from .web_errors import ApiError, error, json_body, whole_number
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
@@ -37,11 +38,6 @@ def task_hub() -> str:
 
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
-
-
-def error(status: int, message: str) -> web.Response:
-    """Every error of the local host's APIs: a JSON body saying what is wrong."""
-    return web.json_response({"error": message}, status=status)
 
 
 def argument_error(request: web.Request, message: str) -> web.Response:
@@ -130,21 +126,13 @@ def _parse(text: str | None) -> Any:
 
 
 async def _payload(request: web.Request) -> str | None:
-    """The request's payload as JSON text (``None`` when empty); raises 400 on a malformed body."""
-    raw = await request.text()
-    if not raw.strip():
+    """The request's payload as JSON text (``None`` when empty); ApiError for a body that cannot be read."""
+    value = await json_body(request)
+    if value is ...:
         return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise web.HTTPBadRequest(**_json_body(f"request body is not valid JSON: {exc}")) from exc
-    if request.app[_RPC]:
+    if request.app[_RPC]:  # the SDK encodes the payload a second time
         return value if isinstance(value, str) or value is None else json.dumps(value)
     return json.dumps(value)
-
-
-def _json_body(message: str) -> dict[str, str]:
-    return {"text": json.dumps({"error": message}), "content_type": "application/json"}
 
 
 def _find_instance(request: web.Request) -> Instance:
@@ -152,7 +140,7 @@ def _find_instance(request: web.Request) -> Instance:
     instance_id = request.match_info["instance_id"]
     instance = request.app[_ENGINE].store.instance(instance_id)
     if instance is None:
-        raise web.HTTPNotFound(**_json_body(f"no instance with ID '{instance_id}'"))
+        raise ApiError(404, f"no instance with ID '{instance_id}'")
     return instance
 
 
@@ -205,7 +193,7 @@ def _seconds(query: Mapping[str, str], name: str) -> float | None:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= MAX_WAIT_SECONDS:
-        raise web.HTTPBadRequest(**_json_body(f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"))
+        raise ApiError(400, f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS}")
     return seconds
 
 
@@ -233,25 +221,22 @@ class InstanceFilter:
         statuses = [s.strip() for s in query.get("runtimeStatus", "").split(",") if s.strip()]
         unknown = set(statuses) - set(RUNTIME_STATUSES)
         if unknown:
-            raise web.HTTPBadRequest(
-                **_json_body(f"unknown runtimeStatus {sorted(unknown)}; use {', '.join(RUNTIME_STATUSES)}")
-            )
+            shown = sorted(status[:40] for status in unknown)
+            raise ApiError(400, f"unknown runtimeStatus {shown}; use {', '.join(RUNTIME_STATUSES)}")
         return InstanceFilter(statuses or None, _time(query, "createdTimeFrom"), _time(query, "createdTimeTo"))
 
 
 async def list_instances(request: web.Request) -> web.Response:
     query = request.query
     found = InstanceFilter.from_query(query)
-    top = query.get("top", str(MAX_TOP))
-    if not top.isascii() or not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
-        return error(400, f"top must be a whole number from 1 to {MAX_TOP}, not '{top[:40]}'")
+    top = whole_number(query.get("top", str(MAX_TOP)), "top", 1, MAX_TOP)
     instances = request.app[_ENGINE].store.instances(
         statuses=found.statuses,
         name=query.get("name") or None,
         prefix=query.get("instanceIdPrefix") or None,
         created_from=found.created_from,
         created_to=found.created_to,
-        limit=int(top),
+        limit=top,
     )
     show_input = query.get("showInput", "false").lower() == "true"
     return web.json_response([status_json(i, None, show_input) for i in instances])
@@ -264,7 +249,7 @@ def _time(query: Mapping[str, str], name: str) -> float | None:
     try:
         return ev.parse_timestamp(text)
     except (ValueError, OverflowError):
-        raise web.HTTPBadRequest(**_json_body(f"{name} must be an ISO 8601 time, not '{text[:40]}'")) from None
+        raise ApiError(400, f"{name} must be an ISO 8601 time, not '{text[:40]}'") from None
 
 
 async def raise_event(request: web.Request) -> web.Response:

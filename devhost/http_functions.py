@@ -19,7 +19,8 @@ from azure.functions.http import HttpResponseConverter
 from multidict import CIMultiDict
 
 from .app_index import FunctionIndex, HttpFunction, is_async
-from .durable_api import caller_base_url, client_binding, error
+from .durable_api import caller_base_url, client_binding
+from .web_errors import error
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"

@@ -22,7 +22,7 @@ from aiohttp.typedefs import Handler
 from filelock import FileLock, Timeout
 
 from . import app_index, dashboard, durable_api, guard, host_config, http_functions
-from .durable_api import error
+from .web_errors import error, json_errors
 from .engine import Engine
 from .settings import LocalSettingsError, apply_local_settings
 from .store import Store, StoreError
@@ -110,7 +110,7 @@ def build(config: HostConfig) -> web.Application:
         guard.Guard.create(config.host, config.allowed_hosts, settings.cors, settings.cors_credentials)
     )
 
-    app = web.Application(middlewares=[access_log, refuse_foreign, store_unavailable], client_max_size=MAX_REQUEST_BODY)
+    app = web.Application(middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY)
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False))
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True))
     # Synchronous HTTP functions and dashboard reads run off the event loop, on daemon threads: a hung
