@@ -24,6 +24,7 @@ from .engine import Engine, UnknownFunction
 from .limits import LimitExceeded
 from .store import RUNTIME_STATUSES, TERMINAL, Instance, Store
 from .web_errors import ApiError, error, json_body, whole_number
+from .workers import DaemonPool
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
@@ -38,6 +39,7 @@ def task_hub() -> str:
 
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
+_POOL = web.AppKey("pool", DaemonPool)
 
 
 def argument_error(request: web.Request, message: str) -> web.Response:
@@ -202,7 +204,8 @@ async def get_status(request: web.Request) -> web.Response:
     instance = _find_instance(request)
     show_history = request.query.get("showHistory", "false").lower() == "true"
     show_input = request.query.get("showInput", "true").lower() != "false"
-    body = status_json(instance, store.history(instance.id) if show_history else None, show_input)
+    history = await request.app[_POOL].run(store.history, instance.id) if show_history else None
+    body = status_json(instance, history, show_input)
     code = 200 if instance.is_terminal else 202
     headers = {} if instance.is_terminal else {"Location": str(request.url), "Retry-After": "1"}
     return web.json_response(body, status=code, headers=headers)
@@ -230,16 +233,21 @@ async def list_instances(request: web.Request) -> web.Response:
     query = request.query
     found = InstanceFilter.from_query(query)
     top = whole_number(query.get("top", str(MAX_TOP)), "top", 1, MAX_TOP)
-    instances = request.app[_ENGINE].store.instances(
-        statuses=found.statuses,
-        name=query.get("name") or None,
-        prefix=query.get("instanceIdPrefix") or None,
-        created_from=found.created_from,
-        created_to=found.created_to,
-        limit=top,
-    )
     show_input = query.get("showInput", "false").lower() == "true"
-    return web.json_response([status_json(i, None, show_input) for i in instances])
+    store = request.app[_ENGINE].store
+
+    def listing() -> str:
+        instances = store.instances(
+            statuses=found.statuses,
+            name=query.get("name") or None,
+            prefix=query.get("instanceIdPrefix") or None,
+            created_from=found.created_from,
+            created_to=found.created_to,
+            limit=top,
+        )
+        return json.dumps([status_json(i, None, show_input) for i in instances])
+
+    return web.Response(text=await request.app[_POOL].run(listing), content_type="application/json")
 
 
 def _time(query: Mapping[str, str], name: str) -> float | None:
@@ -365,10 +373,12 @@ async def list_entities(request: web.Request) -> web.Response:
     )
 
 
-def build(engine: Engine, rpc: bool) -> web.Application:
+def build(engine: Engine, rpc: bool, pool: DaemonPool) -> web.Application:
+    """``pool`` runs the long reads (instance lists, histories)."""
     app = web.Application(middlewares=[refused_arguments])
     app[_ENGINE] = engine
     app[_RPC] = rpc
+    app[_POOL] = pool
     app.router.add_post("/orchestrators/{name}", start)
     app.router.add_post("/orchestrators/{name}/{instance_id}", start)
     app.router.add_get("/instances", list_instances)

@@ -6,9 +6,7 @@ bound to the loop that first used it); sync handlers run in a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from concurrent.futures import Executor
 import json
 import logging
 from typing import Any
@@ -21,12 +19,13 @@ from multidict import CIMultiDict
 from .app_index import FunctionIndex, HttpFunction, is_async
 from .durable_api import caller_base_url, client_binding
 from .web_errors import error
+from .workers import DaemonPool
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
 _INDEX = web.AppKey("index", FunctionIndex)
 _RPC_BASE = web.AppKey("rpc_base", str)
-_POOL = web.AppKey("pool", Executor)
+_POOL = web.AppKey("pool", DaemonPool)
 
 
 def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
@@ -61,11 +60,10 @@ def to_web_response(result: Any) -> web.Response:
     return web.Response(text=str(result))
 
 
-async def invoke(function: HttpFunction, kwargs: dict[str, Any], pool: Executor) -> Any:
+async def invoke(function: HttpFunction, kwargs: dict[str, Any], pool: DaemonPool) -> Any:
     if is_async(function.handler):
         return await function.handler(**kwargs)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(pool, functools.partial(function.handler, **kwargs))
+    return await pool.run(functools.partial(function.handler, **kwargs))
 
 
 async def dispatch(request: web.Request) -> web.Response:
@@ -91,7 +89,7 @@ async def dispatch(request: web.Request) -> web.Response:
         return error(500, f"function '{function.name}' failed: {exc}")
 
 
-def build(index: FunctionIndex, rpc_base_url: str, pool: Executor) -> web.Application:
+def build(index: FunctionIndex, rpc_base_url: str, pool: DaemonPool) -> web.Application:
     """``pool`` runs the synchronous functions."""
     app = web.Application()
     app[_INDEX] = index

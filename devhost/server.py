@@ -110,12 +110,14 @@ def build(config: HostConfig) -> web.Application:
         guard.Guard.create(config.host, config.allowed_hosts, settings.cors, settings.cors_credentials)
     )
 
-    app = web.Application(middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY)
-    app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False))
-    app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True))
-    # Synchronous HTTP functions and dashboard reads run off the event loop, on daemon threads: a hung
-    # function never keeps a stopped host alive.
+    # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
+    # function never keeps a stopped host alive, and a long read never holds up other requests.
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
+    app = web.Application(
+        middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY
+    )
+    app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))
+    app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
     app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
     app.add_subapp("/dashboard", dashboard.build(engine, pool))
     base = f"http://{_url_host(config.host)}:{config.port}"

@@ -7,11 +7,15 @@ abandoned uncommitted and redone on the next start, as after a crash.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DaemonPool(Executor):
@@ -31,6 +35,10 @@ class DaemonPool(Executor):
         future: Future[Any] = Future()
         self._work.put((future, fn, args, kwargs))
         return future
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a pool thread, awaited from the event loop, which serves other requests meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self, functools.partial(fn, *args))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop taking work; threads finish what they run (never waited for) and end."""

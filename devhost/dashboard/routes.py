@@ -6,10 +6,8 @@ same HTML; the script reads the path, so each view has a link a user can share.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
-from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from aiohttp import web
 from ..engine import Engine
 from ..store import RUNTIME_STATUSES
 from ..web_errors import ApiError, whole_number
+from ..workers import DaemonPool
 from . import queries, views
 from .conversation import AGENT_PREFIX
 from .figures import AgentFigures
@@ -27,7 +26,7 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
 MAX_LIMIT = 1000
 _ENGINE = web.AppKey("engine", Engine)
-_POOL = web.AppKey("pool", Executor)
+_POOL = web.AppKey("pool", DaemonPool)
 _NAMES = web.AppKey("agent_names", queries.AgentNames)
 _FIGURES = web.AppKey("agent_figures", AgentFigures)
 
@@ -40,7 +39,7 @@ async def _answer(request: web.Request, not_found: str, view: Callable[..., Any]
         value = view(*args)
         return None if value is None else json.dumps(to_json(value))
 
-    text = await asyncio.get_running_loop().run_in_executor(request.app[_POOL], render)
+    text = await request.app[_POOL].run(render)
     if text is None:
         raise ApiError(404, not_found)
     return web.Response(text=text, content_type="application/json")
@@ -125,7 +124,7 @@ def _limit(text: str | None, default: int) -> int:
     return default if text is None else whole_number(text, "limit", 1, MAX_LIMIT)
 
 
-def build(engine: Engine, pool: Executor) -> web.Application:
+def build(engine: Engine, pool: DaemonPool) -> web.Application:
     """The dashboard as an aiohttp sub-application, to mount at ``/dashboard``; ``pool`` runs its queries."""
     app = web.Application()
     app[_ENGINE] = engine
