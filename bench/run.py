@@ -13,12 +13,11 @@ import os
 import sqlite3
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.population import multiply
+from bench.scale import meanwhile, multiply, timed_get
 from devhost import events as ev
 from devhost.process import REPO, DevHost
 from devhost.store import Store
@@ -177,19 +176,7 @@ def dashboard(folder: Path, instances: int) -> None:
     sessions = count(host.database, "SELECT COUNT(*) FROM entities")
     host = host.successor().start()
     try:
-        probes: list[float] = []
-        probing = threading.Event()
-
-        def probe() -> None:
-            while not probing.is_set():
-                probes.append(_get_ms(host, f"/runtime/webhooks/durabletask/instances/{research[0]}"))
-                time.sleep(0.02)
-
-        prober = threading.Thread(target=probe)
-        prober.start()
-        cold = _get_ms(host, "/dashboard/api/metrics")
-        probing.set()
-        prober.join()
+        cold, probes = meanwhile(host, "/dashboard/api/metrics", f"/runtime/webhooks/durabletask/instances/{research[0]}")
         pages = {
             "orchestration list (200 newest)": "/dashboard/api/orchestrations",
             "list filtered by status and name (1,000)":
@@ -199,27 +186,20 @@ def dashboard(folder: Path, instances: int) -> None:
             "metrics (figures read before)": "/dashboard/api/metrics",
             "Durable API instance list (1,000)": "/runtime/webhooks/durabletask/instances?top=1000",
         }
-        timings = {label: statistics.median(_get_ms(host, path) for _ in range(5)) for label, path in pages.items()}
+        timings = {label: statistics.median(timed_get(host, path) for _ in range(5)) for label, path in pages.items()}
     finally:
         host.stop()
     print(f"dashboard: {total:,} orchestrations and {sessions:,} agent sessions (copies of real runs)")
-    print(f"  metrics, every session read for the first time: {cold:,.0f} ms; meanwhile {len(probes)} status "
-          f"requests answered, median {statistics.median(probes):.1f} ms, max {max(probes):.0f} ms")
-    for label, ms in timings.items():
-        print(f"  {label}: median {ms:,.1f} ms")
+    print(f"  metrics, every session read for the first time: {cold * 1000:,.0f} ms; meanwhile {len(probes)} status "
+          f"requests answered, median {statistics.median(probes) * 1000:.1f} ms, max {max(probes) * 1000:.0f} ms")
+    for label, seconds in timings.items():
+        print(f"  {label}: median {seconds * 1000:,.1f} ms")
 
 
 def _started(host: DevHost, route: str, body: object) -> str:
     code, answer = host.request("POST", route, body)
     assert code == 202, answer
     return answer["id"]
-
-
-def _get_ms(host: DevHost, path: str) -> float:
-    started = time.perf_counter()
-    code, body = host.request("GET", path)
-    assert code == 200, body
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:

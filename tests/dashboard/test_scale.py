@@ -5,14 +5,12 @@ first time, runs off the event loop, so every other request is served meanwhile.
 from __future__ import annotations
 
 import statistics
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.population import multiply
+from bench.scale import meanwhile, multiply, timed_get
 from devhost.process import DevHost
 from tests.dashboard.conftest import APPS, DASHBOARD_API, OFFLINE, awaiting_review, dashboard, start
 
@@ -36,30 +34,10 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevHost,
     crowded.stop()
 
 
-def timed(host: DevHost, path: str) -> float:
-    started = time.perf_counter()
-    code, body = host.request("GET", path)
-    assert code == 200, body
-    return time.perf_counter() - started
-
-
 def test_the_first_metrics_over_every_session_leave_the_host_serving(crowded: tuple[DevHost, str]) -> None:
     host, instance_id = crowded
-    probes: list[float] = []
-    done = threading.Event()
-
-    def probe() -> None:
-        while not done.is_set():
-            probes.append(timed(host, f"/runtime/webhooks/durabletask/instances/{instance_id}"))
-            time.sleep(0.02)
-
-    prober = threading.Thread(target=probe)
-    prober.start()
-    try:
-        metrics_seconds = timed(host, f"{DASHBOARD_API}/metrics")
-    finally:
-        done.set()
-        prober.join()
+    metrics_seconds, probes = meanwhile(host, f"{DASHBOARD_API}/metrics",
+                                        f"/runtime/webhooks/durabletask/instances/{instance_id}")
     assert metrics_seconds < 60
     assert len(probes) >= 10 and statistics.median(probes) < 0.25, (metrics_seconds, probes)
     agents = {a["agent"]: a for a in dashboard(host, "/metrics")["agents"]}
@@ -75,11 +53,11 @@ def test_the_first_metrics_over_every_session_leave_the_host_serving(crowded: tu
 def test_pages_answer_within_a_second_or_two(crowded: tuple[DevHost, str], path: str) -> None:
     host, _ = crowded
     dashboard(host, "/metrics")  # the figures of every session are read once
-    assert statistics.median(timed(host, DASHBOARD_API + path) for _ in range(3)) < 2.0
+    assert statistics.median(timed_get(host, DASHBOARD_API + path) for _ in range(3)) < 2.0
 
 
 def test_one_orchestration_among_ten_thousand_answers_at_once(crowded: tuple[DevHost, str]) -> None:
     host, instance_id = crowded
-    assert timed(host, f"{DASHBOARD_API}/orchestrations/{instance_id}-3000") < 1.0
+    assert timed_get(host, f"{DASHBOARD_API}/orchestrations/{instance_id}-3000") < 1.0
     counts = dashboard(host, "/orchestrations?limit=1")["counts"]
     assert sum(counts.values()) >= INSTANCES

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devhost.process import DevHost, free_port
-from tests.conftest import APPS
+from tests.conftest import module_host
 
 API = "/runtime/webhooks/durabletask"
 
@@ -66,10 +66,7 @@ def service() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("durable-http")
-    started = DevHost("http_calls_app", APPS, folder / "db.sqlite", folder / "host.log").start()
-    yield started
-    started.stop()
+    yield from module_host(tmp_path_factory, "http_calls_app")
 
 
 def fetch(host: DevHost, request: dict) -> dict:

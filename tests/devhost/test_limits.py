@@ -8,7 +8,7 @@ import pytest
 
 from devhost.limits import MAX_MESSAGE_BYTES
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import module_host
 
 API = "/runtime/webhooks/durabletask"
 RPC = "/durabletask"
@@ -17,10 +17,7 @@ TOO_BIG = "The UTF-16 size of the JSON-serialized payload must not exceed 16 KB.
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("limits")
-    started = DevHost("limits_app", APPS, folder / "db.sqlite", folder / "host.log").start()
-    yield started
-    started.stop()
+    yield from module_host(tmp_path_factory, "limits_app")
 
 
 def run(host: DevHost, name: str, payload: object) -> dict:

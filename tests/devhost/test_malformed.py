@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import module_host
 
 API = "/runtime/webhooks/durabletask"
 RPC = "/durabletask"
@@ -16,10 +16,7 @@ RPC = "/durabletask"
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("malformed")
-    started = DevHost("protocol_app", APPS, folder / "db.sqlite", folder / "host.log").start()
-    yield started
-    started.stop()
+    yield from module_host(tmp_path_factory, "protocol_app")
 
 
 @pytest.fixture(scope="module")

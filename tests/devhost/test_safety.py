@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import APPS, module_host
 
 API = "/runtime/webhooks/durabletask"
 EVIL = "http://evil.example"
@@ -17,11 +17,7 @@ EVIL = "http://evil.example"
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("safety")
-    started = DevHost("protocol_app", APPS, folder / "db.sqlite", folder / "host.log",
-                      args=["--allow-host", "tunnel.example"]).start()
-    yield started
-    started.stop()
+    yield from module_host(tmp_path_factory, "protocol_app", args=["--allow-host", "tunnel.example"])
 
 
 def count(host: DevHost) -> int:

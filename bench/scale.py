@@ -1,4 +1,4 @@
-"""Fill a store with many copies of the runs already in it, to see the host and its dashboard at scale.
+"""The host at scale: a store filled with copies of real runs, and requests timed while a slow one runs.
 
 Each copy keeps its original's status, input, output, custom status, history and agent sessions (agent
 entities are copied under keys of their own), shifted back in time, so lists, timelines and metrics
@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
+import time
 from pathlib import Path
+
+from devhost.process import DevHost
 
 SHIFT_SECONDS = 60.0  # each generation of copies is that much older
 
@@ -41,3 +45,30 @@ def multiply(database: Path, total: int) -> int:
             (SHIFT_SECONDS,),
         )
         return conn.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
+
+
+def timed_get(host: DevHost, path: str) -> float:
+    """Seconds one GET took; it must answer 200."""
+    started = time.perf_counter()
+    code, body = host.request("GET", path)
+    assert code == 200, body
+    return time.perf_counter() - started
+
+
+def meanwhile(host: DevHost, slow: str, probe: str, every: float = 0.02) -> tuple[float, list[float]]:
+    """Seconds the ``slow`` GET took, and the seconds of each ``probe`` GET sent while it ran."""
+    probes: list[float] = []
+    done = threading.Event()
+
+    def keep_probing() -> None:
+        while not done.is_set():
+            probes.append(timed_get(host, probe))
+            time.sleep(every)
+
+    prober = threading.Thread(target=keep_probing)
+    prober.start()
+    try:
+        return timed_get(host, slow), probes
+    finally:
+        done.set()
+        prober.join()
