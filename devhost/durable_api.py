@@ -52,10 +52,13 @@ def argument_error(request: web.Request, message: str) -> web.Response:
 
 @web.middleware
 async def refused_arguments(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What Azure refuses, in the shape each API answers it; an unknown function is a 404 on the public API."""
     try:
         return await handler(request)
     except LimitExceeded as exc:
         return argument_error(request, str(exc))
+    except UnknownFunction as exc:
+        return argument_error(request, str(exc)) if request.app[_RPC] else error(404, str(exc))
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
@@ -156,28 +159,36 @@ async def start(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     instance_id = request.match_info.get("instance_id") or uuid.uuid4().hex
     input_json = await _payload(request)
+    wait = _Wait.from_query(request.query)
     existing = engine.store.instance(instance_id)
     if existing is not None and not existing.is_terminal:
         return error(409, f"an instance with ID '{instance_id}' already exists and is {existing.status}")
-    try:
-        engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
-    except UnknownFunction as exc:
-        return argument_error(request, str(exc)) if request.app[_RPC] else error(404, str(exc))
-    return await _check_status_or_wait(request, instance_id)
+    engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
+    return await _check_status_or_wait(request, instance_id, wait)
 
 
-async def _check_status_or_wait(request: web.Request, instance_id: str) -> web.Response:
-    """202 with the management URLs; with ``timeout`` and ``pollingInterval`` (seconds), the output of an
-    instance that completes in time (``createAndWaitOnNewInstancePostUri``)."""
-    wait = _seconds(request.query, "timeout")
-    interval = _seconds(request.query, "pollingInterval")
-    if wait is not None and interval is not None:
+@dataclass(frozen=True)
+class _Wait:
+    """``timeout`` and ``pollingInterval`` (seconds) of a start or restart that waits for the instance."""
+
+    timeout: float | None
+    interval: float | None
+
+    @staticmethod
+    def from_query(query: Mapping[str, str]) -> _Wait:
+        return _Wait(_seconds(query, "timeout"), _seconds(query, "pollingInterval"))
+
+
+async def _check_status_or_wait(request: web.Request, instance_id: str, wait: _Wait) -> web.Response:
+    """202 with the management URLs; when asked to wait, the output of an instance that completes in time
+    (``createAndWaitOnNewInstancePostUri``), or the status of one that failed or was terminated."""
+    if wait.timeout is not None and wait.interval is not None:
         store = request.app[_ENGINE].store
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + wait.timeout
         while (instance := store.instance(instance_id)) is not None and not instance.is_terminal:
             if time.monotonic() >= deadline:
                 break
-            await asyncio.sleep(min(max(interval, 0.05), max(0.0, deadline - time.monotonic())))
+            await asyncio.sleep(min(max(wait.interval, 0.05), max(0.0, deadline - time.monotonic())))
         if instance is not None and instance.status == "Completed":
             return web.json_response(_parse(instance.output))
         if instance is not None and instance.is_terminal:
@@ -295,6 +306,7 @@ async def restart(request: web.Request) -> web.Response:
     ``restartWithNewInstanceId=false`` (then the instance itself, which must have ended)."""
     engine = request.app[_ENGINE]
     instance = _find_instance(request)
+    wait = _Wait.from_query(request.query)
     new_id = request.query.get("restartWithNewInstanceId", "true").lower() != "false"
     instance_id = uuid.uuid4().hex if new_id else instance.id
     if not new_id and not instance.is_terminal:
@@ -302,7 +314,7 @@ async def restart(request: web.Request) -> web.Response:
     engine.start_orchestration(instance.name, instance_id, instance.input)
     if request.app[_RPC]:  # the SDK's restart() returns the body as the new instance id
         return web.json_response(instance_id, status=202)
-    return await _check_status_or_wait(request, instance_id)
+    return await _check_status_or_wait(request, instance_id, wait)
 
 
 async def purge(request: web.Request) -> web.Response:
@@ -348,10 +360,7 @@ async def signal_entity(request: web.Request) -> web.Response:
     operation = request.query.get("op", "")
     if not operation:
         return error(400, "the 'op' query parameter names the operation to signal")
-    try:
-        request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
-    except UnknownFunction as exc:
-        return error(404, str(exc))
+    request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
     return web.json_response({}, status=202)
 
 

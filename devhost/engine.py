@@ -103,9 +103,6 @@ class Engine:
         for pool in (self._activity_pool, self._entity_pool):
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def wake(self) -> None:
-        self._orchestrations.set()
-
     def _loop(self, name: str, wake: _Wakeup, dispatch: Callable[[], float | None]) -> None:
         backoff = Backoff(f"dispatching {name}")
         while not self._stopping.is_set():
@@ -320,6 +317,10 @@ class Engine:
             completion = self._entity_batch(entity_id)
         except StoreError as exc:  # its operations could not be read: try again after a pause
             log.warning("entity %s: %s", entity_id, exc)
+            self._stopping.wait(MAX_PAUSE)
+            completion = None
+        except Exception:  # a bug here must not leave the entity marked as running for good
+            log.exception("entity %s: batch not run", entity_id)
             self._stopping.wait(MAX_PAUSE)
             completion = None
         if completion is None:

@@ -95,16 +95,7 @@ def run_episode(
     except NonDeterminismError as exc:
         return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", None, now)
     except Exception as exc:  # the orchestrator itself raised: the SDK wraps it with its state
-        failed_state = _state_of_failure(exc)
-        cause = exc.__cause__ or exc
-        error, details = failed_state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip(), user_traceback(cause)
-        if "customStatus" in failed_state:  # the extension applies it before failing the instance
-            try:
-                limits.check_custom_status(failed_state["customStatus"])
-                episode.custom_status = json.dumps(failed_state["customStatus"])
-            except limits.LimitExceeded as too_big:
-                error, details = str(too_big), None
-        return _failed(episode, name, error, details, now)
+        return _orchestrator_failed(episode, name, exc, now)
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
@@ -142,6 +133,21 @@ def failed_episode(new: list[dict[str, Any]], message: str, now: float) -> Episo
     """An episode that fails the instance without running the orchestrator (e.g. a version it must not run)."""
     episode = Episode(events=[ev.event(EventType.ORCHESTRATOR_STARTED, now), *new])
     return _fail(episode, message, None, now)
+
+
+def _orchestrator_failed(episode: Episode, name: str, exc: Exception, now: float) -> Episode:
+    """As in the extension: the custom status the failing run set is applied first (one over the limit is
+    then the failure), and the instance fails with the error and the stack of the app's code."""
+    state = _state_of_failure(exc)
+    error = state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip()
+    details: str | None = user_traceback(exc.__cause__ or exc)
+    if "customStatus" in state:
+        try:
+            limits.check_custom_status(state["customStatus"])
+            episode.custom_status = json.dumps(state["customStatus"])
+        except limits.LimitExceeded as too_big:
+            error, details = str(too_big), None
+    return _failed(episode, name, error, details, now)
 
 
 def _failed(episode: Episode, name: str, error: str, details: str | None, now: float) -> Episode:

@@ -184,6 +184,10 @@ def test_start_and_wait_answers_with_the_output(host: DevHost) -> None:
     code, body = host.request("POST", f"{API}/orchestrators/race?timeout=0.3&pollingInterval=0.1", 600)
     assert code == 202 and body["statusQueryGetUri"]
     host.request("POST", f"{API}/instances/{body['id']}/terminate?reason=cleanup")
+    before = len(host.request("GET", f"{API}/instances")[1])
+    code, body = host.request("POST", f"{API}/orchestrators/sequence?timeout=forever&pollingInterval=1", 1)
+    assert code == 400 and body["error"].startswith("timeout must be a number of seconds")
+    assert len(host.request("GET", f"{API}/instances")[1]) == before  # nothing was started
 
 
 def test_purge_by_creation_time_and_status_removes_only_ended_instances_that_match(host: DevHost) -> None:
