@@ -176,7 +176,8 @@ def dashboard(folder: Path, instances: int) -> None:
     sessions = count(host.database, "SELECT COUNT(*) FROM entities")
     host = host.successor().start()
     try:
-        cold, probes = meanwhile(host, "/dashboard/api/metrics", f"/runtime/webhooks/durabletask/instances/{research[0]}")
+        status = f"/runtime/webhooks/durabletask/instances/{research[0]}"
+        cold, probes = meanwhile(host, "/dashboard/api/metrics", status)
         pages = {
             "orchestration list (200 newest)": "/dashboard/api/orchestrations",
             "list filtered by status and name (1,000)":

@@ -15,7 +15,8 @@ log = logging.getLogger("devhost")
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m devhost", description=__doc__)
-    parser.add_argument("--app", default="function_app", help="module that defines the function app (default: function_app)")
+    parser.add_argument("--app", default="function_app",
+                        help="module that defines the function app (default: function_app)")
     parser.add_argument("--root", type=Path, default=Path("."), help="folder holding the app (default: .)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7071, help="port (default: 7071)")

@@ -65,7 +65,7 @@ class Engine:
         self.store = store
         self.index = index
         self.config = config or DurableConfig()
-        self._rejected: set[str] = set()  # instances of a version this host must not run (versionFailureStrategy Reject)
+        self._rejected: set[str] = set()  # instances of a version this host must not run (and must not retry)
         self._activity_pool = DaemonPool(self.config.max_activities, "devhost-activity")
         self._entity_pool = DaemonPool(self.config.max_entities, "devhost-entity")
         self._stopping = threading.Event()

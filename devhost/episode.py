@@ -109,7 +109,8 @@ def run_episode(
     except limits.LimitExceeded as exc:  # nothing of this episode is kept, the custom status included
         return _failed(Episode(events=[started, *new]), name, str(exc), None, now)
     if episode.status == "Completed":
-        episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output))
+        completed = ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output)
+        episode.events.append(completed)
     episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
     return episode
 
@@ -121,7 +122,8 @@ def _check_limits(state: dict[str, Any], episode: Episode) -> None:
     for task_id, activity, input_json in episode.activities:
         limits.check_payload(f"The input of activity '{activity}'", input_json)
     for request in episode.entity_requests:
-        limits.check_payload(f"The input of operation '{request.operation}' on entity '{request.entity_id}'", request.input)
+        what = f"The input of operation '{request.operation}' on entity '{request.entity_id}'"
+        limits.check_payload(what, request.input)
     for child in episode.sub_orchestrations:
         limits.check_instance_id(child.instance_id)
         limits.check_payload(f"The input of sub-orchestration '{child.name}'", child.input)

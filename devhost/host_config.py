@@ -33,10 +33,11 @@ class Versioning:
     def mismatch(self, version: str | None) -> str | None:
         """Why an instance of ``version`` must not run here, or None when it may."""
         order = compare_versions(version, self.default_version)
+        ours = f"the worker version '{self.default_version}'"
         if self.match == "Strict" and order != 0:
-            return f"The orchestration version '{version or ''}' does not match the worker version '{self.default_version}'."
+            return f"The orchestration version '{version or ''}' does not match {ours}."
         if self.match == "CurrentOrOlder" and order > 0:
-            return f"The orchestration version '{version}' is greater than the worker version '{self.default_version}'."
+            return f"The orchestration version '{version}' is greater than {ours}."
         return None
 
 
@@ -72,7 +73,10 @@ def load(root: Path) -> DurableConfig:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise HostConfigError(f"{path} is not valid JSON: {exc}") from None
-    durable = (document.get("extensions") or {}).get("durableTask") or {} if isinstance(document, dict) else {}
+    extensions = document.get("extensions") if isinstance(document, dict) else None
+    durable = (extensions.get("durableTask") if isinstance(extensions, dict) else None) or {}
+    if not isinstance(durable, dict):
+        raise HostConfigError(f"{path}: extensions.durableTask must be an object")
     defaults = DurableConfig()
     return DurableConfig(
         versioning=_versioning(durable, path),

@@ -25,7 +25,8 @@ class AgentFigures:
 
     def all(self) -> list[SessionFigures]:
         with self._lock:
-            current = {r["id"]: r["updated"] for r in self._store.query(f"SELECT id, updated FROM entities WHERE {AGENTS_WHERE}")}
+            rows = self._store.query(f"SELECT id, updated FROM entities WHERE {AGENTS_WHERE}")
+            current = {r["id"]: r["updated"] for r in rows}
             stale = [i for i, updated in current.items() if self._known.get(i, (None,))[0] != updated]
             for start in range(0, len(stale), _CHUNK):
                 rows = self._store.query(
@@ -33,7 +34,8 @@ class AgentFigures:
                     (json.dumps(stale[start : start + _CHUNK]),),
                 )
                 for r in rows:
-                    self._known[r["id"]] = (r["updated"], SessionFigures.of(read_session(r["id"], r["state"], r["updated"])))
+                    session = read_session(r["id"], r["state"], r["updated"])
+                    self._known[r["id"]] = (r["updated"], SessionFigures.of(session))
             for gone in self._known.keys() - current.keys():
                 del self._known[gone]
             return [figures for _, figures in self._known.values()]

@@ -31,7 +31,8 @@ def sleeper(context: df.DurableEntityContext) -> None:
 
 @app.orchestration_trigger(context_name="context")
 def stuck(context: df.DurableOrchestrationContext):
-    yield context.task_all([context.call_activity("hang", "a"), context.call_entity(df.EntityId("sleeper", "k"), "nap")])
+    sleeper = df.EntityId("sleeper", "k")
+    yield context.task_all([context.call_activity("hang", "a"), context.call_entity(sleeper, "nap")])
 
 
 @app.route(route="hang", methods=["GET"])
