@@ -62,8 +62,7 @@ async def refused_arguments(request: web.Request, handler: Handler) -> web.Strea
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
-    """The URLs a check-status response lists, as the Durable extension formats them (rewind left out:
-    the local host does not rewind)."""
+    """The URLs a check-status response lists, as the Durable extension formats them."""
     root = f"{base_url}{PUBLIC_PREFIX}/instances/{quote(instance_id, safe='')}"
     query = f"taskHub={task_hub()}&connection=Storage"
     return {
@@ -71,6 +70,7 @@ def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
         "statusQueryGetUri": f"{root}?{query}",
         "sendEventPostUri": f"{root}/raiseEvent/{{eventName}}?{query}",
         "terminatePostUri": f"{root}/terminate?reason={{text}}&{query}",
+        "rewindPostUri": f"{root}/rewind?reason={{text}}&{query}",
         "purgeHistoryDeleteUri": f"{root}?{query}",
         "restartPostUri": f"{root}/restart?{query}",
         "suspendPostUri": f"{root}/suspend?reason={{text}}&{query}",
@@ -281,20 +281,23 @@ async def raise_event(request: web.Request) -> web.Response:
 
 
 async def control(request: web.Request) -> web.Response:
-    """terminate, suspend, resume; restart; rewind, which the local host does not do."""
+    """terminate, suspend, resume, rewind; restart."""
     engine = request.app[_ENGINE]
     verb = request.match_info["verb"]
     if verb == "restart":
         return await restart(request)
-    if verb not in ("terminate", "suspend", "resume"):
-        message = f"'{verb}' is not supported by the local host"
-        # The SDK's client raises a string body as the exception's message.
-        return web.json_response(message if request.app[_RPC] else {"error": message}, status=501)
+    if verb not in ("terminate", "suspend", "resume", "rewind"):
+        return error(404, f"no instance operation '{verb[:40]}': use terminate, suspend, resume, rewind or restart")
     instance = _find_instance(request)
-    if instance.is_terminal:
-        return error(410, f"instance '{instance.id}' is {instance.status}")
     reason = request.query.get("reason", "")
-    if verb == "terminate":
+    if verb == "rewind":
+        if instance.status != "Failed":  # the extension's wording, which the SDK's rewind() raises on a 410
+            status = 410 if instance.is_terminal else 409
+            return error(status, "The rewind operation is only supported on failed orchestration instances.")
+        engine.rewind(instance.id, reason)
+    elif instance.is_terminal:
+        return error(410, f"instance '{instance.id}' is {instance.status}")
+    elif verb == "terminate":
         engine.terminate(instance.id, reason)
     else:
         engine.set_suspended(instance.id, verb == "suspend")

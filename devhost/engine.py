@@ -26,6 +26,7 @@ from .backoff import MAX_PAUSE, Backoff
 from .episode import Episode, failed_episode, run_episode
 from .host_config import DurableConfig
 from .invoke import UnknownFunction, run_activity, run_entity_batch
+from .rewind import rewind
 from .store import ActivityItem, Instance, Store, StoreError, Tx
 from .workers import DaemonPool
 
@@ -152,6 +153,14 @@ class Engine:
             tx.set_status(instance_id, "Terminated", output=json.dumps(reason))
             tx.drop_instance_work(instance_id)
         log.info("orchestration %s terminated: %s", instance_id, reason)
+
+    def rewind(self, instance_id: str, reason: str) -> None:
+        """Run a failed instance again from where it failed (see ``devhost/rewind.py``)."""
+        with self.store.transaction() as tx:
+            rewind(tx, instance_id, reason, time.time())
+        log.info("orchestration %s rewound: %s", instance_id, reason)
+        for wake in (self._orchestrations, self._activities, self._entities):
+            wake.set()
 
     def set_suspended(self, instance_id: str, suspended: bool) -> None:
         with self.store.transaction() as tx:

@@ -28,6 +28,7 @@ class EventType(IntEnum):
     EVENT_SENT = 14
     EVENT_RAISED = 15
     CONTINUE_AS_NEW = 16
+    GENERIC_EVENT = 17  # carries nothing the orchestrator reads; wakes an instance (a rewind)
 
 
 #: Events that hold a sequence id the orchestrator assigned to work it scheduled.

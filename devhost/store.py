@@ -349,6 +349,21 @@ class Tx:
             (status, output, custom_status, now, now if status in TERMINAL else None, instance_id),
         )
 
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
+        return [json.loads(event) for (event,) in rows]
+
+    def truncate_history(self, instance_id: str, length: int) -> None:
+        """Keep the first ``length`` events of the instance's history."""
+        self._conn.execute("DELETE FROM history WHERE instance_id = ? AND seq >= ?", (instance_id, length))
+
+    def reopen(self, instance_id: str) -> None:
+        """An ended instance runs again (a rewind): no output, no end time; its custom status stays."""
+        self._conn.execute(
+            "UPDATE instances SET status = 'Running', output = NULL, completed = NULL, updated = ? WHERE id = ?",
+            (time.time(), instance_id),
+        )
+
     def reset_for_continue_as_new(self, instance_id: str, input_json: str | None, custom_status: str | None) -> None:
         self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
         self.record_outcome(instance_id, "Running", None, custom_status)

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from devhost.process import DevHost
 from tests.conftest import APPS
 
@@ -140,3 +142,59 @@ def test_a_failed_sub_orchestration_fails_its_parent_task_with_the_childs_messag
     host = devhost_factory("failures_app")
     output = host.wait_for(host.request("POST", f"{API}/orchestrators/catches_child_error")[1]["id"])["output"]
     assert output.startswith("Orchestrator function 'fails_midway' failed: Activity function 'explode' failed")
+
+
+# -- rewind ------------------------------------------------------------------------------------------------------
+
+
+def runs(folder: Path, name: str) -> int:
+    return len((folder / f"runs-{name}").read_text().splitlines())
+
+
+@pytest.fixture
+def rewinding(devhost_factory: StartHost, tmp_path: Path) -> DevHost:
+    return devhost_factory("failures_app", env={"FAILURES_SCRATCH": str(tmp_path)})
+
+
+def fail_then_rewind(host: DevHost, folder: Path, name: str) -> dict:
+    code, started = host.request("POST", f"{API}/orchestrators/{name}")
+    assert code == 202 and started["rewindPostUri"].endswith("/rewind?reason={text}&taskHub=default&connection=Storage")
+    assert host.wait_for(started["id"])["runtimeStatus"] == "Failed"
+    (folder / "fixed").touch()
+    assert host.request("POST", f"{API}/instances/{started['id']}/rewind?reason=fixed")[0] == 202
+    return host.wait_for(started["id"])
+
+
+def test_rewind_runs_the_failed_activity_again_and_not_the_ones_that_succeeded(
+    rewinding: DevHost, tmp_path: Path
+) -> None:
+    status = fail_then_rewind(rewinding, tmp_path, "step_then_broken")
+    assert (status["runtimeStatus"], status["output"]) == ("Completed", ["first ok", "second ok"])
+    assert (runs(tmp_path, "first"), runs(tmp_path, "second")) == (1, 2)
+    history = [e["EventType"] for e in rewinding.status(status["instanceId"], history=True)["historyEvents"]]
+    assert "GenericEvent" in history and history.count("TaskFailed") == 0
+    code, detail = rewinding.request("GET", f"/dashboard/api/orchestrations/{status['instanceId']}")
+    assert code == 200 and [s["status"] for s in detail["timeline"]] == ["completed", "completed"]
+
+
+def test_rewind_queues_again_what_the_failure_abandoned(rewinding: DevHost, tmp_path: Path) -> None:
+    status = fail_then_rewind(rewinding, tmp_path, "fan_out_with_a_broken_one")
+    assert status["output"] == ["slow ok", "fanned ok"]
+
+
+def test_rewind_gives_an_exhausted_retry_one_more_attempt(rewinding: DevHost, tmp_path: Path) -> None:
+    assert fail_then_rewind(rewinding, tmp_path, "retries_then_gives_up")["output"] == "retried ok"
+    assert runs(tmp_path, "retried") == 3
+
+
+def test_rewind_rewinds_a_failed_sub_orchestration(rewinding: DevHost, tmp_path: Path) -> None:
+    status = fail_then_rewind(rewinding, tmp_path, "parent_of_broken")
+    assert status["output"] == {"child": ["first ok", "second ok"]}
+    assert runs(tmp_path, "first") == 1
+
+
+def test_rewind_is_for_failed_instances_only(rewinding: DevHost, tmp_path: Path) -> None:
+    (tmp_path / "fixed").touch()
+    done = rewinding.wait_for(rewinding.request("POST", f"{API}/orchestrators/step_then_broken")[1]["id"])
+    code, body = rewinding.request("POST", f"{API}/instances/{done['instanceId']}/rewind?reason=again")
+    assert (code, body) == (410, {"error": "The rewind operation is only supported on failed orchestration instances."})

@@ -160,14 +160,6 @@ def test_events_wait_while_suspended_and_apply_on_resume(host: DevHost) -> None:
     assert host.wait_for(instance_id)["output"] == {"winner": "event", "value": "late"}
 
 
-def test_rewind_is_neither_advertised_nor_pretended(host: DevHost) -> None:
-    code, started = host.request("POST", "/api/start/boom")
-    assert code == 202 and "rewindPostUri" not in started and "restartPostUri" in started
-    host.wait_for(started["id"])
-    code, body = host.request("POST", f"{API}/instances/{started['id']}/rewind?reason=x")
-    assert code == 501 and body["error"] == "'rewind' is not supported by the local host"
-
-
 def test_restart_runs_the_orchestrator_again_with_its_input(host: DevHost) -> None:
     first = run(host, "sequence", 2)
     code, restarted = host.request("POST", f"{API}/instances/{first['instanceId']}/restart")
