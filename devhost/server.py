@@ -72,15 +72,17 @@ async def store_unavailable(request: web.Request, handler: Handler) -> web.Strea
 
 def serve(config: HostConfig) -> None:
     """Run the host until SIGINT or SIGTERM; raises StartupError when it cannot start."""
-    config.database.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(f"{config.database}.lock", timeout=0, fallback_to_soft=False)
     try:
+        config.database.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise StartupError(
             f"another local host is already running on {config.database}; stop it, or give this one its "
             "own database with --db"
         ) from None
+    except OSError as exc:
+        raise StartupError(f"cannot lock {lock.lock_file}: {exc.strerror or exc}") from None
     try:
         sock = _listen(config.host, config.port)
         app = build(config)
