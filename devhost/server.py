@@ -154,12 +154,13 @@ def _log_functions(module: str, index: app_index.FunctionIndex) -> None:
         "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",
         module, len(index.http), len(index.orchestrators), len(index.activities), len(index.entities),
     )  # fmt: skip
+    runs = ", ".join(app_index.INDEXERS)
     for function in index.unsupported:
         log.warning(
-            "function '%s' (%s) does not run on the local host, which runs HTTP, orchestration, activity and "
-            "entity functions; it runs in Azure",
+            "function '%s' (%s) does not run on the local host, which runs %s functions; it runs in Azure",
             function.name,
             function.trigger,
+            runs,
         )
 
 
