@@ -1,4 +1,4 @@
-"""Benchmarks of the local host: ``python -m bench.run [throughput|fanout|waiting|replay|all]``.
+"""Benchmarks of the local host: ``python -m bench.run [throughput|fanout|waiting|replay|dashboard|all]``.
 
 Each scenario runs the real host as a child process on a fresh database and prints its figures.
 Work is seeded straight into the store before the host starts, so the figures measure the engine
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.scale import meanwhile, multiply, timed_get
 from devhost import events as ev
 from devhost.process import REPO, DevHost
 from devhost.store import Store
@@ -158,20 +159,66 @@ def replay(folder: Path, steps: int) -> None:
           f"last {episodes[-1]:.2f} ms ({1000 * episodes[-1] / steps:.1f} us per history step replayed)")
 
 
+def dashboard(folder: Path, instances: int) -> None:
+    """The dashboard over ``instances`` orchestrations: copies of real runs of the app (offline model)."""
+    host = host_for(folder, "function_app", REPO, {"LOCAL_DATA_DIR": str(folder / "data")}).start()
+    try:
+        research = [_started(host, "/api/research/run", {"topic": f"dashboards {n}"}) for n in range(3)]
+        spam = _started(host, "/api/spam-detection/run", {"content": "Win a prize now!!! http://bit.ly/x"})
+        for instance_id in [*research, spam]:
+            host.wait_for(instance_id, timeout=120)
+        review = _started(host, "/api/content/run", {"topic": "dashboards"})
+        host.wait_for(review, ("Running",), timeout=120,
+                      predicate=lambda s: (s["customStatus"] or {}).get("stage") == "awaiting_approval")
+    finally:
+        host.stop()
+    total = multiply(host.database, instances)
+    sessions = count(host.database, "SELECT COUNT(*) FROM entities")
+    host = host.successor().start()
+    try:
+        status = f"/runtime/webhooks/durabletask/instances/{research[0]}"
+        cold, probes = meanwhile(host, "/dashboard/api/metrics", status)
+        pages = {
+            "orchestration list (200 newest)": "/dashboard/api/orchestrations",
+            "list filtered by status and name (1,000)":
+                "/dashboard/api/orchestrations?status=Completed&name=research_orchestration&limit=1000",
+            "one orchestration with its timeline": f"/dashboard/api/orchestrations/{research[0]}-1000",
+            "agent sessions (200 newest)": "/dashboard/api/agents",
+            "metrics (figures read before)": "/dashboard/api/metrics",
+            "Durable API instance list (1,000)": "/runtime/webhooks/durabletask/instances?top=1000",
+        }
+        timings = {label: statistics.median(timed_get(host, path) for _ in range(5)) for label, path in pages.items()}
+    finally:
+        host.stop()
+    print(f"dashboard: {total:,} orchestrations and {sessions:,} agent sessions (copies of real runs)")
+    print(f"  metrics, every session read for the first time: {cold * 1000:,.0f} ms; meanwhile {len(probes)} status "
+          f"requests answered, median {statistics.median(probes) * 1000:.1f} ms, max {max(probes) * 1000:.0f} ms")
+    for label, seconds in timings.items():
+        print(f"  {label}: median {seconds * 1000:,.1f} ms")
+
+
+def _started(host: DevHost, route: str, body: object) -> str:
+    code, answer = host.request("POST", route, body)
+    assert code == 202, answer
+    return answer["id"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("scenario", choices=["throughput", "fanout", "waiting", "replay", "all"])
+    parser.add_argument("scenario", choices=["throughput", "fanout", "waiting", "replay", "dashboard", "all"])
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--waiting", type=int, default=10000)
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--dashboard-instances", type=int, default=10000)
     args = parser.parse_args()
     scenarios = {
         "throughput": lambda d: throughput(d, args.instances),
         "fanout": lambda d: fanout(d, args.latency_ms, args.runs),
         "waiting": lambda d: waiting(d, args.waiting, idle_seconds=10),
         "replay": lambda d: replay(d, args.steps),
+        "dashboard": lambda d: dashboard(d, args.dashboard_instances),
     }
     for name, scenario in scenarios.items():
         if args.scenario in (name, "all"):

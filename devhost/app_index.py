@@ -9,7 +9,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+from azure.functions import FunctionRegister
+from azure.functions.decorators.function_app import Function
 
 #: Functions route constraints the host understands (others match any one segment).
 _CONSTRAINTS = {
@@ -53,12 +57,21 @@ class Activity:
     input_param: str
 
 
+@dataclass(frozen=True)
+class Unsupported:
+    """A function whose trigger the local host does not run (it runs in Azure)."""
+
+    name: str
+    trigger: str
+
+
 @dataclass
 class FunctionIndex:
     orchestrators: dict[str, Callable[..., str]] = field(default_factory=dict)
     activities: dict[str, Activity] = field(default_factory=dict)
     entities: dict[str, Callable[..., str]] = field(default_factory=dict)  # keyed by lower-case name
     http: list[HttpFunction] = field(default_factory=list)
+    unsupported: list[Unsupported] = field(default_factory=list)
 
     def route(self, method: str, path: str) -> tuple[HttpFunction, dict[str, str]] | None:
         # Literal segments win over parameters, as in ASP.NET routing: try the most specific first.
@@ -91,30 +104,66 @@ def compile_route(template: str) -> re.Pattern[str]:
     return re.compile(out, re.IGNORECASE)
 
 
+class AppLoadError(Exception):
+    """The app module cannot be imported or holds no single function-app object."""
+
+
+def find_app(module: ModuleType) -> FunctionRegister:
+    """The module's one function-app object, whatever its name, as the Python worker finds it."""
+    found = [value for value in vars(module).values() if isinstance(value, FunctionRegister)]
+    if len({id(value) for value in found}) > 1:
+        raise AppLoadError(
+            f"More than one {type(found[0]).__name__} or other top level function app instances are defined "
+            f"in '{module.__name__}'."
+        )
+    if not found:
+        raise AppLoadError(f"Could not find top level function app instances in '{module.__name__}'.")
+    return found[0]
+
+
 def load(module_name: str, root: Path) -> FunctionIndex:
-    """Import the app module from ``root`` and index the functions of its ``app`` object."""
+    """Import the app module from ``root`` and index its functions by trigger."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    module = importlib.import_module(module_name)
-    app = getattr(module, "app", None)
-    if app is None:
-        raise RuntimeError(f"module '{module_name}' defines no 'app' (a FunctionApp)")
     index = FunctionIndex()
-    for function in app.get_functions():
-        trigger = function.get_trigger()
-        name = function.get_function_name()
-        handler = function.get_user_function()
-        if trigger.type == "orchestrationTrigger":
-            index.orchestrators[name] = handler
-        elif trigger.type == "activityTrigger":
-            index.activities[name] = Activity(handler, trigger.name)
-        elif trigger.type == "entityTrigger":
-            index.entities[name.lower()] = handler
-        elif trigger.type == "httpTrigger":
-            client = next((b.name for b in function.get_bindings() if b.type == "durableClient"), None)
-            methods = {str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])}
-            index.http.append(HttpFunction(name, trigger.route or name, methods, handler, trigger.name, client))
+    for function in find_app(importlib.import_module(module_name)).get_functions():
+        indexer = INDEXERS.get(function.get_trigger().type)
+        if indexer is None:
+            index.unsupported.append(Unsupported(function.get_function_name(), function.get_trigger().type))
+        else:
+            indexer(index, function)
     return index
+
+
+def _orchestrator(index: FunctionIndex, function: Function) -> None:
+    index.orchestrators[function.get_function_name()] = function.get_user_function()
+
+
+def _activity(index: FunctionIndex, function: Function) -> None:
+    index.activities[function.get_function_name()] = Activity(function.get_user_function(), function.get_trigger().name)
+
+
+def _entity(index: FunctionIndex, function: Function) -> None:
+    index.entities[function.get_function_name().lower()] = function.get_user_function()
+
+
+def _http(index: FunctionIndex, function: Function) -> None:
+    trigger, name = function.get_trigger(), function.get_function_name()
+    client = next((b.name for b in function.get_bindings() if b.type == "durableClient"), None)
+    methods = {str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])}
+    index.http.append(
+        HttpFunction(name, trigger.route or name, methods, function.get_user_function(), trigger.name, client)
+    )
+
+
+#: How each trigger type the local host runs is indexed; a function with any other trigger is listed
+#: as unsupported. Supporting a new trigger means adding its indexer here and a dispatcher for it.
+INDEXERS: dict[str, Callable[[FunctionIndex, Function], None]] = {
+    "httpTrigger": _http,
+    "orchestrationTrigger": _orchestrator,
+    "activityTrigger": _activity,
+    "entityTrigger": _entity,
+}
 
 
 def is_async(handler: Callable[..., Any]) -> bool:

@@ -6,20 +6,30 @@ Both speak the same routes and status codes; they differ in how a request body c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import events as ev
 from .engine import Engine, UnknownFunction
-from .store import RUNTIME_STATUSES, Instance, Store
+from .limits import LimitExceeded
+from .store import RUNTIME_STATUSES, TERMINAL, Instance, Store
+from .web_errors import ApiError, error, json_body, whole_number
+from .workers import DaemonPool
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
+MAX_TOP = 1000  # instances one list request returns at most
+MAX_WAIT_SECONDS = 3600  # the longest a start or restart request may wait for its instance to finish
 
 
 def task_hub() -> str:
@@ -29,11 +39,26 @@ def task_hub() -> str:
 
 _ENGINE = web.AppKey("engine", Engine)
 _RPC = web.AppKey("rpc", bool)
+_POOL = web.AppKey("pool", DaemonPool)
 
 
-def error(status: int, message: str) -> web.Response:
-    """Every error of the local host's APIs: a JSON body saying what is wrong."""
-    return web.json_response({"error": message}, status=status)
+def argument_error(request: web.Request, message: str) -> web.Response:
+    """A 400 for an argument Azure refuses; the RPC flavour in the extension's shape, which the SDK reads."""
+    if request.app[_RPC]:
+        body = {"Message": "One or more of the arguments submitted is incorrect", "ExceptionMessage": message}
+        return web.json_response(body, status=400)
+    return error(400, message)
+
+
+@web.middleware
+async def refused_arguments(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What Azure refuses, in the shape each API answers it; an unknown function is a 404 on the public API."""
+    try:
+        return await handler(request)
+    except LimitExceeded as exc:
+        return argument_error(request, str(exc))
+    except UnknownFunction as exc:
+        return argument_error(request, str(exc)) if request.app[_RPC] else error(404, str(exc))
 
 
 def management_urls(base_url: str, instance_id: str) -> dict[str, str]:
@@ -106,21 +131,13 @@ def _parse(text: str | None) -> Any:
 
 
 async def _payload(request: web.Request) -> str | None:
-    """The request's payload as JSON text (``None`` when empty); raises 400 on a malformed body."""
-    raw = await request.text()
-    if not raw.strip():
+    """The request's payload as JSON text (``None`` when empty); ApiError for a body that cannot be read."""
+    value = await json_body(request)
+    if value is ...:
         return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise web.HTTPBadRequest(**_json_body(f"request body is not valid JSON: {exc}")) from exc
-    if request.app[_RPC]:
+    if request.app[_RPC]:  # the SDK encodes the payload a second time
         return value if isinstance(value, str) or value is None else json.dumps(value)
     return json.dumps(value)
-
-
-def _json_body(message: str) -> dict[str, str]:
-    return {"text": json.dumps({"error": message}), "content_type": "application/json"}
 
 
 def _find_instance(request: web.Request) -> Instance:
@@ -128,7 +145,7 @@ def _find_instance(request: web.Request) -> Instance:
     instance_id = request.match_info["instance_id"]
     instance = request.app[_ENGINE].store.instance(instance_id)
     if instance is None:
-        raise web.HTTPNotFound(**_json_body(f"no instance with ID '{instance_id}'"))
+        raise ApiError(404, f"no instance with ID '{instance_id}'")
     return instance
 
 
@@ -142,17 +159,55 @@ async def start(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     instance_id = request.match_info.get("instance_id") or uuid.uuid4().hex
     input_json = await _payload(request)
+    wait = _Wait.from_query(request.query)
     existing = engine.store.instance(instance_id)
     if existing is not None and not existing.is_terminal:
         return error(409, f"an instance with ID '{instance_id}' already exists and is {existing.status}")
-    try:
-        engine.start_orchestration(name, instance_id, input_json)
-    except UnknownFunction as exc:
-        if request.app[_RPC]:
-            return web.json_response({"ExceptionMessage": str(exc)}, status=400)
-        return error(404, str(exc))
+    engine.start_orchestration(name, instance_id, input_json, request.query.get("version"))
+    return await _check_status_or_wait(request, instance_id, wait)
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """``timeout`` and ``pollingInterval`` (seconds) of a start or restart that waits for the instance."""
+
+    timeout: float | None
+    interval: float | None
+
+    @staticmethod
+    def from_query(query: Mapping[str, str]) -> _Wait:
+        return _Wait(_seconds(query, "timeout"), _seconds(query, "pollingInterval"))
+
+
+async def _check_status_or_wait(request: web.Request, instance_id: str, wait: _Wait) -> web.Response:
+    """202 with the management URLs; when asked to wait, the output of an instance that completes in time
+    (``createAndWaitOnNewInstancePostUri``), or the status of one that failed or was terminated."""
+    if wait.timeout is not None and wait.interval is not None:
+        store = request.app[_ENGINE].store
+        deadline = time.monotonic() + wait.timeout
+        while (instance := store.instance(instance_id)) is not None and not instance.is_terminal:
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(min(max(wait.interval, 0.05), max(0.0, deadline - time.monotonic())))
+        if instance is not None and instance.status == "Completed":
+            return web.json_response(_parse(instance.output))
+        if instance is not None and instance.is_terminal:
+            return web.json_response(status_json(instance, None, True))
     urls = management_urls(caller_base_url(request), instance_id)
     return web.json_response(urls, status=202, headers={"Location": urls["statusQueryGetUri"]})
+
+
+def _seconds(query: Mapping[str, str], name: str) -> float | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:
+        raise ApiError(400, f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS}")
+    return seconds
 
 
 async def get_status(request: web.Request) -> web.Response:
@@ -160,39 +215,60 @@ async def get_status(request: web.Request) -> web.Response:
     instance = _find_instance(request)
     show_history = request.query.get("showHistory", "false").lower() == "true"
     show_input = request.query.get("showInput", "true").lower() != "false"
-    body = status_json(instance, store.history(instance.id) if show_history else None, show_input)
+    history = await request.app[_POOL].run(store.history, instance.id) if show_history else None
+    body = status_json(instance, history, show_input)
     code = 200 if instance.is_terminal else 202
     headers = {} if instance.is_terminal else {"Location": str(request.url), "Retry-After": "1"}
     return web.json_response(body, status=code, headers=headers)
 
 
+@dataclass(frozen=True)
+class InstanceFilter:
+    """The instance query parameters the list and bulk purge APIs share."""
+
+    statuses: list[str] | None
+    created_from: float | None
+    created_to: float | None
+
+    @staticmethod
+    def from_query(query: Mapping[str, str]) -> InstanceFilter:
+        statuses = [s.strip() for s in query.get("runtimeStatus", "").split(",") if s.strip()]
+        unknown = set(statuses) - set(RUNTIME_STATUSES)
+        if unknown:
+            shown = sorted(status[:40] for status in unknown)
+            raise ApiError(400, f"unknown runtimeStatus {shown}; use {', '.join(RUNTIME_STATUSES)}")
+        return InstanceFilter(statuses or None, _time(query, "createdTimeFrom"), _time(query, "createdTimeTo"))
+
+
 async def list_instances(request: web.Request) -> web.Response:
-    store = request.app[_ENGINE].store
     query = request.query
-    statuses = [s for s in query.get("runtimeStatus", "").split(",") if s]
-    unknown = set(statuses) - set(RUNTIME_STATUSES)
-    if unknown:
-        return error(400, f"unknown runtimeStatus {sorted(unknown)}; use {', '.join(RUNTIME_STATUSES)}")
-    try:
-        created_from = _time(query.get("createdTimeFrom"))
-        created_to = _time(query.get("createdTimeTo"))
-        limit = int(query.get("top", 1000))
-    except ValueError as exc:
-        return error(400, f"bad query parameter: {exc}")
-    found = store.instances(
-        statuses=statuses or None,
-        name=query.get("name") or None,
-        prefix=query.get("instanceIdPrefix") or None,
-        created_from=created_from,
-        created_to=created_to,
-        limit=limit,
-    )
+    found = InstanceFilter.from_query(query)
+    top = whole_number(query.get("top", str(MAX_TOP)), "top", 1, MAX_TOP)
     show_input = query.get("showInput", "false").lower() == "true"
-    return web.json_response([status_json(i, None, show_input) for i in found])
+    store = request.app[_ENGINE].store
+
+    def listing() -> str:
+        instances = store.instances(
+            statuses=found.statuses,
+            name=query.get("name") or None,
+            prefix=query.get("instanceIdPrefix") or None,
+            created_from=found.created_from,
+            created_to=found.created_to,
+            limit=top,
+        )
+        return json.dumps([status_json(i, None, show_input) for i in instances])
+
+    return web.Response(text=await request.app[_POOL].run(listing), content_type="application/json")
 
 
-def _time(text: str | None) -> float | None:
-    return ev.parse_timestamp(text) if text else None
+def _time(query: Mapping[str, str], name: str) -> float | None:
+    text = query.get(name)
+    if not text:
+        return None
+    try:
+        return ev.parse_timestamp(text)
+    except (ValueError, OverflowError):
+        raise ApiError(400, f"{name} must be an ISO 8601 time, not '{text[:40]}'") from None
 
 
 async def raise_event(request: web.Request) -> web.Response:
@@ -205,20 +281,43 @@ async def raise_event(request: web.Request) -> web.Response:
 
 
 async def control(request: web.Request) -> web.Response:
-    """terminate, suspend, resume."""
+    """terminate, suspend, resume, rewind; restart."""
     engine = request.app[_ENGINE]
     verb = request.match_info["verb"]
-    if verb not in ("terminate", "suspend", "resume"):
-        return error(501, f"'{verb}' is not supported by the local host")
+    if verb == "restart":
+        return await restart(request)
+    if verb not in ("terminate", "suspend", "resume", "rewind"):
+        return error(404, f"no instance operation '{verb[:40]}': use terminate, suspend, resume, rewind or restart")
     instance = _find_instance(request)
-    if instance.is_terminal:
-        return error(410, f"instance '{instance.id}' is {instance.status}")
     reason = request.query.get("reason", "")
-    if verb == "terminate":
+    if verb == "rewind":
+        if instance.status != "Failed":  # the extension's wording, which the SDK's rewind() raises on a 410
+            status = 410 if instance.is_terminal else 409
+            return error(status, "The rewind operation is only supported on failed orchestration instances.")
+        engine.rewind(instance.id, reason)
+    elif instance.is_terminal:
+        return error(410, f"instance '{instance.id}' is {instance.status}")
+    elif verb == "terminate":
         engine.terminate(instance.id, reason)
     else:
         engine.set_suspended(instance.id, verb == "suspend")
     return web.json_response({}, status=202)
+
+
+async def restart(request: web.Request) -> web.Response:
+    """A new run of the instance's orchestrator with its original input, under a new instance id unless
+    ``restartWithNewInstanceId=false`` (then the instance itself, which must have ended)."""
+    engine = request.app[_ENGINE]
+    instance = _find_instance(request)
+    wait = _Wait.from_query(request.query)
+    new_id = request.query.get("restartWithNewInstanceId", "true").lower() != "false"
+    instance_id = uuid.uuid4().hex if new_id else instance.id
+    if not new_id and not instance.is_terminal:
+        return error(409, f"instance '{instance.id}' is {instance.status}; restart it with a new instance id")
+    engine.start_orchestration(instance.name, instance_id, instance.input)
+    if request.app[_RPC]:  # the SDK's restart() returns the body as the new instance id
+        return web.json_response(instance_id, status=202)
+    return await _check_status_or_wait(request, instance_id, wait)
 
 
 async def purge(request: web.Request) -> web.Response:
@@ -228,6 +327,24 @@ async def purge(request: web.Request) -> web.Response:
         return error(409, f"instance '{instance.id}' is {instance.status}; only ended instances can be purged")
     with engine.store.transaction() as tx:
         deleted = tx.purge(instance.id)
+    return web.json_response({"instancesDeleted": deleted})
+
+
+async def purge_matching(request: web.Request) -> web.Response:
+    """Purge the ended instances created in a time range (``createdTimeFrom`` required, as in the
+    extension), optionally of some runtime statuses; 404 when none matched."""
+    found = InstanceFilter.from_query(request.query)
+    if found.created_from is None:
+        return error(400, "Please provide value for 'createdTimeFrom' parameter.")
+    running = set(found.statuses or ()) - set(TERMINAL)
+    if running:
+        return error(400, f"only ended instances can be purged, not {', '.join(sorted(running))} ones")
+    with request.app[_ENGINE].store.transaction() as tx:
+        deleted = tx.purge_matching(
+            list(found.statuses or TERMINAL), found.created_from, found.created_to or time.time()
+        )
+    if not deleted:
+        return error(404, "no ended instance matches")
     return web.json_response({"instancesDeleted": deleted})
 
 
@@ -246,10 +363,7 @@ async def signal_entity(request: web.Request) -> web.Response:
     operation = request.query.get("op", "")
     if not operation:
         return error(400, "the 'op' query parameter names the operation to signal")
-    try:
-        request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
-    except UnknownFunction as exc:
-        return error(404, str(exc))
+    request.app[_ENGINE].signal_entity(_entity_id(request), operation, await _payload(request))
     return web.json_response({}, status=202)
 
 
@@ -271,14 +385,18 @@ async def list_entities(request: web.Request) -> web.Response:
     )
 
 
-def build(engine: Engine, rpc: bool) -> web.Application:
-    app = web.Application()
+def build(engine: Engine, rpc: bool, pool: DaemonPool) -> web.Application:
+    """``pool`` runs the long reads (instance lists, histories)."""
+    app = web.Application(middlewares=[refused_arguments])
     app[_ENGINE] = engine
     app[_RPC] = rpc
+    app[_POOL] = pool
     app.router.add_post("/orchestrators/{name}", start)
     app.router.add_post("/orchestrators/{name}/{instance_id}", start)
     app.router.add_get("/instances", list_instances)
     app.router.add_get("/instances/", list_instances)
+    app.router.add_delete("/instances", purge_matching)
+    app.router.add_delete("/instances/", purge_matching)
     app.router.add_get("/instances/{instance_id}", get_status)
     app.router.add_delete("/instances/{instance_id}", purge)
     app.router.add_post("/instances/{instance_id}/raiseEvent/{event_name}", raise_event)

@@ -2,37 +2,49 @@
 
 Three loops share one store. Orchestrator episodes run on one thread (they are short, CPU-bound
 replays), committed in groups for throughput but each episode atomically. Activities and entity
-batches run in a thread pool; each result commits together with the removal of its work item, so
-a finished activity or agent call is never run again, whatever happens to the process.
+batches (the agents) run in pools of their own, so slow activities never hold up agent calls; each
+result commits together with the removal of its work item, so a finished activity or agent call is
+never run again, whatever happens to the process. When the store refuses writes (disk full, read-only
+file), results wait in memory and every loop retries with growing pauses until it works again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
 import time
-import traceback
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from azure.functions import _durable_functions as df_json
-
 from . import events as ev
-from .app_index import FunctionIndex, is_async
-from .episode import Episode, run_episode
-from .store import ActivityItem, Instance, Store, Tx
+from . import limits
+from .app_index import FunctionIndex
+from .backoff import MAX_PAUSE, Backoff
+from .episode import Episode, failed_episode, run_episode
+from .host_config import DurableConfig
+from .invoke import UnknownFunction, run_activity, run_entity_batch
+from .rewind import rewind
+from .store import ActivityItem, Instance, Store, StoreError, Tx
+from .workers import DaemonPool
 
 log = logging.getLogger("devhost.engine")
 
 EPISODES_PER_COMMIT = 64
+ENTITY_BATCH_SIZE = 32
+STOP_BUDGET = 2.0  # seconds stop() waits for the dispatch loops
+
+__all__ = ["Engine", "UnknownFunction"]
 
 
-class UnknownFunction(LookupError):
-    """No orchestrator, activity or entity of that name is registered in the app."""
+@dataclass(frozen=True)
+class _Completion:
+    """Finished work waiting to be committed: what to write, and what to do once it is written."""
+
+    commit: Callable[[Tx], None]
+    release: Callable[[], None]
 
 
 @dataclass
@@ -50,22 +62,29 @@ class _Wakeup:
 
 
 class Engine:
-    def __init__(self, store: Store, index: FunctionIndex, workers: int = 32) -> None:
+    def __init__(self, store: Store, index: FunctionIndex, config: DurableConfig | None = None) -> None:
         self.store = store
         self.index = index
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devhost-work")
+        self.config = config or DurableConfig()
+        self._rejected: set[str] = set()  # instances of a version this host must not run (and must not retry)
+        self._activity_pool = DaemonPool(self.config.max_activities, "devhost-activity")
+        self._entity_pool = DaemonPool(self.config.max_entities, "devhost-entity")
         self._stopping = threading.Event()
         self._orchestrations = _Wakeup(threading.Event())
         self._activities = _Wakeup(threading.Event())
         self._entities = _Wakeup(threading.Event())
         self._running_activities: set[int] = set()
         self._running_entities: set[str] = set()
-        self._completions: deque[tuple[ActivityItem, dict[str, Any]]] = deque()
+        self._completions: deque[_Completion] = deque()
         self._lock = threading.Lock()
+        loops = {
+            "orchestrations": (self._orchestrations, self._dispatch_episodes),
+            "activities": (self._activities, self._dispatch_activities),
+            "entities": (self._entities, self._dispatch_entities),
+        }
         self._threads = [
-            threading.Thread(target=self._loop, args=(self._orchestrations, self._dispatch_episodes), daemon=True),
-            threading.Thread(target=self._loop, args=(self._activities, self._dispatch_activities), daemon=True),
-            threading.Thread(target=self._loop, args=(self._entities, self._dispatch_entities), daemon=True),
+            threading.Thread(target=self._loop, args=(name, *loop), name=f"devhost-{name}", daemon=True)
+            for name, loop in loops.items()
         ]
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -79,35 +98,48 @@ class Engine:
         self._stopping.set()
         for wake in (self._orchestrations, self._activities, self._entities):
             wake.set()
+        deadline = time.monotonic() + STOP_BUDGET
         for thread in self._threads:
-            thread.join(timeout=5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for pool in (self._activity_pool, self._entity_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
-    def wake(self) -> None:
-        self._orchestrations.set()
-
-    def _loop(self, wake: _Wakeup, dispatch: Any) -> None:
+    def _loop(self, name: str, wake: _Wakeup, dispatch: Callable[[], float | None]) -> None:
+        backoff = Backoff(f"dispatching {name}")
         while not self._stopping.is_set():
             try:
                 timeout = dispatch()
+            except StoreError as exc:  # pause whatever wakes the loop, so a failing store is not hammered
+                self._stopping.wait(backoff.failed(exc))
+                continue
             except Exception:  # a bug here must not silently stop the host
                 log.exception("dispatcher error")
                 timeout = 1.0
+            else:
+                backoff.succeeded()
             wake.wait(timeout)
 
     # -- client operations -----------------------------------------------------------------
 
-    def start_orchestration(self, name: str, instance_id: str, input_json: str | None) -> None:
+    def start_orchestration(self, name: str, instance_id: str, input_json: str | None,
+                            version: str | None = None) -> None:
+        """Schedule a new instance; without a ``version`` it gets host.json's ``defaultVersion``."""
         if name not in self.index.orchestrators:
             raise UnknownFunction(f"no orchestrator function named '{name}' in this app")
+        limits.check_instance_id(instance_id)
+        limits.check_payload("The orchestration input", input_json)
         now = time.time()
+        version = self.config.default_version if version is None else version
         with self.store.transaction() as tx:
-            tx.create_instance(instance_id, name, input_json)
-            tx.send(instance_id, ev.execution_started(name, input_json, now))
+            tx.create_instance(instance_id, name, input_json, version=version)
+            tx.send(instance_id, ev.execution_started(name, input_json, now, version))
+        with self._lock:
+            self._rejected.discard(instance_id)
         log.info("orchestration %s (%s) scheduled", name, instance_id)
         self._orchestrations.set()
 
     def raise_event(self, instance_id: str, event_name: str, input_json: str | None) -> None:
+        limits.check_payload(f"The data of event '{event_name}'", input_json)
         with self.store.transaction() as tx:
             tx.send(instance_id, ev.event_raised(event_name, input_json, time.time()))
         log.info("event %s raised for %s", event_name, instance_id)
@@ -122,6 +154,14 @@ class Engine:
             tx.drop_instance_work(instance_id)
         log.info("orchestration %s terminated: %s", instance_id, reason)
 
+    def rewind(self, instance_id: str, reason: str) -> None:
+        """Run a failed instance again from where it failed (see ``devhost/rewind.py``)."""
+        with self.store.transaction() as tx:
+            rewind(tx, instance_id, reason, time.time())
+        log.info("orchestration %s rewound: %s", instance_id, reason)
+        for wake in (self._orchestrations, self._activities, self._entities):
+            wake.set()
+
     def set_suspended(self, instance_id: str, suspended: bool) -> None:
         with self.store.transaction() as tx:
             tx.set_status(instance_id, "Suspended" if suspended else "Running")
@@ -129,6 +169,8 @@ class Engine:
 
     def signal_entity(self, entity_id: str, operation: str, input_json: str | None) -> None:
         self._check_entity(entity_id)
+        limits.check_entity_key(entity_id.split("@", 2)[2])
+        limits.check_payload(f"The input of operation '{operation}'", input_json)
         with self.store.transaction() as tx:
             tx.queue_entity_op(entity_id, operation, input_json)
         self._entities.set()
@@ -143,11 +185,13 @@ class Engine:
     def _dispatch_episodes(self) -> float | None:
         self._commit_completions()
         now = time.time()
-        ready = self.store.ready_instances(now, EPISODES_PER_COMMIT)
+        with self._lock:
+            rejected = list(self._rejected)
+        ready = self.store.ready_instances(now, EPISODES_PER_COMMIT, rejected)
         if ready:
             self._run_episodes(ready, now)
             return 0
-        next_at = self.store.next_visible_at()
+        next_at = self.store.next_visible_at(rejected)
         return None if next_at is None else max(0.0, next_at - time.time())
 
     def _run_episodes(self, instance_ids: list[str], now: float) -> None:
@@ -157,14 +201,22 @@ class Engine:
             messages = self.store.inbox(instance_id, now)
             if instance is None or not messages:
                 continue
+            mismatch = self.config.versioning.mismatch(instance.version) if self.config.versioning else None
+            if mismatch and self.config.versioning.on_mismatch == "Reject":  # type: ignore[union-attr]
+                with self._lock:
+                    self._rejected.add(instance_id)
+                log.warning("orchestration %s (%s) is left waiting: %s", instance.name, instance_id, mismatch)
+                continue
             past = self.store.history(instance_id)
             new = [m.event for m in messages]
             started = time.perf_counter()
             handler = self.index.orchestrators.get(instance.name)
-            if handler is None:
-                episode = Episode(status="Failed", output=json.dumps(f"orchestrator '{instance.name}' is not registered"))
+            if mismatch:
+                episode = failed_episode(new, mismatch, now)
+            elif handler is None:
+                episode = failed_episode(new, f"orchestrator '{instance.name}' is not registered", now)
             else:
-                episode = run_episode(handler, instance_id, instance.name, instance.input, past, new, now)
+                episode = run_episode(handler, instance, past, new, now)
             elapsed = (time.perf_counter() - started) * 1000
             log.info(
                 "episode %s %s: %d new event(s) -> %s, %d activity, %d agent/entity, %d timer (%.1f ms)",
@@ -211,11 +263,12 @@ class Engine:
                 request.request_id,
             )
         for child in episode.sub_orchestrations:
-            tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id)
-            tx.send(child.instance_id, ev.execution_started(child.name, child.input, now))
+            version = self.config.default_version if child.version is None else child.version
+            tx.create_instance(child.instance_id, child.name, child.input, instance_id, child.task_id, version)
+            tx.send(child.instance_id, ev.execution_started(child.name, child.input, now, version))
         if episode.status == "ContinueAsNew":
             tx.reset_for_continue_as_new(instance_id, episode.output, episode.custom_status)
-            tx.send(instance_id, ev.execution_started(instance.name, episode.output, now))
+            tx.send(instance_id, ev.execution_started(instance.name, episode.output, now, instance.version))
             return
         tx.record_outcome(instance_id, episode.status, episode.output, episode.custom_status)
         if episode.status in ("Running", "Suspended"):
@@ -226,8 +279,9 @@ class Engine:
             task_id = instance.parent_task_id
             if episode.status == "Completed":
                 done = ev.sub_orchestration_completed(task_id, episode.output, now)
-            else:
-                done = ev.sub_orchestration_failed(task_id, "sub-orchestration failed", episode.output or "", now)
+            else:  # the parent sees the child's failure message and details, as with DTFx
+                reason = json.loads(episode.output) if episode.output else "sub-orchestration failed"
+                done = ev.sub_orchestration_failed(task_id, str(reason), episode.failure_details or "", now)
             tx.send(instance.parent_id, done)
 
     # -- activities ------------------------------------------------------------------------
@@ -237,45 +291,25 @@ class Engine:
             items = self.store.pending_activities(self._running_activities, 256)
             self._running_activities.update(item.id for item in items)
         for item in items:
-            self._pool.submit(self._run_activity, item)
+            self._activity_pool.submit(self._run_activity, item)
         return None
 
     def _run_activity(self, item: ActivityItem) -> None:
         started = time.perf_counter()
-        try:
-            activity = self.index.activities.get(item.name)
-            if activity is None:
-                raise UnknownFunction(f"no activity function named '{item.name}' in this app")
-            result_json = _invoke_activity(activity.handler, activity.input_param, item.input)
-            outcome = ev.task_completed(item.task_id, result_json, time.time())
-            failed = False
-        except Exception as exc:
-            outcome = ev.task_failed(item.task_id, str(exc), traceback.format_exc(), time.time())
-            failed = True
-        self._completions.append((item, outcome))
+        outcome = run_activity(item, self.index, self._stopping)
         log.info(
             "activity %s for %s %s (%.1f ms)",
             item.name,
             item.instance_id,
-            "failed" if failed else "completed",
+            "failed" if outcome["EventType"] == ev.EventType.TASK_FAILED else "completed",
             (time.perf_counter() - started) * 1000,
         )
-        self._orchestrations.set()
 
-    def _commit_completions(self) -> None:
-        """Record finished activities in one transaction: fewer commits, and no lock convoy."""
-        done = []
-        while self._completions:
-            done.append(self._completions.popleft())
-        if not done:
-            return
-        with self.store.transaction() as tx:
-            for item, outcome in done:
-                if tx.finish_activity(item.id):
-                    tx.send(item.instance_id, outcome)
-        with self._lock:
-            self._running_activities.difference_update(item.id for item, _ in done)
-        self._activities.set()
+        def commit(tx: Tx) -> None:
+            if tx.finish_activity(item.id):  # gone when the instance ended meanwhile
+                tx.send(item.instance_id, outcome)
+
+        self._complete(_Completion(commit, lambda: self._release(self._running_activities, item.id, self._activities)))
 
     # -- entities --------------------------------------------------------------------------
 
@@ -284,49 +318,38 @@ class Engine:
             ready = self.store.ready_entities(self._running_entities)
             self._running_entities.update(ready)
         for entity_id in ready:
-            self._pool.submit(self._run_entity_batch, entity_id)
+            self._entity_pool.submit(self._run_entity_batch, entity_id)
         return None
 
     def _run_entity_batch(self, entity_id: str) -> None:
         try:
-            self._entity_batch(entity_id)
-        except Exception:
-            log.exception("entity %s batch failed", entity_id)
-        finally:
-            with self._lock:
-                self._running_entities.discard(entity_id)
-            self._entities.set()
+            completion = self._entity_batch(entity_id)
+        except StoreError as exc:  # its operations could not be read: try again after a pause
+            log.warning("entity %s: %s", entity_id, exc)
+            self._stopping.wait(MAX_PAUSE)
+            completion = None
+        except Exception:  # a bug here must not leave the entity marked as running for good
+            log.exception("entity %s: batch not run", entity_id)
+            self._stopping.wait(MAX_PAUSE)
+            completion = None
+        if completion is None:
+            self._release(self._running_entities, entity_id, self._entities)
+        else:
+            self._complete(completion)
 
-    def _entity_batch(self, entity_id: str) -> None:
+    def _entity_batch(self, entity_id: str) -> _Completion | None:
         _, name, key = entity_id.split("@", 2)
-        ops = self.store.entity_ops(entity_id, 32)
+        ops = self.store.entity_ops(entity_id, ENTITY_BATCH_SIZE)
         if not ops:
-            return
-        handler = self.index.entities.get(name)
+            return None
         row = self.store.entity(entity_id)
         started = time.time()
-        try:
-            if handler is None:
-                raise UnknownFunction(f"no entity function named '{name}' in this app")
-            batch = {
-                "self": {"name": name, "key": key},
-                "state": row["state"] if row else None,
-                "exists": row is not None,
-                # The SDK decodes an operation input twice (json, then its own codec).
-                "batch": [{"name": op.operation, "input": json.dumps(op.input)} for op in ops],
-            }
-            result = json.loads(handler(json.dumps(batch)))
-        except Exception as exc:  # answer every caller with the error rather than retry the batch forever
-            log.exception("entity %s failed", entity_id)
-            result = {
-                "entityExists": row is not None,
-                "entityState": row["state"] if row else None,
-                "results": [{"isError": True, "result": json.dumps(str(exc))} for _ in ops],
-            }
+        state = row["state"] if row else None
+        result = run_entity_batch(self.index.entities.get(name), entity_id, state, row is not None, ops)
         finished = time.time()
-        if self._stopping.is_set():
-            return
-        with self.store.transaction() as tx:
+        log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
+
+        def commit(tx: Tx) -> None:
             tx.save_entity(entity_id, name, key, result["entityState"] if result.get("entityExists") else None)
             tx.finish_entity_ops([op.id for op in ops])
             for op, outcome in zip(ops, result["results"]):
@@ -340,17 +363,41 @@ class Engine:
                 tx.queue_entity_op(
                     f"@{target.get('name', '').lower()}@{target.get('key')}", signal.get("name"), signal.get("input")
                 )
-        log.info("entity %s ran %d operation(s) (%.1f ms)", entity_id, len(ops), (finished - started) * 1000)
+
+        return _Completion(commit, lambda: self._release(self._running_entities, entity_id, self._entities))
+
+    # -- committing finished work ----------------------------------------------------------
+
+    def _complete(self, completion: _Completion) -> None:
+        """Hand a finished activity or batch to the orchestration loop, which commits it (with retries)."""
+        if self._stopping.is_set():
+            return  # abandoned uncommitted: redone on the next start
+        self._completions.append(completion)
         self._orchestrations.set()
 
+    def _commit_completions(self) -> None:
+        """Commit finished work in one transaction: fewer commits, and no lock convoy.
 
-def _invoke_activity(handler: Any, input_param: str, input_json: str | None) -> str:
-    """Call an activity as the Python worker would: decode the input, run, encode the result."""
-    try:
-        value = df_json.df_loads(input_json) if input_json is not None else None
-    except json.JSONDecodeError:
-        value = input_json
-    result = handler(**{input_param: value})
-    if is_async(handler):
-        result = asyncio.run(result)
-    return df_json.df_dumps(result)
+        When the store refuses the commit, the results are put back and committed on a later attempt:
+        the app's functions are not called again for them.
+        """
+        done = []
+        while self._completions:
+            done.append(self._completions.popleft())
+        if not done:
+            return
+        try:
+            with self.store.transaction() as tx:
+                for completion in done:
+                    completion.commit(tx)
+        except BaseException:
+            self._completions.extendleft(reversed(done))
+            raise
+        for completion in done:
+            completion.release()
+
+    def _release(self, running: set[Any], key: Any, wake: _Wakeup) -> None:
+        """The work item may be dispatched again (its result is committed, or it was never run)."""
+        with self._lock:
+            running.discard(key)
+        wake.set()

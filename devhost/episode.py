@@ -8,7 +8,6 @@ retry machinery of ``call_*_with_retry`` shows up only there, as open tasks with
 from __future__ import annotations
 
 import json
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,10 @@ from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.orchestrator import Orchestrator
 
 from . import events as ev
+from . import durable_http, limits
 from .events import SCHEDULING_EVENTS, EventType
+from .store import Instance
+from .tracebacks import user_traceback
 
 #: Extra field on history events the host added for a retry (never matched against actions).
 RETRY_MARK = "DevhostRetry"
@@ -43,6 +45,7 @@ class SubOrchestration:
     name: str
     instance_id: str
     input: str | None
+    version: str | None  # None: the host's default version
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Episode:
     status: str = "Running"  # Running | Completed | Failed | ContinueAsNew
     output: str | None = None
     custom_status: str | None = None
+    failure_details: str | None = None  # a failed orchestrator's stack trace
 
 
 class NonDeterminismError(Exception):
@@ -66,21 +70,20 @@ class NonDeterminismError(Exception):
 
 def run_episode(
     handler: Callable[..., str],
-    instance_id: str,
-    name: str,
-    input_json: str | None,
+    instance: Instance,
     past: list[dict[str, Any]],
     new: list[dict[str, Any]],
     now: float,
 ) -> Episode:
+    instance_id, name = instance.id, instance.name
     started = ev.event(EventType.ORCHESTRATOR_STARTED, now)
     replayed = [{**e, "IsPlayed": True} for e in past]
     body = {
         "history": replayed + [started] + new,
-        "input": input_json,
+        "input": instance.input,
         "instanceId": instance_id,
         "isReplaying": bool(past),
-        "parentInstanceId": None,
+        "parentInstanceId": instance.parent_id,
         "upperSchemaVersion": 2,
     }
     episode = Episode(events=[started, *new])
@@ -90,11 +93,9 @@ def run_episode(
         state = json.loads(Orchestrator(handler.orchestrator_function).handle(ctx))
         _collect_work(ctx, past + new, episode, instance_id, now)
     except NonDeterminismError as exc:
-        return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", now)
-    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it
-        failed = _failed(episode, name, _error_text(exc), now)
-        failed.custom_status = _custom_status_at_failure(exc)  # kept, as the Durable extension keeps it
-        return failed
+        return _failed(episode, name, f"Non-deterministic workflow detected: {exc}", None, now)
+    except Exception as exc:  # the orchestrator itself raised: the SDK wraps it with its state
+        return _orchestrator_failed(episode, name, exc, now)
 
     episode.custom_status = json.dumps(state["customStatus"]) if "customStatus" in state else None
     if ctx.will_continue_as_new:
@@ -103,37 +104,78 @@ def run_episode(
     elif state.get("isDone"):
         episode.status = "Completed"
         episode.output = json.dumps(state.get("output"))
-        episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output))
-    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
-    return episode
-
-
-def _failed(episode: Episode, name: str, message: str, now: float) -> Episode:
-    episode.status = "Failed"
-    episode.output = json.dumps(f"Orchestrator function '{name}' failed: {message}")
-    episode.events.append(ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output))
-    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
-    return episode
-
-
-def _error_text(exc: Exception) -> str:
-    """The user's message and stack trace, without the SDK's serialized state appended to it."""
-    text = str(exc).split(_OUT_OF_PROC)[0].strip()
-    cause = exc.__cause__ or exc
-    stack = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
-    return f"{text}\n{stack}"
-
-
-def _custom_status_at_failure(exc: Exception) -> str | None:
-    """The custom status the orchestrator had set when it raised, from the state the SDK appends to the error."""
-    _, found, state = str(exc).partition(_OUT_OF_PROC)
-    if not found:
-        return None
     try:
-        custom_status = json.loads(state).get("customStatus")
+        _check_limits(state, episode)
+    except limits.LimitExceeded as exc:  # nothing of this episode is kept, the custom status included
+        return _failed(Episode(events=[started, *new]), name, str(exc), None, now)
+    if episode.status == "Completed":
+        completed = ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=0, Result=episode.output)
+        episode.events.append(completed)
+    episode.events.append(ev.event(EventType.ORCHESTRATOR_COMPLETED, now))
+    return episode
+
+
+def _check_limits(state: dict[str, Any], episode: Episode) -> None:
+    """Raise LimitExceeded when the episode asks for something Azure would refuse."""
+    if "customStatus" in state:
+        limits.check_custom_status(state["customStatus"])
+    for task_id, activity, input_json in episode.activities:
+        limits.check_payload(f"The input of activity '{activity}'", input_json)
+    for request in episode.entity_requests:
+        what = f"The input of operation '{request.operation}' on entity '{request.entity_id}'"
+        limits.check_payload(what, request.input)
+    for child in episode.sub_orchestrations:
+        limits.check_instance_id(child.instance_id)
+        limits.check_payload(f"The input of sub-orchestration '{child.name}'", child.input)
+    what = "The input to continue as new with" if episode.status == "ContinueAsNew" else "The orchestration output"
+    limits.check_payload(what, episode.output)
+
+
+def failed_episode(new: list[dict[str, Any]], message: str, now: float) -> Episode:
+    """An episode that fails the instance without running the orchestrator (e.g. a version it must not run)."""
+    episode = Episode(events=[ev.event(EventType.ORCHESTRATOR_STARTED, now), *new])
+    return _fail(episode, message, None, now)
+
+
+def _orchestrator_failed(episode: Episode, name: str, exc: Exception, now: float) -> Episode:
+    """As in the extension: the custom status the failing run set is applied first (one over the limit is
+    then the failure), and the instance fails with the error and the stack of the app's code."""
+    state = _state_of_failure(exc)
+    error = state.get("error") or str(exc).partition(_OUT_OF_PROC)[0].strip()
+    details: str | None = user_traceback(exc.__cause__ or exc)
+    if "customStatus" in state:
+        try:
+            limits.check_custom_status(state["customStatus"])
+            episode.custom_status = json.dumps(state["customStatus"])
+        except limits.LimitExceeded as too_big:
+            error, details = str(too_big), None
+    return _failed(episode, name, error, details, now)
+
+
+def _failed(episode: Episode, name: str, error: str, details: str | None, now: float) -> Episode:
+    """The orchestrator failed: as in the extension, the status output is the message and the history's
+    ``ExecutionCompleted`` event carries the details (the stack trace)."""
+    return _fail(episode, f"Orchestrator function '{name}' failed: {error}", details, now)
+
+
+def _fail(episode: Episode, message: str, details: str | None, now: float) -> Episode:
+    episode.status = "Failed"
+    episode.output = json.dumps(message)
+    completed = ev.event(EventType.EXECUTION_COMPLETED, now, OrchestrationStatus=3, Result=episode.output)
+    if details:
+        completed["Details"] = episode.failure_details = details
+    episode.events += [completed, ev.event(EventType.ORCHESTRATOR_COMPLETED, now)]
+    return episode
+
+
+def _state_of_failure(exc: Exception) -> dict[str, Any]:
+    """The orchestrator state the SDK appends to the exception it raises when the orchestrator fails."""
+    _, found, state = str(exc).partition(_OUT_OF_PROC)
+    try:
+        parsed = json.loads(state) if found else {}
     except json.JSONDecodeError:
-        return None
-    return json.dumps(custom_status) if custom_status is not None else None
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _continue_as_new_input(ctx: DurableOrchestrationContext) -> str | None:
@@ -204,6 +246,7 @@ _RECORDED_AS = {
     ActionType.CALL_SUB_ORCHESTRATOR: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
     ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY: (EventType.SUB_ORCHESTRATION_CREATED, "function_name"),
     ActionType.CREATE_TIMER: (EventType.TIMER_CREATED, None),
+    ActionType.CALL_HTTP: (EventType.TASK_SCHEDULED, None),
     ActionType.CALL_ENTITY: (EventType.EVENT_SENT, "operation"),
     ActionType.SIGNAL_ENTITY: (EventType.EVENT_SENT, "operation"),
 }
@@ -240,10 +283,19 @@ def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, 
                 Name=action.function_name,
                 InstanceId=child_id,
                 Input=action._input,
+                Version=action.version or "",
                 **mark,
             )
         )
-        episode.sub_orchestrations.append(SubOrchestration(task_id, action.function_name, child_id, action._input))
+        episode.sub_orchestrations.append(
+            SubOrchestration(task_id, action.function_name, child_id, action._input, action.version)
+        )
+    elif kind == ActionType.CALL_HTTP:  # a built-in activity of the host, as in the Durable extension
+        request = json.dumps(action.http_request.to_json())
+        episode.events.append(
+            ev.event(EventType.TASK_SCHEDULED, now, task_id, Name=durable_http.ACTIVITY_NAME, Input=request, **mark)
+        )
+        episode.activities.append((task_id, durable_http.ACTIVITY_NAME, request))
     elif kind == ActionType.CREATE_TIMER:
         fire_at = action.to_json()["fireAt"]
         episode.events.append(ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=fire_at, **mark))
@@ -275,7 +327,10 @@ def _schedule_retry(task: TaskBase, task_id: int, episode: Episode, instance_id:
     if task.action_repr.metadata == "rescheduled task":
         _schedule(retryable.actions, task_id, episode, instance_id, now, retry=True)
         return
-    delay = retryable.retry_options.first_retry_interval_in_milliseconds / 1000
+    # As the Durable extension computes it: first interval * backoffCoefficient^(failures - 1), capped.
+    options = retryable.retry_options.to_json()
+    delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (retryable.num_attempts - 1)
+    delay = min(delay, options.get("maxRetryIntervalInMilliseconds", delay)) / 1000
     fire_at = now + delay
     episode.events.append(
         ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=ev.timestamp(fire_at), **{RETRY_MARK: True})

@@ -28,6 +28,7 @@ class EventType(IntEnum):
     EVENT_SENT = 14
     EVENT_RAISED = 15
     CONTINUE_AS_NEW = 16
+    GENERIC_EVENT = 17  # carries nothing the orchestrator reads; wakes an instance (a rewind)
 
 
 #: Events that hold a sequence id the orchestrator assigned to work it scheduled.
@@ -45,15 +46,17 @@ def timestamp(at: float) -> str:
 
 
 def parse_timestamp(text: str) -> float:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    """An ISO 8601 time as epoch seconds; one without a zone is UTC, as the Durable extension reads it."""
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
 def event(kind: EventType, at: float, event_id: int = -1, **fields: Any) -> dict[str, Any]:
     return {"EventType": int(kind), "EventId": event_id, "IsPlayed": False, "Timestamp": timestamp(at), **fields}
 
 
-def execution_started(name: str, input_json: str | None, at: float) -> dict[str, Any]:
-    return event(EventType.EXECUTION_STARTED, at, Name=name, Input=input_json, Version="")
+def execution_started(name: str, input_json: str | None, at: float, version: str | None = None) -> dict[str, Any]:
+    return event(EventType.EXECUTION_STARTED, at, Name=name, Input=input_json, Version=version or "")
 
 
 def task_completed(task_id: int, result_json: str | None, at: float) -> dict[str, Any]:

@@ -6,7 +6,6 @@ bound to the loop that first used it); sync handlers run in a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -14,21 +13,27 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
+from azure.functions.http import HttpResponseConverter
+from multidict import CIMultiDict
 
 from .app_index import FunctionIndex, HttpFunction, is_async
-from .durable_api import caller_base_url, client_binding, error
+from .durable_api import caller_base_url, client_binding
+from .web_errors import error
+from .workers import DaemonPool
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
 _INDEX = web.AppKey("index", FunctionIndex)
 _RPC_BASE = web.AppKey("rpc_base", str)
+_POOL = web.AppKey("pool", DaemonPool)
 
 
 def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers=dict(request.headers),
+        # The Functions host hands a repeated header to the worker once, its values joined by commas.
+        headers={name: ", ".join(request.headers.getall(name)) for name in request.headers},
         params=dict(request.query),
         route_params=route_params,
         body=body,
@@ -36,16 +41,18 @@ def to_function_request(request: web.Request, body: bytes, route_params: dict[st
 
 
 def to_web_response(result: Any) -> web.Response:
+    """The function's return value as the Functions host answers it.
+
+    An ``HttpResponse`` goes through the converter the Python worker uses, so headers (a ``Content-Type``
+    given in ``headers`` included), the mimetype and charset and ``Set-Cookie`` come out as they do in Azure.
+    """
     if isinstance(result, func.HttpResponse):
-        headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
-        content_type = result.mimetype or "text/plain"
-        return web.Response(
-            body=result.get_body(),
-            status=result.status_code,
-            headers=headers,
-            content_type=content_type,
-            charset=result.charset if content_type.startswith(("text/", "application/json")) else None,
-        )
+        encoded = HttpResponseConverter.encode(result, expected_type=None).value
+        headers = CIMultiDict((name, datum.value) for name, datum in encoded["headers"].items())
+        for cookie in encoded["cookies"] or []:
+            for morsel in cookie.values():
+                headers.add("Set-Cookie", morsel.OutputString())
+        return web.Response(body=encoded["body"].value, status=int(encoded["status_code"].value), headers=headers)
     if result is None:
         return web.Response(status=204)
     if isinstance(result, (dict, list)):
@@ -53,11 +60,10 @@ def to_web_response(result: Any) -> web.Response:
     return web.Response(text=str(result))
 
 
-async def invoke(function: HttpFunction, kwargs: dict[str, Any]) -> Any:
+async def invoke(function: HttpFunction, kwargs: dict[str, Any], pool: DaemonPool) -> Any:
     if is_async(function.handler):
         return await function.handler(**kwargs)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(function.handler, **kwargs))
+    return await pool.run(functools.partial(function.handler, **kwargs))
 
 
 async def dispatch(request: web.Request) -> web.Response:
@@ -77,15 +83,17 @@ async def dispatch(request: web.Request) -> web.Response:
         binding = client_binding(caller_base_url(request), request.app[_RPC_BASE])
         kwargs[function.client_param] = json.dumps(binding)
     try:
-        return to_web_response(await invoke(function, kwargs))
+        return to_web_response(await invoke(function, kwargs, request.app[_POOL]))
     except Exception as exc:  # the Functions host answers an unhandled exception with a bare 500
         log.exception("function %s failed", function.name)
         return error(500, f"function '{function.name}' failed: {exc}")
 
 
-def build(index: FunctionIndex, rpc_base_url: str) -> web.Application:
-    app = web.Application(client_max_size=100 * 1024 * 1024)
+def build(index: FunctionIndex, rpc_base_url: str, pool: DaemonPool) -> web.Application:
+    """``pool`` runs the synchronous functions."""
+    app = web.Application()
     app[_INDEX] = index
     app[_RPC_BASE] = rpc_base_url
+    app[_POOL] = pool
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

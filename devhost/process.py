@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ def free_port() -> int:
 class DevHost:
     """One ``python -m devhost`` process; restartable on the same database to test crash recovery."""
 
-    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None,
+                 args: list[str] | None = None):
         self.app, self.root, self.database, self.log_path = app, root, database, log_path
         self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.args = args or []  # more command-line options
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -40,23 +43,23 @@ class DevHost:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devhost", "--app", self.app, "--root", str(self.root),
-             "--port", str(self.port), "--db", str(self.database)],
+             "--port", str(self.port), "--db", str(self.database), *self.args],
             cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"devhost exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+            try:  # the port is bound before the app loads: ready once the durable API answers
+                urllib.request.urlopen(f"{self.url}/runtime/webhooks/durabletask/instances?top=1", timeout=1).close()
+                return self
             except OSError:
                 time.sleep(0.1)
-        raise TimeoutError(f"devhost did not listen on {self.port}:\n{self.log()}")
+        raise TimeoutError(f"devhost did not answer on {self.port}:\n{self.log()}")
 
     def successor(self, env: dict[str, str] | None = None) -> DevHost:
         """A new host (not yet started) on the same database and log, as after a restart; ``env`` adds settings."""
-        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})})
+        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush; what was not committed is lost."""
@@ -77,15 +80,22 @@ class DevHost:
 
     # -- HTTP helpers -----------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """A JSON request (``raw`` sends bytes as they are); the status and the decoded body."""
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        code, _, content = self.exchange(method, path, data, {"Content-Type": "application/json", **(headers or {})})
+        return code, _decode(content)
+
+    def exchange(self, method: str, path: str, data: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+        """One HTTP request as it is sent; the status, the response headers and the raw body."""
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, _decode(resp.read())
+                return resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as err:
-            return err.code, _decode(err.read())
+            return err.code, err.headers, err.read()
 
     def status(self, instance_id: str, history: bool = False) -> dict[str, Any]:
         query = "?showHistory=true" if history else ""

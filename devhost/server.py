@@ -1,21 +1,43 @@
-"""Compose the local host: store, engine, and one aiohttp server for every route."""
+"""Compose the local host: store, engine, and one aiohttp server for every route.
+
+Starting checks what can stop a start before anything runs: the database is locked for this host alone
+(two hosts on one database would run the same agent calls twice), the port is bound, the app and its
+settings load. Each failure is a ``StartupError`` with a one-line reason.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
+import sqlite3
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from filelock import FileLock, Timeout
 
-from . import app_index, dashboard, durable_api, http_functions
+from . import app_index, dashboard, durable_api, guard, host_config, http_functions
+from .web_errors import error, json_errors
 from .engine import Engine
-from .settings import apply_local_settings
-from .store import Store
+from .settings import LocalSettingsError, apply_local_settings
+from .store import Store, StoreError
+from .tracebacks import describe, where
+from .workers import DaemonPool
 
 log = logging.getLogger("devhost")
+MAX_REQUEST_BODY = 100 * 1024 * 1024  # the Functions host's limit
+HTTP_SHUTDOWN_SECONDS = 2.0  # how long a stop waits for requests in flight
+EXIT_GRACE_SECONDS = 3.0  # after that, threads the app started cannot keep the process alive
+HTTP_WORKERS = 32  # threads for synchronous HTTP functions and off-loop reads
+
+
+class StartupError(Exception):
+    """Why the host cannot start, in one line."""
 
 
 @dataclass
@@ -25,68 +47,164 @@ class HostConfig:
     host: str = "127.0.0.1"
     port: int = 7071
     database: Path = Path(".devhost/durable.db")
+    allowed_hosts: list[str] = field(default_factory=list)
 
 
 @web.middleware
-async def access_log(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     response = await handler(request)
-    log.info("%s %s -> %d (%.1f ms)", request.method, request.path_qs, response.status,
+    log.info("%s %s -> %d (%.1f ms)", request.method, request.path_qs[:300], response.status,
              (time.perf_counter() - started) * 1000)
     return response
 
 
-def build(config: HostConfig) -> tuple[web.Application, Engine]:
-    root = config.root.resolve()
-    apply_local_settings(root)
-    # As Core Tools does: the app finds its own address (for links in mail) in WEBSITE_HOSTNAME.
-    os.environ["WEBSITE_HOSTNAME"] = f"{_own_host_name(config.host)}:{config.port}"
-    # Unlike Core Tools, the local host has a page where a reviewer reads a draft and decides: its dashboard.
-    os.environ.setdefault(
-        "REVIEW_PAGE_URL", f"http://{os.environ['WEBSITE_HOSTNAME']}/dashboard/orchestrations/{{instance_id}}"
-    )
-    index = app_index.load(config.app_module, root)
-    log.info(
-        "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",
-        config.app_module,
-        len(index.http),
-        len(index.orchestrators),
-        len(index.activities),
-        len(index.entities),
-    )
-    config.database.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(str(config.database))
-    engine = Engine(store, index)
-    rpc_base = f"http://127.0.0.1:{config.port}{durable_api.RPC_PREFIX}/"
+@web.middleware
+async def store_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A store that refuses reads or writes answers 503: nothing was changed, try again later."""
+    try:
+        return await handler(request)
+    except StoreError as exc:
+        response = error(503, f"the local store is unavailable, nothing was changed: {exc}")
+        response.headers["Retry-After"] = "5"
+        return response
 
-    app = web.Application(middlewares=[access_log])
-    app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False))
-    app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True))
-    app.add_subapp("/api", http_functions.build(index, rpc_base))
-    app.add_subapp("/dashboard", dashboard.build(engine))
-    log.info("dashboard: http://%s:%d/dashboard", config.host, config.port)
+
+def serve(config: HostConfig) -> None:
+    """Run the host until SIGINT or SIGTERM; raises StartupError when it cannot start."""
+    lock = FileLock(f"{config.database}.lock", timeout=0, fallback_to_soft=False)
+    try:
+        config.database.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise StartupError(
+            f"another local host is already running on {config.database}; stop it, or give this one its "
+            "own database with --db"
+        ) from None
+    except OSError as exc:
+        raise StartupError(f"cannot lock {lock.lock_file}: {exc.strerror or exc}") from None
+    try:
+        sock = _listen(config.host, config.port)
+        app = build(config)
+        web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
+                    auto_decompress=False)
+    finally:
+        lock.release()
+    _exit_even_if_app_threads_linger()
+
+
+def build(config: HostConfig) -> web.Application:
+    root = config.root.resolve()
+    try:
+        settings = apply_local_settings(root)
+        _announce_own_address(config)
+        index = _load_app(config.app_module, root)
+        durable = host_config.load(root)
+        store = Store(str(config.database))
+    except (LocalSettingsError, host_config.HostConfigError) as exc:
+        raise StartupError(str(exc)) from exc
+    except (sqlite3.Error, StoreError) as exc:
+        raise StartupError(f"cannot open the database {config.database}: {exc}") from exc
+    _log_functions(config.app_module, index)
+    engine = Engine(store, index, durable)
+    rpc_host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host
+    rpc_base = f"http://{_url_host(rpc_host)}:{config.port}{durable_api.RPC_PREFIX}/"
+    refuse_foreign = guard.middleware(
+        guard.Guard.create(config.host, config.allowed_hosts, settings.cors, settings.cors_credentials)
+    )
+
+    # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
+    # function never keeps a stopped host alive, and a long read never holds up other requests.
+    pool = DaemonPool(HTTP_WORKERS, "devhost-http")
+    app = web.Application(
+        middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY
+    )
+    app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))
+    app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
+    app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
+    app.add_subapp("/dashboard", dashboard.build(engine, pool))
+    base = f"http://{_url_host(config.host)}:{config.port}"
+    log.info("dashboard: %s/dashboard", base)
 
     async def on_startup(_: web.Application) -> None:
         engine.start()
-        log.info("database %s; serving http://%s:%d/api/", config.database, config.host, config.port)
+        log.info("database %s; serving %s/api/", config.database, base)
 
     async def on_cleanup(_: web.Application) -> None:
         engine.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
         store.close()
         log.info("stopped")
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-    return app, engine
+    return app
 
 
-def _own_host_name(bound: str) -> str:
-    """The name under which this machine reaches the host: localhost for a wildcard address."""
-    if bound in ("", "0.0.0.0", "::"):
-        return "localhost"
-    return f"[{bound}]" if ":" in bound else bound
+def _load_app(module: str, root: Path) -> app_index.FunctionIndex:
+    try:
+        return app_index.load(module, root)
+    except app_index.AppLoadError as exc:
+        raise StartupError(str(exc)) from exc
+    except (Exception, SystemExit) as exc:  # the app's own import failed: its settings, a syntax error, ...
+        raise StartupError(f"cannot load the app '{module}': {describe(exc)}{where(exc, root)}") from exc
 
 
-def serve(config: HostConfig) -> None:
-    app, _ = build(config)
-    web.run_app(app, host=config.host, port=config.port, access_log=None, print=None, shutdown_timeout=5)
+def _log_functions(module: str, index: app_index.FunctionIndex) -> None:
+    log.info(
+        "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",
+        module, len(index.http), len(index.orchestrators), len(index.activities), len(index.entities),
+    )  # fmt: skip
+    runs = ", ".join(app_index.INDEXERS)
+    for function in index.unsupported:
+        log.warning(
+            "function '%s' (%s) does not run on the local host, which runs %s functions; it runs in Azure",
+            function.name,
+            function.trigger,
+            runs,
+        )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the app loads so a busy port is told at once."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+        return sock
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {host} is already in use (another local host, or func start?); "
+                "stop it or choose another port with --port"
+            ) from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _announce_own_address(config: HostConfig) -> None:
+    """Tell the app where it is served, before it loads (it reads its settings at import)."""
+    # As Core Tools does: the app finds its own address (for links in mail) in WEBSITE_HOSTNAME.
+    wildcard = config.host in ("", "0.0.0.0", "::")
+    os.environ["WEBSITE_HOSTNAME"] = f"{'localhost' if wildcard else _url_host(config.host)}:{config.port}"
+    # Unlike Core Tools, the local host has a page where a reviewer reads a draft and decides: its dashboard.
+    os.environ.setdefault(
+        "REVIEW_PAGE_URL", f"http://{os.environ['WEBSITE_HOSTNAME']}/dashboard/orchestrations/{{instance_id}}"
+    )
+
+
+def _exit_even_if_app_threads_linger() -> None:
+    """A thread the app started (not daemon) would keep a stopped host alive: exit after a grace period."""
+    def exit_now() -> None:
+        logging.shutdown()
+        os._exit(0)
+
+    timer = threading.Timer(EXIT_GRACE_SECONDS, exit_now)
+    timer.daemon = True
+    timer.start()

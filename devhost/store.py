@@ -8,10 +8,11 @@ together, so a crash at any instant leaves either the whole episode or none of i
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS instances (
     updated REAL NOT NULL,
     completed REAL,
     parent_id TEXT,
-    parent_task_id INTEGER
+    parent_task_id INTEGER,
+    version TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_status ON instances(status, created);
 CREATE TABLE IF NOT EXISTS history (
@@ -92,6 +94,7 @@ class Instance:
     completed: float | None
     parent_id: str | None
     parent_task_id: int | None
+    version: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -124,38 +127,89 @@ class EntityOp:
     request_id: str | None
 
 
+class StoreError(Exception):
+    """The database cannot be read or written just now (disk full, read-only file, I/O error).
+
+    Nothing of the failed unit of work was written; the caller keeps its results and tries again later.
+    """
+
+
 class Store:
-    """A single SQLite connection guarded by a lock; callers never share cursors."""
+    """One writing connection behind a lock, and reading connections beside it.
+
+    WAL lets reads run while the writer commits, so a long dashboard query never holds up the engine.
+    A write that fails rolls back entirely and the writing connection is opened afresh for the next
+    one, so a disk that filled up or a file that turned read-only works again once fixed, without a
+    restart.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        _migrate(self._conn)
+        self._broken = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        while not self._readers.empty():
+            self._readers.get_nowait().close()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """All writes of one unit of work, committed atomically or not at all."""
+        """All writes of one unit of work, committed atomically or not at all (then StoreError)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._broken:
+                    self._conn.close()
+                    self._conn = self._connect()
+                    self._broken = False
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                self._broken = True
+                raise StoreError(f"cannot write {self.path}: {exc}") from exc
             try:
                 yield Tx(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.OperationalError):
+                    self._broken = True
+                    raise StoreError(f"cannot write {self.path}: {exc}") from exc
                 raise
-            self._conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._broken = True  # the connection is reopened before the next transaction
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cur = self._conn.execute(sql, args)
+        """Rows of one read, on a reading connection of its own (never blocked by the writer)."""
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=1")
+        try:
+            cur = conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
-            return cur.fetchall()
+            rows = cur.fetchall()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise StoreError(f"cannot read {self.path}: {exc}") from exc
+        self._readers.put(conn)
+        return rows
 
     # -- reads -------------------------------------------------------------------------
 
@@ -196,12 +250,13 @@ class Store:
         rows = self.query("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
         return [json.loads(r["event"]) for r in rows]
 
-    def ready_instances(self, now: float, limit: int) -> list[str]:
-        """Instances with a visible message that are neither suspended nor ended."""
+    def ready_instances(self, now: float, limit: int, exclude: Collection[str] = ()) -> list[str]:
+        """Instances with a visible message that are neither suspended nor ended (nor in ``exclude``)."""
         rows = self.query(
             "SELECT DISTINCT inbox.instance_id FROM inbox JOIN instances ON instances.id = inbox.instance_id "
-            "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') LIMIT ?",
-            (now, limit),
+            "WHERE inbox.visible_at <= ? AND instances.status IN ('Pending', 'Running') "
+            "AND inbox.instance_id NOT IN (SELECT value FROM json_each(?)) LIMIT ?",
+            (now, json.dumps(list(exclude)), limit),
         )
         return [r[0] for r in rows]
 
@@ -212,10 +267,12 @@ class Store:
         )
         return [InboxMessage(r[0], r[1], json.loads(r[2])) for r in rows]
 
-    def next_visible_at(self) -> float | None:
+    def next_visible_at(self, exclude: Collection[str] = ()) -> float | None:
         rows = self.query(
             "SELECT MIN(inbox.visible_at) FROM inbox JOIN instances ON instances.id = inbox.instance_id "
-            "WHERE instances.status IN ('Pending', 'Running')"
+            "WHERE instances.status IN ('Pending', 'Running') "
+            "AND inbox.instance_id NOT IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(exclude)),),
         )
         return rows[0][0]
 
@@ -256,14 +313,16 @@ class Tx:
         input_json: str | None,
         parent_id: str | None = None,
         parent_task_id: int | None = None,
+        version: str | None = None,
     ) -> None:
         now = time.time()
         self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
         self._conn.execute("DELETE FROM inbox WHERE instance_id = ?", (instance_id,))
         self._conn.execute(
-            "INSERT OR REPLACE INTO instances (id, name, status, input, created, updated, parent_id, parent_task_id)"
-            " VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?)",
-            (instance_id, name, input_json, now, now, parent_id, parent_task_id),
+            "INSERT OR REPLACE INTO instances"
+            " (id, name, status, input, created, updated, parent_id, parent_task_id, version)"
+            " VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?, ?)",
+            (instance_id, name, input_json, now, now, parent_id, parent_task_id, version),
         )
 
     def status(self, instance_id: str) -> str | None:
@@ -279,11 +338,30 @@ class Tx:
         )
 
     def record_outcome(self, instance_id: str, status: str, output: str | None, custom_status: str | None) -> None:
-        """What an episode of the orchestrator decided: its status, output and custom status together."""
+        """What an episode of the orchestrator decided: its status, output and custom status together.
+
+        An episode that set no custom status leaves the last one in place, as the extension does.
+        """
         now = time.time()
         self._conn.execute(
-            "UPDATE instances SET status = ?, output = ?, custom_status = ?, updated = ?, completed = ? WHERE id = ?",
+            "UPDATE instances SET status = ?, output = ?, custom_status = COALESCE(?, custom_status), updated = ?,"
+            " completed = ? WHERE id = ?",
             (status, output, custom_status, now, now if status in TERMINAL else None, instance_id),
+        )
+
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
+        return [json.loads(event) for (event,) in rows]
+
+    def truncate_history(self, instance_id: str, length: int) -> None:
+        """Keep the first ``length`` events of the instance's history."""
+        self._conn.execute("DELETE FROM history WHERE instance_id = ? AND seq >= ?", (instance_id, length))
+
+    def reopen(self, instance_id: str) -> None:
+        """An ended instance runs again (a rewind): no output, no end time; its custom status stays."""
+        self._conn.execute(
+            "UPDATE instances SET status = 'Running', output = NULL, completed = NULL, updated = ? WHERE id = ?",
+            (time.time(), instance_id),
         )
 
     def reset_for_continue_as_new(self, instance_id: str, input_json: str | None, custom_status: str | None) -> None:
@@ -354,6 +432,14 @@ class Tx:
             (entity_id, name, key, state, time.time()),
         )
 
+    def purge_matching(self, statuses: list[str], created_from: float, created_to: float) -> int:
+        rows = self._conn.execute(
+            f"SELECT id FROM instances WHERE status IN ({','.join('?' * len(statuses))})"
+            " AND created >= ? AND created <= ?",
+            (*statuses, created_from, created_to),
+        ).fetchall()
+        return sum(self.purge(instance_id) for (instance_id,) in rows)
+
     def purge(self, instance_id: str) -> int:
         self.drop_instance_work(instance_id)
         self._conn.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
@@ -373,4 +459,12 @@ def _instance(row: sqlite3.Row) -> Instance:
         completed=row["completed"],
         parent_id=row["parent_id"],
         parent_task_id=row["parent_task_id"],
+        version=row["version"],
     )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database written by an older local host up to this schema."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(instances)")}
+    if "version" not in columns:
+        conn.execute("ALTER TABLE instances ADD COLUMN version TEXT")

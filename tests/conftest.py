@@ -10,13 +10,24 @@ from devhost.process import DevHost
 APPS = Path(__file__).parent / "devhost" / "apps"
 
 
+def module_host(factory: pytest.TempPathFactory, app: str, env: dict[str, str] | None = None,
+                args: list[str] | None = None) -> Iterator[DevHost]:
+    """A started host of a test app for a whole test module (its database and log in a folder of its own);
+    stopped when the module is done. For a module-scoped fixture: ``yield from module_host(...)``."""
+    folder = factory.mktemp(app)
+    host = DevHost(app, APPS, folder / "db.sqlite", folder / "host.log", env, args).start()
+    yield host
+    host.stop()
+
+
 @pytest.fixture
 def devhost_factory(tmp_path: Path) -> Iterator[Callable[..., DevHost]]:
     """Start hosts for an app module (a test app by default, ``function_app`` at the repo root with root=REPO)."""
     hosts: list[DevHost] = []
 
     def start(app: str, root: Path = APPS, env: dict[str, str] | None = None) -> DevHost:
-        host = DevHost(app, root, tmp_path / f"{app}.db", tmp_path / f"{app}.log", env).start()
+        name = f"{app}-{len(hosts)}"  # each host its own database, as two hosts may not share one
+        host = DevHost(app, root, tmp_path / f"{name}.db", tmp_path / f"{name}.log", env).start()
         hosts.append(host)
         return host
 

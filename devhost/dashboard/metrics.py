@@ -51,24 +51,43 @@ def percentile(ordered: list[float], q: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 1)
 
 
-def agent_metrics(sessions: Iterable[Session]) -> list[AgentMetrics]:
-    by_agent: dict[str, list[Session]] = defaultdict(list)
+@dataclass(frozen=True)
+class SessionFigures:
+    """What metrics need of one agent session: small enough to keep for tens of thousands of them."""
+
+    agent: str
+    calls: int  # answered calls
+    errors: int
+    response_times_ms: tuple[float, ...]
+    tokens: Usage
+
+    @staticmethod
+    def of(session: Session) -> SessionFigures:
+        answered = [e for e in session.exchanges if e.response is not None]
+        return SessionFigures(
+            agent=session.agent,
+            calls=len(answered),
+            errors=sum(e.is_error for e in answered),
+            response_times_ms=tuple(e.response_time_ms for e in answered if e.response_time_ms is not None),
+            tokens=session.usage,
+        )
+
+
+def agent_metrics(sessions: Iterable[SessionFigures]) -> list[AgentMetrics]:
+    by_agent: dict[str, list[SessionFigures]] = defaultdict(list)
     for session in sessions:
         by_agent[session.agent].append(session)
-    rows = []
-    for agent, group in sorted(by_agent.items()):
-        exchanges = [e for s in group for e in s.exchanges if e.response is not None]
-        rows.append(
-            AgentMetrics(
-                agent=agent,
-                sessions=len(group),
-                calls=len(exchanges),
-                errors=sum(e.is_error for e in exchanges),
-                response_time_ms=Spread.of(e.response_time_ms for e in exchanges if e.response_time_ms is not None),
-                tokens=sum((s.usage for s in group), Usage()),
-            )
+    return [
+        AgentMetrics(
+            agent=agent,
+            sessions=len(group),
+            calls=sum(s.calls for s in group),
+            errors=sum(s.errors for s in group),
+            response_time_ms=Spread.of(t for s in group for t in s.response_times_ms),
+            tokens=sum((s.tokens for s in group), Usage()),
         )
-    return rows
+        for agent, group in sorted(by_agent.items())
+    ]
 
 
 def orchestration_metrics(runs: Iterable[Run]) -> list[OrchestrationMetrics]:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from ..store import Store
 from .conversation import AGENT_PREFIX, agent_name
 
-_AGENTS = f"name LIKE '{AGENT_PREFIX}%'"
+#: The SQL condition that picks agent entities out of all entities.
+AGENTS_WHERE = f"name LIKE '{AGENT_PREFIX}%'"
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,19 @@ def agent_entities(store: Store, entity_name: str | None = None, limit: int | No
     limit = -1 if limit is None else limit  # SQLite reads a negative LIMIT as none
     name = entity_name or ""
     return store.query(
-        f"SELECT id, name, state, updated FROM entities WHERE {_AGENTS} AND (? = '' OR name = ?)"
+        f"SELECT id, name, state, updated FROM entities WHERE {AGENTS_WHERE} AND (? = '' OR name = ?)"
         " ORDER BY updated DESC LIMIT ?",
         (name, name, limit),
     )
 
 
 def agent_entity(store: Store, entity_id: str) -> sqlite3.Row | None:
-    rows = store.query(f"SELECT id, name, state, updated FROM entities WHERE {_AGENTS} AND id = ?", (entity_id,))
+    rows = store.query(f"SELECT id, name, state, updated FROM entities WHERE {AGENTS_WHERE} AND id = ?", (entity_id,))
     return rows[0] if rows else None
 
 
 def agent_entity_names(store: Store) -> list[str]:
-    return [r["name"] for r in store.query(f"SELECT DISTINCT name FROM entities WHERE {_AGENTS} ORDER BY name")]
+    return [r["name"] for r in store.query(f"SELECT DISTINCT name FROM entities WHERE {AGENTS_WHERE} ORDER BY name")]
 
 
 class AgentNames:

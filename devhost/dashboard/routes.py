@@ -6,102 +6,93 @@ same HTML; the script reads the path, so each view has a link a user can share.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from ..durable_api import error
 from ..engine import Engine
 from ..store import RUNTIME_STATUSES
+from ..web_errors import ApiError, whole_number
+from ..workers import DaemonPool
 from . import queries, views
-from .conversation import AGENT_PREFIX, read_session
+from .conversation import AGENT_PREFIX
+from .figures import AgentFigures
 from .jsonview import to_json
-from .links import PAGE_ROOT
 
 STATIC = Path(__file__).parent / "static"
+STATIC_FILES = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
 MAX_LIMIT = 1000
 _ENGINE = web.AppKey("engine", Engine)
+_POOL = web.AppKey("pool", DaemonPool)
 _NAMES = web.AppKey("agent_names", queries.AgentNames)
+_FIGURES = web.AppKey("agent_figures", AgentFigures)
 
 
-class BadRequest(ValueError):
-    """A query parameter or path the API cannot use; answered with 400 and the reason."""
+async def _answer(request: web.Request, not_found: str, view: Callable[..., Any], *args: Any) -> web.Response:
+    """Run a view (its store reads and the JSON encoding) on the pool, so the event loop keeps serving
+    every other request meanwhile; a view that finds nothing answers 404 with ``not_found``."""
 
+    def render() -> str | None:
+        value = view(*args)
+        return None if value is None else json.dumps(to_json(value))
 
-def _json(value: Any, status: int = 200) -> web.Response:
-    return web.json_response(to_json(value), status=status)
-
-
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """API errors as JSON: bad input is a 400 with the reason, an unknown route a 404, never an HTML page."""
-    try:
-        return await handler(request)
-    except BadRequest as exc:
-        return error(400, str(exc))
-    except web.HTTPException as exc:
-        if not request.path.startswith(f"{PAGE_ROOT}/api/") or exc.status < 400:
-            raise
-        return error(exc.status, exc.reason)
+    text = await request.app[_POOL].run(render)
+    if text is None:
+        raise ApiError(404, not_found)
+    return web.Response(text=text, content_type="application/json")
 
 
 async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
+async def static(request: web.Request) -> web.FileResponse:
+    """The page's own files, and nothing else: a name not in the folder is a 404, whatever it holds."""
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise ApiError(404, "no such file in the dashboard")
+    return web.FileResponse(STATIC / name)
+
+
 async def list_orchestrations(request: web.Request) -> web.Response:
+    query = request.query
+    statuses = _statuses(query.getall("status", []))
+    limit = _limit(query.get("limit"), default=200)
     store = request.app[_ENGINE].store
-    statuses = _statuses(request.query.getall("status", []))
-    found = store.instances(
-        statuses=statuses or None,
-        name=request.query.get("name") or None,
-        prefix=request.query.get("q") or None,
-        limit=_limit(request.query.get("limit"), default=200),
-    )
-    return _json(
-        {
-            "orchestrations": [views.summarize(i) for i in found],
-            "names": queries.orchestration_names(store),
-            "counts": queries.status_counts(store),
-        }
-    )
+    return await _answer(
+        request, "", views.orchestration_list, store, statuses or None, query.get("name") or None,
+        query.get("q") or None, limit,
+    )  # fmt: skip
 
 
 async def get_orchestration(request: web.Request) -> web.Response:
-    engine = request.app[_ENGINE]
-    instance_id = request.match_info["instance_id"]
-    instance = engine.store.instance(instance_id)
-    if instance is None:
-        return error(404, f"no orchestration instance with ID '{instance_id}'")
-    return _json(views.orchestration_detail(engine.store, engine.index, request.app[_NAMES], instance))
+    engine, instance_id = request.app[_ENGINE], request.match_info["instance_id"]
+    return await _answer(
+        request, f"no orchestration instance with ID '{instance_id[:300]}'", views.orchestration_detail,
+        engine.store, engine.index, request.app[_NAMES], instance_id,
+    )  # fmt: skip
 
 
 async def list_sessions(request: web.Request) -> web.Response:
-    store = request.app[_ENGINE].store
     agent = request.query.get("agent", "").strip()
+    limit = _limit(request.query.get("limit"), default=200)
     entity_name = _entity_name(agent) if agent else None
-    found = views.sessions(store, entity_name, _limit(request.query.get("limit"), default=200))
-    names = request.app[_NAMES]
-    return _json(
-        {
-            "sessions": [views.session_summary(s) for s in found],
-            "agents": sorted(names.display(n) for n in queries.agent_entity_names(store)),
-        }
-    )
+    store = request.app[_ENGINE].store
+    return await _answer(request, "", views.session_list, store, request.app[_NAMES], entity_name, limit)
 
 
 async def get_session(request: web.Request) -> web.Response:
     entity_id = session_entity_id(request.match_info["ref"])
-    row = queries.agent_entity(request.app[_ENGINE].store, entity_id)
-    if row is None:
-        return error(404, f"no agent session '{entity_id}'")
-    return _json(views.session_detail(read_session(row["id"], row["state"], row["updated"])))
+    store = request.app[_ENGINE].store
+    return await _answer(request, f"no agent session '{entity_id[:300]}'", views.session_detail, store, entity_id)
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    return _json(views.metrics(request.app[_ENGINE].store))
+    store = request.app[_ENGINE].store
+    return await _answer(request, "", views.metrics, store, request.app[_FIGURES])
 
 
 def session_entity_id(ref: str) -> str:
@@ -111,7 +102,7 @@ def session_entity_id(ref: str) -> str:
     else:
         name, _, key = ref.partition("/")
     if not name or not key:
-        raise BadRequest(f"'{ref}' is not an agent session: use '@dafx-<agent>@<key>' or '<agent>/<key>'")
+        raise ApiError(400, f"'{ref[:100]}' is not an agent session: use '@dafx-<agent>@<key>' or '<agent>/<key>'")
     return f"@{_entity_name(name)}@{key}"
 
 
@@ -125,26 +116,24 @@ def _statuses(values: list[str]) -> list[str]:
     wanted = [v.strip() for value in values for v in value.split(",") if v.strip()]
     unknown = [v for v in wanted if v.lower() not in canonical]
     if unknown:
-        raise BadRequest(f"unknown status '{unknown[0]}'; use one of {', '.join(RUNTIME_STATUSES)}")
+        raise ApiError(400, f"unknown status '{unknown[0][:40]}'; use one of {', '.join(RUNTIME_STATUSES)}")
     return [canonical[v.lower()] for v in wanted]
 
 
 def _limit(text: str | None, default: int) -> int:
-    if text is None:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}, not '{text}'")
-    return int(text)
+    return default if text is None else whole_number(text, "limit", 1, MAX_LIMIT)
 
 
-def build(engine: Engine) -> web.Application:
-    """The dashboard as an aiohttp sub-application, to mount at ``/dashboard``."""
-    app = web.Application(middlewares=[json_errors])
+def build(engine: Engine, pool: DaemonPool) -> web.Application:
+    """The dashboard as an aiohttp sub-application, to mount at ``/dashboard``; ``pool`` runs its queries."""
+    app = web.Application()
     app[_ENGINE] = engine
+    app[_POOL] = pool
     app[_NAMES] = queries.AgentNames(engine.store)
+    app[_FIGURES] = AgentFigures(engine.store)
     for path in ("", "/", "/orchestrations/{instance_id:.+}", "/agents", "/agents/{ref:.+}", "/metrics"):
         app.router.add_get(path, page)
-    app.router.add_static("/static", STATIC)
+    app.router.add_get("/static/{name}", static)
     app.router.add_get("/api/orchestrations", list_orchestrations)
     app.router.add_get("/api/orchestrations/{instance_id:.+}", get_orchestration)
     app.router.add_get("/api/agents", list_sessions)

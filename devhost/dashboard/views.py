@@ -13,6 +13,7 @@ from ..store import Instance, Store
 from . import queries
 from .approval import PendingReview, awaits_review, pending_review
 from .conversation import Exchange, Session, Usage, is_agent, read_session, split_entity_id
+from .figures import AgentFigures
 from .jsonview import duration_ms, iso, parse
 from .links import orchestration_url, session_url
 from .metrics import AgentMetrics, OrchestrationMetrics, agent_metrics, orchestration_metrics
@@ -76,6 +77,35 @@ class Metrics:
     orchestrations: list[OrchestrationMetrics]
 
 
+@dataclass(frozen=True)
+class OrchestrationList:
+    orchestrations: list[OrchestrationSummary]
+    names: list[str]  # of every instance, not only the listed ones
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SessionList:
+    sessions: list[SessionSummary]
+    agents: list[str]
+
+
+def orchestration_list(
+    store: Store, statuses: list[str] | None, name: str | None, prefix: str | None, limit: int
+) -> OrchestrationList:
+    found = store.instances(statuses=statuses, name=name, prefix=prefix, limit=limit)
+    return OrchestrationList(
+        [summarize(i) for i in found], queries.orchestration_names(store), queries.status_counts(store)
+    )
+
+
+def session_list(store: Store, names: queries.AgentNames, entity_name: str | None, limit: int) -> SessionList:
+    return SessionList(
+        [session_summary(s) for s in sessions(store, entity_name, limit)],
+        sorted(names.display(n) for n in queries.agent_entity_names(store)),
+    )
+
+
 def summarize(instance: Instance) -> OrchestrationSummary:
     custom = parse(instance.custom_status)
     stage = (custom.get("stage") or custom.get("status")) if isinstance(custom, dict) else None
@@ -95,8 +125,11 @@ def summarize(instance: Instance) -> OrchestrationSummary:
 
 
 def orchestration_detail(
-    store: Store, index: FunctionIndex, names: queries.AgentNames, instance: Instance
-) -> OrchestrationDetail:
+    store: Store, index: FunctionIndex, names: queries.AgentNames, instance_id: str
+) -> OrchestrationDetail | None:
+    instance = store.instance(instance_id)
+    if instance is None:
+        return None
     history = store.history(instance.id)
     sent = (str(e.get("InstanceId", "")) for e in history if e["EventType"] == EventType.EVENT_SENT)
     entity_names = {split_entity_id(entity_id)[0] for entity_id in sent if is_agent(entity_id)}
@@ -106,7 +139,7 @@ def orchestration_detail(
         input=parse(instance.input),
         output=None if instance.status == "Failed" else parse(instance.output),
         custom_status=custom,
-        failure=_failure(instance),
+        failure=_failure(instance, history),
         approval=pending_review(instance, custom, index),
         timeline=build_timeline(
             instance, history, names.lookup(entity_names), queries.queued_timers(store, instance.id)
@@ -131,7 +164,11 @@ def session_summary(session: Session) -> SessionSummary:
     )
 
 
-def session_detail(session: Session) -> SessionDetail:
+def session_detail(store: Store, entity_id: str) -> SessionDetail | None:
+    row = queries.agent_entity(store, entity_id)
+    if row is None:
+        return None
+    session = read_session(row["id"], row["state"], row["updated"])
     return SessionDetail(
         **vars(session_summary(session)), schema_version=session.schema_version, exchanges=session.exchanges
     )
@@ -141,15 +178,16 @@ def sessions(store: Store, entity_name: str | None = None, limit: int | None = N
     return [read_session(r["id"], r["state"], r["updated"]) for r in queries.agent_entities(store, entity_name, limit)]
 
 
-def metrics(store: Store) -> Metrics:
-    return Metrics(agent_metrics(sessions(store)), orchestration_metrics(queries.runs(store)))
+def metrics(store: Store, figures: AgentFigures) -> Metrics:
+    return Metrics(agent_metrics(figures.all()), orchestration_metrics(queries.runs(store)))
 
 
-def _failure(instance: Instance) -> Failure | None:
-    """An orchestrator's failure: the status output is the message, then the stack trace."""
+def _failure(instance: Instance, history: list[dict[str, Any]]) -> Failure | None:
+    """An orchestrator's failure: the status output is the message; the stack trace is in the history's
+    ``ExecutionCompleted`` event, as the Durable extension records it."""
     if instance.status != "Failed":
         return None
     output = parse(instance.output)
-    text = output if isinstance(output, str) else json.dumps(output)
-    message, _, details = text.partition("\n")
-    return Failure(message, details.strip() or None)
+    completed = [e for e in history if e["EventType"] == EventType.EXECUTION_COMPLETED]
+    details = completed[-1].get("Details") if completed else None
+    return Failure(output if isinstance(output, str) else json.dumps(output), details or None)

@@ -8,8 +8,12 @@ Screenshots of a failure go to pytest's temporary folder, never into the reposit
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,3 +111,52 @@ def test_conversation_shows_a_tool_call_and_the_review_form_completes_the_workfl
     sync_api.expect(review).to_have_count(0)
     output = app_host.wait_for(instance_id)["output"]
     assert output["status"] == "published" and output["rounds"][0]["decision"]["feedback"] == "Clear and accurate, ship it."
+
+
+ATTACK = """<!doctype html><title>cute cats</title><script>
+const host = "{host}", id = "{instance_id}";
+const post = (path, body) => fetch(host + path, {{method: "POST", mode: "no-cors", body,
+  headers: {{"Content-Type": "text/plain"}}}});
+Promise.allSettled([
+  post(`/api/content/${{id}}/decision`, JSON.stringify({{approved: false, feedback: "rejected by a stranger"}})),
+  post(`/api/spam-detection/run`, JSON.stringify({{content: "hello", sender: "Boss <victim@example.org>"}})),
+  post(`/runtime/webhooks/durabletask/instances/${{id}}/terminate?reason=evil`, ""),
+  fetch(host + "/dashboard/api/orchestrations").then((r) => r.text()),
+]).then((outcomes) => {{ document.title = "done " + outcomes.map((o) => o.status).join(","); }});
+</script>"""
+
+
+@pytest.fixture
+def attacker_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Another web site on this machine (localhost is a different site from 127.0.0.1, where the host is)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("localhost", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}", tmp_path
+    server.shutdown()
+
+
+def test_a_page_from_another_site_cannot_decide_start_or_terminate(
+    app_host: DevHost, page: sync_api.Page, attacker_site: tuple[str, Path]
+) -> None:
+    instance_id = start(app_host, "content", {"topic": "cross-site requests"})
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    before = app_host.request("GET", "/runtime/webhooks/durabletask/instances")[1]
+    site, folder = attacker_site
+    (folder / "cats.html").write_text(ATTACK.format(host=app_host.url, instance_id=instance_id))
+
+    page.goto(f"{site}/cats.html")
+    sync_api.expect(page).to_have_title(re.compile(r"^done "))
+    time.sleep(0.5)  # anything the requests set off would have been committed by now
+    assert app_host.request("GET", "/runtime/webhooks/durabletask/instances")[1] == before
+    status = app_host.status(instance_id)
+    assert status["runtimeStatus"] == "Running" and awaiting_review(status)
+    assert "from another origin" in app_host.log()
+
+    page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")  # the host's own page still decides
+    page.get_by_role("button", name="Reject").click()
+    sync_api.expect(page.locator(".notice")).to_contain_text("rejected")
+    revised = app_host.wait_for(instance_id, ("Running",), predicate=lambda s: (s["customStatus"] or {}).get("round") == 2)
+    assert revised["customStatus"]["decisions"][0]["approved"] is False
+    app_host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/terminate?reason=done")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,8 +113,11 @@ def test_continue_as_new_restarts_with_new_input(host: DevHost) -> None:
 def test_orchestrator_exception_fails_with_message_and_stack(host: DevHost) -> None:
     status = run(host, "boom")
     assert status["runtimeStatus"] == "Failed"
-    assert "the orchestrator gave up on purpose" in status["output"]
-    assert "Traceback" in status["output"] and "protocol_app.py" in status["output"]
+    assert status["output"] == "Orchestrator function 'boom' failed: the orchestrator gave up on purpose"
+    completed = host.status(status["instanceId"], history=True)["historyEvents"][-2]
+    assert completed["EventType"] == "ExecutionCompleted" and completed["Result"] == status["output"]
+    assert completed["Details"].startswith("Traceback") and "protocol_app.py" in completed["Details"]
+    assert "devhost/episode.py" not in completed["Details"] and "TaskOrchestrationExecutor" not in completed["Details"]
 
 
 def test_entities_signal_call_and_persist_state(host: DevHost) -> None:
@@ -156,11 +160,43 @@ def test_events_wait_while_suspended_and_apply_on_resume(host: DevHost) -> None:
     assert host.wait_for(instance_id)["output"] == {"winner": "event", "value": "late"}
 
 
-@pytest.mark.parametrize("verb", ["rewind", "restart"])
-def test_unsupported_management_verbs_say_so(host: DevHost, verb: str) -> None:
-    instance_id = run(host, "boom")["instanceId"]
-    code, body = host.request("POST", f"{API}/instances/{instance_id}/{verb}?reason=x")
-    assert code == 501 and "not supported" in body["error"]
+def test_restart_runs_the_orchestrator_again_with_its_input(host: DevHost) -> None:
+    first = run(host, "sequence", 2)
+    code, restarted = host.request("POST", f"{API}/instances/{first['instanceId']}/restart")
+    assert code == 202 and restarted["id"] != first["instanceId"]
+    assert host.wait_for(restarted["id"])["output"] == first["output"] == 64
+    code, body = host.request("POST", f"/api/restart/{first['instanceId']}?new_id=false")  # through the SDK
+    assert (code, body) == (200, {"id": first["instanceId"]})
+    assert host.wait_for(first["instanceId"])["output"] == 64
+
+
+def test_start_and_wait_answers_with_the_output(host: DevHost) -> None:
+    code, output = host.request("POST", f"{API}/orchestrators/sequence?timeout=20&pollingInterval=0.1", 1)
+    assert (code, output) == (200, 32)
+    code, body = host.request("POST", f"{API}/orchestrators/race?timeout=0.3&pollingInterval=0.1", 600)
+    assert code == 202 and body["statusQueryGetUri"]
+    host.request("POST", f"{API}/instances/{body['id']}/terminate?reason=cleanup")
+    before = len(host.request("GET", f"{API}/instances")[1])
+    code, body = host.request("POST", f"{API}/orchestrators/sequence?timeout=forever&pollingInterval=1", 1)
+    assert code == 400 and body["error"].startswith("timeout must be a number of seconds")
+    assert len(host.request("GET", f"{API}/instances")[1]) == before  # nothing was started
+
+
+def test_purge_by_creation_time_and_status_removes_only_ended_instances_that_match(host: DevHost) -> None:
+    since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # after every earlier test's instances
+    failed = [run(host, "boom")["instanceId"] for _ in range(3)]
+    done = run(host, "sequence", 1)["instanceId"]
+    waiting = start(host, "race", 600)
+    code, body = host.request("POST", "/api/purge-failed-since", raw=since.replace("Z", "+00:00").encode())
+    assert (code, body) == (200, {"deleted": 3})
+    assert all(host.request("GET", f"{API}/instances/{i}")[0] == 404 for i in failed)
+    assert host.status(done)["runtimeStatus"] == "Completed"
+    assert host.request("DELETE", f"{API}/instances?createdTimeFrom={since}&runtimeStatus=Failed")[0] == 404
+    assert host.request("DELETE", f"{API}/instances?runtimeStatus=Failed")[0] == 400  # createdTimeFrom is required
+    assert host.request("DELETE", f"{API}/instances?createdTimeFrom={since}&runtimeStatus=Running")[0] == 400
+    assert host.request("DELETE", f"{API}/instances?createdTimeFrom={since}") == (200, {"instancesDeleted": 1})
+    assert host.status(waiting)["runtimeStatus"] == "Running"
+    host.request("POST", f"{API}/instances/{waiting}/terminate?reason=cleanup")
 
 
 def test_status_list_filters_and_purge(host: DevHost) -> None:

@@ -118,7 +118,7 @@ def test_a_reused_instance_id_mails_again_to_its_new_recipient(app_host: DevHost
 
 
 def test_long_and_look_alike_instance_ids_keep_their_own_artifacts(app_host: DevHost, data_dir: Path) -> None:
-    ids = ["x" * 256, "coll/a", "coll--a", "coll:a", "coll_a"]
+    ids = ["x" * 256, "coll.a", "coll--a", "coll:a", "coll_a", "coll@a"]  # "/" is refused by Azure (and here)
     for instance_id in ids:
         start_with_id(app_host, "spam_detection_orchestration", instance_id, {**SPAM, "email_id": "same", "subject": instance_id})
     files = [Path(app_host.wait_for(quote(i, safe=""))["output"]["quarantine"]["location"]) for i in ids]

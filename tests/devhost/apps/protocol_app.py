@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -48,6 +49,21 @@ async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
     found = await client.get_status(req.route_params["instance_id"])
     runtime = found.runtime_status.value if found.runtime_status else None
     return func.HttpResponse(f'{{"runtimeStatus": "{runtime}"}}', mimetype="application/json")
+
+
+@app.route(route="restart/{instance_id}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def restart(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    new_id = await client.restart(req.route_params["instance_id"], req.params.get("new_id") != "false")
+    return func.HttpResponse(json.dumps({"id": new_id}), mimetype="application/json")
+
+
+@app.route(route="purge-failed-since", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def purge_failed_since(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    since = dt.datetime.fromisoformat(req.get_body().decode())
+    result = await client.purge_instance_history_by(since, None, [df.OrchestrationRuntimeStatus.Failed])
+    return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}), mimetype="application/json")
 
 
 # -- activities ---------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""The store refusing writes (the disk full) while an activity and an agent call are in flight: the host
+answers 503, keeps their results, retries with growing pauses and carries on once writes work again,
+without a restart and without calling either function a second time.
+
+The fault is real: the host process's file-size limit (RLIMIT_FSIZE) is lowered to one byte, so every
+write SQLite makes fails as on a full disk, then raised again.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import time
+from pathlib import Path
+
+import pytest
+
+from devhost.process import DevHost
+from tests.conftest import APPS
+
+API = "/runtime/webhooks/durabletask"
+FAULT_SECONDS = 3.0
+
+pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs Linux prlimit")
+
+
+def test_a_full_disk_delays_work_but_never_loses_or_repeats_it(tmp_path: Path) -> None:
+    host = DevHost("gate_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
+                   {"GATE_SCRATCH": str(tmp_path)}).start()
+    assert host.process is not None
+    try:
+        code, started = host.request("POST", f"{API}/orchestrators/through_gate")
+        assert code == 202
+        runs = [tmp_path / "runs-mail", tmp_path / "runs-agent-a1"]
+        deadline = time.time() + 20
+        while not all(r.exists() for r in runs):
+            assert time.time() < deadline, host.log()[-2000:]
+            time.sleep(0.05)
+
+        limit = resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE, (1, limit[1]))  # every write now fails
+        try:
+            (tmp_path / "gate-open").touch()  # both functions return while the store cannot be written
+            code, refused = host.request("POST", f"{API}/orchestrators/through_gate")
+            assert code == 503 and "nothing was changed" in refused["error"], refused
+            time.sleep(FAULT_SECONDS)
+            assert host.status(started["id"])["runtimeStatus"] == "Running"  # reads still work
+        finally:
+            resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE, limit)
+
+        status = host.wait_for(started["id"], timeout=30)
+        assert status["output"] == ["mail done", "agent-a1 done"]
+        assert [r.read_text() for r in runs] == ["run\n", "run\n"]  # neither function ran twice
+        recovered = re.search(r"the store works again, after (\d+) failed attempt", host.log())
+        assert recovered, host.log()[-2000:]
+        assert int(recovered[1]) <= 20  # growing pauses, not a tight loop
+        code, again = host.request("POST", f"{API}/orchestrators/through_gate")
+        assert code == 202
+    finally:
+        host.kill()
