@@ -43,6 +43,8 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
         data = json.loads(req.get_body() or b"")
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
+    except RecursionError:
+        raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]) from None
     try:
         return model.model_validate(data)
     except ValidationError as error:

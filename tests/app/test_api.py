@@ -207,7 +207,7 @@ def test_timeout_must_be_a_finite_number(raw: bytes) -> None:
     assert "finite number" in answer["details"][0]["message"]
 
 
-@pytest.mark.parametrize("raw", [b"", b"{not json", b"\xff\xfe"])
+@pytest.mark.parametrize("raw", [b"", b"{not json", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000])
 def test_unparseable_bodies_are_400(raw: bytes) -> None:
     code, answer = call(start_flow(request("research/run", raw), FakeClient(), "flow", ResearchInput, "research/run"))
     assert code == 400 and answer["details"][0]["field"] == "body"
