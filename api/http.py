@@ -42,6 +42,11 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
         data = json.loads(req.get_body() or b"")
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
+    return validate(model, data, "request body")
+
+
+def validate(model: type[Model], data: Any, what: str) -> Model:
+    """`data` validated with `model`, or BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -50,13 +55,17 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
             for issue in error.errors(include_url=False)
         ]
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))
-        raise BadRequest(f"Invalid request body: {fields}", details) from None
+        raise BadRequest(f"Invalid {what}: {fields}", details) from None
 
 
 def instance_id_param(req: func.HttpRequest) -> str:
     """The `instance_id` route parameter, or BadRequest when it cannot be a durable instance id."""
-    instance_id = req.route_params.get("instance_id", "")
-    if not INSTANCE_ID.fullmatch(instance_id):
+    return check_instance_id(req.route_params.get("instance_id", ""))
+
+
+def check_instance_id(instance_id: Any) -> str:
+    """`instance_id` when it can be a durable instance id, else BadRequest naming `instance_id`."""
+    if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
         message = "must be 1-256 letters, digits or _ . : @ - characters, starting with a letter or digit"
         raise BadRequest(f"Invalid instance_id {instance_id!r}", [{"field": "instance_id", "message": message}])
     return instance_id
