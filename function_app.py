@@ -26,11 +26,9 @@ settings = load_settings()
 logger.info("Mail goes to %s", settings.mail.destination)
 logger.info("Artifacts go to %s", settings.storage.destination)
 
-app = AgentFunctionApp(
-    agents=build_agents(create_chat_client(settings.model)),
-    enable_health_check=True,
-    http_auth_level=func.AuthLevel.FUNCTION,
-)
+app = AgentFunctionApp(enable_health_check=True, http_auth_level=func.AuthLevel.FUNCTION)
+for agent in build_agents(create_chat_client(settings.model)):
+    app.add_agent(agent, enable_mcp_tool_trigger=agent.name in api.MCP_AGENTS)
 api.allow_anonymous_health_check(app)
 
 register_orchestrations(app, settings.model.retry)
