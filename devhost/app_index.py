@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .mcp_triggers import MCP_TOOL_TRIGGER, McpTool, index_mcp_tool
+
 #: Functions route constraints the host understands (others match any one segment).
 _CONSTRAINTS = {
     "int": r"-?\d+",
@@ -59,6 +61,7 @@ class FunctionIndex:
     activities: dict[str, Activity] = field(default_factory=dict)
     entities: dict[str, Callable[..., str]] = field(default_factory=dict)  # keyed by lower-case name
     http: list[HttpFunction] = field(default_factory=list)
+    mcp_tools: dict[str, McpTool] = field(default_factory=dict)  # keyed by lower-case tool name
 
     def route(self, method: str, path: str) -> tuple[HttpFunction, dict[str, str]] | None:
         # Literal segments win over parameters, as in ASP.NET routing: try the most specific first.
@@ -114,6 +117,8 @@ def load(module_name: str, root: Path) -> FunctionIndex:
             client = next((b.name for b in function.get_bindings() if b.type == "durableClient"), None)
             methods = {str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])}
             index.http.append(HttpFunction(name, trigger.route or name, methods, handler, trigger.name, client))
+        elif trigger.type == MCP_TOOL_TRIGGER:
+            index_mcp_tool(index, function)
     return index
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import app_index, dashboard, durable_api, http_functions
+from . import app_index, dashboard, durable_api, http_functions, mcp_server
 from .engine import Engine
 from .settings import apply_local_settings
 from .store import Store
@@ -57,6 +57,7 @@ def build(config: HostConfig) -> tuple[web.Application, Engine]:
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True))
     app.add_subapp("/api", http_functions.build(index, rpc_base))
     app.add_subapp("/dashboard", dashboard.build(engine))
+    mcp_server.mount(app, index, rpc_base, root)
     log.info("dashboard: http://%s:%d/dashboard", config.host, config.port)
 
     async def on_startup(_: web.Application) -> None:
