@@ -16,7 +16,7 @@ and as `structuredContent` (the trigger's `useResultSchema` envelope).
 from __future__ import annotations
 
 import json
-import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +31,6 @@ from api.http import BadRequest, check_instance_id, validate
 from api.routes import blueprint
 from orchestrations.inputs import ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.research import research_orchestration
-
-logger = logging.getLogger(__name__)
 
 MCP_AGENTS = frozenset({SPAM_DETECTION})
 """Agents that AgentFunctionApp also exposes as MCP tools, each under its own name."""
@@ -99,9 +97,24 @@ def tool_result(payload: dict[str, Any], is_error: bool = False) -> str:
     return json.dumps({"type": "call_tool_result", "content": content, "structuredContent": text})
 
 
-async def started(client: df.DurableOrchestrationClient, flow: str, flow_input: BaseModel, next_step: str) -> dict[str, Any]:
-    instance_id = await start(client, flow, flow_input.model_dump(mode="json"), None)
+async def started(
+    client: df.DurableOrchestrationClient, flow: str, flow_input: BaseModel, next_step: str, root: str | None = None
+) -> dict[str, Any]:
+    instance_id = await start(client, flow, flow_input.model_dump(mode="json"), root)
     return {"id": instance_id, "name": flow, "runtimeStatus": "Pending", "next": next_step}
+
+
+def caller_api_root(context: str) -> str | None:
+    """The API root on the host the MCP client called, for the reviewer's decision link; None in Azure.
+
+    In Azure (WEBSITE_HOSTNAME set) the link is the app's public https address, as for any flow not
+    started over HTTP (settings.public_api_root, PUBLIC_BASE_URL first); a local host is called over http.
+    """
+    transport = json.loads(context).get("transport") or {}
+    headers = {name.lower(): value for name, value in ((transport.get("properties") or {}).get("headers") or {}).items()}
+    if os.environ.get("WEBSITE_HOSTNAME") or not headers.get("host"):
+        return None
+    return f"http://{headers['host']}/api"
 
 
 @mcp_tool(
@@ -139,6 +152,7 @@ async def start_content_flow(context: str, client: df.DurableOrchestrationClient
             client, CONTENT_FLOW, request,
             f"Call {STATUS_TOOL} with this id: when customStatus.stage is awaiting_approval it holds the draft; "
             f"then call {DECISION_TOOL}.",
+            caller_api_root(context),
         )  # fmt: skip
 
     return await answer(context, work)
