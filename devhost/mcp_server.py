@@ -1,33 +1,32 @@
 """The MCP endpoint of the Functions MCP extension, served with the official MCP Python SDK.
 
-Routes, as in Azure: Streamable HTTP at ``POST /runtime/webhooks/mcp`` (stateless: every POST
-stands alone, so a host restart loses no client), and the legacy SSE transport at
+Routes, as in Azure: Streamable HTTP at ``POST /runtime/webhooks/mcp``, stateless (every POST stands
+alone, so a restart of the host loses no client), and the legacy SSE transport at
 ``GET /runtime/webhooks/mcp/sse`` with its ``POST /runtime/webhooks/mcp/message`` endpoint. The
-server's name, version and instructions come from ``extensions.mcp`` in host.json. The extension
-serves the ``initialize`` handshake era of the protocol only: a request announcing a later
-protocol version (``MCP-Protocol-Version: 2026-07-28``) is served like any other, so a client
-probing with ``server/discover`` hears "Method not found" and falls back to ``initialize``.
-No function key is asked for locally; in Azure the system key ``mcp_extension`` is.
+server's name, version and instructions come from ``extensions.mcp`` in host.json. Requests pass
+the host's middleware like every other route. No function key is asked for locally; in Azure the
+system key ``mcp_extension`` is.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from uuid import uuid4
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import mcp_types as types
 from aiohttp import web
-from mcp.server.lowlevel import Server
 from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from starlette.requests import Request
 
 from . import asgi
 from .app_index import FunctionIndex
@@ -45,6 +44,7 @@ def mount(app: web.Application, index: FunctionIndex, rpc_base_url: str, root: P
     """Serve the app's MCP tool triggers on ``app`` (routes, and the SDK's session manager for its lifetime)."""
     server = build_server(index, rpc_base_url, _options(root))
     manager = StreamableHTTPSessionManager(app=server, stateless=True)
+    streamable_app = _like_the_extension(manager.handle_request)
     sse = SseServerTransport(f"{PREFIX}/message")
 
     async def connect_sse(scope: Any, receive: Any, send: Any) -> None:
@@ -52,7 +52,7 @@ def mount(app: web.Application, index: FunctionIndex, rpc_base_url: str, root: P
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     async def streamable(request: web.Request) -> web.StreamResponse:
-        return await asgi.serve(_like_the_extension(manager.handle_request), request, PREFIX)
+        return await asgi.serve(streamable_app, request, PREFIX)
 
     async def sse_stream(request: web.Request) -> web.StreamResponse:
         return await asgi.serve(connect_sse, request, "")
@@ -107,21 +107,20 @@ def build_server(index: FunctionIndex, rpc_base_url: str, options: dict[str, Any
 
 def _invocation(ctx: ServerRequestContext[Any]) -> tuple[dict[str, Any], str]:
     """The context fields the extension adds to a call (``sessionid``, ``clientinfo``, ``transport``), and the base URL."""
-    request = ctx.request
-    headers = dict(request.headers) if request is not None else {}
-    sse = request is not None and request.url.path.endswith("/message")
-    transport: dict[str, Any] = {"name": "http-sse" if sse else "http-streamable", "properties": {"headers": headers}}
-    if header_session := headers.get(MCP_SESSION_ID_HEADER.lower()):
-        transport["sessionId"] = header_session
+    request: Request = ctx.request  # every message reaches this server over HTTP
+    headers = dict(request.headers)
+    over_sse = request.url.path.endswith("/message")
+    transport: dict[str, Any] = {"name": "http-sse" if over_sse else "http-streamable", "properties": {"headers": headers}}
     invocation: dict[str, Any] = {"transport": transport}
-    session_id = header_session or (request.query_params.get("session_id") if sse and request is not None else None)
+    if session_id := headers.get(MCP_SESSION_ID_HEADER.lower()):
+        transport["sessionId"] = session_id
+    elif over_sse:
+        session_id = request.query_params.get("session_id")
     if session_id:
         invocation["sessionid"] = session_id
-    client = ctx.session.client_params
-    if client is not None:
+    if (client := ctx.session.client_params) is not None:
         invocation["clientinfo"] = client.client_info.model_dump(by_alias=True, exclude_none=True, mode="json")
-    base_url = f"{request.url.scheme}://{request.url.netloc}" if request is not None else "http://127.0.0.1"
-    return invocation, base_url
+    return invocation, f"{request.url.scheme}://{request.url.netloc}"
 
 
 def _like_the_extension(app: Any) -> Any:
