@@ -16,6 +16,7 @@ import functools
 import inspect
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -113,18 +114,22 @@ async def call_tool(
     kwargs: dict[str, Any] = {tool.context_param: json.dumps(context)}
     if tool.client_param:
         kwargs[tool.client_param] = json.dumps(client_binding)
+    started = time.perf_counter()
     try:
         if inspect.iscoroutinefunction(tool.handler):
             value = await tool.handler(**kwargs)
         else:
             value = await asyncio.get_running_loop().run_in_executor(None, functools.partial(tool.handler, **kwargs))
-        return to_result(tool, _MCPToolTriggerConverter.encode(value, expected_type=None).value)
+        result = to_result(tool, _MCPToolTriggerConverter.encode(value, expected_type=None).value)
     except Exception:
         log.exception("MCP tool '%s' (function '%s') failed", tool.name, tool.function_name)
-        return types.CallToolResult(
+        result = types.CallToolResult(
             content=[types.TextContent(type="text", text=f"An error occurred invoking '{params.name}'.")],
             is_error=True,
         )
+    log.info("MCP tool %s -> %s (%.1f ms)", tool.name, "error" if result.is_error else "ok",
+             (time.perf_counter() - started) * 1000)
+    return result
 
 
 def to_result(tool: McpTool, value: str | bytes | None) -> types.CallToolResult:

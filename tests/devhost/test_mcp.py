@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -72,6 +74,11 @@ def test_over_the_legacy_sse_transport_the_context_names_the_transport_session_a
     assert context["transport"]["name"] == "http-sse"
     assert context["sessionid"] and context["clientinfo"]["name"] == "mcp"
     assert context["arguments"] == {"title": "t", "count": 1}
+    # The client left: its event stream ends instead of lingering on the host.
+    deadline = time.time() + 10
+    while "GET /runtime/webhooks/mcp/sse -> 200" not in host.log():
+        assert time.time() < deadline, "the SSE stream outlived its client"
+        time.sleep(0.1)
 
 
 def test_results_as_the_extension_makes_them(host: DevHost) -> None:
