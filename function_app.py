@@ -32,11 +32,9 @@ for warning in settings.warnings:
 spam_model = load_model(settings.spam_model_path or BUNDLED_MODEL)
 logger.info("Spam classifier: %s, threshold %.2f", settings.spam_model_path or "bundled model", spam_model.threshold)
 
-app = AgentFunctionApp(
-    agents=build_agents(create_chat_client(settings.model)),
-    enable_health_check=True,
-    http_auth_level=func.AuthLevel.FUNCTION,
-)
+app = AgentFunctionApp(enable_health_check=True, http_auth_level=func.AuthLevel.FUNCTION)
+for agent in build_agents(create_chat_client(settings.model)):
+    app.add_agent(agent, enable_mcp_tool_trigger=agent.name in api.MCP_AGENTS)
 api.allow_anonymous_health_check(app)
 
 register_orchestrations(app, settings.model.retry)

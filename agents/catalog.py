@@ -48,6 +48,13 @@ evidence clearly contradicts it. An ordinary business or personal message withou
 Answer with is_spam, a confidence between 0 and 1, a reason that names the concrete evidence, and the list
 of signals you found (empty for a clean email)."""
 
+SPAM_DESCRIPTION = (
+    "Decide whether an email is spam, phishing or a scam. Pass the whole email as query, headers first (From:, "
+    "Subject:, a blank line, then the body). Answers JSON: is_spam, confidence (0 to 1), reason and signals, from "
+    "the agent's link and sender checks. Nothing is sent, replied to or quarantined."
+)
+"""SpamDetectionAgent's description: what MCP clients read about its tool (api/mcp_tools.py)."""
+
 EMAIL_ASSISTANT_INSTRUCTIONS = """You are EmailAssistantAgent. You draft a courteous, concise reply to a legitimate email.
 Address the sender by name when you know it, answer or acknowledge every question asked, propose a next step,
 and never invent facts, prices or commitments: say what will be checked instead.
@@ -100,17 +107,18 @@ class NonStreamingAgent(Agent):
 def build_agents(client: SupportsChatGetResponse) -> list[Agent]:
     """Create the app's agents on one chat client, each bound to its response model."""
 
-    def agent(name: str, instructions: str, tools: Sequence[Any] = ()) -> Agent:
+    def agent(name: str, instructions: str, tools: Sequence[Any] = (), description: str | None = None) -> Agent:
         return NonStreamingAgent(
             client=client,
             name=name,
+            description=description,
             instructions=instructions,
             tools=list(tools) or None,
             default_options={"response_format": ANSWERS[name]},
         )
 
     return [
-        agent(SPAM_DETECTION, SPAM_INSTRUCTIONS, [inspect_links, check_sender, score_spam]),
+        agent(SPAM_DETECTION, SPAM_INSTRUCTIONS, [inspect_links, check_sender, score_spam], SPAM_DESCRIPTION),
         agent(EMAIL_ASSISTANT, EMAIL_ASSISTANT_INSTRUCTIONS),
         *(
             agent(name, RESEARCH_INSTRUCTIONS.format(name=name, area=area, focus=RESEARCH_FOCUS[area]))

@@ -22,7 +22,7 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import BadRequest, error_response, instance_id_param, json_response, parse_body
+from api.http import BadRequest, Refused, error_response, instance_id_param, json_response, parse_body
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
 from orchestrations.review import DECIDING, ESCALATED
@@ -41,20 +41,29 @@ NOT_YET = {
 
 
 async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Raise ApprovalDecision on a content workflow that waits for one; 404 unknown, 409 when it would not count."""
+    """POST /api/content/{id}/decision: 202 applied (or not yet), 400 bad body or id, 404 unknown, 409 won't count."""
     try:
-        instance_id = instance_id_param(req)
-        decision = parse_body(req, ApprovalDecision)
+        return json_response(await decide(client, instance_id_param(req), parse_body(req, ApprovalDecision)), 202)
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
+    except Refused as refused:
+        return refused.response()
+
+
+async def decide(client: df.DurableOrchestrationClient, instance_id: str, decision: ApprovalDecision) -> dict[str, Any]:
+    """Raise ApprovalDecision on a content workflow that waits for one, and say whether it was applied.
+
+    Refused: 404 for an unknown instance, 409 when the decision would not count or was overtaken.
+    """
     status = await client.get_status(instance_id)
     if not status:
-        return error_response(f"No orchestration instance {instance_id!r}", 404)
+        raise Refused(f"No orchestration instance {instance_id!r}", 404)
     if status.name != CONTENT_FLOW:
-        return error_response(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
+        raise Refused(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
     review = status.custom_status if isinstance(status.custom_status, dict) else {}
+    where = {"round": review["round"]} if "round" in review else {}
     if reason := refusal(status, review, datetime.now(timezone.utc)):
-        return _conflict(f"Instance {instance_id!r} takes no decision now: {reason}", review)
+        raise Refused(f"Instance {instance_id!r} takes no decision now: {reason}", 409, **where)
 
     decision_id, round_number = uuid.uuid4().hex, review.get("round")
     event = {**decision.model_dump(), "round": round_number, "decision_id": decision_id}
@@ -62,25 +71,22 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
         await client.raise_event(instance_id, APPROVAL_EVENT, event)
     except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception
         if "is gone" in str(error):
-            return _conflict(f"Instance {instance_id!r} ended before the decision arrived: too late", review)
+            raise Refused(f"Instance {instance_id!r} ended before the decision arrived: too late", 409, **where) from None
         raise
     logger.info("Raised %s %s on %s round %s: approved=%s", APPROVAL_EVENT, decision_id, instance_id, round_number,
                 decision.approved)  # fmt: skip
     outcome, detail = await _confirmation(client, instance_id, decision_id, round_number)
-    body = {"id": instance_id, "event": APPROVAL_EVENT, "decision_id": decision_id, "round": round_number,
-            **decision.model_dump()}  # fmt: skip
-    if outcome == "applied":
-        return json_response({**body, "applied": True, "decided_by": detail["decided_by"]}, 202)
     if outcome == "superseded":
-        return _conflict(f"Instance {instance_id!r}: round {round_number} was already decided by another decision", review)
+        raise Refused(f"Instance {instance_id!r}: round {round_number} was already decided by another decision", 409, **where)
     if outcome == "ended":
         ended = detail.get("stage", "ended")
-        return _conflict(f"Instance {instance_id!r} ended ({ended}) before the decision arrived: too late", review)
-    return json_response(
-        {**body, "applied": False,
-         "message": f"Delivered; the workflow has not applied it within {CONFIRMATION_SECONDS:g} s. Follow its status."},
-        202,
-    )  # fmt: skip
+        raise Refused(f"Instance {instance_id!r} ended ({ended}) before the decision arrived: too late", 409, **where)
+    answer = {"id": instance_id, "event": APPROVAL_EVENT, "decision_id": decision_id, "round": round_number,
+              **decision.model_dump(), "applied": outcome == "applied"}  # fmt: skip
+    if outcome == "applied":
+        return {**answer, "decided_by": detail["decided_by"]}
+    return {**answer, "message": f"Delivered; the workflow has not applied it within {CONFIRMATION_SECONDS:g} s. "
+                                 "Follow its status."}  # fmt: skip
 
 
 def refusal(status: Any, review: dict[str, Any], now: datetime) -> str | None:
@@ -115,11 +121,6 @@ async def _confirmation(
         if time.monotonic() >= give_up:
             return "pending", review
         await asyncio.sleep(POLL_SECONDS)
-
-
-def _conflict(message: str, review: dict[str, Any]) -> func.HttpResponse:
-    """409 with the reason, and the round the flow is in when it is in one."""
-    return json_response({"error": message, **({"round": review["round"]} if "round" in review else {})}, 409)
 
 
 def _passed(deadline: Any, now: datetime) -> bool:

@@ -1,7 +1,9 @@
-"""What the HTTP routes do, as plain async functions of (request, durable client).
+"""What the HTTP routes and the MCP tools do, as plain async functions of the durable client.
 
-Kept apart from the route decorators (api/routes.py) so they can be called directly.
-Every handler answers JSON; a bad body is a 400 naming the bad fields, never a 500.
+Kept apart from the route and tool decorators (api/routes.py, api/mcp_tools.py) so that both
+front doors share one set of rules, and so they can be called directly. Every HTTP handler
+answers JSON; a bad body is a 400 naming the bad fields, never a 500. The decision route has a
+module of its own (api/decisions.py).
 """
 
 from __future__ import annotations
@@ -17,13 +19,46 @@ from pydantic import BaseModel
 from activities.failures import StepFailure
 from activities.steps import draft_name
 from activities.storage import open_store
-from api.http import BadRequest, api_root, draft_key_param, error_response, instance_id_param, json_response, parse_body
+from api.http import (
+    BadRequest,
+    Refused,
+    api_root,
+    draft_key_param,
+    error_response,
+    instance_id_param,
+    json_response,
+    parse_body,
+)
 from orchestrations.content_approval import content_approval_workflow
 from settings import load_storage_settings
 
 logger = logging.getLogger(__name__)
 
 CONTENT_FLOW = content_approval_workflow.__name__
+
+
+async def start(client: df.DurableOrchestrationClient, flow: str, flow_input: dict[str, Any]) -> str:
+    """Start `flow` on validated input and return its instance id."""
+    instance_id = await client.start_new(flow, client_input=flow_input)
+    logger.info("Started %s instance %s", flow, instance_id)
+    return instance_id
+
+
+async def read_status(client: df.DurableOrchestrationClient, instance_id: str) -> dict[str, Any]:
+    """Runtime status, custom status, input and output of any instance; Refused (404) when unknown."""
+    status = await client.get_status(instance_id, show_input=True)
+    if not status:
+        raise Refused(f"No orchestration instance {instance_id!r}", 404)
+    return {
+        "id": status.instance_id or instance_id,
+        "name": status.name,
+        "runtimeStatus": status.runtime_status.value if status.runtime_status else None,
+        "customStatus": status.custom_status,
+        "output": status.output,
+        "input": status.input_,
+        "createdTime": status.created_time.isoformat() if status.created_time else None,
+        "lastUpdatedTime": status.last_updated_time.isoformat() if status.last_updated_time else None,
+    }
 
 
 async def start_flow(
@@ -34,9 +69,8 @@ async def start_flow(
         flow_input = parse_body(req, model).model_dump(mode="json")
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
-    root = api_root(req, route)
-    instance_id = await client.start_new(flow, client_input=flow_input)
-    logger.info("Started %s instance %s", flow, instance_id)
+    root = api_root(req, route)  # only echoed to this caller; links in mail never come from a request
+    instance_id = await start(client, flow, flow_input)
     body: dict[str, Any] = {
         **client.create_http_management_payload(instance_id),
         "id": instance_id,
@@ -49,26 +83,13 @@ async def start_flow(
 
 
 async def orchestration_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Runtime status, custom status, input and output of any instance; 404 when unknown."""
+    """GET /api/orchestrations/{id}: 200 with the status, 400 bad id, 404 unknown."""
     try:
-        instance_id = instance_id_param(req)
+        return json_response(await read_status(client, instance_id_param(req)))
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
-    status = await client.get_status(instance_id, show_input=True)
-    if not status:
-        return error_response(f"No orchestration instance {instance_id!r}", 404)
-    return json_response(
-        {
-            "id": status.instance_id or instance_id,
-            "name": status.name,
-            "runtimeStatus": status.runtime_status.value if status.runtime_status else None,
-            "customStatus": status.custom_status,
-            "output": status.output,
-            "input": status.input_,
-            "createdTime": status.created_time.isoformat() if status.created_time else None,
-            "lastUpdatedTime": status.last_updated_time.isoformat() if status.last_updated_time else None,
-        }
-    )
+    except Refused as refused:
+        return refused.response()
 
 
 def stored_draft(req: func.HttpRequest) -> func.HttpResponse:

@@ -24,6 +24,23 @@ class BadRequest(Exception):
         self.details = details
 
 
+class Refused(Exception):
+    """A valid request that cannot be served now: 404 unknown instance, 409 not in a state to take it.
+
+    `details` join the error message in the JSON answer (the round a decision was meant for, say).
+    """
+
+    def __init__(self, message: str, status_code: int, **details: Any) -> None:
+        super().__init__(message)
+        self.status_code, self.details = status_code, details
+
+    def body(self) -> dict[str, Any]:
+        return {"error": str(self), **self.details}
+
+    def response(self) -> func.HttpResponse:
+        return json_response(self.body(), self.status_code)
+
+
 def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
     return func.HttpResponse(
         json.dumps(body), status_code=status_code, mimetype="application/json", headers=headers
@@ -45,6 +62,11 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
     except RecursionError:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]) from None
+    return validate(model, data, "request body")
+
+
+def validate(model: type[Model], data: Any, what: str) -> Model:
+    """`data` validated with `model`, or BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -53,13 +75,17 @@ def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
             for issue in error.errors(include_url=False)
         ]
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))
-        raise BadRequest(f"Invalid request body: {fields}", details) from None
+        raise BadRequest(f"Invalid {what}: {fields}", details) from None
 
 
 def instance_id_param(req: func.HttpRequest) -> str:
     """The `instance_id` route parameter, or BadRequest when it cannot be a durable instance id."""
-    instance_id = req.route_params.get("instance_id", "")
-    if not INSTANCE_ID.fullmatch(instance_id):
+    return check_instance_id(req.route_params.get("instance_id", ""))
+
+
+def check_instance_id(instance_id: Any) -> str:
+    """`instance_id` when it can be a durable instance id, else BadRequest naming `instance_id`."""
+    if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
         message = "must be 1-256 letters, digits or _ . : @ - characters, starting with a letter or digit"
         raise BadRequest(f"Invalid instance_id {instance_id!r}", [{"field": "instance_id", "message": message}])
     return instance_id

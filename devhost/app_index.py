@@ -15,6 +15,8 @@ from typing import Any
 from azure.functions import FunctionRegister
 from azure.functions.decorators.function_app import Function
 
+from .mcp_triggers import MCP_TOOL_TRIGGER, McpTool, index_mcp_tool
+
 #: Functions route constraints the host understands (others match any one segment).
 _CONSTRAINTS = {
     "int": r"-?\d+",
@@ -72,6 +74,7 @@ class FunctionIndex:
     entities: dict[str, Callable[..., str]] = field(default_factory=dict)  # keyed by lower-case name
     http: list[HttpFunction] = field(default_factory=list)
     unsupported: list[Unsupported] = field(default_factory=list)
+    mcp_tools: dict[str, McpTool] = field(default_factory=dict)  # keyed by lower-case tool name
 
     def route(self, method: str, path: str) -> tuple[HttpFunction, dict[str, str]] | None:
         # Literal segments win over parameters, as in ASP.NET routing: try the most specific first.
@@ -163,6 +166,7 @@ INDEXERS: dict[str, Callable[[FunctionIndex, Function], None]] = {
     "orchestrationTrigger": _orchestrator,
     "activityTrigger": _activity,
     "entityTrigger": _entity,
+    MCP_TOOL_TRIGGER: index_mcp_tool,
 }
 
 

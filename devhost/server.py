@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from filelock import FileLock, Timeout
 
-from . import app_index, dashboard, durable_api, guard, host_config, http_functions
+from . import app_index, dashboard, durable_api, guard, host_config, http_functions, mcp_server
 from .web_errors import error, json_errors
 from .engine import Engine
 from .settings import LocalSettingsError, apply_local_settings
@@ -123,6 +123,7 @@ def build(config: HostConfig) -> web.Application:
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
     app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
     app.add_subapp("/dashboard", dashboard.build(engine, pool))
+    mcp_server.mount(app, index, rpc_base, root)
     base = f"http://{_url_host(config.host)}:{config.port}"
     log.info("dashboard: %s/dashboard", base)
 

@@ -1,4 +1,4 @@
-"""host.json as Azure reads it: the DTS backend from a bundle that has it, durable traces, no exception sampled away."""
+"""host.json as Azure reads it: the DTS backend and an MCP extension from a bundle that has them, durable traces, no exception sampled away."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ HOST = json.loads((REPO / "host.json").read_text())
 # The first GA bundle whose extensions.json lists Microsoft.Azure.WebJobs.Extensions.DurableTask.AzureManaged,
 # the `azureManaged` storage provider (tag 4.30.0 of Azure/azure-functions-extension-bundles).
 FIRST_GA_BUNDLE_WITH_DTS = (4, 30, 0)
+# The first bundle with Microsoft.Azure.Functions.Extensions.Mcp 1.1.0 or later (1.2.0; 4.31.0 and 4.32.0 hold 1.0.0,
+# per the deps.json test data at each tag): tools answering through `useResultSchema` (api/mcp_tools.py) need 1.1.0.
+FIRST_BUNDLE_WITH_MCP_RESULT_SCHEMA = (4, 33, 0)
 # Telemetry types Application Insights sampling knows (host.json reference, samplingSettings.excludedTypes).
 SAMPLED_TYPES = {"Dependency", "Event", "Exception", "PageView", "Request", "Trace"}
 
@@ -20,13 +23,14 @@ def version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
-def test_bundle_is_the_ga_bundle_and_every_version_in_range_has_the_scheduler_provider() -> None:
+def test_bundle_is_the_ga_bundle_and_every_version_in_range_has_the_scheduler_provider_and_mcp_results() -> None:
     bundle = HOST["extensionBundle"]
     assert bundle["id"] == "Microsoft.Azure.Functions.ExtensionBundle", "the GA bundle, as the DTS samples use"
     match = re.fullmatch(r"\[(\d+\.\d+\.\d+),\s*(\d+\.\d+\.\d+)\)", bundle["version"])
     assert match, f"expected an interval [low, high), got {bundle['version']!r}"
     low, high = (version(part) for part in match.groups())
     assert low >= FIRST_GA_BUNDLE_WITH_DTS, "an older bundle lacks the azureManaged provider"
+    assert low >= FIRST_BUNDLE_WITH_MCP_RESULT_SCHEMA, "an older bundle's MCP extension ignores useResultSchema"
     assert high == (5, 0, 0), "stay on major version 4, like the samples' [4.*, 5.0.0)"
 
 
@@ -48,3 +52,12 @@ def test_sampling_never_drops_exceptions_or_requests() -> None:
     excluded = {name.strip() for name in sampling["excludedTypes"].split(";")}
     assert excluded <= SAMPLED_TYPES, f"unknown telemetry types (ignored by the host): {excluded - SAMPLED_TYPES}"
     assert {"Exception", "Request"} <= excluded
+
+
+def test_the_mcp_server_introduces_itself_and_its_flow_tools() -> None:
+    mcp = HOST["extensions"]["mcp"]
+    assert mcp["serverName"] and mcp["serverVersion"]
+    for tool in ("start_research_flow", "start_content_flow", "get_flow_status", "submit_review_decision"):
+        assert tool in mcp["instructions"]
+    assert "system" not in mcp, "the endpoints keep the default System level: the mcp_extension key"
+
