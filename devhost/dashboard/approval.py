@@ -1,7 +1,8 @@
 """Human in the loop: spot an orchestration waiting for a reviewer, and where its decision goes.
 
-A flow that waits for ``ApprovalDecision`` says so in its custom status (a ``stage`` or ``status``
-such as "awaiting_approval", with the ``draft`` under review). The decision is posted where a
+A flow that waits for ``ApprovalDecision`` says so in its custom status: a ``stage`` or ``status``
+such as "awaiting_approval", or ``"awaiting": "ApprovalDecision"`` whatever the stage is called
+(an escalated review), with the ``draft`` under review. The decision is posted where a
 reviewer's web form would post it: the app's own decision route when it has one, so the app's
 validation runs, else the Durable HTTP API's raiseEvent.
 """
@@ -45,6 +46,8 @@ def pending_review(instance: Instance, custom_status: Any, index: FunctionIndex)
 def awaits_review(custom_status: Any) -> bool:
     if not isinstance(custom_status, dict):
         return False
+    if custom_status.get("awaiting") == APPROVAL_EVENT:
+        return True
     stage = " ".join(str(custom_status.get(k, "")) for k in ("stage", "status"))
     return bool(_WAITING.search(stage) and _REVIEW.search(stage))
 

@@ -45,6 +45,13 @@ class Step:
     input: Any = None
     result: Any = None
     error: str | None = None
+    round: int | None = None  # the review round (or any round) the step's input names
+
+
+def _round(value: Any) -> int | None:
+    """A ``round`` the input names: flows that repeat a step (review rounds) say which repetition it is."""
+    number = value.get("round") if isinstance(value, dict) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
 def build_timeline(
@@ -98,6 +105,7 @@ class _Clock:
             ended_at=iso(end),
             offset_ms=round((start - self.origin) * 1000, 1),
             duration_ms=duration_ms(start, end),
+            round=_round(extra.get("input")),
             **extra,
         )
 

@@ -113,6 +113,34 @@ def test_conversation_shows_a_tool_call_and_the_review_form_completes_the_workfl
     assert output["status"] == "published" and output["rounds"][0]["decision"]["feedback"] == "Clear and accurate, ship it."
 
 
+
+def test_a_second_review_round_shows_its_number_the_feedback_it_answers_and_the_whole_revised_draft(
+    app_host: DevHost, page: sync_api.Page
+) -> None:
+    if APP[0] != "function_app":
+        pytest.skip("review rounds are the app's content_approval_workflow")
+    instance_id = start(app_host, "content", {"topic": "review rounds on the dashboard"})
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")
+    review = page.locator(".approval")
+    sync_api.expect(review.locator("h2")).to_contain_text("round 1 of 3")
+    page.get_by_label("Feedback for the author").fill("Open with a concrete example")
+    page.get_by_role("button", name="Reject").click()
+
+    app_host.wait_for(instance_id, ("Running",), predicate=lambda s: awaiting_review(s) and s["customStatus"]["round"] == 2)
+    page.reload()
+    sync_api.expect(review.locator("h2")).to_contain_text("round 2 of 3")
+    sync_api.expect(review.locator(".previous-feedback")).to_contain_text("Feedback on round 1: Open with a concrete example")
+    # The whole revised draft, fetched from its stored copy (the custom status holds only an excerpt).
+    sync_api.expect(review.locator(".draft-body")).to_contain_text("Open with a concrete example: noted")
+    rounds = page.locator('.step[data-name="notify_reviewer"] .round')
+    sync_api.expect(rounds).to_have_text(["r1", "r2"])
+
+    page.get_by_role("button", name="Approve").click()
+    sync_api.expect(page.locator("h1 .pill")).to_have_text("Completed")
+    assert app_host.wait_for(instance_id)["output"]["status"] == "published"
+
+
 ATTACK = """<!doctype html><title>cute cats</title><script>
 const host = "{host}", id = "{instance_id}";
 const post = (path, body) => fetch(host + path, {{method: "POST", mode: "no-cors", body,

@@ -18,11 +18,12 @@ export function mount(root, instanceId) {
     if (step !== undefined) event.target.open ? open.add(step) : open.delete(step);
   }, true);
   view.parts.approval.addEventListener("submit", (event) => decide(event, view, refresh));
+  const drafts = new Map(); // whole drafts, by the URL the custom status refers to them with
 
   async function refresh() {
     const o = await fetchJson(`/dashboard/api/orchestrations/${encodeURIComponent(instanceId)}`);
     view.render("header", header(o));
-    view.render("approval", o.approval ? approval(o.approval) : "");
+    view.render("approval", o.approval ? approval(o.approval, await wholeDraft(o.approval.draft, drafts)) : "");
     view.render("timeline", html`<section class="card"><h2>Timeline</h2>${timeline(o, open)}</section>`);
     view.render("data", data(o));
   }
@@ -47,16 +48,38 @@ const header = (o) => html`
 // A Markdown body that opens with its own heading already shows the title.
 const startsWithHeading = (text) => /^\s*#\s/.test(text ?? "");
 
-function approval(review) {
-  const draft = review.draft;
+/**
+ * The draft under review with its text: a flow that keeps drafts in storage puts a reference (title, excerpt,
+ * `url`) in its custom status; the text is fetched from that URL's path on this host, once per draft.
+ */
+async function wholeDraft(draft, cache) {
+  if (!draft || typeof draft !== "object" || draft.body || !draft.url) return draft;
+  if (!cache.has(draft.url)) {
+    try {
+      cache.set(draft.url, await fetchJson(new URL(draft.url).pathname));
+    } catch {
+      return draft; // the excerpt still shows
+    }
+  }
+  const { excerpt, ...reference } = draft;
+  return { ...reference, body: cache.get(draft.url).body };
+}
+
+// Custom status fields a review round shows in words, not among the other details.
+const ROUND_FIELDS = new Set(["round", "max_rounds", "last_feedback", "decisions", "awaiting"]);
+
+function approval(review, draft) {
   const fields = draft && typeof draft === "object" ? draft : { body: draft };
   const { title, headline, body, content, ...rest } = fields;
+  const { round, max_rounds: rounds, last_feedback: feedback } = review.details;
   return html`
     <section class="card approval" data-decision-url="${review.decisionUrl}">
-      <h2>Review required</h2>
+      <h2>Review required${round ? html` <span class="round-of">round ${round}${rounds ? ` of ${rounds}` : ""}</span>` : ""}</h2>
       <p class="muted">Waiting for <code>${review.event}</code>. The decision is posted to
         <code>POST ${review.decisionUrl}</code>${review.via === "app" ? ", the app's own decision route" : ""}.</p>
-      ${Object.entries(review.details).map(([k, v]) => html`<p class="detail"><strong>${k}</strong> ${typeof v === "string" ? v : JSON.stringify(v)}</p>`)}
+      ${feedback ? html`<blockquote class="previous-feedback"><strong>Feedback on round ${round - 1}:</strong> ${feedback}</blockquote>` : ""}
+      ${Object.entries(review.details).filter(([k]) => !ROUND_FIELDS.has(k)).map(
+        ([k, v]) => html`<p class="detail"><strong>${k}</strong> ${typeof v === "string" ? v : JSON.stringify(v)}</p>`)}
       <article class="draft">
         ${(title ?? headline) && !startsWithHeading(body ?? content) ? html`<h3 class="draft-title">${title ?? headline}</h3>` : ""}
         <div class="draft-body">${markdown(body ?? content ?? "")}</div>

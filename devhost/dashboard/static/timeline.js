@@ -30,7 +30,8 @@ const row = (step, i, style, expanded) => html`
   <details class="step kind-${step.kind} status-${step.status}" data-step="${i}" data-kind="${step.kind}"
       data-name="${step.name}" data-status="${step.status}" ${expanded ? html`open` : ""}>
     <summary>
-      <span class="step-label"><span class="kind">${step.kind}</span>${step.url
+      <span class="step-label"><span class="kind">${step.kind}</span>${step.round
+        ? html`<span class="round" title="round ${step.round}">r${step.round}</span>` : ""}${step.url
         ? html`<a class="step-name" href="${step.url}" title="${step.name}">${step.name}</a>`
         : html`<span class="step-name" title="${step.name}">${step.name}</span>`}</span>
       <span class="track"><span class="bar" style="${style}" title="${step.name}: ${step.status}"></span></span>
