@@ -72,6 +72,7 @@ class FunctionIndex:
     orchestrators: dict[str, Callable[..., str]] = field(default_factory=dict)
     activities: dict[str, Activity] = field(default_factory=dict)
     entities: dict[str, Callable[..., str]] = field(default_factory=dict)  # keyed by lower-case name
+    entity_names: dict[str, str] = field(default_factory=dict)  # lower-case name -> the name as registered
     http: list[HttpFunction] = field(default_factory=list)
     unsupported: list[Unsupported] = field(default_factory=list)
     mcp_tools: dict[str, McpTool] = field(default_factory=dict)  # keyed by lower-case tool name
@@ -147,7 +148,9 @@ def _activity(index: FunctionIndex, function: Function) -> None:
 
 
 def _entity(index: FunctionIndex, function: Function) -> None:
-    index.entities[function.get_function_name().lower()] = function.get_user_function()
+    name = function.get_function_name()
+    index.entities[name.lower()] = function.get_user_function()
+    index.entity_names[name.lower()] = name
 
 
 def _http(index: FunctionIndex, function: Function) -> None:

@@ -6,7 +6,8 @@ path (`/v1/chat/completions`) and the Azure OpenAI deployment path
 (`/openai/deployments/<name>/chat/completions`). Faults are scripted per agent and consumed in
 order: HTTP errors with the endpoint's own error body, Retry-After, hangs, a body that trickles,
 a connection cut mid-body, empty choices, malformed or wrong JSON, absurd values, a model that
-ignores its tools, a server without `json_schema` support. Every request is recorded.
+ignores its tools, a server without `json_schema` support or without token usage. Every request
+is recorded.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from agents.offline import OfflineChatClient
 from devhost.process import free_port
 
 AGENT_NAME = re.compile(r"You are (\w+)")
-TRANSPORT_FAULTS = frozenset({"status", "no_json_schema", "hang", "trickle", "empty_choices", "cut", "ignore_tools"})
+TRANSPORT_FAULTS = frozenset(
+    {"status", "no_json_schema", "hang", "trickle", "empty_choices", "cut", "ignore_tools", "no_usage"}
+)
 SPOILERS = frozenset({"truncated", "raw_newline", "fenced", "wrong_schema", "override", "prose"})
 """Faults that spoil a final answer: they wait for the first request that gets one (not a tool-call round)."""
 
@@ -145,6 +148,8 @@ class ScriptedModelServer:
             return web.json_response({"id": "chatcmpl-empty", "object": "chat.completion", "created": int(time.time()),
                                       "model": body["model"], "choices": []})  # fmt: skip
         answer = await self._answer(body, offer_tools=kind != "ignore_tools")
+        if kind == "no_usage":  # servers that do not count tokens leave `usage` out
+            del answer["usage"]
         if kind == "cut":
             return await _cut(request, answer)
         if answer["choices"][0]["message"]["content"] is not None and (spoil := self._take_fault(agent, body, SPOILERS)):

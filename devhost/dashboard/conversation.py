@@ -8,6 +8,7 @@ Parsing is lenient: a state written by another schema version shows what can be 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +66,15 @@ class Session:
     exchanges: list[Exchange] = field(default_factory=list)
 
     @property
-    def usage(self) -> Usage:
-        return sum((e.usage for e in self.exchanges if e.usage), Usage())
+    def usage(self) -> Usage | None:
+        """Tokens of the calls that reported them; None (unknown) when none did."""
+        return total_usage(e.usage for e in self.exchanges)
+
+
+def total_usage(usages: Iterable[Usage | None]) -> Usage | None:
+    """The sum of the known usages, or None when none is known: a server that sends no usage is not "0 tokens"."""
+    known = [usage for usage in usages if usage is not None]
+    return sum(known, Usage()) if known else None
 
 
 def split_entity_id(entity_id: str) -> tuple[str, str]:
@@ -79,8 +87,12 @@ def is_agent(entity_id: str) -> bool:
     return split_entity_id(entity_id)[0].startswith(AGENT_PREFIX)
 
 
-def read_session(entity_id: str, state_text: str | None, updated: float | None) -> Session:
-    """The session of one agent entity (``@dafx-<agent>@<key>``) from its stored state."""
+def read_session(entity_id: str, state_text: str | None, updated: float | None, agent: str | None = None) -> Session:
+    """The session of one agent entity (``@dafx-<agent>@<key>``) from its stored state.
+
+    ``agent`` is the agent's name as the app registers it; without it, the name its replies carry (a session
+    whose calls all failed has none, so the registered name keeps its failures under the right agent).
+    """
     state = _state(state_text)
     entries = _entries(state)
     responses = {e.get("correlationId"): e for e in entries if e.get("$type") == "response"}
@@ -88,7 +100,7 @@ def read_session(entity_id: str, state_text: str | None, updated: float | None) 
     name, key = split_entity_id(entity_id)
     return Session(
         entity_id=entity_id,
-        agent=_author(entries) or name.removeprefix(AGENT_PREFIX),
+        agent=agent or _author(entries) or name.removeprefix(AGENT_PREFIX),
         key=key,
         updated_at=iso(updated),
         schema_version=state.get("schemaVersion"),
@@ -183,9 +195,12 @@ def _structured(replies: list[Message]) -> Any:
 
 
 def _usage(raw: Any) -> Usage | None:
+    """Token counts as the response reported them; None when it reported none (unknown, not zero)."""
     if not isinstance(raw, dict):
         return None
     counts = [raw.get(k) for k in ("inputTokenCount", "outputTokenCount", "totalTokenCount")]
+    if not any(isinstance(c, (int, float)) for c in counts):
+        return None
     numbers = [int(c) if isinstance(c, (int, float)) else 0 for c in counts]
     return Usage(numbers[0], numbers[1], numbers[2] or numbers[0] + numbers[1])
 

@@ -10,16 +10,17 @@ import json
 import threading
 
 from ..store import Store
-from .conversation import read_session
+from .conversation import read_session, split_entity_id
 from .metrics import SessionFigures
-from .queries import AGENTS_WHERE
+from .queries import AGENTS_WHERE, AgentNames
 
 _CHUNK = 500  # sessions read per query
 
 
 class AgentFigures:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, names: AgentNames) -> None:
         self._store = store
+        self._names = names
         self._known: dict[str, tuple[float, SessionFigures]] = {}
         self._lock = threading.Lock()  # one refresh at a time; readers after it get its result
 
@@ -34,7 +35,8 @@ class AgentFigures:
                     (json.dumps(stale[start : start + _CHUNK]),),
                 )
                 for r in rows:
-                    session = read_session(r["id"], r["state"], r["updated"])
+                    agent = self._names.display(split_entity_id(r["id"])[0])
+                    session = read_session(r["id"], r["state"], r["updated"], agent)
                     self._known[r["id"]] = (r["updated"], SessionFigures.of(session))
             for gone in self._known.keys() - current.keys():
                 del self._known[gone]

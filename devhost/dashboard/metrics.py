@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .conversation import Session, Usage
+from .conversation import Session, Usage, total_usage
 from .queries import Run
 
 
@@ -31,7 +31,7 @@ class AgentMetrics:
     calls: int
     errors: int
     response_time_ms: Spread
-    tokens: Usage
+    tokens: Usage | None  # None: no call reported its tokens
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class SessionFigures:
     calls: int  # answered calls
     errors: int
     response_times_ms: tuple[float, ...]
-    tokens: Usage
+    tokens: Usage | None
 
     @staticmethod
     def of(session: Session) -> SessionFigures:
@@ -84,7 +84,7 @@ def agent_metrics(sessions: Iterable[SessionFigures]) -> list[AgentMetrics]:
             calls=sum(s.calls for s in group),
             errors=sum(s.errors for s in group),
             response_time_ms=Spread.of(t for s in group for t in s.response_times_ms),
-            tokens=sum((s.tokens for s in group), Usage()),
+            tokens=total_usage(s.tokens for s in group),
         )
         for agent, group in sorted(by_agent.items())
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..store import Store
@@ -65,13 +65,16 @@ def agent_entity_names(store: Store) -> list[str]:
 class AgentNames:
     """Agent display names ("TechnicalResearchAgent") by entity name ("dafx-technicalresearchagent").
 
-    Entity ids are lower case; the agent's own spelling is in its replies (``authorName``). A name,
-    once found, never changes while the host runs, so it is read once.
+    Entity ids are lower case. The app registers each agent's entity under the agent's own spelling
+    (``registered``, from the function index); for entities of agents it no longer registers, the
+    spelling is read from their replies (``authorName``), once.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, registered: Mapping[str, str]) -> None:
         self._store = store
-        self._known: dict[str, str] = {}
+        self._known: dict[str, str] = {
+            lower: name.removeprefix(AGENT_PREFIX) for lower, name in registered.items() if lower.startswith(AGENT_PREFIX)
+        }
 
     def lookup(self, entity_names: Iterable[str]) -> dict[str, str]:
         for name in set(entity_names) - self._known.keys():

@@ -87,7 +87,9 @@ async def list_sessions(request: web.Request) -> web.Response:
 async def get_session(request: web.Request) -> web.Response:
     entity_id = session_entity_id(request.match_info["ref"])
     store = request.app[_ENGINE].store
-    return await _answer(request, f"no agent session '{entity_id[:300]}'", views.session_detail, store, entity_id)
+    return await _answer(
+        request, f"no agent session '{entity_id[:300]}'", views.session_detail, store, request.app[_NAMES], entity_id
+    )
 
 
 async def get_metrics(request: web.Request) -> web.Response:
@@ -129,8 +131,8 @@ def build(engine: Engine, pool: DaemonPool) -> web.Application:
     app = web.Application()
     app[_ENGINE] = engine
     app[_POOL] = pool
-    app[_NAMES] = queries.AgentNames(engine.store)
-    app[_FIGURES] = AgentFigures(engine.store)
+    app[_NAMES] = queries.AgentNames(engine.store, engine.index.entity_names)
+    app[_FIGURES] = AgentFigures(engine.store, app[_NAMES])
     for path in ("", "/", "/orchestrations/{instance_id:.+}", "/agents", "/agents/{ref:.+}", "/metrics"):
         app.router.add_get(path, page)
     app.router.add_get("/static/{name}", static)

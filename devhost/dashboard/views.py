@@ -59,7 +59,7 @@ class SessionSummary:
     updated_at: str | None
     calls: int
     errors: int
-    tokens: Usage
+    tokens: Usage | None  # None: no call reported its tokens
     last_prompt: str | None
     orchestration_ids: list[str]
     url: str
@@ -101,7 +101,7 @@ def orchestration_list(
 
 def session_list(store: Store, names: queries.AgentNames, entity_name: str | None, limit: int) -> SessionList:
     return SessionList(
-        [session_summary(s) for s in sessions(store, entity_name, limit)],
+        [session_summary(s) for s in sessions(store, names, entity_name, limit)],
         sorted(names.display(n) for n in queries.agent_entity_names(store)),
     )
 
@@ -164,18 +164,23 @@ def session_summary(session: Session) -> SessionSummary:
     )
 
 
-def session_detail(store: Store, entity_id: str) -> SessionDetail | None:
+def session_detail(store: Store, names: queries.AgentNames, entity_id: str) -> SessionDetail | None:
     row = queries.agent_entity(store, entity_id)
     if row is None:
         return None
-    session = read_session(row["id"], row["state"], row["updated"])
+    session = read_session(row["id"], row["state"], row["updated"], names.display(split_entity_id(row["id"])[0]))
     return SessionDetail(
         **vars(session_summary(session)), schema_version=session.schema_version, exchanges=session.exchanges
     )
 
 
-def sessions(store: Store, entity_name: str | None = None, limit: int | None = None) -> list[Session]:
-    return [read_session(r["id"], r["state"], r["updated"]) for r in queries.agent_entities(store, entity_name, limit)]
+def sessions(
+    store: Store, names: queries.AgentNames, entity_name: str | None = None, limit: int | None = None
+) -> list[Session]:
+    return [
+        read_session(r["id"], r["state"], r["updated"], names.display(split_entity_id(r["id"])[0]))
+        for r in queries.agent_entities(store, entity_name, limit)
+    ]
 
 
 def metrics(store: Store, figures: AgentFigures) -> Metrics:

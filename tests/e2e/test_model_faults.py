@@ -314,3 +314,22 @@ def test_response_times_are_measured_by_the_hosts_clock_not_the_servers_second(
     asked, answered = (datetime.fromisoformat(e["createdAt"].replace("Z", "+00:00")) for e in (request, response))
     assert answered.microsecond != 0  # the server's `created` is a whole second
     assert timedelta(0) <= answered - asked < timedelta(seconds=5)
+
+
+def test_the_dashboard_counts_failed_calls_under_the_agents_name_and_missing_usage_as_unknown(
+    host: DevHost, model: ScriptedModelServer
+) -> None:
+    model.fail("status", agent=SPAM_AGENT, times=None, status=401, message="Incorrect API key provided")
+    failure(finish(host, start_flow(host, "spam-detection", ham("dashboard-401"))))
+    code, metrics = host.request("GET", "/dashboard/api/metrics")
+    assert code == 200
+    agents = {row["agent"]: row for row in metrics["agents"]}
+    assert "spamdetectionagent" not in agents and agents[SPAM_AGENT]["errors"] >= 1
+
+    model.reset()
+    model.fail("no_usage", agent=SUMMARY, times=None)
+    instance_id = start_flow(host, "research", {"topic": "uncounted tokens"})
+    assert finish(host, instance_id)["runtimeStatus"] == "Completed"
+    code, listing = host.request("GET", f"/dashboard/api/agents?agent={SUMMARY}")
+    [session] = [s for s in listing["sessions"] if instance_id in s["orchestrationIds"]]
+    assert session["tokens"] is None  # unknown, not "0 tokens"

@@ -1,6 +1,6 @@
 // Agent sessions: one row per conversation (an agent entity), newest first, filterable by agent.
 
-import { emptyRow, fetchJson, html, layout, number, time } from "./util.js";
+import { emptyRow, fetchJson, html, layout, time, tokens } from "./util.js";
 
 export function mount(root) {
   const view = layout(root, html`
@@ -38,7 +38,7 @@ const row = (s) => html`
     <td><a class="mono" href="${s.url}">${s.key}</a></td>
     <td class="clip" title="${s.lastPrompt ?? ""}">${s.lastPrompt ?? ""}</td>
     <td class="num">${s.calls}${s.errors ? html` <span class="pill status-failed">${s.errors} failed</span>` : ""}</td>
-    <td class="num">${number(s.tokens.total)}</td>
+    <td class="num">${tokens(s.tokens, "total")}</td>
     <td>${time(s.updatedAt)}</td>
     <td>${s.orchestrationIds.map((id) => html`<a class="mono" href="/dashboard/orchestrations/${encodeURIComponent(id)}">${id.slice(0, 8)}…</a> `)}</td>
   </tr>`;

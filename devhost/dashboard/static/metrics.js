@@ -1,6 +1,6 @@
 // Metrics: per agent (calls, response time, tokens) and per orchestration name (runs by status, duration).
 
-import { duration, emptyRow, fetchJson, html, layout, number, statusPill } from "./util.js";
+import { duration, emptyRow, fetchJson, html, layout, statusPill, tokens } from "./util.js";
 
 export function mount(root) {
   const view = layout(root, html`
@@ -43,9 +43,9 @@ const agentRow = (a) => html`
     <td class="num">${a.errors}</td>
     <td class="num">${duration(a.responseTimeMs.median)}</td>
     <td class="num">${duration(a.responseTimeMs.p95)}</td>
-    <td class="num">${number(a.tokens.input)}</td>
-    <td class="num">${number(a.tokens.output)}</td>
-    <td class="num">${number(a.tokens.total)}</td>
+    <td class="num">${tokens(a.tokens, "input")}</td>
+    <td class="num">${tokens(a.tokens, "output")}</td>
+    <td class="num">${tokens(a.tokens, "total")}</td>
   </tr>`;
 
 const orchestrationRow = (o) => html`

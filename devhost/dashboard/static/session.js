@@ -1,6 +1,6 @@
 // One agent session: every call with its messages, tool calls and results, structured output and cost.
 
-import { duration, fetchJson, html, jsonBlock, layout, number, time } from "./util.js";
+import { duration, fetchJson, html, jsonBlock, layout, number, time, tokens } from "./util.js";
 
 export function mount(root, ref) {
   const view = layout(root, html`
@@ -27,7 +27,7 @@ const header = (s) => html`
   <dl class="facts">
     <div><dt>Entity</dt><dd class="mono">${s.entityId}</dd></div>
     <div><dt>Calls</dt><dd>${s.calls}</dd></div>
-    <div><dt>Tokens in / out</dt><dd>${number(s.tokens.input)} / ${number(s.tokens.output)}</dd></div>
+    <div><dt>Tokens in / out</dt><dd>${tokens(s.tokens, "input")} / ${tokens(s.tokens, "output")}</dd></div>
     <div><dt>Updated</dt><dd>${time(s.updatedAt)}</dd></div>
   </dl>`;
 

@@ -55,6 +55,9 @@ export function time(iso) {
 
 export const number = (n) => (n ?? 0).toLocaleString();
 
+/** A token count of `usage` (input, output or total); "unknown" when the model reported no usage. */
+export const tokens = (usage, part) => (usage ? number(usage[part]) : html`<span class="muted" title="the model reported no token usage">unknown</span>`);
+
 export const statusPill = (status) => html`<span class="pill status-${String(status).toLowerCase()}">${status}</span>`;
 
 /** A JSON value, pretty-printed; strings are shown as text. */
