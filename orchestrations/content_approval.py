@@ -18,7 +18,7 @@ from agents.catalog import CONTENT_GENERATION
 from orchestrations.agent_calls import Agents
 from orchestrations.inputs import ContentInput
 from orchestrations.review import Review
-from orchestrations.steps import call_step
+from orchestrations.steps import StepFailed, call_step
 
 DRAFTING = "drafting"
 REVISING = "revising"
@@ -66,17 +66,26 @@ def content_approval_workflow(
 def finish(
     context: df.DurableOrchestrationContext, review: Review, status: str, rounds: list[dict[str, Any]], **details: Any
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output."""
+    """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output.
+
+    The review has ended whatever happens to these notices: one that cannot be delivered is reported in the
+    output's `notices`, not as a failed flow (an article published stays published).
+    """
     last = rounds[-1]
     recipients = [review.reviewer, *([review.escalation_contact] if status == "expired" else [])]
     location = details.get("publication", {}).get("location")
+    notices = []
     for to in recipients:
-        yield from call_step(
-            context, "notify_outcome", to=to, outcome=status, topic=review.request.topic, draft=last["draft"],
-            rounds=len(rounds), location=location,
-        )
+        try:
+            notice = yield from call_step(
+                context, "notify_outcome", to=to, outcome=status, topic=review.request.topic, draft=last["draft"],
+                rounds=len(rounds), location=location,
+            )
+            notices.append({"to": notice["to"], "sent": True})
+        except StepFailed as failed:
+            notices.append({"to": to, "sent": False, "error": str(failed)})
     review.stage(status, last["round"], draft=last["draft"], **({"location": location} if location else {}))
     return {
         "status": status, "topic": review.request.topic, "reviewer": review.reviewer, "draft": last["draft"],
-        "rounds": rounds, **details,
+        "rounds": rounds, "notices": notices, **details,
     }

@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 
 from devhost.process import free_port
 
-Answer = str | float
-"""A scripted answer to RCPT TO: an SMTP reply line, or the seconds to stall before answering 451."""
+Answer = str | float | None
+"""A scripted answer to RCPT TO: an SMTP reply line, the seconds to stall before answering 451, or None to accept."""
 
 
 @dataclass
@@ -50,10 +50,10 @@ class SmtpServer:
     ) -> str:
         self.attempts[address.lower()] += 1
         scripted = self.scripts.get(address.lower())
-        if scripted:
-            answer = scripted.popleft()
-            if isinstance(answer, str):
-                return answer
+        answer = scripted.popleft() if scripted else None
+        if isinstance(answer, str):
+            return answer
+        if answer is not None:
             await asyncio.sleep(answer)  # the client gives up meanwhile
             return "451 4.4.2 Stalled"
         envelope.rcpt_tos.append(address)

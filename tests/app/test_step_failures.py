@@ -55,6 +55,20 @@ def test_a_550_fails_the_content_flow_at_once_keeping_the_stage_and_the_draft(
     assert load_draft(LocalFolderStore(str(app_env)), status["draft"])["title"] == "Event sourcing"
 
 
+def test_an_end_notice_that_bounces_does_not_undo_a_publication(
+    smtp_server: SmtpServer, agents: InProcessAgents, app_env: Path
+) -> None:
+    smtp_server.script("leaves@contoso.com", None, "550 5.1.1 Mailbox closed")  # the review request, then the notice
+    ctx = flow_context({"topic": "event sourcing", "reviewer": "leaves@contoso.com"},
+                       decisions=[{"approved": True, "feedback": "Ship it"}])
+    result = run_flow(content_approval_workflow, ctx, agents)
+
+    assert result["status"] == "published" and Path(result["publication"]["location"]).is_file()
+    [notice] = result["notices"]
+    assert notice["sent"] is False and "550 5.1.1 Mailbox closed" in notice["error"]
+    assert ctx.custom_statuses[-1]["stage"] == "published"
+
+
 def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     smtp_server: SmtpServer, agents: InProcessAgents, monkeypatch: pytest.MonkeyPatch
 ) -> None:
