@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.steps import load_draft, mail_once
+from activities.steps import load_draft, mail_once, shorten
 from activities.storage import open_store
 from settings import load_mail_settings, load_storage_settings, public_api_root, review_page_url
 
 RULE = "-" * 72
+QUOTED = 300
+"""Text from callers and models (topic, title, feedback) is quoted on one line, at most this long, above the
+rule: line breaks in it must not pass for links or commands of the app's own."""
+
+
+def quoted(text: str) -> str:
+    return shorten(text, QUOTED)
 
 
 def notify_reviewer(request: dict) -> dict:
@@ -22,9 +29,9 @@ def notify_reviewer(request: dict) -> dict:
     draft = load_draft(open_store(load_storage_settings()), request["draft"])
     earlier = request.get("previous_feedback")
     lines = [
-        f"Round {request['round']} of {request['max_rounds']}: the draft \"{draft['title']}\" on \"{request['topic']}\" "
-        f"waits for your review until {request['deadline']}.",
-        *([f"It was revised after your feedback on round {request['round'] - 1}: \"{earlier}\"", ""] if earlier else [""]),
+        f"Round {request['round']} of {request['max_rounds']}: the draft \"{quoted(draft['title'])}\" on "
+        f"\"{quoted(request['topic'])}\" waits for your review until {request['deadline']}.",
+        *([f"It was revised after your feedback on round {request['round'] - 1}: \"{quoted(earlier)}\"", ""] if earlier else [""]),
         *how_to_decide(request["instance_id"]),
         "To reject, send \"approved\": false with your feedback: the author revises the draft and it comes back to",
         f"you, up to round {request['max_rounds']}. Without a decision by {request['deadline']} it goes to "
@@ -44,8 +51,8 @@ def escalate_for_review(request: dict) -> dict:
     settings = load_mail_settings()
     draft = load_draft(open_store(load_storage_settings()), request["draft"])
     lines = [
-        f"{request['reviewer']} did not decide on round {request['round']} of {request['max_rounds']} of the draft "
-        f"\"{draft['title']}\" (topic: {request['topic']}) by {request['missed_deadline']}.",
+        f"{quoted(request['reviewer'])} did not decide on round {request['round']} of {request['max_rounds']} of the "
+        f"draft \"{quoted(draft['title'])}\" (topic: {quoted(request['topic'])}) by {request['missed_deadline']}.",
         f"Please decide instead, until {request['deadline']}; after that the review expires and nothing is published.",
         "",
         *how_to_decide(request["instance_id"]),
@@ -69,7 +76,7 @@ def notify_outcome(request: dict) -> dict:
         "expired": "expired: nobody decided before the escalation deadline, so nothing is published",
     }[request["outcome"]]
     body = "\n".join([
-        f"The draft \"{title}\" (topic: {request['topic']}) {explanation}.",
+        f"The draft \"{quoted(title)}\" (topic: {quoted(request['topic'])}) {explanation}.",
         f"Review rounds: {rounds}. The whole record: {public_api_root()}/orchestrations/{request['instance_id']}",
     ])
     return mail_once(request, settings, "outcome_sent", to=to, subject=f"Review {request['outcome']}: {title}", body=body)

@@ -25,7 +25,7 @@ import azure.functions as func
 from api.http import BadRequest, Refused, error_response, instance_id_param, json_response, parse_body
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import APPROVAL_EVENT, ApprovalDecision
-from orchestrations.review import DECIDING, ESCALATED
+from orchestrations.review import DECIDING, ESCALATED, ESCALATION_CONTACT, REVIEWER
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ async def decide(client: df.DurableOrchestrationClient, instance_id: str, decisi
         raise Refused(f"Instance {instance_id!r} takes no decision now: {reason}", 409, **where)
 
     decision_id, round_number = uuid.uuid4().hex, review.get("round")
-    event = {**decision.model_dump(), "round": round_number, "decision_id": decision_id}
+    # Who decides follows from when: the escalation contact once the review is escalated, else the reviewer.
+    decided_by = ESCALATION_CONTACT if review.get("stage") == ESCALATED else REVIEWER
+    event = {**decision.model_dump(), "round": round_number, "decision_id": decision_id, "decided_by": decided_by}
     try:
         await client.raise_event(instance_id, APPROVAL_EVENT, event)
     except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception

@@ -35,10 +35,19 @@ from settings import load_storage_settings
 logger = logging.getLogger(__name__)
 
 CONTENT_FLOW = content_approval_workflow.__name__
+MAX_FLOW_INPUT_BYTES = 900 * 1024
 
 
 async def start(client: df.DurableOrchestrationClient, flow: str, flow_input: dict[str, Any]) -> str:
-    """Start `flow` on validated input and return its instance id."""
+    """Start `flow` on validated input and return its instance id; BadRequest when the input is too large.
+
+    The input travels as one Durable Task Scheduler message (at most 1 MiB) as the SDK encodes it, where
+    non-ASCII text takes up to six bytes a character: measured that way, with room for the envelope.
+    """
+    encoded = len(json.dumps(flow_input).encode())
+    if encoded > MAX_FLOW_INPUT_BYTES:
+        message = f"is {encoded:,} bytes once encoded; a flow's input must stay under {MAX_FLOW_INPUT_BYTES:,} bytes"
+        raise BadRequest("Request body too large for a durable flow", [{"field": "body", "message": message}])
     instance_id = await client.start_new(flow, client_input=flow_input)
     logger.info("Started %s instance %s", flow, instance_id)
     return instance_id
@@ -70,7 +79,10 @@ async def start_flow(
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     root = api_root(req, route)  # only echoed to this caller; links in mail never come from a request
-    instance_id = await start(client, flow, flow_input)
+    try:
+        instance_id = await start(client, flow, flow_input)
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
     body: dict[str, Any] = {
         **client.create_http_management_payload(instance_id),
         "id": instance_id,

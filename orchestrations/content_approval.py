@@ -38,6 +38,7 @@ def content_approval_workflow(
     session = agents.new_session(CONTENT_GENERATION)
     rounds: list[dict[str, Any]] = []
 
+    yield from review.listen()  # every ApprovalDecision from now on lands in an open wait
     review.stage(DRAFTING, 1)
     article = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
     for number in range(1, request.max_review_rounds + 1):

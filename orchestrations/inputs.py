@@ -8,18 +8,20 @@ deterministic and safe to run on every replay.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -122,6 +124,8 @@ class EmailInput(_Input):
         """Fields left out are read from `raw` (email_id from its Message-ID), when the field can hold them."""
         if not isinstance(data, dict) or not isinstance(data.get("raw"), str) or _is_blank(data["raw"]):
             return data  # a blank `raw` is absent, like any blank optional field
+        if isinstance(data.get("content"), str) and not _is_blank(data["content"]):
+            raise ValueError("give the email either as `content` (with `sender`, `subject`) or whole as `raw`, not both")
         if not _fits_raw(data["raw"]):
             return {"content": NO_TEXT, **data}  # the raw message stands for the content: report raw alone
         mail = parse(data["raw"])
@@ -132,6 +136,16 @@ class EmailInput(_Input):
             "email_id": mail.message_id.strip("<> "),
         }
         return {**data, **{k: v for k, v in found.items() if data.get(k) is None and _fits_field(k, v)}}
+
+
+    @model_serializer(mode="wrap")
+    def _raw_stands_for_its_content(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without the `content` read from `raw` (it is read again on validation): a flow's input carries the
+        message once, within the Durable Task Scheduler's message size however its text is encoded."""
+        data = handler(self)
+        if self.raw is not None:
+            data.pop("content", None)
+        return data
 
 
 def _field_check(name: str) -> TypeAdapter[Any]:
@@ -190,3 +204,4 @@ class DecisionEvent(ApprovalDecision):
 
     round: int | None = Field(default=None, ge=1)
     decision_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    decided_by: Literal["reviewer", "escalation contact"] | None = None

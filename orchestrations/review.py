@@ -50,6 +50,37 @@ class Decision:
         return {key: value for key, value in asdict(self).items() if key != "feedback"}
 
 
+class DecisionInbox:
+    """The ApprovalDecision events of one flow, received through one wait that is always open.
+
+    The Python SDK (azure-functions-durable 1.7.0) mishandles external events in two ways a review
+    would hit: an event that arrives while no wait for it is open is kept and handed to every later
+    wait again (Azure/azure-functions-durable-python#507), and a wait left behind when its timer won
+    still takes the next event, which no later wait then sees. So the flow opens one wait when it
+    starts, keeps it through deadlines and escalation, and opens the next one as soon as it takes an
+    event: every event lands in an open wait, exactly once. (Events buffer as in Durable Functions: one
+    raised while a draft is written is read when the review waits.)
+    """
+
+    def __init__(self, context: df.DurableOrchestrationContext) -> None:
+        self.context = context
+        self.wait: Any = None
+
+    def open(self) -> Generator[Any, Any, None]:
+        """Open the next wait now: a timer that is already due lets the SDK register it without blocking."""
+        self.wait = self.context.wait_for_external_event(APPROVAL_EVENT)
+        yield self.context.task_any([self.wait, self.context.create_timer(self.context.current_utc_datetime)])
+
+    def next(self, deadline_timer: Any) -> Generator[Any, Any, Any]:
+        """The next event's payload, or None when the deadline timer fires first (the wait then stays open)."""
+        winner = yield self.context.task_any([self.wait, deadline_timer])
+        if winner is not self.wait:
+            return None
+        payload = self.wait.result
+        yield from self.open()
+        return payload
+
+
 @dataclass
 class Review:
     """The review of one content flow: its request, the reviewer, and the decisions so far."""
@@ -59,6 +90,14 @@ class Review:
     reviewer: str | None = None
     escalation_contact: str | None = None
     decisions: list[Decision] = field(default_factory=list)
+    inbox: DecisionInbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = DecisionInbox(self.context)
+
+    def listen(self) -> Generator[Any, Any, None]:
+        """Start receiving decisions: call once, when the flow starts (see DecisionInbox)."""
+        yield from self.inbox.open()
 
     def stage(self, stage: str, round_number: int, **details: Any) -> None:
         """Publish the stage with the round, the decisions so far and the last feedback."""
@@ -97,18 +136,18 @@ class Review:
     def _wait(
         self, number: int, stage: str, deadline: datetime, draft: dict[str, Any], decided_by: str
     ) -> Generator[Any, Any, Decision | None]:
-        """Wait for ApprovalDecision or the deadline, whichever comes first; a malformed event is noted and ignored."""
+        """Wait for ApprovalDecision or the deadline, whichever comes first; a malformed event, or one the decision
+        route sent for an earlier round, is noted and ignored."""
         context = self.context
         message = f"Waiting for {APPROVAL_EVENT} until {utc_iso(deadline)}."
         timer = context.create_timer(deadline)
         while True:
             self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=utc_iso(deadline), draft=draft, message=message)
-            event = context.wait_for_external_event(APPROVAL_EVENT)
-            winner = yield context.task_any([event, timer])
-            if winner is not event:
+            payload = yield from self.inbox.next(timer)
+            if payload is None:
                 return None
             try:
-                received = DecisionEvent.model_validate(event.result)
+                received = DecisionEvent.model_validate(payload)
             except ValidationError as error:
                 # A malformed event (raised around the validating HTTP route) must not end the review.
                 message = f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting."
@@ -118,6 +157,7 @@ class Review:
                 message = f"Ignored an {APPROVAL_EVENT} meant for round {received.round}; still waiting."
                 continue
             timer.cancel()
-            decision = Decision(number, received.approved, received.feedback, decided_by, received.decision_id)
+            by = received.decided_by or decided_by
+            decision = Decision(number, received.approved, received.feedback, by, received.decision_id)
             self.decisions.append(decision)
             return decision

@@ -15,6 +15,8 @@ from orchestrations.agent_calls import Agents
 from orchestrations.inputs import EmailInput
 from orchestrations.steps import call_step, set_stage
 
+SHOWN_TO_AGENTS = 12_000
+
 
 def render_email(email: EmailInput, email_id: str) -> str:
     """The email as short RFC 822 style text (see `agents.mail_parsing.render`): how models read it best."""
@@ -22,6 +24,17 @@ def render_email(email: EmailInput, email_id: str) -> str:
         return render(from_fields(email.content, email.sender, email.subject), email_id)
     mail = parse(email.raw)  # the fields given beside `raw` win over what the message says
     return render(replace(mail, sender=email.sender or mail.sender, subject=email.subject or mail.subject), email_id)
+
+
+def shown_to_agents(text: str) -> str:
+    """The email as the agents see it: cut at SHOWN_TO_AGENTS characters.
+
+    Enough to judge and answer any real mail; more would be copied into every tool call of the agent's
+    conversation, whose state the Durable Task Scheduler caps at 1 MB. The app's checks read it all.
+    """
+    if len(text) <= SHOWN_TO_AGENTS:
+        return text
+    return text[:SHOWN_TO_AGENTS] + f"\n[... {len(text) - SHOWN_TO_AGENTS:,} more characters not shown]"
 
 
 def spam_prompt(text: str, screening: dict[str, Any]) -> str:
@@ -46,10 +59,11 @@ def spam_detection_orchestration(
     """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
     email = EmailInput.model_validate(context.get_input())
     email_id = email.email_id or context.instance_id
-    text = render_email(email, email_id)
+    whole = render_email(email, email_id)
+    text = shown_to_agents(whole)
 
     set_stage(context, "checking_for_spam", email_id=email_id)
-    screening = yield context.call_activity("screen_email", {"email": text})
+    screening = yield context.call_activity("screen_email", {"email": whole})
     verdict = yield from agents.ask(SPAM_DETECTION, spam_prompt(text, screening))
     overrule = overruled(verdict, screening)
     result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}

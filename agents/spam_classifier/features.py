@@ -24,7 +24,7 @@ from agents.mail_parsing import ParsedMail
 
 MIN_WORD, MAX_WORD = 2, 24
 WORD = re.compile(r"[$€£]?[^\W_](?:[\w'’$%.-]*[^\W_%])?%?")
-ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")  # bounded: a long word must not cost its length squared
 VERDICT_LINE = re.compile(r"^[>|\s]*X-(?:Spam|MailScanner)[\w-]*:.*$", re.IGNORECASE | re.MULTILINE)
 """Verdict headers of earlier filters, also where a forwarded or quoted message carries them in the body."""
 EXECUTABLE_EXTENSIONS = frozenset({"exe", "scr", "pif", "bat", "com", "vbs", "js", "cmd", "jar", "msi", "hta", "lnk"})

@@ -106,12 +106,24 @@ class FakeContext:
         return ExternalEvent(name)
 
     def task_any(self, tasks: list[Any]) -> Done:
+        """An event that already arrived wins; a timer already due wins (nothing arrives in no time); else the
+        next scripted decision arrives, or the timer fires when there is none."""
         event = next(t for t in tasks if isinstance(t, ExternalEvent))
+        timer = next(t for t in tasks if isinstance(t, Timer))
+        if event.result is not None:
+            return Done(event)
+        if timer.fire_at <= self.current_utc_datetime:
+            return Done(timer)
         decision = self.decisions.pop(0) if self.decisions else None
         if decision is None:
-            return Done(next(t for t in tasks if isinstance(t, Timer)))
+            return Done(timer)
         event.result = decision
         return Done(event)
+
+    @property
+    def deadlines(self) -> list[Timer]:
+        """The timers of the flow's deadlines (not the ones already due when created)."""
+        return [timer for timer in self.timers if timer.fire_at > self.current_utc_datetime]
 
 
 def flow_context(flow_input: Any, **kwargs: Any) -> FakeContext:

@@ -17,7 +17,7 @@ import pytest
 
 from activities import ACTIVITIES, PERMANENT_FAILURE
 from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
-from activities.review import escalate_for_review, notify_outcome, notify_reviewer
+from activities.review import RULE, escalate_for_review, notify_outcome, notify_reviewer
 from activities.steps import handle_spam_email, load_draft, publish_content, save_draft, send_email
 from activities.storage import LocalFolderStore
 from tests.smtp import SmtpServer
@@ -299,6 +299,16 @@ def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(
     assert f"  curl -X POST '{decision_url}' \\\n    -H 'Content-Type: application/json' \\\n" in raw
     assert """    -d '{"approved": true, "feedback": "Looks good"}'""" in raw
     assert f"decide on this page: http://127.0.0.1:7071/dashboard/orchestrations/{instance_id}\n" in raw
+
+
+def test_line_breaks_in_a_topic_or_feedback_cannot_add_links_or_commands_to_a_review_mail(app_env: Path) -> None:
+    forged = "\n\nRead the draft and decide on this page: https://evil.example/login\n  curl -X POST https://evil.example/x"
+    result = notify_reviewer(review_request(topic="Quarterly plan" + forged, round=2, previous_feedback="Fine" + forged))
+
+    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+    instructions = text.split(RULE)[0].splitlines()
+    assert not [line for line in instructions if line.startswith(("Read the draft", "  curl")) and "evil" in line]
+    assert any("https://evil.example/login" in line and line.startswith("Round 2 of 3") for line in instructions)
 
 
 def test_a_later_round_quotes_the_feedback_it_answers_and_no_review_page_without_one(app_env: Path) -> None:

@@ -86,8 +86,8 @@ def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Pat
     assert waiting["draft"]["title"] == "Event sourcing" and waiting["reviewer"] == "rita@example.com"
     assert (waiting["round"], waiting["max_rounds"], waiting["awaiting"]) == (1, 3, "ApprovalDecision")
     assert "body" not in waiting["draft"] and waiting["draft"]["excerpt"].startswith("# Event sourcing")
-    assert ctx.timers[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
-    assert ctx.timers[0].cancelled, "the timer must be cancelled when the decision wins"
+    assert ctx.deadlines[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
+    assert ctx.deadlines[0].cancelled, "the timer must be cancelled when the decision wins"
     assert result["status"] == "published" and len(result["rounds"]) == 1
     assert result["rounds"][0]["decision"] | {"decided_by": None} == {**APPROVE, "round": 1, "decided_by": None, "decision_id": None}
     assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
@@ -130,7 +130,7 @@ def test_a_missed_deadline_escalates_and_the_escalation_contact_decides(app_env:
     assert stages(ctx)[:6] == ["drafting", "notifying_reviewer", "awaiting_approval", "escalating", "escalated", "publishing"]
     escalated = next(s for s in ctx.custom_statuses if s["stage"] == "escalated")
     assert escalated["awaiting"] == "ApprovalDecision" and escalated["deadline"] == "2026-01-01T16:00:00Z"
-    assert [t.fire_at.hour for t in ctx.timers] == [13, 16] and not ctx.timers[0].cancelled and ctx.timers[1].cancelled
+    assert [t.fire_at.hour for t in ctx.deadlines] == [13, 16] and not ctx.deadlines[0].cancelled and ctx.deadlines[1].cancelled
 
 
 def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: Path, agents: InProcessAgents) -> None:

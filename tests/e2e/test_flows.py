@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from devhost.process import DevHost
@@ -103,7 +104,14 @@ def test_content_approved_is_published(app_host: DevHost, data_dir: Path, smtp: 
     assert result["status"] == "published" and result["rounds"][0]["decision"]["feedback"] == "Ship it"
     published = Path(result["publication"]["location"])
     assert published.exists() and waiting["customStatus"]["draft"]["title"] in published.read_text()
-    assert "TimerFired" not in [e["EventType"] for e in history(app_host, instance_id)]
+    events = history(app_host, instance_id)
+    deadline = {e["EventId"] for e in events if e["EventType"] == "TimerCreated" and at(e["FireAt"]) > at(e["Timestamp"])}
+    fired = {e["TimerId"] for e in events if e["EventType"] == "TimerFired"}
+    assert len(deadline) == 1 and not deadline & fired  # the decision won: the deadline never fired
+
+
+def at(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 def test_a_decision_is_409_while_drafting_and_while_revising(tmp_path: Path, smtp: SmtpServer) -> None:

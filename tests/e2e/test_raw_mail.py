@@ -43,3 +43,18 @@ def test_a_raw_message_over_512_kb_is_a_400_naming_raw(app_host: DevHost) -> Non
 
     assert code == 400 and [d["field"] for d in body["details"]] == ["raw"]
     assert "512 KB" in body["details"][0]["message"]
+
+
+def test_a_large_non_ascii_message_within_512_kb_is_checked_and_one_too_large_once_encoded_is_a_400(
+    app_host: DevHost,
+) -> None:
+    """JSON writes each non-ASCII character as six bytes: the input carries the message once (its text is read
+    again from it), and what would still exceed the scheduler's message size is refused at the door."""
+    accents = "From: a@example.com\nSubject: Grüße\n\n" + "é" * 90_000  # 180 KB of UTF-8, 540 KB as JSON
+    instance_id = start_flow(app_host, "spam-detection", {"raw": accents})
+    assert app_host.wait_for(instance_id, timeout=60)["runtimeStatus"] == "Completed"
+
+    wide = "From: a@example.com\nSubject: 長い\n\n" + "長" * 170_000  # 510 KB of UTF-8, about 1 MB as JSON
+    code, body = app_host.request("POST", "/api/spam-detection/run", {"raw": wide})
+    assert code == 400 and body["details"][0]["field"] == "body", body
+    assert "once encoded" in body["details"][0]["message"]

@@ -148,5 +148,56 @@ def test_decisions_at_the_last_moment_are_either_applied_or_refused_never_lost(a
             assert answer["applied"] is True and result["status"] == "published", (answer, result)
             assert result["rounds"][0]["decision"]["decision_id"] == answer["decision_id"]
         else:
-            assert code == 409 and "too late" in answer["error"] or "has ended" in answer["error"], answer
+            assert code == 409 and ("too late" in answer["error"] or "has ended" in answer["error"]), answer
             assert result["status"] == "expired", result
+
+
+def raise_directly(host: DevHost, instance_id: str, body: dict[str, Any]) -> int:
+    """ApprovalDecision through the Durable API's raiseEvent, around the app's decision route."""
+    return host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision", body)[0]
+
+
+def test_two_rejections_at_once_decide_round_one_once_and_round_two_waits(app_host: DevHost) -> None:
+    instance_id = start_flow(app_host, "content", {"topic": "two editors at once", "reviewer": "pair@contoso.com"})
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    answers: list[tuple[int, dict[str, Any]]] = []
+    threads = [threading.Thread(target=lambda n=n: answers.append(decide(app_host, instance_id, False, f"no {n}")))
+               for n in range(2)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(code for code, _ in answers) == [202, 409], answers
+    waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
+    assert [d["round"] for d in waiting["customStatus"]["decisions"]] == [1]
+
+
+def test_a_decision_for_round_one_arriving_in_round_two_is_ignored(app_host: DevHost) -> None:
+    instance_id = start_flow(app_host, "content", {"topic": "stale decisions", "reviewer": "stale@contoso.com"})
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+    assert decide(app_host, instance_id, False, "first")[0] == 202
+    assert raise_directly(app_host, instance_id, {"approved": True, "round": 1, "decision_id": "late"}) == 202
+    waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
+    time.sleep(1)  # the stale event, once read, leaves round 2 waiting
+    assert app_host.status(instance_id)["customStatus"]["round"] == 2 == waiting["customStatus"]["round"]
+    assert decide(app_host, instance_id, True, "second")[0] == 202
+    assert app_host.wait_for(instance_id)["output"]["status"] == "published"
+
+
+def test_a_decision_raised_directly_while_drafting_counts_for_round_one_only(app_host: DevHost) -> None:
+    instance_id = start_flow(app_host, "content", {"topic": "an early event", "reviewer": "early@contoso.com"})
+    assert raise_directly(app_host, instance_id, {"approved": False, "feedback": "once"}) == 202
+    waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
+    assert [d["round"] for d in waiting["customStatus"]["decisions"]] == [1]
+    time.sleep(1)  # the event is not read again for round 2
+    assert app_host.status(instance_id)["customStatus"]["round"] == 2
+
+
+def test_a_decision_sent_while_the_escalation_mail_goes_out_is_applied(app_host: DevHost, smtp: SmtpServer) -> None:
+    smtp.script(EDITOR, "451 4.3.0 try later", "451 4.3.0 try later")  # holds the flow in `escalating` a while
+    instance_id = start_flow(app_host, "content", {"topic": "decided while escalating", "reviewer": "late@contoso.com",
+                                                    "timeout_hours": 0.0003})  # fmt: skip
+    app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalating"), timeout=30)
+    code, answer = decide(app_host, instance_id, False, "rejected during the escalation")
+    assert (code, answer["applied"], answer["decided_by"]) == (202, True, "reviewer"), answer
+    app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2), timeout=30)
