@@ -31,11 +31,10 @@ def notify_reviewer(request: dict) -> dict:
     lines = [
         f"Round {request['round']} of {request['max_rounds']}: the draft \"{quoted(draft['title'])}\" on "
         f"\"{quoted(request['topic'])}\" waits for your review until {request['deadline']}.",
-        *([f"It was revised after your feedback on round {request['round'] - 1}: \"{quoted(earlier)}\"", ""] if earlier else [""]),
+        *([f"It was revised after the feedback on round {request['round'] - 1}: \"{quoted(earlier)}\"", ""] if earlier else [""]),
         *how_to_decide(request["instance_id"]),
-        "To reject, send \"approved\": false with your feedback: the author revises the draft and it comes back to",
-        f"you, up to round {request['max_rounds']}. Without a decision by {request['deadline']} it goes to "
-        f"{settings.escalation}.",
+        _what_a_rejection_does(request["round"], request["max_rounds"]),
+        f"Without a decision by {request['deadline']} it goes to {settings.escalation}.",
         "",
         *_draft_section(request["draft"], draft),
     ]
@@ -72,7 +71,7 @@ def notify_outcome(request: dict) -> dict:
     title, rounds = request["draft"]["title"], request["rounds"]
     explanation = {
         "published": f"was approved and published: {request.get('location')}",
-        "rejected": f"was rejected in the last of {rounds} review rounds and is not published",
+        "rejected": f"was rejected in round {rounds}, the last review round, and is not published",
         "expired": "expired: nobody decided before the escalation deadline, so nothing is published",
     }[request["outcome"]]
     body = "\n".join([
@@ -80,6 +79,15 @@ def notify_outcome(request: dict) -> dict:
         f"Review rounds: {rounds}. The whole record: {public_api_root()}/orchestrations/{request['instance_id']}",
     ])
     return mail_once(request, settings, "outcome_sent", to=to, subject=f"Review {request['outcome']}: {title}", body=body)
+
+
+def _what_a_rejection_does(round_number: int, max_rounds: int) -> str:
+    if round_number >= max_rounds:
+        return "This is the last round: a rejection ends the review and nothing is published."
+    return (
+        'To reject, send "approved": false with your feedback: the author revises the draft and it comes back '
+        f"for round {round_number + 1} of {max_rounds}."
+    )
 
 
 def decision_url(instance_id: str) -> str:

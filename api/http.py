@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from orchestrations.inputs import problems
+
 Model = TypeVar("Model", bound=BaseModel)
 
 INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,255}")
@@ -70,10 +72,7 @@ def validate(model: type[Model], data: Any, what: str) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        details = [
-            {"field": ".".join(str(part) for part in issue["loc"]) or "body", "message": issue["msg"]}
-            for issue in error.errors(include_url=False)
-        ]
+        details = problems(error)
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))
         raise BadRequest(f"Invalid {what}: {fields}", details) from None
 

@@ -16,7 +16,7 @@ import azure.durable_functions as df
 
 from agents.catalog import CONTENT_GENERATION
 from orchestrations.agent_calls import Agents
-from orchestrations.inputs import ContentInput
+from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review import Review
 from orchestrations.steps import StepFailed, call_step
 
@@ -33,7 +33,7 @@ def content_approval_workflow(
     with every round's draft reference and decision. Drafts are stored (`save_draft`); the custom status,
     the other steps and the output carry their references (title, size, excerpt, url), never the text.
     """
-    request = ContentInput.model_validate(context.get_input())
+    request = read_input(ContentInput, context.get_input())
     review = Review(context, request)
     session = agents.new_session(CONTENT_GENERATION)
     rounds: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ deterministic and safe to run on every replay.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +27,8 @@ from pydantic import (
 
 from agents.mail_parsing import MAX_RAW_BYTES, parse
 from settings import single_mailbox
+
+InputModel = TypeVar("InputModel", bound=BaseModel)
 
 APPROVAL_EVENT = "ApprovalDecision"
 DEFAULT_TIMEOUT_HOURS = 24.0
@@ -82,6 +84,27 @@ def _check_raw(value: str) -> str:
 
 RawMessage = Annotated[str, AfterValidator(_check_raw)]
 NO_TEXT = "(the message has no text)"
+
+
+class InvalidInput(ValueError):
+    """A flow's input that its model refuses (a flow can be started around the validating routes)."""
+
+
+def problems(error: ValidationError) -> list[dict[str, str]]:
+    """Each bad field and what is wrong with it, in the app's words (without pydantic's "Value error, ")."""
+    return [
+        {"field": ".".join(str(part) for part in issue["loc"]) or "body", "message": issue["msg"].removeprefix("Value error, ")}
+        for issue in error.errors(include_url=False)
+    ]
+
+
+def read_input(model: type[InputModel], data: Any) -> InputModel:
+    """A flow's input validated with `model`, or InvalidInput naming each bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        reasons = "; ".join(f"{p['field']}: {p['message']}" for p in problems(error))
+        raise InvalidInput(f"Invalid input for this flow: {reasons}") from None
 
 
 class _Input(BaseModel):

@@ -15,7 +15,7 @@ import azure.durable_functions as df
 
 from agents.catalog import RESEARCH_AREAS, SUMMARY
 from orchestrations.agent_calls import AgentCall, Agents
-from orchestrations.inputs import ResearchInput
+from orchestrations.inputs import ResearchInput, read_input
 from orchestrations.steps import set_stage
 
 
@@ -30,7 +30,7 @@ def research_orchestration(
     context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Input: a topic string or {"topic"}. Output: the summary, the sections that succeeded, and any `missing` angle."""
-    topic = ResearchInput.model_validate(context.get_input()).topic
+    topic = read_input(ResearchInput, context.get_input()).topic
     prompt = f"Topic: {topic}\n\nResearch this topic from your angle."
 
     set_stage(context, "researching", topic=topic, agents=list(RESEARCH_AREAS))

@@ -12,7 +12,7 @@ import azure.durable_functions as df
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.mail_parsing import from_fields, parse, render
 from orchestrations.agent_calls import Agents
-from orchestrations.inputs import EmailInput
+from orchestrations.inputs import EmailInput, read_input
 from orchestrations.steps import call_step, set_stage
 
 SHOWN_TO_AGENTS = 12_000
@@ -57,7 +57,7 @@ def spam_detection_orchestration(
     context: df.DurableOrchestrationContext, agents: Agents
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
-    email = EmailInput.model_validate(context.get_input())
+    email = read_input(EmailInput, context.get_input())
     email_id = email.email_id or context.instance_id
     whole = render_email(email, email_id)
     text = shown_to_agents(whole)

@@ -316,13 +316,14 @@ def test_a_later_round_quotes_the_feedback_it_answers_and_no_review_page_without
 
     text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
     assert result["subject"] == "Review requested (round 2 of 3): Event sourcing"
-    assert 'revised after your feedback on round 1: "Add a diagram"' in text
+    assert 'revised after the feedback on round 1: "Add a diagram"' in text
+    assert "comes back for round 3 of 3" in text
     assert "this page" not in text
 
 
 @pytest.mark.parametrize(
     ("outcome", "words"),
-    [("published", "was approved and published: /data/published/a.md"), ("rejected", "rejected in the last of 3"),
+    [("published", "was approved and published: /data/published/a.md"), ("rejected", "rejected in round 3, the last"),
      ("expired", "expired: nobody decided before the escalation deadline")],
 )  # fmt: skip
 def test_the_end_of_a_review_is_announced(app_env: Path, outcome: str, words: str) -> None:

@@ -6,11 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from activities.steps import load_draft
 from activities.storage import LocalFolderStore
 from orchestrations.content_approval import content_approval_workflow
+from orchestrations.inputs import InvalidInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow
@@ -51,7 +51,7 @@ def test_bare_content_is_enough(app_env: Path, agents: InProcessAgents) -> None:
 
 
 def test_spam_flow_rejects_input_without_content(agents: InProcessAgents) -> None:
-    with pytest.raises(ValidationError, match="content"):
+    with pytest.raises(InvalidInput, match="^Invalid input for this flow: content: Field required$"):
         run_flow(spam_detection_orchestration, flow_context({"sender": "a@b.c"}), agents)
 
 
@@ -151,5 +151,5 @@ def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: 
      {"topic": "x", "escalation_timeout_hours": 0}],
 )  # fmt: skip
 def test_content_rejects_bad_timeouts_and_empty_topics(agents: InProcessAgents, bad: object) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         run_flow(content_approval_workflow, flow_context(bad), agents)

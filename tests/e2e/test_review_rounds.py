@@ -48,7 +48,7 @@ def test_a_rejection_sends_the_revised_draft_back_to_the_reviewer_who_then_appro
     assert review["last_feedback"] == "Add a concrete example" and review["max_rounds"] == 3
     first, second = mails_to(smtp, reviewer)
     assert "(round 2 of 3)" in second["Subject"]
-    assert 'revised after your feedback on round 1: "Add a concrete example"' in second.get_content()
+    assert 'revised after the feedback on round 1: "Add a concrete example"' in second.get_content()
     assert "Add a concrete example" in stored_draft(app_host, review["draft"])["body"]
 
     code, answer = decide(app_host, instance_id, True, "Better")

@@ -105,8 +105,7 @@ async function decide(event, view, refresh) {
   form.querySelectorAll("button, textarea").forEach((el) => { el.disabled = true; });
   try {
     await fetchJson(section.dataset.decisionUrl, { approved, feedback: form.feedback.value });
-    view.render("notice", html`<div class="card notice">Decision sent: <strong>${approved ? "approved" : "rejected"}</strong>.
-      The orchestration continues.</div>`);
+    view.render("notice", html`<div class="card notice">Decision sent: <strong>${approved ? "approved" : "rejected"}</strong>.</div>`);
     await refresh();
   } catch (error) {
     form.querySelectorAll("button, textarea").forEach((el) => { el.disabled = false; });
