@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
@@ -32,6 +32,9 @@ AZURE_HOSTING_MARKERS = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
 _HEADERS = HeaderRegistry()
 ADDRESS_SETTINGS = {"MAIL_FROM": "Agent Mail <agents@example.com>", "REVIEWER_EMAIL": "reviewer@example.com",
                     "ESCALATION_EMAIL": "editor-in-chief@example.com"}  # fmt: skip
+
+
+Number = TypeVar("Number", int, float)
 
 
 class SettingsError(ValueError):
@@ -164,29 +167,28 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise SettingsError(f"{name} must be {bounds}, got {value}")
-    return value
+    return _bounded(env, name, default, int, "a whole number", minimum, maximum)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, maximum: float) -> float:
+    return _bounded(env, name, default, float, "a number of seconds", minimum, maximum)
+
+
+def _bounded(
+    env: Mapping[str, str], name: str, default: Number, parse: Callable[[str], Number], kind: str,
+    minimum: float, maximum: float | None,
+) -> Number:
+    """A numeric setting within its bounds, or SettingsError naming it; unset is `default`."""
     raw = _get(env, name)
     if raw is None:
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}")
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
+        raise SettingsError(f"{name} must be {bounds}, got {raw}")
     return value
 
 
