@@ -30,6 +30,7 @@ from orchestrations.review import DECIDING, ESCALATED, ESCALATION_CONTACT, REVIE
 logger = logging.getLogger(__name__)
 
 CONTENT_FLOW = content_approval_workflow.__name__
+RUNNING = (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending)
 CONFIRMATION_SECONDS = 10.0
 POLL_SECONDS = 0.1
 NOT_YET = {
@@ -60,7 +61,7 @@ async def decide(client: df.DurableOrchestrationClient, instance_id: str, decisi
         raise Refused(f"No orchestration instance {instance_id!r}", 404)
     if status.name != CONTENT_FLOW:
         raise Refused(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
-    review = status.custom_status if isinstance(status.custom_status, dict) else {}
+    review = _review(status)
     where = {"round": review["round"]} if "round" in review else {}
     if reason := refusal(status, review, datetime.now(timezone.utc)):
         raise Refused(f"Instance {instance_id!r} takes no decision now: {reason}", 409, **where)
@@ -93,7 +94,7 @@ async def decide(client: df.DurableOrchestrationClient, instance_id: str, decisi
 
 def refusal(status: Any, review: dict[str, Any], now: datetime) -> str | None:
     """Why a decision sent now would not count, or None when it will be applied to the current round."""
-    if status.runtime_status not in (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending):
+    if status.runtime_status not in RUNNING:
         state = status.runtime_status.value if status.runtime_status else "unknown"
         return f"it is {state}: the review has ended ({review.get('stage', 'no stage')})"
     stage = review.get("stage")
@@ -112,17 +113,22 @@ async def _confirmation(
     give_up = time.monotonic() + CONFIRMATION_SECONDS
     while True:
         status = await client.get_status(instance_id)
-        review = status.custom_status if status and isinstance(status.custom_status, dict) else {}
+        review = _review(status)
         for decided in review.get("decisions", []):
             if decided.get("decision_id") == decision_id:
                 return "applied", decided
             if decided.get("round") == round_number:
                 return "superseded", decided
-        if status and status.runtime_status not in (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending):
+        if status and status.runtime_status not in RUNNING:
             return "ended", review
         if time.monotonic() >= give_up:
             return "pending", review
         await asyncio.sleep(POLL_SECONDS)
+
+
+def _review(status: Any) -> dict[str, Any]:
+    """The content flow's custom status (stage, round, deadline, decisions), or nothing yet."""
+    return status.custom_status if status and isinstance(status.custom_status, dict) else {}
 
 
 def _passed(deadline: Any, now: datetime) -> bool:

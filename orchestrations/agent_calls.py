@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, retry_after
 from agents.repair import repair_prompt
+from orchestrations.inputs import problems
 from orchestrations.steps import AgentLookup, utc_iso
 from settings import ModelRetryPolicy
 
@@ -137,9 +138,8 @@ def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
     try:
         return model.model_validate(data).model_dump(mode="json")
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the object"
-        raise _Problem(f"the answer did not match {model.__name__}: {where}: {first['msg']}", invalid=True) from None
+        first = problems(error, whole="the object")[0]
+        raise _Problem(f"the answer did not match {model.__name__}: {first['field']}: {first['message']}", invalid=True) from None
 
 
 def _answer_text(response: Any) -> str:

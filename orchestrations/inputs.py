@@ -90,10 +90,11 @@ class InvalidInput(ValueError):
     """A flow's input that its model refuses (a flow can be started around the validating routes)."""
 
 
-def problems(error: ValidationError) -> list[dict[str, str]]:
-    """Each bad field and what is wrong with it, in the app's words (without pydantic's "Value error, ")."""
+def problems(error: ValidationError, whole: str = "body") -> list[dict[str, str]]:
+    """Each bad field and what is wrong with it, in the app's words (without pydantic's "Value error, ");
+    `whole` names the value itself when the problem is not in one field."""
     return [
-        {"field": ".".join(str(part) for part in issue["loc"]) or "body", "message": issue["msg"].removeprefix("Value error, ")}
+        {"field": ".".join(str(part) for part in issue["loc"]) or whole, "message": issue["msg"].removeprefix("Value error, ")}
         for issue in error.errors(include_url=False)
     ]
 

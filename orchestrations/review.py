@@ -18,7 +18,7 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from activities.steps import shorten
-from orchestrations.inputs import APPROVAL_EVENT, ContentInput, DecisionEvent
+from orchestrations.inputs import APPROVAL_EVENT, ContentInput, DecisionEvent, problems
 from orchestrations.steps import call_step, set_stage, utc_iso
 
 NOTIFYING_REVIEWER = "notifying_reviewer"
@@ -150,7 +150,8 @@ class Review:
                 received = DecisionEvent.model_validate(payload)
             except ValidationError as error:
                 # A malformed event (raised around the validating HTTP route) must not end the review.
-                message = f"Ignored a malformed {APPROVAL_EVENT}: {error.errors()[0]['msg']}; still waiting."
+                first = problems(error, whole="the event")[0]
+                message = f"Ignored a malformed {APPROVAL_EVENT}: {first['field']}: {first['message']}; still waiting."
                 continue
             if received.round not in (None, number):
                 # A second decision on an earlier round, queued while that round was decided: it is not about this draft.
