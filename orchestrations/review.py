@@ -157,7 +157,9 @@ class Review:
                 # A second decision on an earlier round, queued while that round was decided: it is not about this draft.
                 message = f"Ignored an {APPROVAL_EVENT} meant for round {received.round}; still waiting."
                 continue
-            timer.cancel()
+            if not timer.is_completed:
+                # The deadline may have fired in the episode that reopened the wait: the decision came first, it counts.
+                timer.cancel()
             by = received.decided_by or decided_by
             decision = Decision(number, received.approved, received.feedback, by, received.decision_id)
             self.decisions.append(decision)

@@ -1,0 +1,105 @@
+"""A review's wait replayed by the real Durable Functions SDK over histories written by hand.
+
+The interleavings that matter happen when two things land in the same episode (a decision and the deadline's timer,
+say); a running host produces them only by chance. Here each is one history, replayed the way the Functions host
+replays it, so the test drives the interleaving on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from datetime import datetime, timedelta
+from typing import Any
+
+import azure.durable_functions as df
+import pytest
+
+from orchestrations.inputs import APPROVAL_EVENT, ContentInput
+from orchestrations.review import AWAITING_APPROVAL, REVIEWER, Review
+
+START = datetime(2026, 1, 1, 12, 0, 0)
+DEADLINE = START + timedelta(hours=1)
+
+
+def one_round(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """The wait of round 1 as the content flow runs it: listen from the start, then wait for a decision or the deadline."""
+    review = Review(context, ContentInput(topic="interleavings", timeout_hours=1))
+    yield from review.listen()
+    decision = yield from review._wait(1, AWAITING_APPROVAL, DEADLINE, {"title": "draft"}, decided_by=REVIEWER)
+    return None if decision is None else decision.shown()
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds") + "Z"
+
+
+class History:
+    """Builds a history episode by episode, as the host records it."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def add(self, kind: int, at: datetime, event_id: int = -1, **fields: Any) -> History:
+        self.events.append({"EventType": kind, "EventId": event_id, "IsPlayed": False, "Timestamp": iso(at), **fields})
+        return self
+
+    def episode(self, at: datetime, *events: tuple[int, dict[str, Any]], timers: tuple[tuple[int, datetime], ...] = ()) -> History:
+        """One episode at `at`: the new events, then the timers the orchestrator created in it."""
+        self.add(12, at)  # OrchestratorStarted
+        for kind, fields in events:
+            self.add(kind, at, **fields)
+        for timer_id, fire_at in timers:
+            self.add(10, at, event_id=timer_id, FireAt=iso(fire_at))  # TimerCreated
+        return self.add(13, at)  # OrchestratorCompleted
+
+    def replay(self, at: datetime, *events: tuple[int, dict[str, Any]]) -> dict[str, Any]:
+        """Run the episode at `at` with `events` new, through the SDK's orchestrator handler."""
+        history = [{**event, "IsPlayed": True} for event in self.events]
+        history.append({"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at)})
+        history += [{"EventType": kind, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at), **f} for kind, f in events]
+        body = {"history": history, "input": None, "instanceId": "review-1", "isReplaying": False,
+                "parentInstanceId": None, "upperSchemaVersion": 2}  # fmt: skip
+        try:
+            return json.loads(df.Orchestrator.create(one_round)(json.dumps(body)))
+        except Exception as failure:  # the SDK reports a failed orchestrator by raising with its state attached
+            state = str(failure).split("$OutOfProcData$:", 1)[-1]
+            return {"isDone": False, "failed": str(failure), **json.loads(state)}
+
+
+def fired(timer_id: int, fire_at: datetime) -> tuple[int, dict[str, Any]]:
+    return 11, {"TimerId": timer_id, "FireAt": iso(fire_at)}
+
+
+def decision(approved: bool, **fields: Any) -> tuple[int, dict[str, Any]]:
+    return 15, {"Name": APPROVAL_EVENT, "Input": json.dumps({"approved": approved, "feedback": "", **fields})}
+
+
+def waiting_for_a_decision() -> History:
+    """Started, the listening wait opened (timer 0, due at once), round 1 waiting with its deadline (timer 1)."""
+    history = History().episode(START, (0, {"Name": "one_round", "Input": None, "Version": ""}), timers=((0, START),))
+    return history.episode(START, fired(0, START), timers=((1, DEADLINE),))
+
+
+def test_a_decision_taken_just_before_the_deadline_fires_is_applied_not_a_failed_flow() -> None:
+    """The decision arrives first; reopening the wait takes one more episode, in which the deadline also fires."""
+    just_before = DEADLINE - timedelta(seconds=1)
+    history = waiting_for_a_decision().episode(just_before, decision(True, decision_id="d-1"), timers=((2, just_before),))
+    state = history.replay(DEADLINE, fired(1, DEADLINE), fired(2, just_before))
+    assert "failed" not in state, state["failed"]
+    assert state["isDone"] is True
+    assert state["output"] == {"round": 1, "approved": True, "decided_by": REVIEWER, "decision_id": "d-1"}
+
+
+@pytest.mark.parametrize("order", ["deadline first", "decision first"])
+def test_a_decision_and_the_deadline_in_one_episode_resolve_by_their_order_in_the_history(order: str) -> None:
+    events = [fired(1, DEADLINE), decision(False, decision_id="d-2")]
+    if order == "decision first":
+        events.reverse()
+    state = waiting_for_a_decision().replay(DEADLINE, *events)
+    assert "failed" not in state, state["failed"]
+    if order == "deadline first":  # the deadline won: the round escalates, the decision waits in the open wait
+        assert state["isDone"] is True and state.get("output") is None
+    else:  # the decision won; the wait reopens before the flow goes on
+        assert state["isDone"] is False
+        assert state["customStatus"]["stage"] == AWAITING_APPROVAL
