@@ -34,6 +34,7 @@ class Failed:
 class Timer:
     fire_at: datetime
     cancelled: bool = False
+    is_completed: bool = False
     result: Any = None
 
     def cancel(self) -> None:
@@ -113,12 +114,17 @@ class FakeContext:
         if event.result is not None:
             return Done(event)
         if timer.fire_at <= self.current_utc_datetime:
-            return Done(timer)
+            return self._fired(timer)
         decision = self.decisions.pop(0) if self.decisions else None
         if decision is None:
-            return Done(timer)
+            return self._fired(timer)
         event.result = decision
         return Done(event)
+
+    @staticmethod
+    def _fired(timer: Timer) -> Done:
+        timer.is_completed = True
+        return Done(timer)
 
     @property
     def deadlines(self) -> list[Timer]:
