@@ -1,7 +1,7 @@
 """Durable multi-agent Function App: seven agents, three flows, their side effects and HTTP API.
 
 Agents run as durable entities (one conversation per session), flows as orchestrations,
-side effects as idempotent activities. See README.md for what each flow does.
+side effects as idempotent activities. See docs/flows.md for what each flow does.
 """
 
 import logging

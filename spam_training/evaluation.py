@@ -27,7 +27,7 @@ SPAM_PROMPT = "Is this email spam?\n\n{email}"
 
 @dataclass
 class Tally:
-    """Decisions on spam and ham, and the figures the README reports."""
+    """Decisions on spam and ham, and the figures docs/spam-classifier.md reports."""
 
     spam: int = 0
     ham: int = 0

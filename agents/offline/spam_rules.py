@@ -1,7 +1,7 @@
 """How the offline model decides on spam: the trained classifier first, the rules when it is unsure.
 
 The classifier (`score_spam` tool result) decides on its own threshold: it was measured
-on real mail (README, "Spam classifier"). The rules below add what a 2002 corpus cannot
+on real mail (docs/spam-classifier.md). The rules below add what a 2002 corpus cannot
 teach: links to bare IPs and look-alike domains, brand impersonation, credential requests.
 They decide only where the classifier is unsure (score from UNSURE_FROM up to its
 threshold, which includes mail whose words it has never seen), at RULES_THRESHOLD.

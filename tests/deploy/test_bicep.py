@@ -1,7 +1,7 @@
 """The templates hold together and describe what the issue asks for, checked without Azure.
 
 What this cannot prove (an ARM resource provider accepting each property, SKU and quota in a region, role
-propagation) only a real `azd up` does; README "Deploying to Azure" says which is which.
+propagation) only a real `azd up` does; docs/deploy.md says which is which.
 """
 
 from __future__ import annotations
