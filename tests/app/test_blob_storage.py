@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -90,9 +93,30 @@ def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
     with pytest.raises(PermanentFailure, match="Blob container 'agent-content'.*(access denied|HTTP 403)"):
         save_draft(step("save_draft", article=article))
 
-    closed = azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(free_port()))
-    monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", closed)
-    started = time.monotonic()
-    with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
-        save_draft(step("save_draft", article=article))
-    assert time.monotonic() - started < 30, "bounded: a few quick retries, then the durable retry's turn"
+    with hanging_up_listener() as (port, connections):
+        monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(port)))
+        with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
+            save_draft(step("save_draft", article=article))
+    assert len(connections) == 2, "bounded: one quick retry here, longer outages are the durable retry's turn"
+
+
+@contextlib.contextmanager
+def hanging_up_listener() -> Iterator[tuple[int, list[object]]]:
+    """A port that accepts each connection and closes it at once, counting them: storage that cannot be reached."""
+    server = socket.create_server(("127.0.0.1", 0))
+    connections: list[object] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connections.append(connection)
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield server.getsockname()[1], connections
+    finally:
+        server.close()

@@ -92,7 +92,7 @@ def test_the_threshold_spares_ham_even_at_the_cost_of_some_spam() -> None:
     assert choose_threshold([0.2, 0.8], [False, True]) == pytest.approx(0.5)
 
 
-def test_the_bundled_model_is_small_loads_fast_and_says_what_it_was_trained_on() -> None:
+def test_the_bundled_model_is_small_and_says_what_it_was_trained_on() -> None:
     model = load_model(BUNDLED_MODEL)
 
     assert BUNDLED_MODEL.stat().st_size < 3 * 1024 * 1024
