@@ -1,10 +1,12 @@
-"""The app's HTTP routes (function-level auth); the work happens in api/handlers.py."""
+"""The app's HTTP routes (function-level auth, but the review page's); the work happens in api/handlers.py,
+api/decisions.py and api/review_page.py."""
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from api.decisions import deliver_decision
 from api.handlers import orchestration_status, start_flow, stored_draft
+from api.review_page import review_page
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
@@ -40,6 +42,13 @@ async def submit_decision(req: func.HttpRequest, client: df.DurableOrchestration
     """Body: {"approved": bool, "feedback"?: str, "round"?: int}, header Idempotency-Key?; for automation (function
     key). People decide through the review page their signed link opens (api/review_page.py)."""
     return await deliver_decision(req, client)
+
+
+@blueprint.route(route="review/{instance_id}", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@blueprint.durable_client_input(client_name="client")
+async def review(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The review page a signed link in a review mail opens (`?t=<token>`): anonymous, the link is the credential."""
+    return await review_page(req, client)
 
 
 @blueprint.route(route="content/{instance_id}/drafts/{key}", methods=["GET"])

@@ -381,10 +381,13 @@ def test_instance_ids_of_every_durable_shape_are_looked_up() -> None:
     assert code == 200
 
 
-def test_every_http_route_but_health_needs_a_function_key(app_functions: list[Any]) -> None:
+def test_every_http_route_but_health_and_the_review_page_needs_a_function_key(app_functions: list[Any]) -> None:
+    """Read from the app's function index, as the Functions host reads it: the review page is anonymous (its signed
+    link is the credential), the JSON decision route for automation is not."""
     levels = {f.get_trigger().route: f.get_trigger().auth_level for f in app_functions if f.get_trigger().type == "httpTrigger"}
 
     assert levels.pop("health") == func.AuthLevel.ANONYMOUS
+    assert levels.pop("review/{instance_id}") == func.AuthLevel.ANONYMOUS
     assert set(levels.values()) == {func.AuthLevel.FUNCTION}
     assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision",
             "content/{instance_id}/drafts/{key}", "orchestrations/{instance_id}"} <= set(levels)
