@@ -66,7 +66,8 @@ CSP = (
 HEADERS = {
     "Content-Security-Policy": CSP,
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # the link's token never leaves in a Referer; with no-referrer, browsers
+    # send the form's own POST as `Origin: null`, which hosts that check origins refuse
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
@@ -270,7 +271,7 @@ def _page(title: str, body: str, status_code: int, raw: bool = False) -> func.Ht
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="referrer" content="no-referrer"><title>{escape(title)}</title>'
+        f'<title>{escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><main>{content}</main></body></html>"
     )
     return func.HttpResponse(html, status_code=status_code, mimetype="text/html", charset="utf-8", headers=HEADERS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,19 +31,34 @@ def require_chromium() -> Any:
 
 
 @contextmanager
-def chromium_context(profile: Path, **options: Any) -> Iterator[Any]:
-    """A persistent Chromium context (a profile of its own); `options` as Playwright takes them (viewport, ...)."""
+def chromium(profiles: Path) -> Iterator[Callable[..., Any]]:
+    """A function opening Chromium contexts (each with a profile of its own under `profiles`) in one Playwright;
+    its keyword arguments as Playwright takes them (viewport, java_script_enabled, ...)."""
     sync_api = require_chromium()
     with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            **{"viewport": {"width": 1280, "height": 900}, **options},
-        )  # fmt: skip
-        context.set_default_timeout(15_000)
+        contexts: list[Any] = []
+
+        def open_context(**options: Any) -> Any:
+            context = playwright.chromium.launch_persistent_context(
+                str(profiles / f"profile-{len(contexts)}"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+                **{"viewport": {"width": 1280, "height": 900}, **options},
+            )  # fmt: skip
+            context.set_default_timeout(15_000)
+            contexts.append(context)
+            return context
+
         try:
-            yield context
+            yield open_context
         finally:
-            context.close()
+            for context in contexts:
+                context.close()
+
+
+@contextmanager
+def chromium_context(profiles: Path, **options: Any) -> Iterator[Any]:
+    """One Chromium context, as `chromium` opens them."""
+    with chromium(profiles) as open_context:
+        yield open_context(**options)
 
 
 class Beacon:

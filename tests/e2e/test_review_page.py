@@ -24,7 +24,7 @@ def test_a_reviewer_decides_each_round_from_the_link_in_its_mail_and_each_link_d
 
     code, headers, html = page(app_host, first)
     assert code == 200 and "default-src 'none'" in headers["Content-Security-Policy"]
-    assert headers["Content-Type"].startswith("text/html") and headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Content-Type"].startswith("text/html") and headers["Referrer-Policy"] == "same-origin"
     assert "Review: review pages" in html and "Round 1 of 3 (2 more may follow)" in html and "Deadline: " in html
     assert f"You decide as reviewer: {reviewer}" in html and '<form method="post">' in html
 
