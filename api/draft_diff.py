@@ -17,13 +17,17 @@ def paragraphs(text: str) -> list[str]:
 
 
 def diff_html(before: str, after: str) -> str:
-    """`after` compared with `before`: unchanged paragraphs plain, removed ones in <del>, added ones in <ins>, an
-    edited paragraph with its words marked. Every piece of text is escaped."""
+    """`after` compared with `before`: removed paragraphs in <del>, added ones in <ins>, an edited paragraph with its
+    words marked, and of the unchanged ones only those next to a change (the rest is counted). Every piece of
+    text is escaped."""
     old, new = paragraphs(before), paragraphs(after)
     out: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    if all(tag == "equal" for tag, *_ in opcodes):
+        return '<p class="same">No change.</p>'
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            out += [f"<p>{escape(p)}</p>" for p in new[j1:j2]]
+            out += _context(new[j1:j2], after_change=index > 0, before_change=index < len(opcodes) - 1)
         elif tag == "delete":
             out += [f'<p class="removed"><del>{escape(p)}</del></p>' for p in old[i1:i2]]
         elif tag == "insert":
@@ -31,6 +35,15 @@ def diff_html(before: str, after: str) -> str:
         else:
             out.append(f'<p class="edited">{_words(" ".join(old[i1:i2]), " ".join(new[j1:j2]))}</p>')
     return "\n".join(out)
+
+
+def _context(same: list[str], after_change: bool, before_change: bool) -> list[str]:
+    """Unchanged paragraphs: the one next to each change, and a count of those in between."""
+    shown = [same[0]] if after_change else []
+    last = [same[-1]] if before_change and len(same) > len(shown) else []
+    hidden = len(same) - len(shown) - len(last)
+    middle = [f'<p class="same">({hidden} unchanged paragraph{"s" if hidden != 1 else ""})</p>'] if hidden else []
+    return [f"<p>{escape(p)}</p>" for p in shown] + middle + [f"<p>{escape(p)}</p>" for p in last]
 
 
 def _words(before: str, after: str) -> str:

@@ -31,7 +31,7 @@ from activities.review import time_left
 from activities.steps import load_draft
 from activities.storage import open_store
 from api.decisions import Outcome, decide, refusal
-from api.draft_diff import diff_html, paragraphs
+from api.draft_diff import diff_html
 from api.http import BadRequest, Refused, check_instance_id
 from orchestrations.inputs import ApprovalDecision
 from reviewing.protocol import DraftReference, ReviewStatus, Role, utc
@@ -56,7 +56,7 @@ textarea{width:100%;box-sizing:border-box;min-height:7rem;font:inherit;padding:.
 button{font:inherit;padding:.7rem 1.2rem;border-radius:.4rem;border:1px solid #5b6472;background:#fff;flex:1 1 12rem}
 button.approve{background:#166534;border-color:#166534;color:#fff}
 .outcome{border-width:2px}.outcome.applied{border-color:#166534}.outcome.refused{border-color:#b45309}
-.muted{color:#5b6472}
+.muted,.same{color:#5b6472}
 """.strip()
 CSP = (
     "default-src 'none'; "
@@ -217,14 +217,16 @@ def _draft_text(reference: DraftReference) -> str:
 
 
 def _render(text: str) -> str:
-    """The draft's Markdown shown safely: headings and paragraphs, every character escaped, nothing interpreted."""
+    """The draft's Markdown shown safely: headings, and paragraphs with their line breaks (lists stay lists to
+    the eye); every character escaped, nothing interpreted."""
     blocks = []
-    for block in paragraphs(text):
-        level = len(block) - len(block.lstrip("#"))
-        if 1 <= level <= 6 and block[level:level + 1] == " ":
-            blocks.append(f"<h3>{escape(block[level + 1:])}</h3>")
-        else:
-            blocks.append(f"<p>{escape(block)}</p>")
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        level = len(lines[0]) - len(lines[0].lstrip("#")) if lines else 0
+        if len(lines) == 1 and 1 <= level <= 6 and lines[0][level : level + 1] == " ":
+            blocks.append(f"<h3>{escape(lines[0][level + 1 :])}</h3>")
+        elif lines:
+            blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
     return "\n".join(blocks)
 
 

@@ -8,6 +8,7 @@ so work that ran at the same time shows as overlapping bars.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -160,7 +161,10 @@ def _timer(clock: _Clock, created: dict[str, Any], fired: dict[str, Any] | None,
     to open a wait) is "due at once", not an unlabelled zero-length step."""
     due = parse_timestamp(created["FireAt"]) if created.get("FireAt") else None
     fire_at = iso(due)
-    name = "timer" if due is None else "timer, due at once" if due <= _at(created) else f"timer until {fire_at}"
+    if due is None:
+        name = "timer"
+    else:
+        name = "timer, due at once" if due <= _at(created) else f"timer to {time.strftime('%d %b %H:%M', time.gmtime(due))} UTC"
     if fired is not None:
         return clock.step("timer", name, "fired", _at(created), _at(fired), fires_at=fire_at)
     return clock.step("timer", name, "pending" if queued else "cancelled", _at(created), None, fires_at=fire_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -87,7 +88,8 @@ def test_timers_and_events_show_on_the_timeline_named_and_the_dashboard_knows_no
     detail = dashboard(host, f"/orchestrations/{waiting_content}")
     assert "approval" not in detail
     [timer] = [s for s in detail["timeline"] if s["kind"] == "timer"]
-    assert (timer["status"], timer["name"]) == ("pending", f"timer until {timer['firesAt']}")
+    fires = datetime.fromisoformat(timer["firesAt"].replace("Z", "+00:00"))
+    assert (timer["status"], timer["name"]) == ("pending", f"timer to {fires:%d %b %H:%M} UTC")
 
     code, _ = host.request("POST", f"/api/content/{waiting_content}/decision", {"approved": True, "feedback": "Ship it"})
     assert code == 202
