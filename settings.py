@@ -408,7 +408,8 @@ class ReviewLinkKeys:
     local_dir: str
 
 
-MIN_LINK_KEY_CHARACTERS = 32
+MIN_LINK_KEY_CHARACTERS = 15
+"""What azd's secretOrRandomPassword generates (15 letters and digits); `openssl rand -hex 32` is stronger."""
 
 
 def load_review_link_keys(env: Mapping[str, str] = os.environ) -> ReviewLinkKeys:

@@ -320,8 +320,8 @@ def test_in_azure_the_start_log_warns_about_what_would_be_lost(
     ("env", "message"),
     [
         ({**AZURE, "REVIEW_LINK_KEY": ""}, "REVIEW_LINK_KEY is missing"),
-        ({"REVIEW_LINK_KEY": "short"}, "REVIEW_LINK_KEY must be at least 32 characters"),
-        ({"REVIEW_LINK_KEY": "k" * 32, "REVIEW_LINK_PREVIOUS_KEY": "old"}, "REVIEW_LINK_PREVIOUS_KEY must be at least 32"),
+        ({"REVIEW_LINK_KEY": "short"}, "REVIEW_LINK_KEY must be at least 15 characters"),
+        ({"REVIEW_LINK_KEY": "k" * 32, "REVIEW_LINK_PREVIOUS_KEY": "old"}, "REVIEW_LINK_PREVIOUS_KEY must be at least 15"),
         ({"REVIEW_LINK_PREVIOUS_KEY": "p" * 32}, "REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY"),
     ],
 )
