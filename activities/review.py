@@ -36,8 +36,10 @@ def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
     to = mail.to or settings.reviewer
     draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
     lines = [
-        f"Round {mail.round} of {mail.max_rounds}: the draft \"{quoted(draft['title'])}\" on \"{quoted(mail.topic)}\" "
-        "waits for your review.",
+        (
+            f"Round {mail.round} of {mail.max_rounds}: the draft \"{quoted(draft['title'])}\" on \"{quoted(mail.topic)}\" "
+            "waits for your review."
+        ),
         "",
         *_link_section(mail, Role.REVIEWER, to),
         f"Without a decision by then it goes to {settings.escalation}.",
@@ -61,8 +63,10 @@ def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
     draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
     missed = _utc_text(mail.missed_deadline) if mail.missed_deadline else "the deadline"
     lines = [
-        f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of the "
-        f"draft \"{quoted(draft['title'])}\" (topic: {quoted(mail.topic)}) by {missed}.",
+        (
+            f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of "
+            f"the draft \"{quoted(draft['title'])}\" (topic: {quoted(mail.topic)}) by {missed}."
+        ),
         "Please decide instead; after your deadline the review expires and nothing is published.",
         "",
         *_link_section(mail, Role.ESCALATION_CONTACT, to),

@@ -20,9 +20,10 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -34,9 +35,9 @@ from reviewing.protocol import (
     AUTOMATION,
     CONTENT_FLOW,
     DECIDING,
+    Decider,
     DecisionEvent,
     DecisionRecord,
-    Decider,
     ReviewStatus,
     Stage,
 )
@@ -72,7 +73,8 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
     try:
         instance_id = instance_id_param(req)
         decision = parse_body(req, ApprovalDecision)
-        decision_id = idempotent_decision_id(instance_id, req.headers.get(IDEMPOTENCY_HEADER))
+        headers = cast(Mapping[str, str], req.headers)
+        decision_id = idempotent_decision_id(instance_id, headers.get(IDEMPOTENCY_HEADER))
         return json_response(await decide(client, instance_id, decision, decision_id=decision_id), 202)
     except BadRequest as error:
         return error_response(str(error), 400, error.details)

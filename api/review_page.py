@@ -16,10 +16,11 @@ import base64
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 import azure.durable_functions as df
@@ -73,8 +74,10 @@ HEADERS = {
 }
 NOT_VALID = (
     "This review link is not valid",
-    "It may have expired, been copied incompletely, or be meant for another review. "
-    "The latest review mail has a link that works until its deadline.",
+    (
+        "It may have expired, been copied incompletely, or be meant for another review. "
+        "The latest review mail has a link that works until its deadline."
+    ),
 )
 ROLE_NAMES = {Role.REVIEWER: "reviewer", Role.ESCALATION_CONTACT: "escalation contact", Role.AUTOMATION: "automation"}
 
@@ -128,7 +131,8 @@ def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:
     """With App Service Authentication on, the signed-in user must be the person the link was mailed to."""
     if os.environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() != "true":
         return False
-    return req.headers.get(SIGNED_IN_USER, "").strip().lower() != link.address
+    headers = cast(Mapping[str, str], req.headers)
+    return headers.get(SIGNED_IN_USER, "").strip().lower() != link.address
 
 
 def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
@@ -148,14 +152,18 @@ def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
         raise BadRequest("Invalid feedback", [{"field": "feedback", "message": error.errors()[0]["msg"]}]) from None
 
 
-async def _submit(client: df.DurableOrchestrationClient, link: ReviewLink, decision: ApprovalDecision) -> tuple[Said, int]:
+async def _submit(
+    client: df.DurableOrchestrationClient, link: ReviewLink, decision: ApprovalDecision
+) -> tuple[Said, int]:
     """Decide the link's round as the link's person, once: the decision id is the link's, so two submissions that
     cross land once, and a link already used is refused."""
     status = await client.get_status(link.instance_id)
     used = (review := ReviewStatus.read(status.custom_status if status else None)) and review.decision_of(link.round)
     if used and used.decision_id == link.decision_id:
         verdict = "approved" if used.approved else "rejected"
-        return Said("Already decided", f"You {verdict} round {link.round} with this link; a link decides once.", False), 409
+        return Said(
+            "Already decided", f"You {verdict} round {link.round} with this link; a link decides once.", False
+        ), 409
     try:
         answer = await decide(client, link.instance_id, decision, decided_by=link.decider, decision_id=link.decision_id)
     except Refused as refused:
@@ -201,7 +209,7 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
     except (StepFailure, PermanentFailure) as error:
         logger.warning("Review page of %s: draft unreadable: %s", link.instance_id, error)
         return '<section><p class="muted">The draft cannot be read right now; please try again shortly.</p></section>'
-    parts = []
+    parts: list[str] = []
     if review.last_feedback:
         parts.append(f"<section><h2>The feedback this draft answers (round {link.round - 1})</h2>"
                      f"<blockquote>{escape(review.last_feedback)}</blockquote></section>")  # fmt: skip
@@ -219,7 +227,7 @@ def _draft_text(reference: DraftReference) -> str:
 def _render(text: str) -> str:
     """The draft's Markdown shown safely: headings, and paragraphs with their line breaks (lists stay lists to
     the eye); every character escaped, nothing interpreted."""
-    blocks = []
+    blocks: list[str] = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
         lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
         level = len(lines[0]) - len(lines[0].lstrip("#")) if lines else 0
@@ -273,7 +281,7 @@ def _page(title: str, body: str, status_code: int, raw: bool = False) -> func.Ht
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{escape(title)}</title>'
+        f"<title>{escape(title)}</title>"
         f"<style>{STYLE}</style></head><body><main>{content}</main></body></html>"
     )
     return func.HttpResponse(html, status_code=status_code, mimetype="text/html", charset="utf-8", headers=HEADERS)

@@ -22,9 +22,9 @@ from orchestrations.inputs import ContentInput, problems
 from orchestrations.steps import StepFailed, call_step
 from reviewing.protocol import (
     APPROVAL_EVENT,
+    Decider,
     DecisionEvent,
     DecisionRecord,
-    Decider,
     DraftReference,
     ReviewStatus,
     Role,
@@ -100,8 +100,8 @@ class Review:
     request: ContentInput
     reviewer: str | None = None
     escalation_contact: str | None = None
-    decisions: list[Decision] = field(default_factory=list)
-    drafts: list[DraftReference] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list[Decision])
+    drafts: list[DraftReference] = field(default_factory=list[DraftReference])
     inbox: DecisionInbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -188,9 +188,7 @@ class Review:
         if not event.signature:
             return False
         try:
-            verdict = yield from call_step(
-                self.context, "verify_decision", event=event.model_dump(mode="json")
-            )
+            verdict = yield from call_step(self.context, "verify_decision", event=event.model_dump(mode="json"))
         except StepFailed:
             return False
         return bool(verdict.get("verified"))

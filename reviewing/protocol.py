@@ -114,7 +114,7 @@ class ReviewStatus(BaseModel):
     max_rounds: int
     reviewer: str | None = None
     escalation_contact: str | None = None
-    decisions: list[DecisionRecord] = Field(default_factory=list)
+    decisions: list[DecisionRecord] = Field(default_factory=list[DecisionRecord])
     last_feedback: str | None = None
     draft: DraftReference | None = None
     previous_draft: DraftReference | None = None
@@ -184,7 +184,7 @@ class ReviewMail(BaseModel):
     deadline: datetime
     to: str | None = None
     """The recipient; None: the app's REVIEWER_EMAIL (notify_reviewer) or ESCALATION_EMAIL (escalate_for_review)."""
-    feedback: list[str] = Field(default_factory=list)
+    feedback: list[str] = Field(default_factory=list[str])
     """Every earlier round's feedback, oldest first: the last one is what this draft answers."""
     reviewer: str | None = None
     """For the escalation: the reviewer who let `missed_deadline` pass."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from reviewing.protocol import DecisionEvent, Decider, Role, UtcTime, utc
+from reviewing.protocol import Decider, DecisionEvent, Role, UtcTime, utc
 from settings import ReviewLinkKeys, load_review_link_keys
 
 LINK_PURPOSE = b"review-link/v1\n"

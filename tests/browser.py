@@ -68,12 +68,12 @@ class Beacon:
         hits = self.hits = []  # type: list[str]
 
         class Record(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 self.send_response(204)
                 self.end_headers()
 
-            do_POST = do_GET  # noqa: N815
+            do_POST = do_GET
 
             def log_message(self, *args: Any) -> None:
                 pass

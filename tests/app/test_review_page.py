@@ -16,7 +16,7 @@ from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link
 from tests.app.test_api import FakeClient, review, status
 
-HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&'
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
 
 def link(**changes: Any) -> str:
@@ -48,7 +48,10 @@ def test_caller_and_model_text_is_escaped_and_no_script_may_run(waiting: FakeCli
 
     assert code == 200 and "<script>" not in html and "<img" not in html and "onerror=alert(2)&gt;" in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the topic, the draft's title and body
-    assert "script-src" not in headers["Content-Security-Policy"] and "default-src 'none'" in headers["Content-Security-Policy"]
+    assert (
+        "script-src" not in headers["Content-Security-Policy"]
+        and "default-src 'none'" in headers["Content-Security-Policy"]
+    )
     assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
 
 
@@ -68,9 +71,12 @@ def test_with_app_service_authentication_only_the_person_the_link_was_mailed_to_
     monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
     assert open_page(waiting, link())[0] == 403
     assert open_page(waiting, link(), headers={"X-MS-CLIENT-PRINCIPAL-NAME": "mallory@contoso.com"})[0] == 403
-    code, _, _ = open_page(waiting, link(), b"decision=approve", headers={"X-MS-CLIENT-PRINCIPAL-NAME": "Rita@Contoso.com"})
+    code, _, _ = open_page(
+        waiting, link(), b"decision=approve", headers={"X-MS-CLIENT-PRINCIPAL-NAME": "Rita@Contoso.com"}
+    )
     assert code == 200 and [data["decided_by"] for _, _, data in waiting.events] == [
-        {"role": "reviewer", "address": "rita@contoso.com"}]
+        {"role": "reviewer", "address": "rita@contoso.com"}
+    ]
 
 
 def test_a_link_for_a_round_not_yet_open_shows_no_form(waiting: FakeClient) -> None:

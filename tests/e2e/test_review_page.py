@@ -14,6 +14,7 @@ from reviewing.signing import LOCAL_KEY_FILE, Keys, ReviewLink, sign_link
 from tests.e2e.conftest import awaiting, page, review_link, start_flow
 from tests.smtp import SmtpServer
 
+
 def test_a_reviewer_decides_each_round_from_the_link_in_its_mail_and_each_link_decides_once(
     app_host: DevHost, smtp: SmtpServer
 ) -> None:
