@@ -144,13 +144,15 @@ async def decide(
 def refusal(status: Any, review: ReviewStatus | None, wanted: int | None, now: datetime) -> tuple[Outcome, str] | None:
     """Why a decision for round `wanted` (None: the current one) sent now would not count, or None when it will be
     applied to the current round."""
+    if wanted is not None and review is not None and (wanted < review.round or review.decision_of(wanted)):
+        return Outcome.ALREADY_DECIDED, f"round {wanted} was already decided"  # whether the review has ended or not
     if status.runtime_status not in RUNNING:
         state = status.runtime_status.value if status.runtime_status else "unknown"
         return Outcome.TOO_LATE, f"it is {state}: the review has ended ({review.stage if review else 'no stage'})"
     if review is None:
         return Outcome.NOT_YET_OPEN, NOT_YET[None]
-    if wanted is not None and wanted < review.round or review.decision_of(wanted or review.round):
-        return Outcome.ALREADY_DECIDED, f"round {wanted or review.round} was already decided"
+    if review.decision_of(review.round):
+        return Outcome.ALREADY_DECIDED, f"round {review.round} was already decided"
     if wanted is not None and wanted > review.round:
         return Outcome.NOT_YET_OPEN, f"round {wanted} is not open yet: the review is in round {review.round}"
     if review.stage not in DECIDING:

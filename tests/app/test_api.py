@@ -251,10 +251,15 @@ def test_a_decision_for_another_round_than_the_one_under_review_is_409(
     wanted: int, custom_status: dict[str, Any], outcome: str
 ) -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running", custom_status)})
+    ended = {**custom_status, "stage": "published"} if custom_status["decisions"] else None
     body = {"approved": False, "feedback": "x", "round": wanted}
     code, answer = call(deliver_decision(request("content/i1/decision", body, instance_id="i1"), client))
 
     assert (code, answer["outcome"]) == (409, outcome) and client.events == []
+    if ended:  # a round decided before the review ended is "already decided", not "too late"
+        client.statuses["i1"] = status("content_approval_workflow", "Completed", ended)
+        code, answer = call(deliver_decision(request("content/i1/decision", body, instance_id="i1"), client))
+        assert (code, answer["outcome"]) == (409, "already_decided")
 
 
 def test_a_request_retried_with_its_idempotency_key_answers_as_the_first_and_decides_nothing_more() -> None:
