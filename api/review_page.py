@@ -35,7 +35,7 @@ from api.decisions import Outcome, decide, refusal
 from api.draft_diff import diff_html
 from api.http import BadRequest, Refused, check_instance_id
 from orchestrations.inputs import ApprovalDecision
-from reviewing.protocol import DraftReference, ReviewStatus, Role, utc
+from reviewing.protocol import DraftReference, ReviewStatus, utc
 from reviewing.signing import InvalidLink, ReviewLink, open_link
 from settings import load_storage_settings
 
@@ -79,7 +79,6 @@ NOT_VALID = (
         "The latest review mail has a link that works until its deadline."
     ),
 )
-ROLE_NAMES = {Role.REVIEWER: "reviewer", Role.ESCALATION_CONTACT: "escalation contact", Role.AUTOMATION: "automation"}
 
 
 @dataclass(frozen=True)
@@ -246,7 +245,7 @@ def _header(review: ReviewStatus | None, link: ReviewLink) -> str:
     facts = [
         f"Round {link.round}" + (f" of {review.max_rounds} ({left})" if review else ""),
         f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC ({time_left(deadline, datetime.now(timezone.utc))})",
-        f"You decide as {ROLE_NAMES[link.role]}: {link.address}",
+        f"You decide as {link.role}: {link.address}",
     ]
     topic = escape(review.topic) if review else "a draft"
     items = "".join(f"<li>{escape(fact)}</li>" for fact in facts)
