@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
 ResponseFormatMode = Literal["auto", "json_schema", "json_object"]
@@ -241,8 +241,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         in_azure=running_in_azure(env),
         spam_model_path=load_spam_model_path(env),
     )
-    public_api_root(env)  # checks PUBLIC_BASE_URL and REVIEW_PAGE_URL now rather than at the first mail
-    review_page_url("-", env)
+    public_api_root(env)  # checks PUBLIC_BASE_URL now rather than at the first mail
+    load_review_link_keys(env)
     if not settings.mail.smtp_host or not settings.storage.uses_blob:
         _check_writable(settings.storage.local_dir)
     return settings
@@ -396,22 +396,35 @@ def public_api_root(env: Mapping[str, str] = os.environ) -> str:
     return LOCAL_BASE_URL + API_PREFIX
 
 
-def review_page_url(instance_id: str, env: Mapping[str, str] = os.environ) -> str | None:
-    """A page where a reviewer reads the draft and decides, from REVIEW_PAGE_URL (`{instance_id}` filled in).
+@dataclass(frozen=True)
+class ReviewLinkKeys:
+    """REVIEW_LINK_KEY signs review links and decisions; REVIEW_LINK_PREVIOUS_KEY is still accepted (rotation).
 
-    Unset in Azure, where reviewers get the decision route instead; the local host sets it to its
-    dashboard's review page.
+    Without REVIEW_LINK_KEY (outside Azure only) the key is kept in a file of `local_dir` (reviewing.signing).
     """
-    template = _get(env, "REVIEW_PAGE_URL")
-    if template is None:
-        return None
-    parts = urlsplit(template)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "{instance_id}" not in template:
-        raise SettingsError(
-            "REVIEW_PAGE_URL must be an http(s) URL with {instance_id} in it, e.g. "
-            f"http://localhost:7071/dashboard/orchestrations/{{instance_id}}; got {template!r}"
-        )
-    return template.replace("{instance_id}", quote(instance_id, safe=""))
+
+    current: str | None
+    previous: str | None
+    local_dir: str
+
+
+MIN_LINK_KEY_CHARACTERS = 15
+"""What azd's secretOrRandomPassword generates (15 letters and digits); `openssl rand -hex 32` is stronger."""
+
+
+def load_review_link_keys(env: Mapping[str, str] = os.environ) -> ReviewLinkKeys:
+    """The review link keys; in Azure REVIEW_LINK_KEY is required (a Key Vault secret the deployment creates)."""
+    current, previous = _get(env, "REVIEW_LINK_KEY"), _get(env, "REVIEW_LINK_PREVIOUS_KEY")
+    for name, value in (("REVIEW_LINK_KEY", current), ("REVIEW_LINK_PREVIOUS_KEY", previous)):
+        if value is not None and len(value) < MIN_LINK_KEY_CHARACTERS:
+            raise SettingsError(f"{name} must be at least {MIN_LINK_KEY_CHARACTERS} characters of random text "
+                                f"(e.g. `openssl rand -hex 32`); got {len(value)}")  # fmt: skip
+    if current is None and running_in_azure(env):
+        raise SettingsError("REVIEW_LINK_KEY is missing: in Azure it signs the links in review mails (infra/main.bicep "
+                            "sets it from Key Vault)")  # fmt: skip
+    if previous is not None and current is None:
+        raise SettingsError("REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY: set the new key as REVIEW_LINK_KEY")
+    return ReviewLinkKeys(current, previous, _local_dir(env))
 
 
 def _local_dir(env: Mapping[str, str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.failures import PermanentFailure
-from activities.review import escalate_for_review, notify_outcome, notify_reviewer
+from activities.review import escalate_for_review, notify_outcome, notify_reviewer, verify_decision
 from activities.screening import screen_email
 from activities.steps import handle_spam_email, publish_content, save_draft, send_email
 
@@ -42,7 +42,7 @@ ACTIVITIES = tuple(
     reports_permanent_failures(activity)
     for activity in (
         screen_email, handle_spam_email, send_email, save_draft, notify_reviewer, escalate_for_review, publish_content,
-        notify_outcome,
+        notify_outcome, verify_decision,
     )
 )
 

@@ -1,17 +1,24 @@
-"""The review mails of the content flow: a draft to decide on, an escalation, and how the review ended.
+"""The review mails of the content flow (a draft to decide on, an escalation, how the review ended), and the check
+that a decision event was signed by the decision route or a review link.
 
-Plain text meant to be read, copied and clicked as it is: a link to a review page where there is
-one (the local host's dashboard), the decision route with a ready curl command, the round, the
-deadline and the draft. Each mail goes to one address, at most once per step (`steps._mail_once`).
+Plain text meant to be read on a phone and clicked as it is: first the signed link to the app's review page,
+which decides this round once, as the person it was mailed to, until the deadline; then the deadline in UTC
+and how long is left, the feedback earlier rounds gave; the decision route's curl command comes last among the
+instructions, as the alternative for automation (it takes the app's function key, which no mail carries);
+the draft follows the rule. Each mail goes to one address, at most once per step (`steps.mail_once`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from activities.steps import load_draft, mail_once, shorten
 from activities.storage import open_store
-from settings import load_mail_settings, load_storage_settings, public_api_root, review_page_url
+from reviewing.protocol import OutcomeMail, ReviewMail, Role, Stage, VerifyDecision, utc
+from reviewing.signing import ReviewLink, sign_link, verify_event
+from settings import load_mail_settings, load_storage_settings, public_api_root, single_mailbox
 
 RULE = "-" * 72
 QUOTED = 300
@@ -23,93 +30,150 @@ def quoted(text: str) -> str:
     return shorten(text, QUOTED)
 
 
-def notify_reviewer(request: dict) -> dict:
-    """Mail the reviewer this round's draft and how to approve or reject it before the deadline."""
-    settings = load_mail_settings()
-    draft = load_draft(open_store(load_storage_settings()), request["draft"])
-    earlier = request.get("previous_feedback")
+def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
+    """Mail the reviewer this round's draft, with their link to decide on it before the deadline."""
+    mail, settings = ReviewMail.model_validate(request), load_mail_settings()
+    to = mail.to or settings.reviewer
+    draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
     lines = [
-        f"Round {request['round']} of {request['max_rounds']}: the draft \"{quoted(draft['title'])}\" on "
-        f"\"{quoted(request['topic'])}\" waits for your review until {request['deadline']}.",
-        *([f"It was revised after the feedback on round {request['round'] - 1}: \"{quoted(earlier)}\"", ""] if earlier else [""]),
-        *how_to_decide(request["instance_id"]),
-        _what_a_rejection_does(request["round"], request["max_rounds"]),
-        f"Without a decision by {request['deadline']} it goes to {settings.escalation}.",
+        (
+            f"Round {mail.round} of {mail.max_rounds}: the draft \"{quoted(draft['title'])}\" on \"{quoted(mail.topic)}\" "
+            "waits for your review."
+        ),
         "",
-        *_draft_section(request["draft"], draft),
+        *_link_section(mail, Role.REVIEWER, to),
+        f"Without a decision by then it goes to {settings.escalation}.",
+        *_feedback_section(mail.feedback),
+        _what_a_rejection_does(mail.round, mail.max_rounds),
+        "",
+        *_automation_section(mail),
+        *_draft_section(mail, draft),
     ]
     return mail_once(
-        request, settings, "reviewer_notified", to=request.get("reviewer") or settings.reviewer,
-        subject=f"Review requested (round {request['round']} of {request['max_rounds']}): {draft['title']}",
-        body="\n".join(lines), decision_url=decision_url(request["instance_id"]),
-    )
+        request, settings, "reviewer_notified", to=to,
+        subject=f"Review requested (round {mail.round} of {mail.max_rounds}): {draft['title']}",
+        body="\n".join(lines), review_url=review_url(mail, Role.REVIEWER, to), decision_url=decision_url(mail.instance_id),
+    )  # fmt: skip
 
 
-def escalate_for_review(request: dict) -> dict:
+def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
     """Tell the escalation contact that the reviewer let the deadline pass, and let them decide instead."""
-    settings = load_mail_settings()
-    draft = load_draft(open_store(load_storage_settings()), request["draft"])
+    mail, settings = ReviewMail.model_validate(request), load_mail_settings()
+    to = settings.escalation
+    draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
+    missed = _utc_text(mail.missed_deadline) if mail.missed_deadline else "the deadline"
     lines = [
-        f"{quoted(request['reviewer'])} did not decide on round {request['round']} of {request['max_rounds']} of the "
-        f"draft \"{quoted(draft['title'])}\" (topic: {quoted(request['topic'])}) by {request['missed_deadline']}.",
-        f"Please decide instead, until {request['deadline']}; after that the review expires and nothing is published.",
+        (
+            f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of "
+            f"the draft \"{quoted(draft['title'])}\" (topic: {quoted(mail.topic)}) by {missed}."
+        ),
+        "Please decide instead; after your deadline the review expires and nothing is published.",
         "",
-        *how_to_decide(request["instance_id"]),
-        *_draft_section(request["draft"], draft),
+        *_link_section(mail, Role.ESCALATION_CONTACT, to),
+        *_feedback_section(mail.feedback),
+        *_automation_section(mail),
+        *_draft_section(mail, draft),
     ]
     return mail_once(
-        request, settings, "escalated", to=settings.escalation,
-        subject=f"Escalation: review overdue for {draft['title']}", body="\n".join(lines),
-        decision_url=decision_url(request["instance_id"]),
+        request, settings, "escalated", to=to, subject=f"Escalation: review overdue for {draft['title']}",
+        body="\n".join(lines), review_url=review_url(mail, Role.ESCALATION_CONTACT, to),
+        decision_url=decision_url(mail.instance_id),
+    )  # fmt: skip
+
+
+def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
+    """Tell one of the people involved how the review ended: published, rejected or expired."""
+    mail, settings = OutcomeMail.model_validate(request), load_mail_settings()
+    explanation = {
+        Stage.PUBLISHED: f"was approved and published: {mail.location}",
+        Stage.REJECTED: f"was rejected in round {mail.rounds}, the last review round, and is not published",
+        Stage.EXPIRED: "expired: nobody decided before the escalation deadline, so nothing is published",
+    }[mail.outcome]
+    body = "\n".join([
+        f"The draft \"{quoted(mail.draft.title)}\" (topic: {quoted(mail.topic)}) {explanation}.",
+        f"Review rounds: {mail.rounds}. The whole record: {public_api_root()}/orchestrations/{mail.instance_id}",
+    ])
+    return mail_once(
+        request, settings, "outcome_sent", to=mail.to or settings.reviewer,
+        subject=f"Review {mail.outcome}: {mail.draft.title}", body=body,
     )
 
 
-def notify_outcome(request: dict) -> dict:
-    """Tell one of the people involved how the review ended: published, rejected or expired."""
-    settings = load_mail_settings()
-    to = request.get("to") or settings.reviewer
-    title, rounds = request["draft"]["title"], request["rounds"]
-    explanation = {
-        "published": f"was approved and published: {request.get('location')}",
-        "rejected": f"was rejected in round {rounds}, the last review round, and is not published",
-        "expired": "expired: nobody decided before the escalation deadline, so nothing is published",
-    }[request["outcome"]]
-    body = "\n".join([
-        f"The draft \"{quoted(title)}\" (topic: {quoted(request['topic'])}) {explanation}.",
-        f"Review rounds: {rounds}. The whole record: {public_api_root()}/orchestrations/{request['instance_id']}",
-    ])
-    return mail_once(request, settings, "outcome_sent", to=to, subject=f"Review {request['outcome']}: {title}", body=body)
+def verify_decision(request: dict[str, Any]) -> dict[str, Any]:
+    """Whether a decision event was signed by the decision route or a review link, for this instance."""
+    check = VerifyDecision.model_validate(request)
+    return {"verified": verify_event(check.instance_id, check.event)}
+
+
+def review_url(mail: ReviewMail, role: Role, to: str) -> str:
+    """The review page, with the signed link that lets `to` decide this round as `role` until the deadline."""
+    link = ReviewLink(
+        instance_id=mail.instance_id, round=mail.round, role=role, address=single_mailbox(to).addr_spec.lower(),
+        deadline=utc(mail.deadline),
+    )
+    return f"{public_api_root()}/review/{quote(mail.instance_id, safe='')}?t={sign_link(link)}"
+
+
+def decision_url(instance_id: str) -> str:
+    return f"{public_api_root()}/content/{quote(instance_id, safe='')}/decision"
+
+
+def _utc_text(moment: datetime) -> str:
+    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """How long until `deadline`, as a person reads it: "in 24 hours", "in 40 minutes"."""
+    minutes = max(0, round((utc(deadline) - utc(now)).total_seconds() / 60))
+    if minutes < 90:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"in {hours} hours"
+
+
+def _link_section(mail: ReviewMail, role: Role, to: str) -> list[str]:
+    return [
+        "Read the draft and approve or reject it on this page (the link is yours: it decides this round once):",
+        f"  {review_url(mail, role, to)}",
+        "",
+        f"Deadline: {_utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(timezone.utc))}).",
+    ]
+
+
+def _feedback_section(feedback: list[str]) -> list[str]:
+    """Every earlier round's feedback, the one this draft answers last."""
+    if not feedback:
+        return [""]
+    last = len(feedback)
+    return [
+        "",
+        f"This draft was revised after the feedback on round {last}: \"{quoted(feedback[-1])}\"",
+        *[f"Feedback on round {number}: \"{quoted(text)}\"" for number, text in enumerate(feedback[:-1], start=1)],
+        "",
+    ]
 
 
 def _what_a_rejection_does(round_number: int, max_rounds: int) -> str:
     if round_number >= max_rounds:
         return "This is the last round: a rejection ends the review and nothing is published."
-    return (
-        'To reject, send "approved": false with your feedback: the author revises the draft and it comes back '
-        f"for round {round_number + 1} of {max_rounds}."
-    )
+    return f"A rejection with your feedback has the draft revised; it comes back for round {round_number + 1} of {max_rounds}."
 
 
-def decision_url(instance_id: str) -> str:
-    return f"{public_api_root()}/content/{instance_id}/decision"
-
-
-def how_to_decide(instance_id: str) -> list[str]:
-    """Where and how to send the decision: the review page if there is one, and the command that always works."""
-    page = review_page_url(instance_id)
+def _automation_section(mail: ReviewMail) -> list[str]:
+    """The decision route, for programs holding the app's function key (never in mail): the header names it."""
+    body = f'{{"approved": true, "feedback": "Looks good", "round": {mail.round}}}'
     return [
-        *([f"Read the draft and decide on this page: {page}", ""] if page else []),
-        "Decide from a terminal (in Azure, add ?code=<function key> to the URL):",
-        f"  curl -X POST '{decision_url(instance_id)}' \\",
-        "    -H 'Content-Type: application/json' \\",
-        "    -d '{\"approved\": true, \"feedback\": \"Looks good\"}'",
+        "For automation, the decision route (it takes the app's function key, which this mail does not carry):",
+        f"  curl -X POST '{decision_url(mail.instance_id)}' \\",
+        "    -H \"x-functions-key: $FUNCTION_KEY\" -H 'Content-Type: application/json' \\",
+        f"    -d '{body}'",
         "",
     ]
 
 
-def _draft_section(reference: dict[str, Any], draft: dict[str, Any]) -> list[str]:
+def _draft_section(mail: ReviewMail, draft: dict[str, Any]) -> list[str]:
     return [
-        f"{draft['word_count']} words, {draft['reading_time_minutes']} min read; also at {reference['url']}",
+        f"{draft['word_count']} words, {draft['reading_time_minutes']} min read; also at {mail.draft.url}",
         RULE,
         draft["body"],
     ]

@@ -29,12 +29,11 @@ from api.http import (
     json_response,
     parse_body,
 )
-from orchestrations.content_approval import content_approval_workflow
+from reviewing.protocol import CONTENT_FLOW
 from settings import load_storage_settings
 
 logger = logging.getLogger(__name__)
 
-CONTENT_FLOW = content_approval_workflow.__name__
 MAX_FLOW_INPUT_BYTES = 900 * 1024
 
 

@@ -26,11 +26,12 @@ from pydantic import BaseModel
 
 from agents.catalog import SPAM_DETECTION
 from api.decisions import decide
-from api.handlers import CONTENT_FLOW, read_status, start
+from api.handlers import read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.routes import blueprint
 from orchestrations.inputs import ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.research import research_orchestration
+from reviewing.protocol import CONTENT_FLOW
 
 MCP_AGENTS = frozenset({SPAM_DETECTION})
 """Agents that AgentFunctionApp also exposes as MCP tools, each under its own name."""
@@ -170,6 +171,8 @@ async def get_flow_status(context: str, client: df.DurableOrchestrationClient) -
     INSTANCE_ID,
     Prop("approved", "boolean", "true publishes the draft, false rejects it.", required=True),
     Prop("feedback", "string", "What to change (used for the revision when rejected); up to 5000 characters."),
+    Prop("round", "integer", "The round this decision is for (customStatus.round); refused when the review is in "
+         "another round. Without it, the round under review when the decision arrives."),
 )
 async def submit_review_decision(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:

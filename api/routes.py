@@ -1,13 +1,16 @@
-"""The app's HTTP routes (function-level auth); the work happens in api/handlers.py."""
+"""The app's HTTP routes (function-level auth, but the review page's); the work happens in api/handlers.py,
+api/decisions.py and api/review_page.py."""
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from api.decisions import deliver_decision
-from api.handlers import CONTENT_FLOW, orchestration_status, start_flow, stored_draft
+from api.handlers import orchestration_status, start_flow, stored_draft
+from api.review_page import review_page
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
+from reviewing.protocol import CONTENT_FLOW
 
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -36,8 +39,16 @@ async def start_content(req: func.HttpRequest, client: df.DurableOrchestrationCl
 @blueprint.route(route="content/{instance_id}/decision", methods=["POST"])
 @blueprint.durable_client_input(client_name="client")
 async def submit_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Body: {"approved": bool, "feedback"?: str}; raises ApprovalDecision on a waiting content workflow."""
+    """Body: {"approved": bool, "feedback"?: str, "round"?: int}, header Idempotency-Key?; for automation (function
+    key). People decide through the review page their signed link opens (api/review_page.py)."""
     return await deliver_decision(req, client)
+
+
+@blueprint.route(route="review/{instance_id}", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@blueprint.durable_client_input(client_name="client")
+async def review(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The review page a signed link in a review mail opens (`?t=<token>`): anonymous, the link is the credential."""
+    return await review_page(req, client)
 
 
 @blueprint.route(route="content/{instance_id}/drafts/{key}", methods=["GET"])

@@ -194,9 +194,6 @@ def _announce_own_address(config: HostConfig) -> None:
     # As Core Tools does: the app finds its own address (for links in mail) in WEBSITE_HOSTNAME.
     wildcard = config.host in ("", "0.0.0.0", "::")
     os.environ["WEBSITE_HOSTNAME"] = f"{'localhost' if wildcard else _url_host(config.host)}:{config.port}"
-    # Unlike Core Tools, the local host has a page where a reviewer reads a draft and decides: its dashboard.
-    if not os.environ.get("REVIEW_PAGE_URL", "").strip():
-        os.environ["REVIEW_PAGE_URL"] = f"http://{os.environ['WEBSITE_HOSTNAME']}/dashboard/orchestrations/{{instance_id}}"
 
 
 def _exit_even_if_app_threads_linger() -> None:

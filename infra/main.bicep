@@ -57,6 +57,10 @@ param modelMaxOutputTokens int
 @description('Blob container for quarantined mail, published content and the idempotency ledger.')
 param contentContainer string
 
+@secure()
+@description('Signs the links in review mails (REVIEW_LINK_KEY), kept in Key Vault; see docs/review.md to rotate it.')
+param reviewLinkKey string
+
 @description('SMTP server; empty: mail is written to the instance\'s local outbox (lost on scale-in).')
 param smtpHost string = ''
 param smtpPort string = ''
@@ -162,6 +166,7 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     smtpPassword: smtpPassword
+    reviewLinkKey: reviewLinkKey
     appPrincipalId: identity.outputs.principalId
   }
 }
@@ -203,6 +208,7 @@ var appSettings = union({
   REVIEWER_EMAIL: reviewerEmail
   ESCALATION_EMAIL: escalationEmail
   PUBLIC_BASE_URL: publicBaseUrl
+  REVIEW_LINK_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.reviewLinkKeySecretUri})'
 }, openAiSettings)
 
 module functionApp 'app/function-app.bicep' = {

@@ -9,7 +9,6 @@ the escalation contact may decide instead, until a second deadline, after which 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import asdict
 from typing import Any
 
 import azure.durable_functions as df
@@ -19,10 +18,7 @@ from orchestrations.agent_calls import Agents
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review import Review
 from orchestrations.steps import StepFailed, call_step
-
-DRAFTING = "drafting"
-REVISING = "revising"
-PUBLISHING = "publishing"
+from reviewing.protocol import Stage
 
 
 def content_approval_workflow(
@@ -39,33 +35,33 @@ def content_approval_workflow(
     rounds: list[dict[str, Any]] = []
 
     yield from review.listen()  # every ApprovalDecision from now on lands in an open wait
-    review.stage(DRAFTING, 1)
+    review.stage(Stage.DRAFTING, 1)
     article = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
     for number in range(1, request.max_review_rounds + 1):
         draft = yield from call_step(context, "save_draft", article=article)
         decision = yield from review.round(number, draft)
-        rounds.append({"round": number, "draft": draft, "decision": asdict(decision) if decision else None})
+        rounds.append({"round": number, "draft": draft, "decision": decision.output() if decision else None})
         if decision is None:
-            return (yield from finish(context, review, "expired", rounds))
+            return (yield from finish(context, review, Stage.EXPIRED, rounds))
         if decision.approved:
-            review.stage(PUBLISHING, number, draft=draft)
+            review.stage(Stage.PUBLISHING, number)
             publication = yield from call_step(
-                context, "publish_content", topic=request.topic, draft=draft, reviewer=decision.decided_by,
+                context, "publish_content", topic=request.topic, draft=draft, reviewer=str(decision.decided_by),
                 feedback=decision.feedback,
             )
-            return (yield from finish(context, review, "published", rounds, publication=publication))
+            return (yield from finish(context, review, Stage.PUBLISHED, rounds, publication=publication))
         if number == request.max_review_rounds:
             break
-        review.stage(REVISING, number + 1, draft=draft)
+        review.stage(Stage.REVISING, number + 1)
         feedback = decision.feedback or "(no feedback given)"
         article = yield from agents.ask(
             CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
         )
-    return (yield from finish(context, review, "rejected", rounds))
+    return (yield from finish(context, review, Stage.REJECTED, rounds))
 
 
 def finish(
-    context: df.DurableOrchestrationContext, review: Review, status: str, rounds: list[dict[str, Any]], **details: Any
+    context: df.DurableOrchestrationContext, review: Review, status: Stage, rounds: list[dict[str, Any]], **details: Any
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output.
 
@@ -73,20 +69,20 @@ def finish(
     output's `notices`, not as a failed flow (an article published stays published).
     """
     last = rounds[-1]
-    recipients = [review.reviewer, *([review.escalation_contact] if status == "expired" else [])]
+    recipients = [review.reviewer, *([review.escalation_contact] if status == Stage.EXPIRED else [])]
     location = details.get("publication", {}).get("location")
     notices = []
     for to in recipients:
         try:
             notice = yield from call_step(
-                context, "notify_outcome", to=to, outcome=status, topic=review.request.topic, draft=last["draft"],
+                context, "notify_outcome", to=to, outcome=str(status), topic=review.request.topic, draft=last["draft"],
                 rounds=len(rounds), location=location,
             )
             notices.append({"to": notice["to"], "sent": True})
         except StepFailed as failed:
             notices.append({"to": to, "sent": False, "error": str(failed)})
-    review.stage(status, last["round"], draft=last["draft"], **({"location": location} if location else {}))
+    review.stage(status, last["round"], location=location)
     return {
-        "status": status, "topic": review.request.topic, "reviewer": review.reviewer, "draft": last["draft"],
+        "status": str(status), "topic": review.request.topic, "reviewer": review.reviewer, "draft": last["draft"],
         "rounds": rounds, "notices": notices, **details,
     }

@@ -8,7 +8,7 @@ deterministic and safe to run on every replay.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -26,11 +26,11 @@ from pydantic import (
 )
 
 from agents.mail_parsing import MAX_RAW_BYTES, parse
+from reviewing.protocol import MAX_FEEDBACK
 from settings import single_mailbox
 
 InputModel = TypeVar("InputModel", bound=BaseModel)
 
-APPROVAL_EVENT = "ApprovalDecision"
 DEFAULT_TIMEOUT_HOURS = 24.0
 MAX_TIMEOUT_HOURS = 168.0
 DEFAULT_REVIEW_ROUNDS = 3
@@ -215,17 +215,12 @@ class ContentInput(_TopicInput):
 
 
 class ApprovalDecision(_Input):
-    """The reviewer's answer, raised as the ApprovalDecision event."""
+    """A decision as the automation route and the MCP tool take it: approve or reject, with feedback, for a round.
+
+    Without `round` it decides the round under review when it arrives; with it, only that round (a retried or
+    late request never decides the next round's draft, which nobody has read).
+    """
 
     approved: StrictBool
-    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)] = ""
-
-
-class DecisionEvent(ApprovalDecision):
-    """The ApprovalDecision event as the flow reads it. The decision route adds the round it decides (a decision
-    queued behind another on the same round must not carry over to the next draft) and an id, so it can tell
-    its caller whether this very decision was applied."""
-
-    round: int | None = Field(default=None, ge=1)
-    decision_id: Annotated[str, StringConstraints(max_length=100)] | None = None
-    decided_by: Literal["reviewer", "escalation contact"] | None = None
+    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FEEDBACK)] = ""
+    round: int | None = Field(default=None, ge=1, strict=True)

@@ -1,16 +1,16 @@
 """One review round of the content flow: mail the reviewer, wait for a decision, escalate, wait again.
 
-The custom status says where the round is, with everything the decision route and a reviewer's
-page need: the stage, the round, who decides, until when, the draft's reference and the
-decisions made so far (each with the id the decision route gave it, so the route can tell its
-caller that this very decision was applied). It stays well under the 16 KB the Durable
-extension allows: drafts travel as references, feedback is cut short.
+The custom status (`reviewing.protocol.ReviewStatus`) says where the round is, with everything the decision
+route and the review page need: the stage, the round, who decides, until when, the draft's reference and
+the decisions made so far (each with the id its sender gave it, so the sender can tell that this very
+decision was applied). A decision counts only when its signature verifies: the decision route and the
+review page sign what they raise; identity fields in an event raised any other way are never believed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,36 +18,47 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from activities.steps import shorten
-from orchestrations.inputs import APPROVAL_EVENT, ContentInput, DecisionEvent, problems
-from orchestrations.steps import call_step, set_stage, utc_iso
+from orchestrations.inputs import ContentInput, problems
+from orchestrations.steps import StepFailed, call_step
+from reviewing.protocol import (
+    APPROVAL_EVENT,
+    Decider,
+    DecisionEvent,
+    DecisionRecord,
+    DraftReference,
+    ReviewStatus,
+    Role,
+    Stage,
+    utc,
+)
 
-NOTIFYING_REVIEWER = "notifying_reviewer"
-AWAITING_APPROVAL = "awaiting_approval"
-ESCALATING = "escalating"
-ESCALATED = "escalated"
-DECIDING = (AWAITING_APPROVAL, ESCALATING, ESCALATED)
-"""The stages in which a decision sent now will be applied to the current round."""
 FEEDBACK_IN_STATUS = 280
 """The custom status shows the start of each feedback (the output has all of it): the status must stay under 16 KB."""
 
 
-REVIEWER = "reviewer"
-ESCALATION_CONTACT = "escalation contact"
-
-
 @dataclass
 class Decision:
-    """A decision applied to one round: by whom (REVIEWER or ESCALATION_CONTACT), and the id the route gave it."""
+    """A decision applied to one round: by whom, and the id its sender gave it."""
 
     round: int
     approved: bool
     feedback: str
-    decided_by: str
+    decided_by: Decider
     decision_id: str | None = None
 
-    def shown(self) -> dict[str, Any]:
+    def record(self) -> DecisionRecord:
         """For the custom status: everything but the feedback, which the output keeps whole."""
-        return {key: value for key, value in asdict(self).items() if key != "feedback"}
+        return DecisionRecord(
+            round=self.round, approved=self.approved, decided_by=self.decided_by, decision_id=self.decision_id
+        )
+
+    def output(self) -> dict[str, Any]:
+        return {**self.record().model_dump(mode="json"), "feedback": self.feedback}
+
+
+def _slim(draft: DraftReference) -> DraftReference:
+    """The previous round's draft as the status keeps it: where it is stored, without excerpt or figures."""
+    return DraftReference(title=draft.title, name=draft.name, location=draft.location, url=draft.url)
 
 
 class DecisionInbox:
@@ -83,13 +94,14 @@ class DecisionInbox:
 
 @dataclass
 class Review:
-    """The review of one content flow: its request, the reviewer, and the decisions so far."""
+    """The review of one content flow: its request, the reviewer, the drafts and the decisions so far."""
 
     context: df.DurableOrchestrationContext
     request: ContentInput
     reviewer: str | None = None
     escalation_contact: str | None = None
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list[Decision])
+    drafts: list[DraftReference] = field(default_factory=list[DraftReference])
     inbox: DecisionInbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,50 +111,52 @@ class Review:
         """Start receiving decisions: call once, when the flow starts (see DecisionInbox)."""
         yield from self.inbox.open()
 
-    def stage(self, stage: str, round_number: int, **details: Any) -> None:
-        """Publish the stage with the round, the decisions so far and the last feedback."""
-        last = {"last_feedback": shorten(self.decisions[-1].feedback, FEEDBACK_IN_STATUS)} if self.decisions else {}
-        set_stage(
-            self.context, stage, topic=shorten(self.request.topic, 200), round=round_number,
-            max_rounds=self.request.max_review_rounds, reviewer=self.reviewer,
-            escalation_contact=self.escalation_contact, decisions=[d.shown() for d in self.decisions], **last, **details,
-        )
+    def stage(self, stage: Stage, round_number: int, **details: Any) -> None:
+        """Publish the stage with the round, the drafts, the decisions so far and their feedback."""
+        reviewed = self.drafts[:round_number]  # while a revision is written, the draft it revises is the last one
+        status = ReviewStatus(
+            stage=stage, topic=shorten(self.request.topic, 200), round=round_number,
+            max_rounds=self.request.max_review_rounds, reviewer=self.reviewer, escalation_contact=self.escalation_contact,
+            decisions=[d.record() for d in self.decisions], last_feedback=shorten(self.decisions[-1].feedback, FEEDBACK_IN_STATUS) if self.decisions else None,
+            draft=reviewed[-1] if reviewed else None,
+            previous_draft=_slim(reviewed[-2]) if len(reviewed) == round_number > 1 else None, **details,
+        )  # fmt: skip
+        self.context.set_custom_status(status.as_custom_status())
 
     def round(self, number: int, draft: dict[str, Any]) -> Generator[Any, Any, Decision | None]:
         """Review `draft` as round `number`: the decision, or None when reviewer and escalation contact both let
         their deadline pass."""
         context, request = self.context, self.request
-        deadline = context.current_utc_datetime + timedelta(hours=request.timeout_hours)
-        self.stage(NOTIFYING_REVIEWER, number, draft=draft)
+        self.drafts.append(DraftReference.model_validate(draft))
+        deadline = utc(context.current_utc_datetime) + timedelta(hours=request.timeout_hours)
+        self.stage(Stage.NOTIFYING_REVIEWER, number)
+        mail = {"topic": request.topic, "draft": draft, "round": number, "max_rounds": request.max_review_rounds,
+                "feedback": [d.feedback for d in self.decisions]}  # fmt: skip
         notice = yield from call_step(
-            context, "notify_reviewer", reviewer=self.reviewer or request.reviewer, topic=request.topic, draft=draft,
-            deadline=utc_iso(deadline), round=number, max_rounds=request.max_review_rounds,
-            previous_feedback=self.decisions[-1].feedback if self.decisions else None,
+            context, "notify_reviewer", **mail, to=self.reviewer or request.reviewer, deadline=deadline.isoformat()
         )
         self.reviewer = notice["to"]
-        decision = yield from self._wait(number, AWAITING_APPROVAL, deadline, draft, decided_by=REVIEWER)
+        decision = yield from self._wait(number, Stage.AWAITING_APPROVAL, deadline)
         if decision is not None:
             return decision
 
-        self.stage(ESCALATING, number, draft=draft, missed_deadline=utc_iso(deadline))
-        escalation_deadline = context.current_utc_datetime + timedelta(hours=request.escalation_timeout_hours)
+        self.stage(Stage.ESCALATING, number, missed_deadline=deadline)
+        escalation_deadline = utc(context.current_utc_datetime) + timedelta(hours=request.escalation_timeout_hours)
         escalation = yield from call_step(
-            context, "escalate_for_review", topic=request.topic, reviewer=self.reviewer, draft=draft, round=number,
-            max_rounds=request.max_review_rounds, missed_deadline=utc_iso(deadline), deadline=utc_iso(escalation_deadline),
+            context, "escalate_for_review", **mail, reviewer=self.reviewer, missed_deadline=deadline.isoformat(),
+            deadline=escalation_deadline.isoformat(),
         )
         self.escalation_contact = escalation["to"]
-        return (yield from self._wait(number, ESCALATED, escalation_deadline, draft, decided_by=ESCALATION_CONTACT))
+        return (yield from self._wait(number, Stage.ESCALATED, escalation_deadline))
 
-    def _wait(
-        self, number: int, stage: str, deadline: datetime, draft: dict[str, Any], decided_by: str
-    ) -> Generator[Any, Any, Decision | None]:
-        """Wait for ApprovalDecision or the deadline, whichever comes first; a malformed event, or one the decision
-        route sent for an earlier round, is noted and ignored."""
+    def _wait(self, number: int, stage: Stage, deadline: datetime) -> Generator[Any, Any, Decision | None]:
+        """Wait for a verified ApprovalDecision for this round or the deadline, whichever comes first; an event that
+        is malformed, unsigned, forged or meant for another round is noted and ignored."""
         context = self.context
-        message = f"Waiting for {APPROVAL_EVENT} until {utc_iso(deadline)}."
-        timer = context.create_timer(deadline)
+        message = f"Waiting for {APPROVAL_EVENT} until {deadline.isoformat()}."
+        timer = context.create_timer(deadline.replace(tzinfo=None))
         while True:
-            self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=utc_iso(deadline), draft=draft, message=message)
+            self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=deadline, message=message)
             payload = yield from self.inbox.next(timer)
             if payload is None:
                 return None
@@ -153,14 +167,28 @@ class Review:
                 first = problems(error, whole="the event")[0]
                 message = f"Ignored a malformed {APPROVAL_EVENT}: {first['field']}: {first['message']}; still waiting."
                 continue
-            if received.round not in (None, number):
+            if received.round is not None and received.round != number:
                 # A second decision on an earlier round, queued while that round was decided: it is not about this draft.
                 message = f"Ignored an {APPROVAL_EVENT} meant for round {received.round}; still waiting."
                 continue
+            if not (yield from self._verified(received)):
+                message = f"Ignored an {APPROVAL_EVENT} that the decision route or a review link did not sign; still waiting."
+                continue
             if not timer.is_completed:
-                # The deadline may have fired in the episode that reopened the wait: the decision came first, it counts.
+                # The deadline may have fired meanwhile: the decision came first, it counts.
                 timer.cancel()
-            by = received.decided_by or decided_by
+            by = received.decided_by or Decider(role=Role.AUTOMATION)
             decision = Decision(number, received.approved, received.feedback, by, received.decision_id)
             self.decisions.append(decision)
             return decision
+
+    def _verified(self, event: DecisionEvent) -> Generator[Any, Any, bool]:
+        """Whether the event's signature verifies: checked by an activity, so that its answer is recorded in the
+        history and a replay after a key rotation decides the same way."""
+        if not event.signature:
+            return False
+        try:
+            verdict = yield from call_step(self.context, "verify_decision", event=event.model_dump(mode="json"))
+        except StepFailed:
+            return False
+        return bool(verdict.get("verified"))

@@ -34,14 +34,32 @@ def iso(at: float | None) -> str | None:
     return None if at is None else events.timestamp(at)[:23] + "Z"
 
 
+MAX_DEPTH = 32
+"""Inputs, outputs and events are shown this deep; deeper values are replaced by a note (any page must render)."""
+
+
 def parse(text: str | None) -> Any:
-    """Stored JSON text as a value; text that is not JSON is shown as it is."""
+    """Stored JSON text as a value, at most MAX_DEPTH levels deep; text that is not JSON is shown as it is."""
     if text is None:
         return None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (json.JSONDecodeError, TypeError):
         return text
+    except RecursionError:
+        return f"(JSON nested too deeply to show, {len(text):,} characters)"
+    return bounded(value)
+
+
+def bounded(value: Any, depth: int = MAX_DEPTH) -> Any:
+    """`value` with what lies deeper than `depth` levels replaced by a note saying so."""
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth == 0:
+        return f"(nested deeper than {MAX_DEPTH} levels: not shown)"
+    if isinstance(value, dict):
+        return {key: bounded(item, depth - 1) for key, item in value.items()}
+    return [bounded(item, depth - 1) for item in value]
 
 
 def duration_ms(start: float, end: float | None) -> float | None:

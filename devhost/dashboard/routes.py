@@ -72,7 +72,7 @@ async def get_orchestration(request: web.Request) -> web.Response:
     engine, instance_id = request.app[_ENGINE], request.match_info["instance_id"]
     return await _answer(
         request, f"no orchestration instance with ID '{instance_id[:300]}'", views.orchestration_detail,
-        engine.store, engine.index, request.app[_NAMES], instance_id,
+        engine.store, request.app[_NAMES], instance_id,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ so work that ran at the same time shows as overlapping bars.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -156,17 +157,24 @@ def _entity_call(
 
 
 def _timer(clock: _Clock, created: dict[str, Any], fired: dict[str, Any] | None, queued: bool) -> Step:
-    fire_at = iso(parse_timestamp(created["FireAt"])) if created.get("FireAt") else None
+    """A durable timer, named by when it fires: a timer due when created (an orchestrator yielding at once, e.g.
+    to open a wait) is "due at once", not an unlabelled zero-length step."""
+    due = parse_timestamp(created["FireAt"]) if created.get("FireAt") else None
+    fire_at = iso(due)
+    if due is None:
+        name = "timer"
+    else:
+        name = "timer, due at once" if due <= _at(created) else f"timer to {time.strftime('%d %b %H:%M', time.gmtime(due))} UTC"
     if fired is not None:
-        return clock.step("timer", "timer", "fired", _at(created), _at(fired), fires_at=fire_at)
-    return clock.step("timer", "timer", "pending" if queued else "cancelled", _at(created), None, fires_at=fire_at)
+        return clock.step("timer", name, "fired", _at(created), _at(fired), fires_at=fire_at)
+    return clock.step("timer", name, "pending" if queued else "cancelled", _at(created), None, fires_at=fire_at)
 
 
 def _request_id(sent: dict[str, Any]) -> str | None:
     """The id an entity's reply is raised under (the EventSent input is ``{"id": ...}``)."""
     try:
         value = json.loads(sent.get("Input") or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return value.get("id") if isinstance(value, dict) else None
 

@@ -7,11 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..app_index import FunctionIndex
 from ..events import EventType
 from ..store import Instance, Store
 from . import queries
-from .approval import PendingReview, awaits_review, pending_review
 from .conversation import Exchange, Session, Usage, is_agent, read_session, split_entity_id
 from .figures import AgentFigures
 from .jsonview import duration_ms, iso, parse
@@ -26,7 +24,6 @@ class OrchestrationSummary:
     name: str
     status: str
     stage: str | None
-    awaiting_approval: bool
     created_at: str | None
     updated_at: str | None
     completed_at: str | None
@@ -47,7 +44,6 @@ class OrchestrationDetail(OrchestrationSummary):
     output: Any
     custom_status: Any
     failure: Failure | None
-    approval: PendingReview | None
     timeline: list[Step]
 
 
@@ -114,7 +110,6 @@ def summarize(instance: Instance) -> OrchestrationSummary:
         name=instance.name,
         status=instance.status,
         stage=stage if isinstance(stage, str) else None,
-        awaiting_approval=instance.status == "Running" and awaits_review(custom),
         created_at=iso(instance.created),
         updated_at=iso(instance.updated),
         completed_at=iso(instance.completed),
@@ -124,9 +119,7 @@ def summarize(instance: Instance) -> OrchestrationSummary:
     )
 
 
-def orchestration_detail(
-    store: Store, index: FunctionIndex, names: queries.AgentNames, instance_id: str
-) -> OrchestrationDetail | None:
+def orchestration_detail(store: Store, names: queries.AgentNames, instance_id: str) -> OrchestrationDetail | None:
     instance = store.instance(instance_id)
     if instance is None:
         return None
@@ -140,7 +133,6 @@ def orchestration_detail(
         output=None if instance.status == "Failed" else parse(instance.output),
         custom_status=custom,
         failure=_failure(instance, history),
-        approval=pending_review(instance, custom, index),
         timeline=build_timeline(
             instance, history, names.lookup(entity_names), queries.queued_timers(store, instance.id)
         ),

@@ -1,4 +1,4 @@
-// Key Vault for the app's secrets (the SMTP password), read by the platform through a Key Vault reference
+// Key Vault for the app's secrets (the SMTP password, the review link key), read by the platform through a Key Vault reference
 // in the app settings with the app's identity (Key Vault Secrets User). Access is by Azure RBAC only.
 param name string
 param location string
@@ -6,6 +6,9 @@ param tags object
 @secure()
 @description('Stored as the secret smtp-password when not empty.')
 param smtpPassword string
+@secure()
+@description('Stored as the secret review-link-key: signs review links and decisions. azd reads it back from here on every provision (secretOrRandomPassword in main.parameters.json), so it changes only when rotated.')
+param reviewLinkKey string
 param appPrincipalId string
 
 var roles = loadJsonContent('../roles.json')
@@ -35,6 +38,14 @@ resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
+resource reviewLinkKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'review-link-key'
+  properties: {
+    value: reviewLinkKey
+  }
+}
+
 resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, roles.KeyVaultSecretsUser)
   scope: vault
@@ -48,3 +59,4 @@ resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 output name string = vault.name
 // The version is part of the reference, so a new password is a new app setting and is read at once.
 output smtpPasswordSecretUri string = !empty(smtpPassword) ? smtpPasswordSecret.properties.secretUriWithVersion : ''
+output reviewLinkKeySecretUri string = reviewLinkKeySecret.properties.secretUriWithVersion

@@ -13,6 +13,8 @@ from agent_framework import Agent
 
 from activities import ACTIVITIES
 from orchestrations.agent_calls import Agents
+from reviewing.protocol import DecisionEvent, Decider, Role
+from reviewing.signing import sign_event
 from settings import ModelRetryPolicy
 
 
@@ -130,6 +132,15 @@ class FakeContext:
     def deadlines(self) -> list[Timer]:
         """The timers of the flow's deadlines (not the ones already due when created)."""
         return [timer for timer in self.timers if timer.fire_at > self.current_utc_datetime]
+
+
+RITA = Decider(role=Role.REVIEWER, address="rita@example.com")
+
+
+def signed(decision: dict[str, Any], round_number: int, by: Decider = RITA, decision_id: str = "d") -> dict[str, Any]:
+    """The ApprovalDecision a review link or the decision route raises on instance-1: signed with the app's key."""
+    event = DecisionEvent(**decision, round=round_number, decided_by=by, decision_id=f"{decision_id}{round_number}")
+    return sign_event("instance-1", event).model_dump(mode="json")
 
 
 def flow_context(flow_input: Any, **kwargs: Any) -> FakeContext:

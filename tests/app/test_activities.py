@@ -8,10 +8,12 @@ import os
 import smtplib
 import socket
 import uuid
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -20,6 +22,8 @@ from activities.failures import PermanentFailure, TransientFailure, blob_failure
 from activities.review import RULE, escalate_for_review, notify_outcome, notify_reviewer
 from activities.steps import handle_spam_email, load_draft, publish_content, save_draft, send_email
 from activities.storage import LocalFolderStore
+from reviewing.protocol import Role
+from reviewing.signing import open_link
 from tests.smtp import SmtpServer
 
 ARTICLE = {"title": "Event sourcing", "body": "# Event sourcing\n\nText.", "word_count": 3, "reading_time_minutes": 1}
@@ -220,15 +224,22 @@ def test_a_reply_subject_with_line_breaks_is_sent_on_one_line(smtp_server: SmtpS
     assert sent["Subject"] == "Re: sync next week" == result["subject"]
 
 
+DEADLINE = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=24, minutes=1)
+
+
 def review_request(**changes: Any) -> dict[str, Any]:
     return {
         "instance_id": "inst-5", "step": "notify_reviewer", "idempotency_key": key("inst-5", "notify"),
-        "reviewer": None, "topic": "ES", "draft": save_draft(draft_request("inst-5")),
-        "deadline": "2026-01-02T12:00:00Z", "round": 1, "max_rounds": 3, "previous_feedback": None, **changes,
+        "to": None, "topic": "ES", "draft": save_draft(draft_request("inst-5")),
+        "deadline": DEADLINE.isoformat(), "round": 1, "max_rounds": 3, "feedback": [], **changes,
     }  # fmt: skip
 
 
-def test_reviewer_notification_explains_how_to_decide(smtp_server: SmtpServer) -> None:
+def mail_text(result: dict[str, Any]) -> str:
+    return message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
+
+
+def test_reviewer_notification_leads_with_the_signed_link_and_the_deadline(smtp_server: SmtpServer) -> None:
     request = review_request()
     result = notify_reviewer(request)
     notify_reviewer(request)
@@ -236,8 +247,12 @@ def test_reviewer_notification_explains_how_to_decide(smtp_server: SmtpServer) -
     [mail] = smtp_server.messages
     text = mail.get_content().replace("\r\n", "\n")
     assert result["to"] == "reviewer@example.com" == mail["To"]
-    assert "http://localhost:7071/api/content/inst-5/decision" in text
-    assert "2026-01-02T12:00:00Z" in text
+    instructions = text.split(RULE)[0]
+    assert instructions.index(result["review_url"]) < instructions.index("curl"), "the link first, curl for automation"
+    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-5", datetime.now(timezone.utc))
+    assert (link.round, link.role, link.address, link.deadline) == (1, Role.REVIEWER, "reviewer@example.com", DEADLINE)
+    assert f"Deadline: {DEADLINE:%Y-%m-%d %H:%M} UTC (in 24 hours)." in text
+    assert "http://localhost:7071/api/content/inst-5/decision" in text and "code=" not in text
     assert "# Event sourcing\n\nText." in text
 
 
@@ -254,12 +269,12 @@ def test_a_topic_pasted_with_line_breaks_still_notifies_the_reviewer(app_env: Pa
     [
         ({}, "http://localhost:7071/api"),
         ({"WEBSITE_HOSTNAME": "localhost:7072"}, "http://localhost:7072/api"),
-        ({"WEBSITE_HOSTNAME": "func-agents.azurewebsites.net", "WEBSITE_INSTANCE_ID": "abc"},
+        ({"WEBSITE_HOSTNAME": "func-agents.azurewebsites.net", "WEBSITE_INSTANCE_ID": "abc", "REVIEW_LINK_KEY": "k" * 32},
          "https://func-agents.azurewebsites.net/api"),
         ({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}, "https://agents.example.com/api"),
     ],
 )
-def test_the_decision_link_comes_from_the_settings_never_from_the_request(
+def test_the_links_come_from_the_settings_never_from_the_request(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], link_root: str
 ) -> None:
     for name, value in env.items():
@@ -267,58 +282,57 @@ def test_the_decision_link_comes_from_the_settings_never_from_the_request(
     result = notify_reviewer(review_request(api_root="http://attacker.example/api"))
 
     assert result["decision_url"] == f"{link_root}/content/inst-5/decision"
-    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
-    assert result["decision_url"] in text and "attacker" not in text
+    assert result["review_url"].startswith(f"{link_root}/review/inst-5?t=")
+    text = mail_text(result)
+    assert result["decision_url"] in text and result["review_url"] in text and "attacker" not in text
 
 
-def test_escalation_goes_to_the_escalation_contact_who_can_decide_instead(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ESCALATION_EMAIL", "boss@example.com")
-    request = {"instance_id": "inst-6", "step": "escalate_for_review", "idempotency_key": key("inst-6", "escalate"),
-               "topic": "ES", "reviewer": "r@x.io", "draft": save_draft(draft_request("inst-6")), "round": 2,
-               "max_rounds": 3, "missed_deadline": "2026-01-02T12:00:00Z", "deadline": "2026-01-03T12:00:00Z"}  # fmt: skip
+def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCALATION_EMAIL", "Boss <boss@example.com>")
+    missed = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+    request = review_request(step="escalate_for_review", instance_id="inst-6", draft=save_draft(draft_request("inst-6")),
+                             reviewer="r@x.io", round=2, missed_deadline=missed.isoformat(), feedback=["Shorter"])  # fmt: skip
     result = escalate_for_review(request)
 
-    assert result["to"] == "boss@example.com" and result["action"] == "escalated"
-    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
-    assert "r@x.io did not decide on round 2 of 3" in text and "by 2026-01-02T12:00:00Z" in text
-    assert "Please decide instead, until 2026-01-03T12:00:00Z" in text
-    assert result["decision_url"] in text and "# Event sourcing" in text
+    assert result["to"] == "Boss <boss@example.com>" and result["action"] == "escalated"
+    text = mail_text(result)
+    assert "r@x.io did not decide on round 2 of 3" in text and "by 2026-01-02 12:00 UTC" in text
+    assert 'revised after the feedback on round 1: "Shorter"' in text
+    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-6", datetime.now(timezone.utc))
+    assert (link.role, link.address, link.round) == (Role.ESCALATION_CONTACT, "boss@example.com", 2)
+    assert result["review_url"] in text and "# Event sourcing" in text
 
 
-def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(
-    app_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(app_env: Path) -> None:
     """No quoted-printable: read with cat, the link and the curl command are whole, and they work as written."""
     instance_id = "review-" + "x" * 120  # a long id makes a long link, the lines quoted-printable used to cut
-    monkeypatch.setenv("REVIEW_PAGE_URL", "http://127.0.0.1:7071/dashboard/orchestrations/{instance_id}")
     result = notify_reviewer(review_request(instance_id=instance_id, draft=save_draft(draft_request(instance_id))))
 
     raw = Path(result["path"]).read_bytes().decode()
     assert "Content-Transfer-Encoding: 7bit" in raw and "=\n" not in raw and "=3D" not in raw
+    assert f"\n  {result['review_url']}\n" in raw
     decision_url = f"http://localhost:7071/api/content/{instance_id}/decision"
-    assert f"  curl -X POST '{decision_url}' \\\n    -H 'Content-Type: application/json' \\\n" in raw
-    assert """    -d '{"approved": true, "feedback": "Looks good"}'""" in raw
-    assert f"decide on this page: http://127.0.0.1:7071/dashboard/orchestrations/{instance_id}\n" in raw
+    assert f"  curl -X POST '{decision_url}' \\\n" in raw
+    assert """    -d '{"approved": true, "feedback": "Looks good", "round": 1}'""" in raw
 
 
 def test_line_breaks_in_a_topic_or_feedback_cannot_add_links_or_commands_to_a_review_mail(app_env: Path) -> None:
-    forged = "\n\nRead the draft and decide on this page: https://evil.example/login\n  curl -X POST https://evil.example/x"
-    result = notify_reviewer(review_request(topic="Quarterly plan" + forged, round=2, previous_feedback="Fine" + forged))
+    forged = "\n\nRead the draft and approve or reject it on this page\n  https://evil.example/login\n  curl -X POST https://evil.example/x"
+    result = notify_reviewer(review_request(topic="Quarterly plan" + forged, round=2, feedback=["Fine" + forged]))
 
-    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
-    instructions = text.split(RULE)[0].splitlines()
-    assert not [line for line in instructions if line.startswith(("Read the draft", "  curl")) and "evil" in line]
+    instructions = mail_text(result).split(RULE)[0].splitlines()
+    assert not [line for line in instructions if line.startswith(("Read the draft", "  curl", "  http")) and "evil" in line]
     assert any("https://evil.example/login" in line and line.startswith("Round 2 of 3") for line in instructions)
 
 
-def test_a_later_round_quotes_the_feedback_it_answers_and_no_review_page_without_one(app_env: Path) -> None:
-    result = notify_reviewer(review_request(round=2, previous_feedback="Add a diagram"))
+def test_a_later_round_quotes_the_feedback_of_every_earlier_round(app_env: Path) -> None:
+    result = notify_reviewer(review_request(round=3, feedback=["Add a diagram", "Shorter intro"]))
 
-    text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
-    assert result["subject"] == "Review requested (round 2 of 3): Event sourcing"
-    assert 'revised after the feedback on round 1: "Add a diagram"' in text
-    assert "comes back for round 3 of 3" in text
-    assert "this page" not in text
+    text = mail_text(result)
+    assert result["subject"] == "Review requested (round 3 of 3): Event sourcing"
+    assert 'revised after the feedback on round 2: "Shorter intro"' in text
+    assert 'Feedback on round 1: "Add a diagram"' in text
+    assert "This is the last round" in text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from api import decisions
 from api.decisions import deliver_decision
 from api.handlers import orchestration_status, start_flow, stored_draft
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
+from reviewing.protocol import DecisionEvent
+from reviewing.signing import verify_event
 
 BASE = "http://localhost:7071/api"
 
@@ -53,19 +55,26 @@ class FakeClient:
         current = self.statuses[instance_id]
         review = dict(current["customStatus"])
         if self.flow == "applies":
-            applied = {"round": event_data["round"], "approved": event_data["approved"], "decided_by": "reviewer",
-                       "decision_id": event_data["decision_id"]}  # fmt: skip
+            applied = {"round": event_data["round"], "approved": event_data["approved"],
+                       "decided_by": event_data["decided_by"], "decision_id": event_data["decision_id"]}  # fmt: skip
             self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [applied]}}
         elif self.flow == "superseded":
-            other = {"round": review["round"], "approved": True, "decided_by": "reviewer", "decision_id": "someone else"}
+            other = {"round": review["round"], "approved": True, "decided_by": {"role": "reviewer"}, "decision_id": "other"}
             self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [other]}}
         elif self.flow == "ends":
             self.statuses[instance_id] = {**current, "runtimeStatus": "Completed", "customStatus": {**review, "stage": "expired"}}
 
 
-def request(route: str, body: Any, method: str = "POST", **route_params: str) -> func.HttpRequest:
+@pytest.fixture(autouse=True)
+def _local_settings(app_env: Any) -> None:
+    """Every test here on a clean environment: the decision route signs events with the local data folder's key."""
+
+
+def request(
+    route: str, body: Any, method: str = "POST", headers: dict[str, str] | None = None, **route_params: str
+) -> func.HttpRequest:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return func.HttpRequest(method, f"{BASE}/{route}", body=raw, route_params=route_params)
+    return func.HttpRequest(method, f"{BASE}/{route}", body=raw, route_params=route_params, headers=headers or {})
 
 
 def call(coroutine: Any) -> tuple[int, dict[str, Any]]:
@@ -74,7 +83,12 @@ def call(coroutine: Any) -> tuple[int, dict[str, Any]]:
     return response.status_code, json.loads(response.get_body())
 
 
-AWAITING = {"stage": "awaiting_approval", "round": 1, "deadline": "2099-01-01T00:00:00Z", "decisions": []}
+def review(stage: str, round_number: int = 1, **fields: Any) -> dict[str, Any]:
+    """A content flow's custom status (reviewing.protocol.ReviewStatus) at `stage`."""
+    return {"stage": stage, "topic": "t", "round": round_number, "max_rounds": 3, "decisions": [], **fields}
+
+
+AWAITING = review("awaiting_approval", deadline="2099-01-01T00:00:00Z")
 
 
 def status(name: str, runtime_status: str, custom_status: Any = AWAITING) -> dict[str, Any]:
@@ -220,6 +234,52 @@ def test_a_decision_is_raised_and_the_answer_says_it_was_applied_and_to_which_ro
     [(instance_id, event, data)] = client.events
     assert (instance_id, event, data["approved"], data["feedback"], data["round"]) == ("i1", "ApprovalDecision", False, "More data", 1)
     assert code == 202 and body["applied"] is True and body["round"] == 1 and body["decision_id"] == data["decision_id"]
+    assert body["decided_by"] == data["decided_by"] == {"role": "automation", "address": None}
+    assert verify_event("i1", DecisionEvent.model_validate(data)), "signed, so that the flow believes it"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "custom_status", "outcome"),
+    [
+        (2, AWAITING, "not_yet_open"),
+        (1, review("awaiting_approval", 2), "already_decided"),
+        (1, {**AWAITING, "decisions": [{"round": 1, "approved": False, "decided_by": {"role": "reviewer"}}]},
+         "already_decided"),
+    ],
+)
+def test_a_decision_for_another_round_than_the_one_under_review_is_409(
+    wanted: int, custom_status: dict[str, Any], outcome: str
+) -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", custom_status)})
+    ended = {**custom_status, "stage": "published"} if custom_status["decisions"] else None
+    body = {"approved": False, "feedback": "x", "round": wanted}
+    code, answer = call(deliver_decision(request("content/i1/decision", body, instance_id="i1"), client))
+
+    assert (code, answer["outcome"]) == (409, outcome) and client.events == []
+    if ended:  # a round decided before the review ended is "already decided", not "too late"
+        client.statuses["i1"] = status("content_approval_workflow", "Completed", ended)
+        code, answer = call(deliver_decision(request("content/i1/decision", body, instance_id="i1"), client))
+        assert (code, answer["outcome"]) == (409, "already_decided")
+
+
+def test_a_request_retried_with_its_idempotency_key_answers_as_the_first_and_decides_nothing_more() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")})
+    first = request("content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    retry = request("content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    other = request("content/i1/decision", {"approved": True, "round": 1}, headers={"Idempotency-Key": "k-2"}, instance_id="i1")
+
+    answers = [call(deliver_decision(r, client)) for r in (first, retry, other)]
+    assert [code for code, _ in answers] == [202, 202, 409]
+    assert answers[0][1] == answers[1][1] and answers[2][1]["outcome"] == "already_decided"
+    assert len(client.events) == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "caf\u00e9", "a\tb"])
+def test_an_idempotency_key_that_is_not_one_is_400(key: str) -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")})
+    req = request("content/i1/decision", {"approved": True}, headers={"Idempotency-Key": key}, instance_id="i1")
+    code, answer = call(deliver_decision(req, client))
+    assert code == 400 and answer["details"][0]["field"] == "Idempotency-Key" and client.events == []
 
 
 def test_a_second_decision_on_a_round_another_one_decided_is_409_already_decided() -> None:
@@ -269,13 +329,13 @@ def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> 
     ("runtime_status", "custom_status", "reason"),
     [
         ("Pending", None, "still drafting"),
-        ("Running", {"stage": "drafting", "round": 1}, "still drafting"),
-        ("Running", {"stage": "notifying_reviewer", "round": 2}, "the reviewer is being notified of the draft"),
-        ("Running", {"stage": "revising", "round": 2}, "the draft is being revised after the last decision"),
-        ("Running", {"stage": "publishing", "round": 1}, "already decided (publishing)"),
-        ("Running", {"stage": "escalated", "round": 1, "deadline": "2020-01-01T00:00:00Z"},
-         "too late: the escalation deadline 2020-01-01T00:00:00Z has passed"),
-        ("Completed", {"stage": "expired", "round": 3}, "it is Completed: the review has ended (expired)"),
+        ("Running", review("drafting"), "still drafting"),
+        ("Running", review("notifying_reviewer", 2), "the reviewer is being notified of the draft"),
+        ("Running", review("revising", 2), "the draft is being revised after the last decision"),
+        ("Running", review("publishing"), "already decided (publishing)"),
+        ("Running", review("escalated", deadline="2020-01-01T00:00:00Z"),
+         "too late: the escalation deadline 2020-01-01 00:00:00Z has passed"),
+        ("Completed", review("expired", 3), "it is Completed: the review has ended (expired)"),
     ],
 )  # fmt: skip
 def test_decision_is_409_unless_it_would_count(runtime_status: str, custom_status: Any, reason: str) -> None:
@@ -326,10 +386,13 @@ def test_instance_ids_of_every_durable_shape_are_looked_up() -> None:
     assert code == 200
 
 
-def test_every_http_route_but_health_needs_a_function_key(app_functions: list[Any]) -> None:
+def test_every_http_route_but_health_and_the_review_page_needs_a_function_key(app_functions: list[Any]) -> None:
+    """Read from the app's function index, as the Functions host reads it: the review page is anonymous (its signed
+    link is the credential), the JSON decision route for automation is not."""
     levels = {f.get_trigger().route: f.get_trigger().auth_level for f in app_functions if f.get_trigger().type == "httpTrigger"}
 
     assert levels.pop("health") == func.AuthLevel.ANONYMOUS
+    assert levels.pop("review/{instance_id}") == func.AuthLevel.ANONYMOUS
     assert set(levels.values()) == {func.AuthLevel.FUNCTION}
     assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision",
             "content/{instance_id}/drafts/{key}", "orchestrations/{instance_id}"} <= set(levels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,8 @@ from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import InvalidInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
-from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow
+from reviewing.protocol import CONTENT_FLOW, Decider, Role
+from tests.app.fakes import RITA, FakeContext, InProcessAgents, flow_context, run_flow, signed
 
 SPAM = {
     "content": "URGENT: you have won a prize! Verify your account at http://bit.ly/win within 24 hours!!!",
@@ -79,7 +81,7 @@ def steps(ctx: FakeContext) -> list[str]:
 
 
 def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decisions=[APPROVE])
+    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decisions=[signed(APPROVE, 1)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
@@ -89,14 +91,15 @@ def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Pat
     assert ctx.deadlines[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
     assert ctx.deadlines[0].cancelled, "the timer must be cancelled when the decision wins"
     assert result["status"] == "published" and len(result["rounds"]) == 1
-    assert result["rounds"][0]["decision"] | {"decided_by": None} == {**APPROVE, "round": 1, "decided_by": None, "decision_id": None}
-    assert Path(result["publication"]["location"]).read_text().count("# Event sourcing") == 1
-    assert steps(ctx) == ["save_draft", "notify_reviewer", "publish_content", "notify_outcome"]
+    assert result["rounds"][0]["decision"] == {**APPROVE, "round": 1, "decided_by": RITA.model_dump(), "decision_id": "d1"}
+    publication = Path(result["publication"]["location"]).read_text()
+    assert publication.count("# Event sourcing") == 1 and '"approved_by": "reviewer rita@example.com"' in publication
+    assert steps(ctx) == ["save_draft", "notify_reviewer", "verify_decision", "publish_content", "notify_outcome"]
     assert stages(ctx) == ["drafting", "notifying_reviewer", "awaiting_approval", "publishing", "published"]
 
 
 def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context("event sourcing", decisions=[REJECT, APPROVE])
+    ctx = flow_context("event sourcing", decisions=[signed(REJECT, 1), signed(APPROVE, 2)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published" and [r["round"] for r in result["rounds"]] == [1, 2]
@@ -104,28 +107,33 @@ def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(app_
     first, second = (r["draft"] for r in result["rounds"])
     assert "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), second)["body"] and first["url"] != second["url"]
     notices = [request for name, request in ctx.activity_calls if name == "notify_reviewer"]
-    assert [(n["round"], n["previous_feedback"]) for n in notices] == [(1, None), (2, "Add a diagram")]
+    assert [(n["round"], n["feedback"]) for n in notices] == [(1, []), (2, ["Add a diagram"])]
     assert [name for name, _ in agents.prompts] == ["ContentGenerationAgent", "ContentGenerationAgent"]
     last = ctx.custom_statuses[-1]
     assert last["round"] == 2 and [d["approved"] for d in last["decisions"]] == [False, True]
+    second_round = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval" and s["round"] == 2)
+    assert second_round["draft"] == second and second_round["previous_draft"]["url"] == first["url"]
+    assert second_round["last_feedback"] == "Add a diagram"
 
 
 def test_every_round_rejected_ends_rejected_and_tells_the_reviewer(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 2}, decisions=[REJECT, REJECT])
+    ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 2}, decisions=[signed(REJECT, 1), signed(REJECT, 2)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "rejected" and len(result["rounds"]) == 2 and "publication" not in result
-    assert steps(ctx) == ["save_draft", "notify_reviewer", "save_draft", "notify_reviewer", "notify_outcome"]
+    assert steps(ctx) == ["save_draft", "notify_reviewer", "verify_decision", "save_draft", "notify_reviewer",
+                          "verify_decision", "notify_outcome"]
     [outcome] = [request for name, request in ctx.activity_calls if name == "notify_outcome"]
     assert (outcome["outcome"], outcome["to"], outcome["rounds"]) == ("rejected", "reviewer@example.com", 2)
 
 
 def test_a_missed_deadline_escalates_and_the_escalation_contact_decides(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "timeout_hours": 1, "escalation_timeout_hours": 4}, decisions=[None, APPROVE])
+    ctx = flow_context({"topic": "event sourcing", "timeout_hours": 1, "escalation_timeout_hours": 4},
+                       decisions=[None, signed(APPROVE, 1, Decider(role=Role.ESCALATION_CONTACT, address="boss@x.io"))])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published"
-    assert result["rounds"][0]["decision"]["decided_by"] == "escalation contact"
+    assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": "boss@x.io"}
     assert ctx.custom_statuses[-1]["escalation_contact"] == "editor-in-chief@example.com"
     assert stages(ctx)[:6] == ["drafting", "notifying_reviewer", "awaiting_approval", "escalating", "escalated", "publishing"]
     escalated = next(s for s in ctx.custom_statuses if s["stage"] == "escalated")
@@ -142,6 +150,28 @@ def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: 
     told = [(r["to"], r["outcome"]) for name, r in ctx.activity_calls if name == "notify_outcome"]
     assert told == [("rita@example.com", "expired"), ("editor-in-chief@example.com", "expired")]
     assert stages(ctx)[-1] == "expired"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {**APPROVE, "round": 1, "decision_id": "raw", "decided_by": {"role": "reviewer", "address": "ceo@x.io"}},
+        {**signed(APPROVE, 1), "decided_by": {"role": "reviewer", "address": "ceo@x.io"}},
+        {**signed(APPROVE, 1), "feedback": "changed on the way"},
+        {**signed(APPROVE, 1), "approved": False},
+    ],
+    ids=["unsigned", "identity changed", "feedback changed", "decision changed"],
+)
+def test_a_decision_the_app_did_not_sign_as_it_is_never_counts(app_env: Path, agents: InProcessAgents, event: Any) -> None:
+    ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 1}, decisions=[event, None])
+    result = run_flow(content_approval_workflow, ctx, agents)
+
+    assert result["status"] == "expired" and result["rounds"][0]["decision"] is None
+    assert any("did not sign" in (s.get("message") or "") for s in ctx.custom_statuses)
+
+
+def test_the_flow_runs_under_the_name_the_protocol_gives_it() -> None:
+    assert content_approval_workflow.__name__ == CONTENT_FLOW
 
 
 @pytest.mark.parametrize(

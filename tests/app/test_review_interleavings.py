@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import azure.durable_functions as df
 import pytest
 
-from orchestrations.inputs import APPROVAL_EVENT, ContentInput
-from orchestrations.review import AWAITING_APPROVAL, REVIEWER, Review
+from orchestrations.inputs import ContentInput
+from orchestrations.review import Review
+from reviewing.protocol import APPROVAL_EVENT, Role, Stage
 
 START = datetime(2026, 1, 1, 12, 0, 0)
 DEADLINE = START + timedelta(hours=1)
+REVIEWER = {"role": "reviewer", "address": "rita@example.com"}
 
 
 def one_round(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     """The wait of round 1 as the content flow runs it: listen from the start, then wait for a decision or the deadline."""
     review = Review(context, ContentInput(topic="interleavings", timeout_hours=1))
     yield from review.listen()
-    decision = yield from review._wait(1, AWAITING_APPROVAL, DEADLINE, {"title": "draft"}, decided_by=REVIEWER)
-    return None if decision is None else decision.shown()
+    decision = yield from review._wait(1, Stage.AWAITING_APPROVAL, DEADLINE.replace(tzinfo=timezone.utc))
+    return None if decision is None else decision.output()
 
 
 def iso(moment: datetime) -> str:
@@ -44,13 +46,18 @@ class History:
         self.events.append({"EventType": kind, "EventId": event_id, "IsPlayed": False, "Timestamp": iso(at), **fields})
         return self
 
-    def episode(self, at: datetime, *events: tuple[int, dict[str, Any]], timers: tuple[tuple[int, datetime], ...] = ()) -> History:
-        """One episode at `at`: the new events, then the timers the orchestrator created in it."""
+    def episode(
+        self, at: datetime, *events: tuple[int, dict[str, Any]], timers: tuple[tuple[int, datetime], ...] = (),
+        activities: tuple[tuple[int, str], ...] = (),
+    ) -> History:
+        """One episode at `at`: the new events, then the timers and activities the orchestrator scheduled in it."""
         self.add(12, at)  # OrchestratorStarted
         for kind, fields in events:
             self.add(kind, at, **fields)
         for timer_id, fire_at in timers:
             self.add(10, at, event_id=timer_id, FireAt=iso(fire_at))  # TimerCreated
+        for task_id, name in activities:
+            self.add(4, at, event_id=task_id, Name=name)  # TaskScheduled
         return self.add(13, at)  # OrchestratorCompleted
 
     def replay(self, at: datetime, *events: tuple[int, dict[str, Any]]) -> dict[str, Any]:
@@ -72,7 +79,14 @@ def fired(timer_id: int, fire_at: datetime) -> tuple[int, dict[str, Any]]:
 
 
 def decision(approved: bool, **fields: Any) -> tuple[int, dict[str, Any]]:
-    return 15, {"Name": APPROVAL_EVENT, "Input": json.dumps({"approved": approved, "feedback": "", **fields})}
+    """An ApprovalDecision for round 1 as the decision route raises it (its signature is checked by an activity)."""
+    event = {"approved": approved, "feedback": "", "round": 1, "decided_by": REVIEWER, "signature": "c2ln", **fields}
+    return 15, {"Name": APPROVAL_EVENT, "Input": json.dumps(event)}
+
+
+def verified(task_id: int, answer: bool = True) -> tuple[int, dict[str, Any]]:
+    """verify_decision's answer, as the history records it."""
+    return 5, {"TaskScheduledId": task_id, "Result": json.dumps({"verified": answer})}
 
 
 def waiting_for_a_decision() -> History:
@@ -82,13 +96,15 @@ def waiting_for_a_decision() -> History:
 
 
 def test_a_decision_taken_just_before_the_deadline_fires_is_applied_not_a_failed_flow() -> None:
-    """The decision arrives first; reopening the wait takes one more episode, in which the deadline also fires."""
+    """The decision arrives first; reopening the wait and verifying it take more episodes, in which the deadline
+    also fires."""
     just_before = DEADLINE - timedelta(seconds=1)
     history = waiting_for_a_decision().episode(just_before, decision(True, decision_id="d-1"), timers=((2, just_before),))
-    state = history.replay(DEADLINE, fired(1, DEADLINE), fired(2, just_before))
+    history.episode(DEADLINE, fired(1, DEADLINE), fired(2, just_before), activities=((3, "verify_decision"),))
+    state = history.replay(DEADLINE, verified(3))
     assert "failed" not in state, state["failed"]
     assert state["isDone"] is True
-    assert state["output"] == {"round": 1, "approved": True, "decided_by": REVIEWER, "decision_id": "d-1"}
+    assert state["output"] == {"round": 1, "approved": True, "decided_by": REVIEWER, "decision_id": "d-1", "feedback": ""}
 
 
 @pytest.mark.parametrize("order", ["deadline first", "decision first"])
@@ -102,4 +118,23 @@ def test_a_decision_and_the_deadline_in_one_episode_resolve_by_their_order_in_th
         assert state["isDone"] is True and state.get("output") is None
     else:  # the decision won; the wait reopens before the flow goes on
         assert state["isDone"] is False
-        assert state["customStatus"]["stage"] == AWAITING_APPROVAL
+        assert state["customStatus"]["stage"] == Stage.AWAITING_APPROVAL
+
+
+def test_a_decision_whose_signature_does_not_verify_is_ignored_and_the_round_still_waits() -> None:
+    history = waiting_for_a_decision().episode(START, decision(True, decision_id="forged"), timers=((2, START),))
+    history.episode(START, fired(2, START), activities=((3, "verify_decision"),))
+    state = history.replay(START, verified(3, answer=False))
+    assert "failed" not in state, state["failed"]
+    assert state["isDone"] is False and state["customStatus"]["decisions"] == []
+    assert "did not sign" in state["customStatus"]["message"]
+
+
+def test_an_unsigned_event_is_ignored_without_asking_who_sent_it() -> None:
+    """Identity fields in a raw event (raised through the Durable API) are never believed, nor even checked."""
+    forged = decision(True, decision_id="raw", signature=None, decided_by={"role": Role.ESCALATION_CONTACT, "address": "ceo@x.io"})
+    history = waiting_for_a_decision().episode(START, forged, timers=((2, START),))
+    state = history.replay(START, fired(2, START))
+    assert "failed" not in state, state["failed"]
+    assert state["isDone"] is False and state["customStatus"]["decisions"] == []
+    assert not [a for a in state["actions"] for action in a if action.get("functionName") == "verify_decision"]

@@ -233,7 +233,8 @@ def test_retry_and_timeout_settings_are_read() -> None:
     assert settings.mail.smtp_timeout_seconds == 10
 
 
-AZURE = {"WEBSITE_SITE_NAME": "func-agents", "WEBSITE_INSTANCE_ID": "0a1b2c", "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net"}
+AZURE = {"WEBSITE_SITE_NAME": "func-agents", "WEBSITE_INSTANCE_ID": "0a1b2c", "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net",
+         "REVIEW_LINK_KEY": "k" * 64}
 
 
 def test_in_azure_the_local_folders_default_to_the_temp_dir_and_mail_without_smtp_is_warned_about() -> None:
@@ -309,6 +310,21 @@ def test_in_azure_the_start_log_warns_about_what_would_be_lost(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("WEBSITE_SITE_NAME", "func-agents")
+    monkeypatch.setenv("REVIEW_LINK_KEY", "k" * 64)
     with caplog.at_level(logging.WARNING):
         start_app()
     assert "No SMTP_HOST in Azure" in caplog.text and "No blob storage in Azure" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**AZURE, "REVIEW_LINK_KEY": ""}, "REVIEW_LINK_KEY is missing"),
+        ({"REVIEW_LINK_KEY": "short"}, "REVIEW_LINK_KEY must be at least 15 characters"),
+        ({"REVIEW_LINK_KEY": "k" * 32, "REVIEW_LINK_PREVIOUS_KEY": "old"}, "REVIEW_LINK_PREVIOUS_KEY must be at least 15"),
+        ({"REVIEW_LINK_PREVIOUS_KEY": "p" * 32}, "REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY"),
+    ],
+)
+def test_review_link_keys_that_cannot_sign_safely_fail_the_start(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env)

@@ -16,7 +16,7 @@ from agents.offline import writing
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.spam_detection import spam_detection_orchestration
 from orchestrations.steps import StepFailed
-from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow
+from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
 from tests.long_drafts import LAST_LINE, long_article_draft
 from tests.smtp import SmtpServer
@@ -60,7 +60,7 @@ def test_an_end_notice_that_bounces_does_not_undo_a_publication(
 ) -> None:
     smtp_server.script("leaves@contoso.com", None, "550 5.1.1 Mailbox closed")  # the review request, then the notice
     ctx = flow_context({"topic": "event sourcing", "reviewer": "leaves@contoso.com"},
-                       decisions=[{"approved": True, "feedback": "Ship it"}])
+                       decisions=[signed({"approved": True, "feedback": "Ship it"}, 1)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published" and Path(result["publication"]["location"]).is_file()
@@ -108,7 +108,7 @@ def test_a_30000_character_draft_and_long_inputs_keep_the_custom_status_well_und
     decision = {"approved": approved, "feedback": '"\\' * 2500}  # 5,000 characters that JSON escapes
     rounds = 10  # every round's decision stays listed in the custom status
     ctx = flow_context({"topic": topic[:500], "reviewer": reviewer, "max_review_rounds": rounds},
-                       decisions=[{**decision, "approved": False}] * (rounds - 1) + [decision])
+                       decisions=[signed({**decision, "approved": n == rounds and approved}, n) for n in range(1, rounds + 1)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert max(utf16_size(status) for status in ctx.custom_statuses) < CUSTOM_STATUS_LIMIT / 2

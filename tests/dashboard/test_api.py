@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -35,7 +36,7 @@ def test_list_filters_by_status_and_name(host: DevHost, research: str, waiting_c
 
     running = dashboard(host, "/orchestrations?status=running")["orchestrations"]
     assert [o["instanceId"] for o in running] == [waiting_content]
-    assert running[0]["awaitingApproval"] is True and running[0]["stage"] == "awaiting_approval"
+    assert running[0]["stage"] == "awaiting_approval" and "awaitingApproval" not in running[0]
     assert running[0]["completedAt"] is None and running[0]["durationMs"] > 0
 
     named = dashboard(host, "/orchestrations?name=research_orchestration&status=Completed,Failed")["orchestrations"]
@@ -81,28 +82,45 @@ def test_session_shows_tool_calls_structured_output_timing_and_tokens(host: DevH
     assert {"ContentGenerationAgent", *RESEARCHERS} <= set(listed["agents"])
 
 
-def test_waiting_approval_offers_the_apps_decision_route_which_completes_it(
+def test_timers_and_events_show_on_the_timeline_named_and_the_dashboard_knows_no_app_protocol(
     host: DevHost, waiting_content: str
 ) -> None:
     detail = dashboard(host, f"/orchestrations/{waiting_content}")
-    review = detail["approval"]
-    assert review["event"] == "ApprovalDecision" and review["via"] == "app"
-    assert review["decisionUrl"] == f"/api/content/{waiting_content}/decision"
-    assert review["draft"]["title"] == "Draft: local dashboards"
-    assert review["details"] == {"message": "Waiting for ApprovalDecision"}
-    assert [s["status"] for s in detail["timeline"] if s["kind"] == "timer"] == ["pending"]
+    assert "approval" not in detail
+    [timer] = [s for s in detail["timeline"] if s["kind"] == "timer"]
+    fires = datetime.fromisoformat(timer["firesAt"].replace("Z", "+00:00"))
+    assert (timer["status"], timer["name"]) == ("pending", f"timer to {fires:%d %b %H:%M} UTC")
 
-    code, _ = host.request("POST", review["decisionUrl"], {"approved": True, "feedback": "Ship it"})
+    code, _ = host.request("POST", f"/api/content/{waiting_content}/decision", {"approved": True, "feedback": "Ship it"})
     assert code == 202
     assert host.wait_for(waiting_content)["output"]["status"] == "published"
     done = dashboard(host, f"/orchestrations/{waiting_content}")
-    assert done["approval"] is None and done["status"] == "Completed"
     steps = {s["kind"]: s for s in done["timeline"]}
     assert steps["timer"]["status"] == "cancelled"
     assert steps["event"]["name"] == "ApprovalDecision" and steps["event"]["input"]["feedback"] == "Ship it"
     assert (
         steps["activity"]["name"] == "publish" and steps["activity"]["result"] == "published/Draft: local dashboards.md"
     )
+
+
+def test_an_instance_page_shows_deeply_nested_inputs_and_events_cut_short(host: DevHost, waiting_content: str) -> None:
+    deep = b"[" * 900 + b"]" * 900
+    code, started = host.request("POST", "/runtime/webhooks/durabletask/orchestrators/research_orchestration", raw=deep)
+    assert code == 202, started
+    waiting = start(host, "content", {"topic": "deep events"})
+    host.wait_for(waiting, ("Running",), predicate=awaiting_review)
+    assert host.request("POST", f"/runtime/webhooks/durabletask/instances/{waiting}/raiseEvent/Deep", raw=deep)[0] == 202
+    host.wait_for(started["id"])
+
+    for instance_id in (started["id"], waiting):
+        code, detail = host.request("GET", f"{DASHBOARD_API}/orchestrations/{instance_id}")
+        assert code == 200, detail
+    shown = dashboard(host, f"/orchestrations/{started['id']}")["input"]
+    depth = 0
+    while isinstance(shown, list):
+        shown, depth = shown[0], depth + 1
+    assert depth == 32 and "nested deeper than 32 levels" in shown
+    host.request("POST", f"/runtime/webhooks/durabletask/instances/{waiting}/terminate")
 
 
 def test_failed_orchestration_reports_message_and_stack(host: DevHost) -> None:

@@ -2,7 +2,8 @@
 
 It drives the real function_app.py when the repository has one (the test app otherwise): the list shows
 a finished research run, its timeline shows the three research agents overlapping, a conversation
-shows a tool call, and the review form completes a waiting content_approval_workflow.
+shows a tool call, and the admin actions (terminate, suspend, resume, restart, rewind, purge, raise an
+event) do what they say once confirmed, and nothing when not; a page from another site cannot use them.
 Screenshots of a failure go to pytest's temporary folder, never into the repository.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -20,18 +20,13 @@ from pathlib import Path
 import pytest
 
 from devhost.process import REPO, DevHost
+from tests.browser import chromium_context, require_chromium
 from tests.dashboard.conftest import APPS, awaiting_review, start, start_host
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("the browser test needs Debian's chromium (apt-get install -y chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs playwright (requirements-dev.txt)")
+sync_api = require_chromium()
 
 RESEARCHERS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent")
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
+API = "/runtime/webhooks/durabletask"
 APP = ("function_app", REPO) if (REPO / "function_app.py").exists() else ("mini_app", APPS)
 
 
@@ -46,18 +41,8 @@ def app_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
 
 @pytest.fixture(scope="module")
 def browser_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sync_api.Page]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context.new_page()
 
 
 @pytest.fixture
@@ -87,58 +72,96 @@ def test_list_shows_a_finished_research_run_and_its_timeline_overlaps(app_host: 
     assert max(starts) < min(ends), f"research agents do not overlap on the timeline: {boxes}"
 
 
-def test_conversation_shows_a_tool_call_and_the_review_form_completes_the_workflow(
-    app_host: DevHost, page: sync_api.Page
-) -> None:
+def test_conversation_shows_a_tool_call_and_its_structured_answer(app_host: DevHost, page: sync_api.Page) -> None:
     instance_id = start(app_host, "content", {"topic": "local dashboards"})
-    draft = app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["draft"]
+    app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")
-
-    review = page.locator(".approval")
-    sync_api.expect(review.locator(".draft")).to_contain_text(draft["title"])
-    sync_api.expect(review.get_by_text(draft["title"], exact=True)).to_have_count(1)  # shown once
     page.locator('.step[data-kind="agent"] a.step-name').first.click()
     sync_api.expect(page).to_have_url(re.compile(r"/dashboard/agents/@dafx-contentgenerationagent@[\w-]+$"))
     sync_api.expect(page.locator(".tool-call").first).to_be_visible()
     sync_api.expect(page.locator(".tool-result").first).to_be_visible()
     sync_api.expect(page.locator(".structured")).to_be_visible()
-
-    page.go_back()
-    page.get_by_label("Feedback for the author").fill("Clear and accurate, ship it.")
-    page.get_by_role("button", name="Approve").click()
-    sync_api.expect(page.locator(".notice")).to_contain_text("approved")
-    sync_api.expect(page.locator("h1 .pill")).to_have_text("Completed")
-    sync_api.expect(review).to_have_count(0)
-    output = app_host.wait_for(instance_id)["output"]
-    assert output["status"] == "published" and output["rounds"][0]["decision"]["feedback"] == "Clear and accurate, ship it."
+    app_host.request("POST", f"{API}/instances/{instance_id}/terminate")
 
 
+def act(page: sync_api.Page, action: str, confirm: bool | None = True) -> sync_api.Locator:
+    """Click an admin action, answer its confirmation (None: it must not ask), and return the notice of its result."""
+    asked: list[str] = []
 
-def test_a_second_review_round_shows_its_number_the_feedback_it_answers_and_the_whole_revised_draft(
+    def answer(dialog: sync_api.Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if confirm else dialog.dismiss()
+
+    page.on("dialog", answer)
+    try:
+        page.locator(f'.admin button[data-action="{action}"]').click()
+        notice = page.locator(f'[data-part="notice"] [data-action="{action}"]')
+        if confirm is False:
+            for _ in range(100):  # the confirmation opens while the click is handled
+                if asked:
+                    break
+                page.wait_for_timeout(50)
+        else:
+            sync_api.expect(notice).to_be_visible()
+    finally:
+        page.remove_listener("dialog", answer)
+    assert bool(asked) is (confirm is not None), f"{action}: asked {asked} to confirm"
+    return notice
+
+
+def test_admin_actions_suspend_resume_raise_terminate_restart_and_purge_an_orchestration(
     app_host: DevHost, page: sync_api.Page
 ) -> None:
-    if APP[0] != "function_app":
-        pytest.skip("review rounds are the app's content_approval_workflow")
-    instance_id = start(app_host, "content", {"topic": "review rounds on the dashboard"})
+    instance_id = start(app_host, "content", {"topic": "admin actions"})
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")
-    review = page.locator(".approval")
-    sync_api.expect(review.locator("h2")).to_contain_text("round 1 of 3")
-    page.get_by_label("Feedback for the author").fill("Open with a concrete example")
-    page.get_by_role("button", name="Reject").click()
+    pill = page.locator("h1 .pill")
+    sync_api.expect(pill).to_have_text("Running")
 
-    app_host.wait_for(instance_id, ("Running",), predicate=lambda s: awaiting_review(s) and s["customStatus"]["round"] == 2)
-    page.reload()
-    sync_api.expect(review.locator("h2")).to_contain_text("round 2 of 3")
-    sync_api.expect(review.locator(".previous-feedback")).to_contain_text("Feedback on round 1: Open with a concrete example")
-    # The whole revised draft, fetched from its stored copy (the custom status holds only an excerpt).
-    sync_api.expect(review.locator(".draft-body")).to_contain_text("Open with a concrete example: noted")
-    rounds = page.locator('.step[data-name="notify_reviewer"] .round')
-    sync_api.expect(rounds).to_have_text(["r1", "r2"])
+    act(page, "terminate", confirm=False)
+    sync_api.expect(act(page, "suspend")).to_contain_text("Suspend: accepted (202)")  # the first action to land
+    assert app_host.status(instance_id)["runtimeStatus"] == "Suspended", "a dismissed confirmation sent nothing"
 
-    page.get_by_role("button", name="Approve").click()
-    sync_api.expect(page.locator("h1 .pill")).to_have_text("Completed")
-    assert app_host.wait_for(instance_id)["output"]["status"] == "published"
+    sync_api.expect(pill).to_have_text("Suspended")
+    sync_api.expect(act(page, "resume")).to_contain_text("Resume: accepted (202)")
+    sync_api.expect(pill).to_have_text("Running")
+
+    page.locator("#event-name").fill("Ping")
+    page.locator("#event-payload").fill("{not json")
+    sync_api.expect(act(page, "raise", confirm=None)).to_contain_text("The payload is not JSON")
+    page.locator("#event-payload").fill('{"approved": true, "round": 1, "decided_by": {"role": "reviewer"}}')
+    page.locator("#event-name").fill("ApprovalDecision")
+    sync_api.expect(act(page, "raise")).to_contain_text("Raise event: accepted (202)")
+    ignored = app_host.wait_for(instance_id, ("Running",),
+                                predicate=lambda s: "did not sign" in (s["customStatus"].get("message") or ""))  # fmt: skip
+    assert ignored["customStatus"]["decisions"] == [], "a raw event is delivered, and the app does not believe it"
+
+    page.locator("#action-reason").fill("done with it")
+    sync_api.expect(act(page, "terminate")).to_contain_text("Terminate: accepted (202)")
+    sync_api.expect(pill).to_have_text("Terminated")
+    assert app_host.status(instance_id)["output"] == "done with it"
+
+    restarted = act(page, "restart")
+    sync_api.expect(restarted).to_contain_text("started as")
+    new_id = restarted.locator("a").inner_text()
+    assert new_id != instance_id and app_host.status(new_id)["name"] == "content_approval_workflow"
+
+    sync_api.expect(act(page, "purge")).to_contain_text("Purge: 1 instance(s) deleted")
+    assert app_host.request("GET", f"{API}/instances/{instance_id}")[0] == 404
+    app_host.request("POST", f"{API}/instances/{new_id}/terminate")
+
+
+def test_a_failed_orchestration_can_be_rewound_and_its_page_says_why_it_has_no_output(
+    app_host: DevHost, page: sync_api.Page
+) -> None:
+    code, started = app_host.request("POST", f"{API}/orchestrators/content_approval_workflow", {"topic": ""})
+    assert code == 202
+    assert app_host.wait_for(started["id"])["runtimeStatus"] == "Failed"
+    page.goto(f"{app_host.url}/dashboard/orchestrations/{started['id']}")
+    sync_api.expect(page.locator(".grid")).to_contain_text("None: the orchestration failed (see Failure).")
+    sync_api.expect(page.locator(".admin button")).to_have_text(["Rewind", "Restart", "Purge"])
+    sync_api.expect(act(page, "rewind")).to_contain_text("Rewind: accepted (202)")
+    assert app_host.wait_for(started["id"])["runtimeStatus"] == "Failed"  # the same input fails the same way
 
 
 ATTACK = """<!doctype html><title>cute cats</title><script>
@@ -165,7 +188,7 @@ def attacker_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     server.shutdown()
 
 
-def test_a_page_from_another_site_cannot_decide_start_or_terminate(
+def test_a_page_from_another_site_cannot_decide_start_suspend_or_terminate(
     app_host: DevHost, page: sync_api.Page, attacker_site: tuple[str, Path]
 ) -> None:
     instance_id = start(app_host, "content", {"topic": "cross-site requests"})
@@ -182,9 +205,6 @@ def test_a_page_from_another_site_cannot_decide_start_or_terminate(
     assert status["runtimeStatus"] == "Running" and awaiting_review(status)
     assert "from another origin" in app_host.log()
 
-    page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")  # the host's own page still decides
-    page.get_by_role("button", name="Reject").click()
-    sync_api.expect(page.locator(".notice")).to_contain_text("rejected")
-    revised = app_host.wait_for(instance_id, ("Running",), predicate=lambda s: (s["customStatus"] or {}).get("round") == 2)
-    assert revised["customStatus"]["decisions"][0]["approved"] is False
-    app_host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/terminate?reason=done")
+    page.goto(f"{app_host.url}/dashboard/orchestrations/{instance_id}")  # the host's own page still acts
+    sync_api.expect(act(page, "terminate")).to_contain_text("Terminate: accepted (202)")
+    assert app_host.wait_for(instance_id)["runtimeStatus"] == "Terminated"

@@ -1,12 +1,11 @@
-"""The dashboard's pure parts: percentiles, review detection, decision routing, lenient state parsing."""
+"""The dashboard's pure parts: percentiles, values cut at a depth, lenient state parsing."""
 
 from __future__ import annotations
 
 import pytest
 
-from devhost.app_index import FunctionIndex, HttpFunction
-from devhost.dashboard.approval import awaits_review, decision_url
 from devhost.dashboard.conversation import read_session
+from devhost.dashboard.jsonview import MAX_DEPTH, parse
 from devhost.dashboard.metrics import Spread, percentile
 
 
@@ -17,29 +16,12 @@ def test_percentile_interpolates_between_ranks() -> None:
     assert Spread.of(float(n) for n in range(1, 101)) == Spread(median=50.5, p95=95.0)
 
 
-@pytest.mark.parametrize(
-    ("custom_status", "expected"),
-    [
-        ({"stage": "awaiting_approval", "draft": "text"}, True),
-        ({"status": "Waiting for review"}, True),
-        ({"stage": "approved"}, False),
-        ({"stage": "drafting"}, False),
-        ("awaiting_approval", False),
-        (None, False),
-    ],
-)
-def test_review_is_detected_from_the_stage(custom_status: object, expected: bool) -> None:
-    assert awaits_review(custom_status) is expected
-
-
-def test_decision_goes_to_the_apps_route_else_to_raise_event() -> None:
-    index = FunctionIndex()
-    assert decision_url("a/b", index) == (
-        "/runtime/webhooks/durabletask/instances/a%2Fb/raiseEvent/ApprovalDecision",
-        "durable-api",
-    )
-    index.http.append(HttpFunction("decide", "reviews/{id:guid}/decision", {"POST"}, print, "req", "client"))
-    assert decision_url("a/b", index) == ("/api/reviews/a%2Fb/decision", "app")
+def test_json_deeper_than_the_page_shows_is_cut_with_a_note() -> None:
+    value = parse("[" * 900 + "]" * 900)
+    for _ in range(MAX_DEPTH):
+        (value,) = value
+    assert value == f"(nested deeper than {MAX_DEPTH} levels: not shown)"
+    assert parse('{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]} and parse("not json") == "not json"
 
 
 @pytest.mark.parametrize(

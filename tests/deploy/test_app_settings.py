@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from devhost.process import REPO
 from observability import configure_observability
-from settings import load_settings, public_api_root
+from settings import load_review_link_keys, load_settings, public_api_root
 from tests.deploy.bicep import Deployment, Unknown, app_settings, deploy
 
 LEFT_UNSET = {
@@ -33,7 +33,7 @@ LEFT_UNSET = {
     "ACTIVITY_FIRST_RETRY_SECONDS": "the default activity retry policy (5 attempts from 5 s, doubling) suits SMTP and Blob",
     "SMTP_TIMEOUT_SECONDS": "the 30 s default bounds an SMTP conversation well within an activity's time",
     "SPAM_MODEL_PATH": "the trained spam model ships with the app (agents/spam_classifier/model.json.gz)",
-    "REVIEW_PAGE_URL": "Azure has no review page: reviewers get the decision route and its curl command",
+    "REVIEW_LINK_PREVIOUS_KEY": "set only during a rotation of the review link key (docs/review.md)",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
@@ -75,6 +75,7 @@ AZURE_VALUES = {
     ),
 }
 SMTP_PASSWORD_REFERENCE = "@Microsoft.KeyVault(SecretUri=<smtpPasswordSecret.properties.secretUriWithVersion>)"
+REVIEW_LINK_KEY_REFERENCE = "@Microsoft.KeyVault(SecretUri=<reviewLinkKeySecret.properties.secretUriWithVersion>)"
 
 
 def in_azure(deployment: Deployment) -> dict[str, str]:
@@ -85,6 +86,9 @@ def in_azure(deployment: Deployment) -> dict[str, str]:
         assert environment["SMTP_PASSWORD"] == SMTP_PASSWORD_REFERENCE, "a reference to the secret keyvault.bicep stores"
         vault = deployment.module("keyVault")
         environment["SMTP_PASSWORD"] = vault.value(vault.template.symbols["smtpPasswordSecret"].body)["properties"]["value"]
+    assert environment["REVIEW_LINK_KEY"] == REVIEW_LINK_KEY_REFERENCE, "a reference to the secret keyvault.bicep stores"
+    vault = deployment.module("keyVault")
+    environment["REVIEW_LINK_KEY"] = vault.value(vault.template.symbols["reviewLinkKeySecret"].body)["properties"]["value"]
     unknown = re.compile(r"<([A-Za-z_]\w*(?:\.\w+)+)>")  # as Unknown renders: <resource.properties.x>
     return {name: unknown.sub(lambda m: AZURE_VALUES[m[1]], value) for name, value in environment.items()}
 
@@ -155,3 +159,14 @@ def test_without_azure_openai_the_app_runs_its_offline_model() -> None:
     deployment = deploy(DEPLOY_AZURE_OPENAI="false")
     assert not {"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL"} & set(app_settings(deployment))
     assert load_settings(in_azure(deployment)).model.provider == "offline"
+
+
+def test_the_review_link_key_is_a_key_vault_secret_azd_keeps_across_provisions() -> None:
+    """azd fills the parameter from the vault's secret when it exists, else with a new random one (secretOrRandomPassword)."""
+    parameters = json.loads((REPO / "infra" / "main.parameters.json").read_text())["parameters"]
+    assert parameters["reviewLinkKey"]["value"] == "$(secretOrRandomPassword ${AZURE_KEY_VAULT_NAME} review-link-key)"
+    deployment = deploy()
+    assert app_settings(deployment)["REVIEW_LINK_KEY"] == REVIEW_LINK_KEY_REFERENCE
+    keys = load_review_link_keys(in_azure(deployment))
+    stored = deployment.module("keyVault").parameters["reviewLinkKey"]
+    assert keys.current == stored and keys.previous is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from devhost.process import REPO, DevHost
@@ -88,3 +91,25 @@ def stored_draft(host: DevHost, reference: dict[str, Any]) -> dict[str, Any]:
     code, draft = host.request("GET", reference["url"][len(host.url):])
     assert code == 200, draft
     return draft
+
+
+LINK = re.compile(r"^  (http://\S+/api/review/[^\s]+?)\r?$", re.MULTILINE)
+
+
+def review_link(host: DevHost, mail: Message) -> str:
+    """The page link of a review mail, as a path on the host (the mail names the host's own address)."""
+    [url] = LINK.findall(mail.get_content())
+    assert url.startswith(host.url + "/api/review/"), url
+    return url[len(host.url):]
+
+
+def awaiting(host: DevHost, instance_id: str, round_number: int) -> None:
+    host.wait_for(instance_id, ("Running",), predicate=lambda s: (s.get("customStatus") or {}).get("stage")
+                  == "awaiting_approval" and s["customStatus"]["round"] == round_number)  # fmt: skip
+
+
+def page(host: DevHost, path: str, decision: str | None = None, feedback: str = "") -> tuple[int, Message, str]:
+    form = None if decision is None else urlencode({"decision": decision, "feedback": feedback}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if form else {}
+    code, response_headers, body = host.exchange("POST" if form else "GET", path, form, headers)
+    return code, response_headers, body.decode()

@@ -113,7 +113,7 @@ def test_a_content_review_is_followed_and_decided_with_the_tools(app_host: DevHo
     decided = answer(call(app_host, "submit_review_decision",
                           {"instance_id": started["id"], "approved": False, "feedback": "Add an example"}))
     assert {k: decided[k] for k in ("id", "applied", "round", "decided_by", "approved", "feedback")} == {
-        "id": started["id"], "applied": True, "round": 1, "decided_by": "reviewer", "approved": False,
+        "id": started["id"], "applied": True, "round": 1, "decided_by": {"role": "automation", "address": None}, "approved": False,
         "feedback": "Add an example"}  # fmt: skip
     output = status_until(app_host, started["id"], finished)["output"]
     assert output["status"] == "rejected" and output["rounds"][0]["decision"]["feedback"] == "Add an example"

@@ -12,10 +12,11 @@ from email.utils import getaddresses
 from typing import Any
 
 from devhost.process import DevHost
-from tests.e2e.conftest import awaiting_review, start_flow, stored_draft
+from tests.e2e.conftest import awaiting_review, page, review_link, start_flow, stored_draft
 from tests.smtp import SmtpServer
 
 EDITOR = "editor-in-chief@example.com"
+AUTOMATION = {"role": "automation", "address": None}
 
 
 def mails_to(smtp: SmtpServer, address: str) -> list[Any]:
@@ -41,7 +42,7 @@ def test_a_rejection_sends_the_revised_draft_back_to_the_reviewer_who_then_appro
     instance_id = start_flow(app_host, "content", {"topic": "durable review rounds", "reviewer": reviewer})
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     code, answer = decide(app_host, instance_id, False, "Add a concrete example")
-    assert (code, answer["applied"], answer["round"], answer["decided_by"]) == (202, True, 1, "reviewer"), answer
+    assert (code, answer["applied"], answer["round"], answer["decided_by"]) == (202, True, 1, AUTOMATION), answer
 
     waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
     review = waiting["customStatus"]
@@ -85,10 +86,11 @@ def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publish
     [escalation] = mails_to(smtp, EDITOR)[before:]
     assert "slow@contoso.com did not decide on round 1 of 3" in escalation.get_content()
 
-    code, answer = decide(app_host, instance_id, True, "Approved on behalf of the reviewer")
-    assert (code, answer["decided_by"]) == (202, "escalation contact"), answer
+    code, _, html = page(app_host, review_link(app_host, escalation), "approve", "Approved on behalf of the reviewer")
+    assert code == 200 and "You approved round 1" in html and f"You decide as escalation contact: {EDITOR}" in html
     result = app_host.wait_for(instance_id)["output"]
-    assert result["status"] == "published" and result["rounds"][0]["decision"]["decided_by"] == "escalation contact"
+    assert result["status"] == "published"
+    assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": EDITOR}
 
 
 def test_a_second_missed_deadline_expires_the_review_and_a_late_decision_is_409(app_host: DevHost, smtp: SmtpServer) -> None:
@@ -113,7 +115,7 @@ def test_mails_read_as_plain_text_carry_a_whole_link_and_a_command_that_works(ap
     [notice] = mails_to(smtp, reviewer)
     raw = notice.as_bytes().decode()
     assert "quoted-printable" not in raw and "=\n" not in raw
-    assert f"decide on this page: {app_host.url}/dashboard/orchestrations/{instance_id}\n" in raw
+    assert f"\n  {app_host.url}/api/review/{instance_id}?t=" in raw
     command = re.search(r"^  curl -X POST .*?'\n", raw, re.MULTILINE | re.DOTALL)
     assert command, raw
     approve = command.group(0).replace('"feedback": "Looks good"', '"feedback": "Pasted from the mail"')
@@ -152,11 +154,6 @@ def test_decisions_at_the_last_moment_are_either_applied_or_refused_never_lost(a
             assert result["status"] == "expired", result
 
 
-def raise_directly(host: DevHost, instance_id: str, body: dict[str, Any]) -> int:
-    """ApprovalDecision through the Durable API's raiseEvent, around the app's decision route."""
-    return host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision", body)[0]
-
-
 def test_two_rejections_at_once_decide_round_one_once_and_round_two_waits(app_host: DevHost) -> None:
     instance_id = start_flow(app_host, "content", {"topic": "two editors at once", "reviewer": "pair@contoso.com"})
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
@@ -172,25 +169,20 @@ def test_two_rejections_at_once_decide_round_one_once_and_round_two_waits(app_ho
     assert [d["round"] for d in waiting["customStatus"]["decisions"]] == [1]
 
 
-def test_a_decision_for_round_one_arriving_in_round_two_is_ignored(app_host: DevHost) -> None:
+def test_a_retried_decision_for_round_one_never_decides_round_two(app_host: DevHost) -> None:
     instance_id = start_flow(app_host, "content", {"topic": "stale decisions", "reviewer": "stale@contoso.com"})
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
-    assert decide(app_host, instance_id, False, "first")[0] == 202
-    assert raise_directly(app_host, instance_id, {"approved": True, "round": 1, "decision_id": "late"}) == 202
-    waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
-    time.sleep(1)  # the stale event, once read, leaves round 2 waiting
-    assert app_host.status(instance_id)["customStatus"]["round"] == 2 == waiting["customStatus"]["round"]
+    key = {"Idempotency-Key": "rejection-1"}
+    body = {"approved": False, "feedback": "first", "round": 1}
+    code, first = app_host.request("POST", f"/api/content/{instance_id}/decision", body, headers=key)
+    assert code == 202 and first["applied"] is True
+    app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
+    assert app_host.request("POST", f"/api/content/{instance_id}/decision", body, headers=key) == (202, first)
+    code, refused = app_host.request("POST", f"/api/content/{instance_id}/decision", {**body, "approved": True})
+    assert (code, refused["outcome"]) == (409, "already_decided"), refused
+    assert [d["round"] for d in app_host.status(instance_id)["customStatus"]["decisions"]] == [1]
     assert decide(app_host, instance_id, True, "second")[0] == 202
     assert app_host.wait_for(instance_id)["output"]["status"] == "published"
-
-
-def test_a_decision_raised_directly_while_drafting_counts_for_round_one_only(app_host: DevHost) -> None:
-    instance_id = start_flow(app_host, "content", {"topic": "an early event", "reviewer": "early@contoso.com"})
-    assert raise_directly(app_host, instance_id, {"approved": False, "feedback": "once"}) == 202
-    waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
-    assert [d["round"] for d in waiting["customStatus"]["decisions"]] == [1]
-    time.sleep(1)  # the event is not read again for round 2
-    assert app_host.status(instance_id)["customStatus"]["round"] == 2
 
 
 def test_a_decision_sent_while_the_escalation_mail_goes_out_is_applied(app_host: DevHost, smtp: SmtpServer) -> None:
@@ -199,5 +191,5 @@ def test_a_decision_sent_while_the_escalation_mail_goes_out_is_applied(app_host:
                                                     "timeout_hours": 0.0003})  # fmt: skip
     app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalating"), timeout=30)
     code, answer = decide(app_host, instance_id, False, "rejected during the escalation")
-    assert (code, answer["applied"], answer["decided_by"]) == (202, True, "reviewer"), answer
+    assert (code, answer["applied"], answer["decided_by"]) == (202, True, AUTOMATION), answer
     app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2), timeout=30)

@@ -58,7 +58,7 @@ const row = (o) => html`
     <td>${statusPill(o.status)}</td>
     <td>${o.name}</td>
     <td><a class="mono" href="${o.url}">${o.instanceId}</a></td>
-    <td>${o.awaitingApproval ? html`<span class="pill review">awaiting review</span>` : o.stage ?? ""}</td>
+    <td>${o.stage ?? ""}</td>
     <td>${time(o.createdAt)}</td>
     <td class="num">${duration(o.durationMs)}${o.completedAt ? "" : html` <span class="muted">so far</span>`}</td>
   </tr>`;

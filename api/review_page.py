@@ -1,0 +1,286 @@
+"""The review page: a person opens the signed link from their review mail, reads the draft and decides.
+
+Served by the app itself (an anonymous HTTP function: the signed link is the credential), so it works the
+same on Azure Functions and on the local host. Plain HTML that needs no script: the topic, the round and how
+many remain, the deadline, the feedback the draft answers, what changed since the previous round, the whole
+draft and a form posting `decision=approve|reject` and `feedback`. The page shows a form only when a decision
+sent now would count; after one it says what became of it, in the decision route's words. Every piece of
+caller and model text is escaped; a strict Content-Security-Policy allows the page's own stylesheet and
+nothing else: no script, no external asset, no frame, no form target but itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from typing import Any, cast
+from urllib.parse import parse_qs
+
+import azure.durable_functions as df
+import azure.functions as func
+from pydantic import ValidationError
+
+from activities.failures import PermanentFailure, StepFailure
+from activities.review import time_left
+from activities.steps import load_draft
+from activities.storage import open_store
+from api.decisions import Outcome, decide, refusal
+from api.draft_diff import diff_html
+from api.http import BadRequest, Refused, check_instance_id
+from orchestrations.inputs import ApprovalDecision
+from reviewing.protocol import DraftReference, ReviewStatus, utc
+from reviewing.signing import InvalidLink, ReviewLink, open_link
+from settings import load_storage_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_FORM_BYTES = 64 * 1024
+SIGNED_IN_USER = "X-MS-CLIENT-PRINCIPAL-NAME"
+"""The signed-in user's name, set by App Service Authentication (and stripped from what callers send)."""
+STYLE = """
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
+main{max-width:46rem;margin:0 auto;padding:1rem}
+section{background:#fff;border:1px solid #dde1e7;border-radius:.5rem;padding:1rem;margin:0 0 1rem;overflow-wrap:anywhere}
+h1{font-size:1.3rem;margin:.5rem 0}h2{font-size:1.1rem;margin:0 0 .5rem}h3{font-size:1.05rem}
+.facts{margin:0;padding:0;list-style:none}.facts li{margin:.2rem 0}
+blockquote{margin:.5rem 0;padding:.5rem .8rem;border-left:4px solid #8a94a6;background:#f0f2f5;white-space:pre-wrap}
+del{background:#fde2e1;color:#7d1c17}ins{background:#dcf5e3;color:#14532d;text-decoration:none}
+textarea{width:100%;box-sizing:border-box;min-height:7rem;font:inherit;padding:.5rem}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}
+button{font:inherit;padding:.7rem 1.2rem;border-radius:.4rem;border:1px solid #5b6472;background:#fff;flex:1 1 12rem}
+button.approve{background:#166534;border-color:#166534;color:#fff}
+.outcome{border-width:2px}.outcome.applied{border-color:#166534}.outcome.refused{border-color:#b45309}
+.muted,.same{color:#5b6472}
+""".strip()
+CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",  # the link's token never leaves in a Referer; with no-referrer, browsers
+    # send the form's own POST as `Origin: null`, which hosts that check origins refuse
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+NOT_VALID = (
+    "This review link is not valid",
+    (
+        "It may have expired, been copied incompletely, or be meant for another review. "
+        "The latest review mail has a link that works until its deadline."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the page says about a decision: sent now or before, or why none can be taken now."""
+
+    title: str
+    text: str
+    applied: bool
+
+
+async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """GET shows the review a signed link opens; POST decides it (once). 403 for any link that is not valid."""
+    link = _link(req)
+    if link is None:
+        return _page(*NOT_VALID, status_code=403)
+    if _signed_in_user_differs(req, link):
+        return _page("Signed in as someone else", "This link was mailed to another person: sign in as them to use it.",
+                     status_code=403)  # fmt: skip
+    said, status_code = None, 200
+    if req.method == "POST":
+        try:
+            decision = _form_decision(req, link)
+        except BadRequest as error:
+            return _page("The decision could not be read", f"{error}: {error.details[0]['message']}.", status_code=400)
+        said, status_code = await _submit(client, link, decision)
+    status = await client.get_status(link.instance_id)
+    review = ReviewStatus.read(status.custom_status if status else None)
+    if not status:
+        return _page("This review no longer exists", "Its record has been deleted.", status_code=410)
+    said = said or _standing(status, review, link)
+    draft_html = await _draft_sections(review, link) if review and review.round == link.round else ""
+    last_round = review is not None and link.round >= review.max_rounds
+    body = _header(review, link) + _outcome(said) + draft_html + ("" if said else _form(link, last_round))
+    return _page(f"Review round {link.round}", body, status_code=status_code, raw=True)
+
+
+def _link(req: func.HttpRequest) -> ReviewLink | None:
+    token = req.params.get("t", "")
+    try:
+        instance_id = check_instance_id(req.route_params.get("instance_id", ""))
+        return open_link(token, instance_id, datetime.now(timezone.utc))
+    except (InvalidLink, BadRequest) as refused:
+        logger.warning("Refused a review link: %s", refused)
+        return None
+
+
+def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:
+    """With App Service Authentication on, the signed-in user must be the person the link was mailed to."""
+    if os.environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() != "true":
+        return False
+    headers = cast(Mapping[str, str], req.headers)
+    return headers.get(SIGNED_IN_USER, "").strip().lower() != link.address
+
+
+def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
+    body = req.get_body() or b""
+    if len(body) > MAX_FORM_BYTES:
+        raise BadRequest("Form too large", [{"field": "body", "message": f"must be at most {MAX_FORM_BYTES} bytes"}])
+    try:
+        form = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("Form not readable", [{"field": "body", "message": "must be a URL-encoded form"}]) from None
+    choice = form.get("decision", [""])[0]
+    if choice not in ("approve", "reject"):
+        raise BadRequest("Invalid decision", [{"field": "decision", "message": "must be approve or reject"}])
+    try:
+        return ApprovalDecision(approved=choice == "approve", feedback=form.get("feedback", [""])[0], round=link.round)
+    except ValidationError as error:
+        raise BadRequest("Invalid feedback", [{"field": "feedback", "message": error.errors()[0]["msg"]}]) from None
+
+
+async def _submit(
+    client: df.DurableOrchestrationClient, link: ReviewLink, decision: ApprovalDecision
+) -> tuple[Said, int]:
+    """Decide the link's round as the link's person, once: the decision id is the link's, so two submissions that
+    cross land once, and a link already used is refused."""
+    status = await client.get_status(link.instance_id)
+    used = (review := ReviewStatus.read(status.custom_status if status else None)) and review.decision_of(link.round)
+    if used and used.decision_id == link.decision_id:
+        verdict = "approved" if used.approved else "rejected"
+        return Said(
+            "Already decided", f"You {verdict} round {link.round} with this link; a link decides once.", False
+        ), 409
+    try:
+        answer = await decide(client, link.instance_id, decision, decided_by=link.decider, decision_id=link.decision_id)
+    except Refused as refused:
+        return _refused(refused.details.get("outcome"), str(refused).split(": ", 1)[-1]), refused.status_code
+    verdict = "approved" if answer["approved"] else "rejected"
+    if answer["outcome"] == Outcome.PENDING:
+        return Said("Decision sent", f"You {verdict} round {link.round}; the review has not confirmed it yet. "
+                    "Open this link again in a minute to see it applied.", True), 202  # fmt: skip
+    return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(answer['approved'])}", True), 200
+
+
+def _next_step(approved: bool) -> str:
+    return "The article is being published." if approved else "The author revises the draft; if rounds remain, " \
+        "a new mail with a new link brings the revision."  # fmt: skip
+
+
+def _refused(outcome: Any, reason: str) -> Said:
+    title = {
+        Outcome.NOT_YET_OPEN: "Not open for a decision yet",
+        Outcome.ALREADY_DECIDED: "Already decided",
+        Outcome.TOO_LATE: "Too late",
+    }.get(outcome, "No decision possible now")
+    return Said(title, reason[:1].upper() + reason[1:] + ".", False)
+
+
+def _standing(status: Any, review: ReviewStatus | None, link: ReviewLink) -> Said | None:
+    """What the page says instead of a form, or None when a decision sent now would count."""
+    decided = review.decision_of(link.round) if review else None
+    if decided and decided.decision_id == link.decision_id:
+        verdict = "approved" if decided.approved else "rejected"
+        return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(decided.approved)}", True)
+    found = refusal(status, review, link.round, datetime.now(timezone.utc))
+    return _refused(*found) if found else None
+
+
+async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
+    """The feedback this draft answers, what changed since the previous round, and the whole draft."""
+    if review.draft is None:
+        return ""
+    try:
+        body = await asyncio.to_thread(_draft_text, review.draft)
+        before = await asyncio.to_thread(_draft_text, review.previous_draft) if review.previous_draft else None
+    except (StepFailure, PermanentFailure) as error:
+        logger.warning("Review page of %s: draft unreadable: %s", link.instance_id, error)
+        return '<section><p class="muted">The draft cannot be read right now; please try again shortly.</p></section>'
+    parts: list[str] = []
+    if review.last_feedback:
+        parts.append(f"<section><h2>The feedback this draft answers (round {link.round - 1})</h2>"
+                     f"<blockquote>{escape(review.last_feedback)}</blockquote></section>")  # fmt: skip
+    if before is not None:
+        parts.append(f'<section class="changes"><h2>What changed since round {link.round - 1}</h2>'
+                     f"{diff_html(before, body)}</section>")  # fmt: skip
+    parts.append(f'<section class="draft"><h2>The draft: {escape(review.draft.title)}</h2>{_render(body)}</section>')
+    return "".join(parts)
+
+
+def _draft_text(reference: DraftReference) -> str:
+    return str(load_draft(open_store(load_storage_settings()), reference.model_dump())["body"])
+
+
+def _render(text: str) -> str:
+    """The draft's Markdown shown safely: headings, and paragraphs with their line breaks (lists stay lists to
+    the eye); every character escaped, nothing interpreted."""
+    blocks: list[str] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        level = len(lines[0]) - len(lines[0].lstrip("#")) if lines else 0
+        if len(lines) == 1 and 1 <= level <= 6 and lines[0][level : level + 1] == " ":
+            blocks.append(f"<h3>{escape(lines[0][level + 1 :])}</h3>")
+        elif lines:
+            blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
+    return "\n".join(blocks)
+
+
+def _header(review: ReviewStatus | None, link: ReviewLink) -> str:
+    deadline = utc(link.deadline)
+    left = "" if review is None else (
+        "the last round" if link.round >= review.max_rounds else f"{review.max_rounds - link.round} more may follow"
+    )  # fmt: skip
+    facts = [
+        f"Round {link.round}" + (f" of {review.max_rounds} ({left})" if review else ""),
+        f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC ({time_left(deadline, datetime.now(timezone.utc))})",
+        f"You decide as {link.role}: {link.address}",
+    ]
+    topic = escape(review.topic) if review else "a draft"
+    items = "".join(f"<li>{escape(fact)}</li>" for fact in facts)
+    return f'<section><h1>Review: {topic}</h1><ul class="facts">{items}</ul></section>'
+
+
+def _outcome(said: Said | None) -> str:
+    if said is None:
+        return ""
+    kind = "applied" if said.applied else "refused"
+    return f'<section class="outcome {kind}" role="status"><h2>{escape(said.title)}</h2><p>{escape(said.text)}</p></section>'
+
+
+def _form(link: ReviewLink, last_round: bool) -> str:
+    """The decision form; it posts back to this very URL (no action attribute), so the link stays the credential."""
+    rejection = "ends the review: this is the last round" if last_round else "sends the draft back to be revised"
+    return (
+        '<section><h2>Your decision</h2><form method="post">'
+        '<label for="feedback">Feedback for the author</label>'
+        '<textarea id="feedback" name="feedback" maxlength="5000" '
+        'placeholder="What works, what to change…"></textarea>'
+        '<div class="actions">'
+        '<button class="approve" type="submit" name="decision" value="approve">Approve and publish</button>'
+        f'<button type="submit" name="decision" value="reject">Reject round {link.round}</button>'
+        f'</div><p class="muted">A rejection {rejection}, with your feedback.</p>'
+        "</form></section>"
+    )
+
+
+def _page(title: str, body: str, status_code: int, raw: bool = False) -> func.HttpResponse:
+    content = body if raw else f"<section><h1>{escape(title)}</h1><p>{escape(body)}</p></section>"
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><main>{content}</main></body></html>"
+    )
+    return func.HttpResponse(html, status_code=status_code, mimetype="text/html", charset="utf-8", headers=HEADERS)

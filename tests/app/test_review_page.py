@@ -1,0 +1,86 @@
+"""The review page's handler on a durable client double: who may open it, what a malformed form gets, and text
+from callers and the model shown escaped under a Content-Security-Policy that allows no script."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+from activities.steps import save_draft
+from api.review_page import review_page
+from reviewing.protocol import Role
+from reviewing.signing import ReviewLink, sign_link
+from tests.app.test_api import FakeClient, review, status
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
+
+
+def link(**changes: Any) -> str:
+    grant = ReviewLink(instance_id="i1", round=1, role=Role.REVIEWER, address="rita@contoso.com",
+                       deadline=datetime.now(timezone.utc) + timedelta(hours=3))  # fmt: skip
+    return sign_link(grant.model_copy(update=changes))
+
+
+def open_page(
+    client: FakeClient, token: str, form: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str, dict[str, str]]:
+    req = func.HttpRequest("POST" if form is not None else "GET", "http://localhost:7071/api/review/i1", body=form or b"",
+                           params={"t": token}, route_params={"instance_id": "i1"}, headers=headers or {})  # fmt: skip
+    response = asyncio.run(review_page(req, client))
+    return response.status_code, response.get_body().decode(), dict(response.headers)
+
+
+@pytest.fixture
+def waiting(app_env: Any) -> FakeClient:
+    draft = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": "6c92a884-be63-5825-ba5e-659af8b423e0",
+                        "article": {"title": HOSTILE, "body": f"# {HOSTILE}\n\n{HOSTILE}", "word_count": 3,
+                                    "reading_time_minutes": 1}})  # fmt: skip
+    custom = review("awaiting_approval", topic=HOSTILE, draft=draft, deadline="2099-01-01T00:00:00Z")
+    return FakeClient({"i1": status("content_approval_workflow", "Running", custom)})
+
+
+def test_caller_and_model_text_is_escaped_and_no_script_may_run(waiting: FakeClient) -> None:
+    code, html, headers = open_page(waiting, link())
+
+    assert code == 200 and "<script>" not in html and "<img" not in html and "onerror=alert(2)&gt;" in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the topic, the draft's title and body
+    assert (
+        "script-src" not in headers["Content-Security-Policy"]
+        and "default-src 'none'" in headers["Content-Security-Policy"]
+    )
+    assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [(b"decision=maybe", "decision"), (b"feedback=x", "decision"), (b"decision=reject&feedback=" + b"x" * 5001, "feedback"),
+     (b"decision=approve&\xff", "form"), (b"decision=approve&" + b"a=1&" * 20, "form")],
+)  # fmt: skip
+def test_a_form_that_is_not_a_decision_is_400_and_decides_nothing(waiting: FakeClient, form: bytes, field: str) -> None:
+    code, html, _ = open_page(waiting, link(), form)
+    assert code == 400 and "could not be read" in html and waiting.events == []
+
+
+def test_with_app_service_authentication_only_the_person_the_link_was_mailed_to_may_use_it(
+    waiting: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
+    assert open_page(waiting, link())[0] == 403
+    assert open_page(waiting, link(), headers={"X-MS-CLIENT-PRINCIPAL-NAME": "mallory@contoso.com"})[0] == 403
+    code, _, _ = open_page(
+        waiting, link(), b"decision=approve", headers={"X-MS-CLIENT-PRINCIPAL-NAME": "Rita@Contoso.com"}
+    )
+    assert code == 200 and [data["decided_by"] for _, _, data in waiting.events] == [
+        {"role": "reviewer", "address": "rita@contoso.com"}
+    ]
+
+
+def test_a_link_for_a_round_not_yet_open_shows_no_form(waiting: FakeClient) -> None:
+    code, html, _ = open_page(waiting, link(round=2))
+    assert code == 200 and "Not open for a decision yet" in html and "<form" not in html
+    code, html, _ = open_page(waiting, link(round=2), b"decision=approve")
+    assert code == 409 and "round 2 is not open yet" in html.lower() and waiting.events == []
