@@ -7,7 +7,7 @@ propagation) only a real `azd up` does; README "Deploying to Azure" says which i
 from __future__ import annotations
 
 import json
-import sys
+import re
 from collections.abc import Iterator
 from importlib.metadata import distribution
 
@@ -128,17 +128,41 @@ def test_flex_consumption_python_with_the_user_assigned_identity() -> None:
     assert site["properties"]["httpsOnly"] is True
 
 
-def test_python_runtime_is_the_tested_one_and_every_pinned_package_supports_it() -> None:
+def pinned_packages() -> list[Requirement]:
+    lines = (REPO / "requirements.txt").read_text().splitlines()
+    return [Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip()]
+
+
+def python_supported_by_every_pin(minor: int) -> bool:
+    """Whether every pinned package (its metadata as installed: the pinned version) allows Python 3.<minor>."""
+    for pin in pinned_packages():
+        metadata = distribution(pin.name).metadata
+        assert metadata["Version"] in pin.specifier, f"{pin}: {metadata['Version']} is installed"
+        if not SpecifierSet(metadata.get("Requires-Python") or "").contains(f"3.{minor}.0"):
+            return False
+    return True
+
+
+def stated_python_range() -> tuple[int, int]:
+    """The Python versions README states ("Python 3.11 or 3.12"), as minor versions."""
+    match = re.search(r"Python 3\.(\d+) or 3\.(\d+)", (REPO / "README.md").read_text())
+    assert match, "README states the Python versions the app runs on"
+    return int(match[1]), int(match[2])
+
+
+def test_the_stated_python_range_is_what_the_pinned_packages_allow() -> None:
+    """Every version README names is allowed by every pin, and the next one is refused by some pin (azure-functions
+    1.26.0 requires Python < 3.13). Independent of the interpreter running the tests."""
+    low, high = stated_python_range()
+    assert all(python_supported_by_every_pin(minor) for minor in range(low, high + 1))
+    assert not python_supported_by_every_pin(high + 1), f"README should state 3.{high + 1} too"
+
+
+def test_the_deployed_python_is_in_the_stated_range() -> None:
     runtime = site_body()["properties"]["functionAppConfig"]["runtime"]
     assert runtime["name"] == "python"
-    assert runtime["version"] == f"{sys.version_info.major}.{sys.version_info.minor}", "the Python the tests ran on"
-    for line in (REPO / "requirements.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            pin = Requirement(line)
-            metadata = distribution(pin.name).metadata
-            assert metadata["Version"] in pin.specifier, f"{pin}: {metadata['Version']} is installed"
-            supported = SpecifierSet(metadata.get("Requires-Python") or "")
-            assert supported.contains(f"{runtime['version']}.0"), f"{pin.name} requires Python {supported}"
+    low, high = stated_python_range()
+    assert runtime["version"] in {f"3.{minor}" for minor in range(low, high + 1)}, runtime
 
 
 def test_no_shared_keys_or_local_auth_anywhere() -> None:
