@@ -27,7 +27,8 @@ class BadRequest(Exception):
 
 
 class Refused(Exception):
-    """A valid request that cannot be served now: 404 unknown instance, 409 not in a state to take it.
+    """A valid request that cannot be served now: 404 unknown instance, 409 not in a state to take it, 5xx an agent
+    that could not answer (with `retry_after_seconds` when the model asked for a wait: the Retry-After header).
 
     `details` join the error message in the JSON answer (the round a decision was meant for, say).
     """
@@ -40,7 +41,9 @@ class Refused(Exception):
         return {"error": str(self), **self.details}
 
     def response(self) -> func.HttpResponse:
-        return json_response(self.body(), self.status_code)
+        wait = self.details.get("retry_after_seconds")
+        headers = {"Retry-After": str(max(1, round(wait)))} if wait is not None else None  # RFC 9110: whole seconds
+        return json_response(self.body(), self.status_code, headers=headers)
 
 
 def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:

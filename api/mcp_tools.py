@@ -1,16 +1,18 @@
 """The app's Model Context Protocol tools, served by the Functions MCP extension (MCP tool triggers).
 
-SpamDetectionAgent is a tool of its own: AgentFunctionApp registers its tool trigger (`MCP_AGENTS`,
-function_app.py), which takes the email as `query` and answers the agent's SpamVerdict JSON. The
-tools below start and follow the durable flows. A flow tool never waits for the flow: it answers
-with the instance id at once, and `get_flow_status` reads progress and result, so a review that
-takes days never holds a client.
+SpamDetectionAgent is a tool of its own: it takes the email as `query` and answers the agent's
+SpamVerdict JSON, through the same agent run as `POST /api/agents/<Name>/run` (api/agent_runs.py),
+so a model that cannot answer is an error result naming why, and a caller's `sessionId` never
+reaches a flow's conversation. The other tools start and follow the durable flows. A flow tool
+never waits for the flow: it answers with the instance id at once, and `get_flow_status` reads
+progress and result, so a review that takes days never holds a client.
 
 Arguments are validated by the same models as the HTTP routes, and every refusal the HTTP API
-answers with a 4xx (bad argument, unknown instance, a review not awaiting a decision) is a tool
-result with `isError` and the reason, not a failed invocation: the extension would hide the
-message of a failed one ("An error occurred invoking ..."). Results carry the JSON both as text
-and as `structuredContent` (the trigger's `useResultSchema` envelope).
+answers with a 4xx or 5xx (bad argument, unknown instance, a review not awaiting a decision, an
+agent that could not answer) is a tool result with `isError` and the reason, not a failed
+invocation: the extension would hide the message of a failed one ("An error occurred invoking
+..."). Results carry the JSON both as text and as `structuredContent` (the trigger's
+`useResultSchema` envelope).
 """
 
 from __future__ import annotations
@@ -24,16 +26,15 @@ import azure.durable_functions as df
 import mcp_types
 from pydantic import BaseModel
 
-from agents.catalog import SPAM_DETECTION
+from agents.catalog import SPAM_DESCRIPTION, SPAM_DETECTION
+from api.agent_runs import run_agent, wait_for
 from api.decisions import decide
 from api.handlers import CONTENT_FLOW, read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.routes import blueprint
-from orchestrations.inputs import ApprovalDecision, ContentInput, ResearchInput
+from orchestrations.inputs import AgentMessage, ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.research import research_orchestration
-
-MCP_AGENTS = frozenset({SPAM_DETECTION})
-"""Agents that AgentFunctionApp also exposes as MCP tools, each under its own name."""
+from settings import load_model_settings
 
 STATUS_TOOL = "get_flow_status"
 DECISION_TOOL = "submit_review_decision"
@@ -100,6 +101,33 @@ def tool_result(payload: dict[str, Any], is_error: bool = False) -> str:
 async def started(client: df.DurableOrchestrationClient, flow: str, flow_input: BaseModel, next_step: str) -> dict[str, Any]:
     instance_id = await start(client, flow, flow_input.model_dump(mode="json"))
     return {"id": instance_id, "name": flow, "runtimeStatus": "Pending", "next": next_step}
+
+
+QUERY = Prop("query", "string", "The email: From:, Subject:, a blank line, then the body.", required=True)
+SESSION = Prop("sessionId", "string", "Optional: a conversation of yours to continue (letters, digits, _ . : -).")
+AGENT_ARGUMENTS = {QUERY.name: "message", SESSION.name: "session_id"}
+"""The agent tool's argument names, as AgentMessage (the HTTP route's body) names them."""
+
+
+@mcp_tool(SPAM_DETECTION, SPAM_DESCRIPTION, QUERY, SESSION)
+async def spam_detection_agent(context: str, client: df.DurableOrchestrationClient) -> str:
+    async def work(arguments: dict[str, Any]) -> dict[str, Any]:
+        body = {AGENT_ARGUMENTS[name]: value for name, value in arguments.items() if name in AGENT_ARGUMENTS}
+        try:
+            request = validate(AgentMessage, body, "arguments")
+        except BadRequest as error:
+            names = {field: tool for tool, field in AGENT_ARGUMENTS.items()}
+            details = [{**d, "field": names.get(d["field"], d["field"])} for d in error.details]
+            fields = ", ".join(dict.fromkeys(d["field"] for d in details))
+            raise BadRequest(f"Invalid arguments: {fields}", details) from None
+        reply = await run_agent(client, SPAM_DETECTION, request, wait_for(load_model_settings().timeout_seconds))
+        try:
+            verdict = json.loads(reply.text)
+        except ValueError:
+            verdict = None
+        return verdict if isinstance(verdict, dict) else {"response": reply.text}
+
+    return await answer(context, work)
 
 
 @mcp_tool(

@@ -214,6 +214,22 @@ class ContentInput(_TopicInput):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+CALLER_SESSION = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+"""A session id a caller of an agent route or tool may choose (no `@`, which separates entity name and key)."""
+
+
+class AgentMessage(_Input):
+    """A message to one agent from outside the flows, in a conversation of the caller's (`session_id`)."""
+
+    message: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT]
+    session_id: Annotated[str, StringConstraints(pattern=f"^{CALLER_SESSION}$")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_message(cls, data: Any) -> Any:
+        return {"message": data} if isinstance(data, str) else data
+
+
 class ApprovalDecision(_Input):
     """The reviewer's answer, raised as the ApprovalDecision event."""
 
