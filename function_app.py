@@ -39,6 +39,6 @@ for agent in build_agents(create_chat_client(settings.model)):
     app.add_agent(agent, enable_http_endpoint=False, enable_mcp_tool_trigger=False)
 api.allow_anonymous_health_check(app)
 
-register_orchestrations(app, settings.model.retry)
+register_orchestrations(app, settings.model.retry, settings.review)
 app.register_functions(activities.blueprint)
 app.register_functions(api.blueprint)

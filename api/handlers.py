@@ -32,7 +32,7 @@ from api.http import (
 )
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import AgentMessage
-from settings import load_model_settings, load_storage_settings
+from settings import load_model_settings, load_review_settings, load_storage_settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def start_flow(
 ) -> func.HttpResponse:
     """Validate the body with `model`, start `flow` and answer 202 with where to follow it."""
     try:
-        flow_input = parse_body(req, model).model_dump(mode="json")
+        flow_input = parse_body(req, model, load_review_settings()).model_dump(mode="json")
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     root = api_root(req, route)  # only echoed to this caller; links in mail never come from a request

@@ -59,21 +59,23 @@ def error_response(message: str, status_code: int, details: list[dict[str, str]]
     return json_response(body, status_code)
 
 
-def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
-    """Decode the JSON body and validate it with `model`, or raise BadRequest naming the bad fields."""
+def parse_body(req: func.HttpRequest, model: type[Model], context: Any = None) -> Model:
+    """Decode the JSON body and validate it with `model` (given the validation `context` it reads), or raise
+    BadRequest naming the bad fields."""
     try:
         data = json.loads(req.get_body() or b"")
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
     except RecursionError:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]) from None
-    return validate(model, data, "request body")
+    return validate(model, data, "request body", context)
 
 
-def validate(model: type[Model], data: Any, what: str) -> Model:
-    """`data` validated with `model`, or BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
+def validate(model: type[Model], data: Any, what: str, context: Any = None) -> Model:
+    """`data` validated with `model` (and the validation `context` it reads, such as the app's ReviewSettings), or
+    BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         details = problems(error)
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))

@@ -32,11 +32,12 @@ from api.decisions import decide
 from api.handlers import CONTENT_FLOW, read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.routes import blueprint
-from orchestrations.inputs import AgentMessage, ApprovalDecision, ContentInput, ResearchInput
+from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.research import research_orchestration
-from settings import load_model_settings
+from settings import load_model_settings, load_review_settings
 
 STATUS_TOOL = "get_flow_status"
+DEADLINE_RANGE = f"at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most {MAX_DEADLINE_HOURS:g} (four weeks)"
 DECISION_TOOL = "submit_review_decision"
 
 
@@ -156,16 +157,16 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
     "rejects (revises) it. Without a decision in time the review is escalated, then expires.",
     TOPIC,
     Prop("reviewer", "string", "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."),
-    Prop("timeout_hours", "number", "Hours the reviewer has for each round before it is escalated, more than 0, "
-         "at most 168 (default 24)."),
-    Prop("escalation_timeout_hours", "number", "Hours the escalation contact then has before the review expires, "
-         "more than 0, at most 168 (default 24)."),
+    Prop("timeout_hours", "number", "Hours the reviewer has for each round before it is escalated: "
+         f"{DEADLINE_RANGE} (default 24)."),
+    Prop("escalation_timeout_hours", "number", "Hours the escalation contact then has before the review expires: "
+         f"{DEADLINE_RANGE} (default 24)."),
     Prop("max_review_rounds", "integer", "Review rounds before a draft rejected each time ends rejected, 1 to 10 "
          "(default 3)."),
 )
 async def start_content_flow(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
-        request = validate(ContentInput, arguments, "arguments")
+        request = validate(ContentInput, arguments, "arguments", load_review_settings())
         return await started(
             client, CONTENT_FLOW, request,
             f"Call {STATUS_TOOL} with this id: when customStatus.stage is awaiting_approval (or escalated) it "

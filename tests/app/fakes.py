@@ -35,6 +35,7 @@ class Timer:
     fire_at: datetime
     cancelled: bool = False
     result: Any = None
+    is_completed: bool = False  # set when it wins a task_any
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -66,6 +67,7 @@ class FakeContext:
     awaited_events: list[str] = field(default_factory=list)
     execution: str = "first run"
     uuids: int = 0
+    is_replaying: bool = False  # each fake run is one first episode
 
     def get_input(self) -> Any:
         return self.input
@@ -113,9 +115,11 @@ class FakeContext:
         if event.result is not None:
             return Done(event)
         if timer.fire_at <= self.current_utc_datetime:
+            timer.is_completed = True
             return Done(timer)
         decision = self.decisions.pop(0) if self.decisions else None
         if decision is None:
+            timer.is_completed = True
             return Done(timer)
         event.result = decision
         return Done(event)

@@ -146,7 +146,7 @@ def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: 
 
 @pytest.mark.parametrize(
     "bad",
-    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""},
+    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 673}, {"topic": ""},
      {"topic": "x", "max_review_rounds": 0}, {"topic": "x", "max_review_rounds": 11},
      {"topic": "x", "escalation_timeout_hours": 0}],
 )  # fmt: skip

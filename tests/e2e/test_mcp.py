@@ -22,6 +22,7 @@ NORMAL = (
     "From: Alex <alex@contoso.com>\nSubject: Project review time\n\n"
     "Hi Sam, could we move Thursday's project review to 3pm? Thanks, Alex"
 )
+DEADLINES = "at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most 672 (four weeks)"
 FLOW_TOOLS = {"start_research_flow", "start_content_flow", "get_flow_status", "submit_review_decision"}
 
 
@@ -62,9 +63,9 @@ def test_the_spam_agent_and_the_flow_tools_are_listed_with_their_schemas(app_hos
             "topic": {"type": "string", "description": listed["start_research_flow"].input_schema["properties"]["topic"]["description"]},
             "reviewer": {"type": "string", "description": "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."},
             "timeout_hours": {"type": "number", "description": "Hours the reviewer has for each round before it is "
-                              "escalated, more than 0, at most 168 (default 24)."},
+                              f"escalated: {DEADLINES} (default 24)."},
             "escalation_timeout_hours": {"type": "number", "description": "Hours the escalation contact then has before "
-                                         "the review expires, more than 0, at most 168 (default 24)."},
+                                         f"the review expires: {DEADLINES} (default 24)."},
             "max_review_rounds": {"type": "integer", "description": "Review rounds before a draft rejected each time "
                                   "ends rejected, 1 to 10 (default 3)."},
         },
