@@ -124,13 +124,15 @@ def test_flex_settings_are_identity_based() -> None:
         f"Authentication=ManagedIdentity;ClientID={CLIENT_ID}"
     )
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == f"ClientId={CLIENT_ID};Authorization=AAD"
-    assert settings["MODEL_TIMEOUT_SECONDS"] == "60" and settings["MODEL_MAX_OUTPUT_TOKENS"] == "4096"
+    # A reasoning model (gpt-5-mini) spends output tokens and time thinking before it answers: more of both than the
+    # local defaults.
+    assert settings["MODEL_TIMEOUT_SECONDS"] == "120" and settings["MODEL_MAX_OUTPUT_TOKENS"] == "16384"
 
 
 def test_the_app_starts_in_azure_on_azure_openai_and_blob_storage_by_identity() -> None:
     settings = load_settings(in_azure(deploy()))
     assert (settings.model.provider, settings.model.endpoint) == ("azure_openai", AZURE_VALUES["openAiAccount.properties.endpoint"])
-    assert settings.model.model == "gpt-5.1" and settings.model.api_key is None
+    assert settings.model.model == "gpt-5-mini" and settings.model.api_key is None
     assert settings.storage.account_url == AZURE_VALUES["account.properties.primaryEndpoints.blob"]
     assert settings.storage.connection_string is None and settings.storage.container == "agent-content"
     assert settings.mail.smtp_host is None and settings.mail.outbox_dir.startswith("/tmp/"), "a writable folder"
