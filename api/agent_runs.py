@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -79,8 +79,10 @@ async def run_agent(
     session_id = request.session_id or uuid.uuid4().hex
     entity = df.EntityId(AgentSessionId.to_entity_name(agent), CALLER_SESSION_PREFIX + session_id)
     correlation_id = uuid.uuid4().hex
-    run = RunRequest(message=request.message, correlation_id=correlation_id, role="user",
-                     request_response_format=REQUEST_RESPONSE_FORMAT_JSON, created_at=datetime.now(timezone.utc))  # fmt: skip
+    run = RunRequest(
+        message=request.message, correlation_id=correlation_id, role="user",
+        request_response_format=REQUEST_RESPONSE_FORMAT_JSON, created_at=datetime.now(UTC),
+    )  # fmt: skip
     await client.signal_entity(entity, "run", run.to_dict())
     details = {"agent": agent, "session_id": session_id, "correlation_id": correlation_id}
     deadline, pause = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
@@ -88,7 +90,8 @@ async def run_agent(
         response = await _recorded_response(client, entity, correlation_id)
         if response is not None:
             _raise_if_failed(response, agent, details)
-            return AgentAnswer(agent, session_id, correlation_id, DurableAgentStateResponse.to_run_response(response).text)
+            text = DurableAgentStateResponse.to_run_response(response).text
+            return AgentAnswer(agent, session_id, correlation_id, text)
         if time.monotonic() >= deadline:
             raise Refused(f"{agent} did not answer within {wait_seconds:g} s; the model may still be working on it",
                           504, **details)  # fmt: skip

@@ -37,7 +37,9 @@ from orchestrations.research import research_orchestration
 from settings import load_model_settings, load_review_settings
 
 STATUS_TOOL = "get_flow_status"
-DEADLINE_RANGE = f"at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most {MAX_DEADLINE_HOURS:g} (four weeks)"
+DEADLINE_RANGE = (
+    f"at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most {MAX_DEADLINE_HOURS:g} (four weeks)"
+)
 DECISION_TOOL = "submit_review_decision"
 
 

@@ -9,26 +9,35 @@ from orchestrations.inputs import MAX_DEADLINE_HOURS, ContentInput, deadline_lim
 from settings import ReviewSettings, SettingsError, load_review_settings
 
 
-@pytest.mark.parametrize(("hours", "review"), [
-    (1 / 60, ReviewSettings()), (MAX_DEADLINE_HOURS, ReviewSettings()), (24, ReviewSettings()),
-    (0.0002, ReviewSettings(min_deadline_seconds=0.5)), (0.00000001, None),
-])
+@pytest.mark.parametrize(
+    ("hours", "review"),
+    [
+        (1 / 60, ReviewSettings()),
+        (MAX_DEADLINE_HOURS, ReviewSettings()),
+        (24, ReviewSettings()),
+        (0.0002, ReviewSettings(min_deadline_seconds=0.5)),
+        (0.00000001, None),
+    ],
+)
 def test_deadlines_in_range_are_accepted(hours: float, review: ReviewSettings | None) -> None:
     request = ContentInput.model_validate({"topic": "t", "timeout_hours": hours, "escalation_timeout_hours": hours},
                                           context=review)  # fmt: skip
     assert request.timeout_hours == request.escalation_timeout_hours == hours
 
 
-@pytest.mark.parametrize(("hours", "review", "limits"), [
-    (0.00000001, ReviewSettings(), "at least 1 minute and at most 672 hours (four weeks)"),
-    (59 / 3600, ReviewSettings(), "at least 1 minute"),
-    (673, ReviewSettings(), "at most 672 hours"),
-    (0.0001, ReviewSettings(min_deadline_seconds=90), "at least 90 seconds"),
-    (0.01, ReviewSettings(min_deadline_seconds=120), "at least 2 minutes"),
-    (0, None, "more than 0 hours and at most 672 hours"),
-    (-1, None, "more than 0 hours"),
-    (672.5, None, "at most 672 hours"),
-])
+@pytest.mark.parametrize(
+    ("hours", "review", "limits"),
+    [
+        (0.00000001, ReviewSettings(), "at least 1 minute and at most 672 hours (four weeks)"),
+        (59 / 3600, ReviewSettings(), "at least 1 minute"),
+        (673, ReviewSettings(), "at most 672 hours"),
+        (0.0001, ReviewSettings(min_deadline_seconds=90), "at least 90 seconds"),
+        (0.01, ReviewSettings(min_deadline_seconds=120), "at least 2 minutes"),
+        (0, None, "more than 0 hours and at most 672 hours"),
+        (-1, None, "more than 0 hours"),
+        (672.5, None, "at most 672 hours"),
+    ],
+)
 def test_deadlines_out_of_range_name_the_limits(hours: float, review: ReviewSettings | None, limits: str) -> None:
     with pytest.raises(ValidationError) as error:
         ContentInput.model_validate({"topic": "t", "escalation_timeout_hours": hours}, context=review)

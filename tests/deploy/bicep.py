@@ -97,7 +97,9 @@ class Declaration:
         if before is None or before.type != "decorators":
             return {}
         calls = [named(decorator)[0] for decorator in children(before, "decorator")]
-        return {text(call.child_by_field_name("function")): named(call.child_by_field_name("arguments")) for call in calls}
+        return {
+            text(call.child_by_field_name("function")): named(call.child_by_field_name("arguments")) for call in calls
+        }
 
     @property
     def conditional(self) -> bool:

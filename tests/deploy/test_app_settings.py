@@ -34,7 +34,7 @@ LEFT_UNSET = {
     "SMTP_TIMEOUT_SECONDS": "the 30 s default bounds an SMTP conversation well within an activity's time",
     "SPAM_MODEL_PATH": "the trained spam model ships with the app (agents/spam_classifier/model.json.gz)",
     "REVIEW_PAGE_URL": "Azure has no review page: reviewers get the decision route and its curl command",
-    "REVIEW_MIN_DEADLINE_SECONDS": "people review in Azure: the one-minute default is the shortest deadline that makes sense",
+    "REVIEW_MIN_DEADLINE_SECONDS": "people review in Azure: a minute, the default, is the shortest useful deadline",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",

@@ -88,8 +88,11 @@ def model() -> Iterator[ScriptedModelServer]:
 
 
 @pytest.fixture(scope="module")
-def scripted_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, model: ScriptedModelServer) -> Iterator[DevHost]:
-    server = new_app_host(tmp_path_factory.mktemp("agent-faults"), smtp.port, **scripted_settings(model.base_url)).start()
+def scripted_host(
+    tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, model: ScriptedModelServer
+) -> Iterator[DevHost]:
+    settings = scripted_settings(model.base_url)
+    server = new_app_host(tmp_path_factory.mktemp("agent-faults"), smtp.port, **settings).start()
     yield server
     server.stop()
 
@@ -114,7 +117,9 @@ def test_a_refused_request_is_a_502_and_an_error_result_naming_the_cause(
     assert tool.is_error and "HTTP 401" in text(tool) and "Incorrect API key provided" in text(tool)
 
 
-def test_a_rate_limit_is_a_503_with_the_wait_the_model_asked_for(scripted_host: DevHost, model: ScriptedModelServer) -> None:
+def test_a_rate_limit_is_a_503_with_the_wait_the_model_asked_for(
+    scripted_host: DevHost, model: ScriptedModelServer
+) -> None:
     model.fail("status", agent=SPAM_AGENT, times=None, status=429, retry_after=7, message="Rate limit reached")
 
     code, reply, headers = ask(scripted_host, SPAM_AGENT, {"message": PHISHING})
@@ -171,13 +176,16 @@ def test_a_message_with_a_content_flows_session_id_does_not_reach_its_conversati
     assert "INJECTED" not in said(flow_session(app_host, WRITER, instance_id))
 
 
-@pytest.mark.parametrize(("agent", "body", "status", "field"), [
-    ("NoSuchAgent", {"message": "hi"}, 404, None),
-    (SPAM_AGENT, {"message": "   "}, 400, "message"),
-    (SPAM_AGENT, {"message": "hi", "session_id": "a/b"}, 400, "session_id"),
-    (SPAM_AGENT, {"message": "hi", "thread_id": "x"}, 400, "thread_id"),
-    (SPAM_AGENT, ["hi"], 400, "body"),
-])
+@pytest.mark.parametrize(
+    ("agent", "body", "status", "field"),
+    [
+        ("NoSuchAgent", {"message": "hi"}, 404, None),
+        (SPAM_AGENT, {"message": "   "}, 400, "message"),
+        (SPAM_AGENT, {"message": "hi", "session_id": "a/b"}, 400, "session_id"),
+        (SPAM_AGENT, {"message": "hi", "thread_id": "x"}, 400, "thread_id"),
+        (SPAM_AGENT, ["hi"], 400, "body"),
+    ],
+)
 def test_bad_requests_are_4xx_naming_the_problem(app_host: DevHost, agent: str, body: Any, status: int,
                                                  field: str | None) -> None:  # fmt: skip
     code, reply, _ = ask(app_host, agent, body)

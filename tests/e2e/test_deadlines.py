@@ -25,10 +25,16 @@ def host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> Iterator
     server.stop()
 
 
-@pytest.mark.parametrize(("field", "hours"), [
-    ("timeout_hours", 0.00000001), ("timeout_hours", 0.0166), ("timeout_hours", 672.01),
-    ("escalation_timeout_hours", 0.001), ("escalation_timeout_hours", 1000),
-])
+@pytest.mark.parametrize(
+    ("field", "hours"),
+    [
+        ("timeout_hours", 0.00000001),
+        ("timeout_hours", 0.0166),
+        ("timeout_hours", 672.01),
+        ("escalation_timeout_hours", 0.001),
+        ("escalation_timeout_hours", 1000),
+    ],
+)
 def test_a_deadline_outside_a_minute_to_four_weeks_is_a_400_naming_the_limits(host: DevHost, field: str,
                                                                               hours: float) -> None:  # fmt: skip
     code, reply = host.request("POST", "/api/content/run", {"topic": "deadlines", field: hours})
