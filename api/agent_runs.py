@@ -66,8 +66,8 @@ def check_agent(name: str) -> str:
 
 
 def wait_for(model_timeout_seconds: float) -> float:
-    """How long a caller waits for one agent run: a streamed and a plain attempt and a tool round, within Azure's
-    HTTP limit."""
+    """How long a caller waits for one agent run: a few model requests (a tool-calling turn makes several), within
+    Azure's HTTP limit."""
     return min(MAX_WAIT_SECONDS, 3 * model_timeout_seconds + 10)
 
 
