@@ -210,7 +210,7 @@ def _duration(seconds: float) -> str:
 
 
 def deadline_limits(review: ReviewSettings | None) -> str:
-    """The range of a review deadline in words, as the error message and the tools' descriptions say it."""
+    """The range of a review deadline in words, as the error messages say it."""
     shortest = f"at least {_duration(review.min_deadline_seconds)}" if review else "more than 0 hours"
     return f"{shortest} and at most {MAX_DEADLINE_HOURS:g} hours (four weeks)"
 
