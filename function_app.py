@@ -32,11 +32,13 @@ for warning in settings.warnings:
 spam_model = load_model(settings.spam_model_path or BUNDLED_MODEL)
 logger.info("Spam classifier: %s, threshold %.2f", settings.spam_model_path or "bundled model", spam_model.threshold)
 
-app = AgentFunctionApp(enable_health_check=True, http_auth_level=func.AuthLevel.FUNCTION)
+# The agents' own route and MCP tool are the app's (api/agent_runs.py): they report a failed model call as a failure,
+# and keep callers out of the flows' conversations. AgentFunctionApp registers each agent's durable entity.
+app = AgentFunctionApp(enable_health_check=True, enable_http_endpoints=False, http_auth_level=func.AuthLevel.FUNCTION)
 for agent in build_agents(create_chat_client(settings.model)):
-    app.add_agent(agent, enable_mcp_tool_trigger=agent.name in api.MCP_AGENTS)
+    app.add_agent(agent, enable_http_endpoint=False, enable_mcp_tool_trigger=False)
 api.allow_anonymous_health_check(app)
 
-register_orchestrations(app, settings.model.retry)
+register_orchestrations(app, settings.model.retry, settings.review)
 app.register_functions(activities.blueprint)
 app.register_functions(api.blueprint)

@@ -134,6 +134,17 @@ class ActivityRetrySettings:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """The shortest deadline a review stage (the reviewer's, then the escalation contact's) may be given.
+
+    Long enough by default for a person to read a mail; REVIEW_MIN_DEADLINE_SECONDS lowers it for tests and demos.
+    The longest, four weeks, is fixed (`orchestrations.inputs.MAX_DEADLINE_HOURS`).
+    """
+
+    min_deadline_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting family of the app."""
 
@@ -141,6 +152,7 @@ class Settings:
     mail: MailSettings
     storage: StorageSettings
     activity_retry: ActivityRetrySettings = ActivityRetrySettings()
+    review: ReviewSettings = ReviewSettings()
     in_azure: bool = False
 
     @property
@@ -238,6 +250,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         mail=load_mail_settings(env),
         storage=load_storage_settings(env),
         activity_retry=load_activity_retry_settings(env),
+        review=load_review_settings(env),
         in_azure=running_in_azure(env),
         spam_model_path=load_spam_model_path(env),
     )
@@ -335,6 +348,13 @@ def load_activity_retry_settings(env: Mapping[str, str] = os.environ) -> Activit
     return ActivityRetrySettings(
         max_attempts=_int(env, "ACTIVITY_MAX_ATTEMPTS", 5, minimum=1, maximum=20),
         first_retry_seconds=_number(env, "ACTIVITY_FIRST_RETRY_SECONDS", 5.0, minimum=0.1, maximum=3600),
+    )
+
+
+def load_review_settings(env: Mapping[str, str] = os.environ) -> ReviewSettings:
+    """REVIEW_MIN_DEADLINE_SECONDS: the shortest review deadline a flow's input may ask for (default a minute)."""
+    return ReviewSettings(
+        min_deadline_seconds=_number(env, "REVIEW_MIN_DEADLINE_SECONDS", 60.0, minimum=0.1, maximum=86_400)
     )
 
 

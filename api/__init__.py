@@ -1,7 +1,6 @@
-"""The HTTP API and the MCP tools of the app (the agents' own routes and /api/health come from AgentFunctionApp)."""
+"""The HTTP API and the MCP tools of the app (/api/health comes from AgentFunctionApp)."""
 
 from api.health import allow_anonymous_health_check
-from api.mcp_tools import MCP_AGENTS
-from api.routes import blueprint
+from api.mcp_tools import blueprint  # the routes' blueprint, with the MCP tools registered on it
 
-__all__ = ["MCP_AGENTS", "allow_anonymous_health_check", "blueprint"]
+__all__ = ["allow_anonymous_health_check", "blueprint"]

@@ -3,7 +3,7 @@
 Kept apart from the route and tool decorators (api/routes.py, api/mcp_tools.py) so that both
 front doors share one set of rules, and so they can be called directly. Every HTTP handler
 answers JSON; a bad body is a 400 naming the bad fields, never a 500. The decision route has a
-module of its own (api/decisions.py).
+module of its own (api/decisions.py), and so has a caller's message to one agent (api/agent_runs.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from activities.failures import StepFailure
 from activities.steps import draft_name
 from activities.storage import open_store
+from api.agent_runs import check_agent, run_agent, wait_for
 from api.http import (
     BadRequest,
     Refused,
@@ -29,8 +30,9 @@ from api.http import (
     json_response,
     parse_body,
 )
+from orchestrations.inputs import AgentMessage
 from reviewing.protocol import CONTENT_FLOW
-from settings import load_storage_settings
+from settings import load_model_settings, load_review_settings, load_storage_settings
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ async def start_flow(
 ) -> func.HttpResponse:
     """Validate the body with `model`, start `flow` and answer 202 with where to follow it."""
     try:
-        flow_input = parse_body(req, model).model_dump(mode="json")
+        flow_input = parse_body(req, model, load_review_settings()).model_dump(mode="json")
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     root = api_root(req, route)  # only echoed to this caller; links in mail never come from a request
@@ -116,3 +118,16 @@ def stored_draft(req: func.HttpRequest) -> func.HttpResponse:
     if data is None:
         return error_response(f"No draft {key} of instance {instance_id!r}", 404)
     return json_response(json.loads(data))
+
+
+async def agent_message(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """POST /api/agents/{name}/run: 200 with the answer; 400 bad body; 404 unknown agent; 5xx the run failed."""
+    try:
+        agent = check_agent(req.route_params.get("name", ""))
+        request = parse_body(req, AgentMessage)
+        answer = await run_agent(client, agent, request, wait_for(load_model_settings().timeout_seconds))
+    except BadRequest as error:
+        return error_response(str(error), 400, error.details)
+    except Refused as refused:
+        return refused.response()
+    return json_response(answer.body())

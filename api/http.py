@@ -27,7 +27,8 @@ class BadRequest(Exception):
 
 
 class Refused(Exception):
-    """A valid request that cannot be served now: 404 unknown instance, 409 not in a state to take it.
+    """A valid request that cannot be served now: 404 unknown instance, 409 not in a state to take it, 5xx an agent
+    that could not answer (with `retry_after_seconds` when the model asked for a wait: the Retry-After header).
 
     `details` join the error message in the JSON answer (the round a decision was meant for, say).
     """
@@ -40,7 +41,9 @@ class Refused(Exception):
         return {"error": str(self), **self.details}
 
     def response(self) -> func.HttpResponse:
-        return json_response(self.body(), self.status_code)
+        wait = self.details.get("retry_after_seconds")
+        headers = {"Retry-After": str(max(1, round(wait)))} if wait is not None else None  # RFC 9110: whole seconds
+        return json_response(self.body(), self.status_code, headers=headers)
 
 
 def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
@@ -56,21 +59,23 @@ def error_response(message: str, status_code: int, details: list[dict[str, str]]
     return json_response(body, status_code)
 
 
-def parse_body(req: func.HttpRequest, model: type[Model]) -> Model:
-    """Decode the JSON body and validate it with `model`, or raise BadRequest naming the bad fields."""
+def parse_body(req: func.HttpRequest, model: type[Model], context: Any = None) -> Model:
+    """Decode the JSON body and validate it with `model` (given the validation `context` it reads), or raise
+    BadRequest naming the bad fields."""
     try:
         data = json.loads(req.get_body() or b"")
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
     except RecursionError:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]) from None
-    return validate(model, data, "request body")
+    return validate(model, data, "request body", context)
 
 
-def validate(model: type[Model], data: Any, what: str) -> Model:
-    """`data` validated with `model`, or BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
+def validate(model: type[Model], data: Any, what: str, context: Any = None) -> Model:
+    """`data` validated with `model` (and the validation `context` it reads, such as the app's ReviewSettings), or
+    BadRequest naming each bad field ("Invalid <what>: topic, reviewer")."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         details = problems(error)
         fields = ", ".join(dict.fromkeys(d["field"] for d in details))

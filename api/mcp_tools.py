@@ -1,16 +1,18 @@
 """The app's Model Context Protocol tools, served by the Functions MCP extension (MCP tool triggers).
 
-SpamDetectionAgent is a tool of its own: AgentFunctionApp registers its tool trigger (`MCP_AGENTS`,
-function_app.py), which takes the email as `query` and answers the agent's SpamVerdict JSON. The
-tools below start and follow the durable flows. A flow tool never waits for the flow: it answers
-with the instance id at once, and `get_flow_status` reads progress and result, so a review that
-takes days never holds a client.
+SpamDetectionAgent is a tool of its own: it takes the email as `query` and answers the agent's
+SpamVerdict JSON, through the same agent run as `POST /api/agents/<Name>/run` (api/agent_runs.py),
+so a model that cannot answer is an error result naming why, and a caller's `sessionId` never
+reaches a flow's conversation. The other tools start and follow the durable flows. A flow tool
+never waits for the flow: it answers with the instance id at once, and `get_flow_status` reads
+progress and result, so a review that takes days never holds a client.
 
 Arguments are validated by the same models as the HTTP routes, and every refusal the HTTP API
-answers with a 4xx (bad argument, unknown instance, a review not awaiting a decision) is a tool
-result with `isError` and the reason, not a failed invocation: the extension would hide the
-message of a failed one ("An error occurred invoking ..."). Results carry the JSON both as text
-and as `structuredContent` (the trigger's `useResultSchema` envelope).
+answers with a 4xx or 5xx (bad argument, unknown instance, a review not awaiting a decision, an
+agent that could not answer) is a tool result with `isError` and the reason, not a failed
+invocation: the extension would hide the message of a failed one ("An error occurred invoking
+..."). Results carry the JSON both as text and as `structuredContent` (the trigger's
+`useResultSchema` envelope).
 """
 
 from __future__ import annotations
@@ -24,19 +26,21 @@ import azure.durable_functions as df
 import mcp_types
 from pydantic import BaseModel
 
-from agents.catalog import SPAM_DETECTION
+from agents.catalog import SPAM_DESCRIPTION, SPAM_DETECTION
+from api.agent_runs import run_agent, wait_for
 from api.decisions import decide
 from api.handlers import read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.routes import blueprint
-from orchestrations.inputs import ApprovalDecision, ContentInput, ResearchInput
+from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.research import research_orchestration
 from reviewing.protocol import CONTENT_FLOW
-
-MCP_AGENTS = frozenset({SPAM_DETECTION})
-"""Agents that AgentFunctionApp also exposes as MCP tools, each under its own name."""
+from settings import load_model_settings, load_review_settings
 
 STATUS_TOOL = "get_flow_status"
+DEADLINE_RANGE = (
+    f"at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most {MAX_DEADLINE_HOURS:g} (four weeks)"
+)
 DECISION_TOOL = "submit_review_decision"
 
 
@@ -103,6 +107,33 @@ async def started(client: df.DurableOrchestrationClient, flow: str, flow_input: 
     return {"id": instance_id, "name": flow, "runtimeStatus": "Pending", "next": next_step}
 
 
+QUERY = Prop("query", "string", "The email: From:, Subject:, a blank line, then the body.", required=True)
+SESSION = Prop("sessionId", "string", "Optional: a conversation of yours to continue (letters, digits, _ . : -).")
+AGENT_ARGUMENTS = {QUERY.name: "message", SESSION.name: "session_id"}
+"""The agent tool's argument names, as AgentMessage (the HTTP route's body) names them."""
+
+
+@mcp_tool(SPAM_DETECTION, SPAM_DESCRIPTION, QUERY, SESSION)
+async def spam_detection_agent(context: str, client: df.DurableOrchestrationClient) -> str:
+    async def work(arguments: dict[str, Any]) -> dict[str, Any]:
+        body = {AGENT_ARGUMENTS[name]: value for name, value in arguments.items() if name in AGENT_ARGUMENTS}
+        try:
+            request = validate(AgentMessage, body, "arguments")
+        except BadRequest as error:
+            names = {field: tool for tool, field in AGENT_ARGUMENTS.items()}
+            details = [{**d, "field": names.get(d["field"], d["field"])} for d in error.details]
+            fields = ", ".join(dict.fromkeys(d["field"] for d in details))
+            raise BadRequest(f"Invalid arguments: {fields}", details) from None
+        reply = await run_agent(client, SPAM_DETECTION, request, wait_for(load_model_settings().timeout_seconds))
+        try:
+            verdict = json.loads(reply.text)
+        except ValueError:
+            verdict = None
+        return verdict if isinstance(verdict, dict) else {"response": reply.text}
+
+    return await answer(context, work)
+
+
 @mcp_tool(
     "start_research_flow",
     "Research a topic from three angles (technical, market, competitor) at once, then summarize them. "
@@ -129,16 +160,16 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
     "rejects (revises) it. Without a decision in time the review is escalated, then expires.",
     TOPIC,
     Prop("reviewer", "string", "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."),
-    Prop("timeout_hours", "number", "Hours the reviewer has for each round before it is escalated, more than 0, "
-         "at most 168 (default 24)."),
-    Prop("escalation_timeout_hours", "number", "Hours the escalation contact then has before the review expires, "
-         "more than 0, at most 168 (default 24)."),
+    Prop("timeout_hours", "number", "Hours the reviewer has for each round before it is escalated: "
+         f"{DEADLINE_RANGE} (default 24)."),
+    Prop("escalation_timeout_hours", "number", "Hours the escalation contact then has before the review expires: "
+         f"{DEADLINE_RANGE} (default 24)."),
     Prop("max_review_rounds", "integer", "Review rounds before a draft rejected each time ends rejected, 1 to 10 "
          "(default 3)."),
 )
 async def start_content_flow(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
-        request = validate(ContentInput, arguments, "arguments")
+        request = validate(ContentInput, arguments, "arguments", load_review_settings())
         return await started(
             client, CONTENT_FLOW, request,
             f"Call {STATUS_TOOL} with this id: when customStatus.stage is awaiting_approval (or escalated) it "

@@ -5,7 +5,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.decisions import deliver_decision
-from api.handlers import orchestration_status, start_flow, stored_draft
+from api.handlers import agent_message, orchestration_status, start_flow, stored_draft
 from api.review_page import review_page
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
 from orchestrations.research import research_orchestration
@@ -62,3 +62,10 @@ def get_draft(req: func.HttpRequest) -> func.HttpResponse:
 async def get_orchestration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Status of any orchestration instance."""
     return await orchestration_status(req, client)
+
+
+@blueprint.route(route="agents/{name}/run", methods=["POST"])
+@blueprint.durable_client_input(client_name="client")
+async def run_agent(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Body: {"message", "session_id"?} or a bare JSON string; one agent's answer, or a 5xx naming why there is none."""
+    return await agent_message(req, client)

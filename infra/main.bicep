@@ -9,9 +9,37 @@ targetScope = 'subscription'
 @description('azd environment name; names the resource group and seeds every resource name.')
 param environmentName string
 
+// Where both the Flex Consumption plan and the Durable Task Scheduler are offered (the Flex Consumption list of
+// Azure-Samples/functions-quickstart-python-http-azd, intersected with the regions of the Durable Task Scheduler
+// samples in Azure-Samples/Durable-Task-Scheduler; `az functionapp list-flexconsumption-locations` and
+// `az provider show -n Microsoft.DurableTask --query "resourceTypes[?resourceType=='schedulers'].locations"` give
+// today's lists). azd offers only those of them where the subscription has quota for the default model deployment
+// (usageName: OpenAI.<deployment type>.<model>,<capacity>, as in main.parameters.json), since Azure OpenAI goes
+// to the same region unless AZURE_OPENAI_LOCATION says otherwise.
 @minLength(1)
-@description('Region of every resource but Azure OpenAI. Flex Consumption and the Durable Task Scheduler must both be offered there.')
-@metadata({ azd: { type: 'location' } })
+@description('Region of every resource (and of Azure OpenAI unless AZURE_OPENAI_LOCATION is set).')
+@allowed([
+  'australiaeast'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+    usageName: [
+      'OpenAI.GlobalStandard.gpt-5-mini,50'
+    ]
+  }
+})
 param location string
 
 @description('Object id of who runs azd; gets Durable Task Data Contributor to open the scheduler dashboard. Empty: nobody.')
@@ -167,14 +195,15 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     smtpPassword: smtpPassword
     reviewLinkKey: reviewLinkKey
+    storeSmtpPassword: !empty(smtpPassword)
     appPrincipalId: identity.outputs.principalId
   }
 }
 
 // Without Azure OpenAI settings the app uses its offline model.
 var openAiSettings = deployOpenAi ? {
-  AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
-  AZURE_OPENAI_MODEL: openAi.outputs.deploymentName
+  AZURE_OPENAI_ENDPOINT: openAi!.outputs.endpoint
+  AZURE_OPENAI_MODEL: openAi!.outputs.deploymentName
 } : {}
 
 // Every app setting. Empty values mean "unset" to the app (settings.py), so its defaults apply.
@@ -202,7 +231,7 @@ var appSettings = union({
   SMTP_HOST: smtpHost
   SMTP_PORT: smtpPort
   SMTP_USERNAME: smtpUsername
-  SMTP_PASSWORD: empty(keyVault.outputs.smtpPasswordSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpPasswordSecretUri})'
+  SMTP_PASSWORD: empty(keyVault.outputs.smtpCredentialUri) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpCredentialUri})'
   SMTP_SECURITY: smtpSecurity
   MAIL_FROM: mailFrom
   REVIEWER_EMAIL: reviewerEmail
@@ -235,5 +264,5 @@ output DTS_DASHBOARD_URL string = scheduler.outputs.dashboardUrl
 output DTS_ENDPOINT string = scheduler.outputs.endpoint
 output TASKHUB_NAME string = scheduler.outputs.taskHubName
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
-output AZURE_OPENAI_ENDPOINT string = deployOpenAi ? openAi.outputs.endpoint : ''
-output AZURE_OPENAI_MODEL string = deployOpenAi ? openAi.outputs.deploymentName : ''
+output AZURE_OPENAI_ENDPOINT string = deployOpenAi ? openAi!.outputs.endpoint : ''
+output AZURE_OPENAI_MODEL string = deployOpenAi ? openAi!.outputs.deploymentName : ''

@@ -19,17 +19,20 @@ from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review import Review
 from orchestrations.steps import StepFailed, call_step
 from reviewing.protocol import Stage
+from settings import ReviewSettings
 
 
 def content_approval_workflow(
-    context: df.DurableOrchestrationContext, agents: Agents
+    context: df.DurableOrchestrationContext, agents: Agents, review_settings: ReviewSettings | None = None
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?, "escalation_timeout_hours"?,
     "max_review_rounds"?}. Output `status`: "published", "rejected" (every round rejected) or "expired",
     with every round's draft reference and decision. Drafts are stored (`save_draft`); the custom status,
     the other steps and the output carry their references (title, size, excerpt, url), never the text.
     """
-    request = read_input(ContentInput, context.get_input())
+    # The app's shortest deadline is checked in the first episode only: a flow that started keeps its deadlines when
+    # REVIEW_MIN_DEADLINE_SECONDS changes later (on replay, as on the HTTP route, the longest is always checked).
+    request = read_input(ContentInput, context.get_input(), None if context.is_replaying else review_settings)
     review = Review(context, request)
     session = agents.new_session(CONTENT_GENERATION)
     rounds: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -27,12 +28,13 @@ from pydantic import (
 
 from agents.mail_parsing import MAX_RAW_BYTES, parse
 from reviewing.protocol import MAX_FEEDBACK
-from settings import single_mailbox
+from settings import ReviewSettings, single_mailbox
 
 InputModel = TypeVar("InputModel", bound=BaseModel)
 
 DEFAULT_TIMEOUT_HOURS = 24.0
-MAX_TIMEOUT_HOURS = 168.0
+MAX_DEADLINE_HOURS = 672.0
+"""Four weeks: the longest a review stage may wait (a durable timer of any length is one timer on the scheduler)."""
 DEFAULT_REVIEW_ROUNDS = 3
 MAX_REVIEW_ROUNDS = 10
 
@@ -99,10 +101,11 @@ def problems(error: ValidationError, whole: str = "body") -> list[dict[str, str]
     ]
 
 
-def read_input(model: type[InputModel], data: Any) -> InputModel:
-    """A flow's input validated with `model`, or InvalidInput naming each bad field."""
+def read_input(model: type[InputModel], data: Any, context: Any = None) -> InputModel:
+    """A flow's input validated with `model` (and the validation `context` its model reads, such as the app's
+    ReviewSettings), or InvalidInput naming each bad field."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         reasons = "; ".join(f"{p['field']}: {p['message']}" for p in problems(error))
         raise InvalidInput(f"Invalid input for this flow: {reasons}") from None
@@ -195,11 +198,29 @@ class ResearchInput(_TopicInput):
     topic: Topic
 
 
-Hours = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_HOURS, strict=True, allow_inf_nan=False)]
+Hours = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+def _duration(seconds: float) -> str:
+    """"1 minute", "90 seconds", "0.5 seconds": how a deadline limit reads in an error message."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
+
+
+def deadline_limits(review: ReviewSettings | None) -> str:
+    """The range of a review deadline in words, as the error messages say it."""
+    shortest = f"at least {_duration(review.min_deadline_seconds)}" if review else "more than 0 hours"
+    return f"{shortest} and at most {MAX_DEADLINE_HOURS:g} hours (four weeks)"
 
 
 class ContentInput(_TopicInput):
-    """A topic to write about, who reviews it, how long each review may take and how many rounds it may go."""
+    """A topic to write about, who reviews it, how long each review may take and how many rounds it may go.
+
+    Each deadline is at most four weeks; validated with the app's ReviewSettings as context (the HTTP route, the MCP
+    tool, the flow's first episode), it is also at least REVIEW_MIN_DEADLINE_SECONDS.
+    """
 
     topic: Topic
     reviewer: Address | None = None
@@ -212,6 +233,31 @@ class ContentInput(_TopicInput):
     def _whole_numbers_too(cls, value: Any) -> Any:
         """Strict mode keeps "24" and true out; an integer such as 24 is still a valid number of hours."""
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("timeout_hours", "escalation_timeout_hours")
+    @classmethod
+    def _deadline_in_range(cls, hours: float, info: ValidationInfo) -> float:
+        review = info.context if isinstance(info.context, ReviewSettings) else None
+        too_short = hours * 3600 < review.min_deadline_seconds if review else hours <= 0
+        if too_short or hours > MAX_DEADLINE_HOURS:
+            raise ValueError(f"must be {deadline_limits(review)}; got {hours:g} hours")
+        return hours
+
+
+CALLER_SESSION = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+"""A session id a caller of an agent route or tool may choose (no `@`, which separates entity name and key)."""
+
+
+class AgentMessage(_Input):
+    """A message to one agent from outside the flows, in a conversation of the caller's (`session_id`)."""
+
+    message: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT]
+    session_id: Annotated[str, StringConstraints(pattern=f"^{CALLER_SESSION}$")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_message(cls, data: Any) -> Any:
+        return {"message": data} if isinstance(data, str) else data
 
 
 class ApprovalDecision(_Input):

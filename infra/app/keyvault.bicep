@@ -4,11 +4,14 @@ param name string
 param location string
 param tags object
 @secure()
-@description('Stored as the secret smtp-password when not empty.')
+@description('Stored as the secret smtp-password when storeSmtpPassword is true.')
 param smtpPassword string
 @secure()
 @description('Stored as the secret review-link-key: signs review links and decisions. azd reads it back from here on every provision (secretOrRandomPassword in main.parameters.json), so it changes only when rotated.')
 param reviewLinkKey string
+
+@description('Whether an SMTP password was given: the outputs depend on this, never on the secure value itself.')
+param storeSmtpPassword bool
 param appPrincipalId string
 
 var roles = loadJsonContent('../roles.json')
@@ -30,7 +33,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSmtpPassword) {
   parent: vault
   name: 'smtp-password'
   properties: {
@@ -57,6 +60,7 @@ resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 }
 
 output name string = vault.name
-// The version is part of the reference, so a new password is a new app setting and is read at once.
-output smtpPasswordSecretUri string = !empty(smtpPassword) ? smtpPasswordSecret.properties.secretUriWithVersion : ''
+// Where the SMTP password is kept (not the password): the version is part of it, so a new password is a new app
+// setting and is read at once.
+output smtpCredentialUri string = storeSmtpPassword ? smtpPasswordSecret!.properties.secretUriWithVersion : ''
 output reviewLinkKeySecretUri string = reviewLinkKeySecret.properties.secretUriWithVersion

@@ -38,6 +38,7 @@ class Timer:
     cancelled: bool = False
     is_completed: bool = False
     result: Any = None
+    is_completed: bool = False  # set when it wins a task_any
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -69,6 +70,7 @@ class FakeContext:
     awaited_events: list[str] = field(default_factory=list)
     execution: str = "first run"
     uuids: int = 0
+    is_replaying: bool = False  # each fake run is one first episode
 
     def get_input(self) -> Any:
         return self.input

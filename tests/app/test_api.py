@@ -185,7 +185,7 @@ def test_an_address_is_passed_on_as_parsed() -> None:
         ("research/run", ResearchInput, {"topic": 42}, ["topic"]),
         ("research/run", ResearchInput, {"subject": "x"}, ["topic", "subject"]),
         ("content/run", ContentInput, {"topic": "x", "timeout_hours": 0}, ["timeout_hours"]),
-        ("content/run", ContentInput, {"topic": "x", "timeout_hours": 200}, ["timeout_hours"]),
+        ("content/run", ContentInput, {"topic": "x", "timeout_hours": 673}, ["timeout_hours"]),
         ("content/run", ContentInput, {"topic": "x", "timeout_hours": "5"}, ["timeout_hours"]),
         ("content/run", ContentInput, {"topic": "x", "reviewer": "r"}, ["reviewer"]),
         ("content/run", ContentInput, None, ["body"]),

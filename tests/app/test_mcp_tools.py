@@ -17,8 +17,8 @@ def test_the_spam_agent_and_the_flow_tools_are_tool_triggers_with_the_durable_cl
                              "submit_review_decision"}  # fmt: skip
     for name, function in triggers.items():
         assert "durableClient" in [b.type for b in function.get_bindings()], name
-        # The flow tools answer in the result envelope; the agent's tool (Agent Framework's) with plain text.
-        assert function.get_trigger().use_result_schema is (name != "SpamDetectionAgent"), name
+        # Every tool, the agent's included, answers in the result envelope, which can say `isError`.
+        assert function.get_trigger().use_result_schema is True, name
 
 
 def test_a_tool_result_is_the_envelope_the_extension_reads() -> None:

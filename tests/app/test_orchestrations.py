@@ -176,7 +176,7 @@ def test_the_flow_runs_under_the_name_the_protocol_gives_it() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 169}, {"topic": ""},
+    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 673}, {"topic": ""},
      {"topic": "x", "max_review_rounds": 0}, {"topic": "x", "max_review_rounds": 11},
      {"topic": "x", "escalation_timeout_hours": 0}],
 )  # fmt: skip

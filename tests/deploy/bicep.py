@@ -91,6 +91,22 @@ class Declaration:
         return text(children(self.node, "string")[0]).strip("'")
 
     @property
+    def decorators(self) -> dict[str, list[Node]]:
+        """The declaration's decorators by name (`@secure()`, `@allowed([...])`), each with its argument nodes."""
+        before = self.node.prev_named_sibling
+        if before is None or before.type != "decorators":
+            return {}
+        calls = [named(decorator)[0] for decorator in children(before, "decorator")]
+        return {
+            text(call.child_by_field_name("function")): named(call.child_by_field_name("arguments")) for call in calls
+        }
+
+    @property
+    def conditional(self) -> bool:
+        """A resource or module deployed only `if (...)`."""
+        return self.value is not None and self.value.type == "if_statement"
+
+    @property
     def type_name(self) -> str:
         return text(children(self.node, "type")[0])
 
@@ -267,7 +283,7 @@ class Deployment:
         if isinstance(owner, ResourceRef) and name == "name":
             return self.value(properties(self.template.symbols[owner.name].body)["name"], local)
         if isinstance(owner, (ResourceRef, Unknown)):
-            return Unknown(text(node))
+            return Unknown(text(node).replace("!.", "."))  # `x!.y` asserts x is deployed: the value is x.y's
         raise NotImplementedError(f"{self.template.path.name}: member {name!r} of {owner!r}")
 
     def _unary_expression(self, node: Node, local: Mapping[str, Any]) -> Any:

@@ -34,6 +34,7 @@ LEFT_UNSET = {
     "SMTP_TIMEOUT_SECONDS": "the 30 s default bounds an SMTP conversation well within an activity's time",
     "SPAM_MODEL_PATH": "the trained spam model ships with the app (agents/spam_classifier/model.json.gz)",
     "REVIEW_LINK_PREVIOUS_KEY": "set only during a rotation of the review link key (docs/review.md)",
+    "REVIEW_MIN_DEADLINE_SECONDS": "people review in Azure: a minute, the default, is the shortest useful deadline",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
@@ -127,13 +128,15 @@ def test_flex_settings_are_identity_based() -> None:
         f"Authentication=ManagedIdentity;ClientID={CLIENT_ID}"
     )
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == f"ClientId={CLIENT_ID};Authorization=AAD"
-    assert settings["MODEL_TIMEOUT_SECONDS"] == "60" and settings["MODEL_MAX_OUTPUT_TOKENS"] == "4096"
+    # A reasoning model (gpt-5-mini) spends output tokens and time thinking before it answers: more of both than the
+    # local defaults.
+    assert settings["MODEL_TIMEOUT_SECONDS"] == "120" and settings["MODEL_MAX_OUTPUT_TOKENS"] == "16384"
 
 
 def test_the_app_starts_in_azure_on_azure_openai_and_blob_storage_by_identity() -> None:
     settings = load_settings(in_azure(deploy()))
     assert (settings.model.provider, settings.model.endpoint) == ("azure_openai", AZURE_VALUES["openAiAccount.properties.endpoint"])
-    assert settings.model.model == "gpt-5.1" and settings.model.api_key is None
+    assert settings.model.model == "gpt-5-mini" and settings.model.api_key is None
     assert settings.storage.account_url == AZURE_VALUES["account.properties.primaryEndpoints.blob"]
     assert settings.storage.connection_string is None and settings.storage.container == "agent-content"
     assert settings.mail.smtp_host is None and settings.mail.outbox_dir.startswith("/tmp/"), "a writable folder"

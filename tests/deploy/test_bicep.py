@@ -7,7 +7,7 @@ propagation) only a real `azd up` does; docs/deploy.md says which is which.
 from __future__ import annotations
 
 import json
-import sys
+import re
 from collections.abc import Iterator
 from importlib.metadata import distribution
 
@@ -128,17 +128,41 @@ def test_flex_consumption_python_with_the_user_assigned_identity() -> None:
     assert site["properties"]["httpsOnly"] is True
 
 
-def test_python_runtime_is_the_tested_one_and_every_pinned_package_supports_it() -> None:
+def pinned_packages() -> list[Requirement]:
+    lines = (REPO / "requirements.txt").read_text().splitlines()
+    return [Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip()]
+
+
+def python_supported_by_every_pin(minor: int) -> bool:
+    """Whether every pinned package (its metadata as installed: the pinned version) allows Python 3.<minor>."""
+    for pin in pinned_packages():
+        metadata = distribution(pin.name).metadata
+        assert metadata["Version"] in pin.specifier, f"{pin}: {metadata['Version']} is installed"
+        if not SpecifierSet(metadata.get("Requires-Python") or "").contains(f"3.{minor}.0"):
+            return False
+    return True
+
+
+def stated_python_range() -> tuple[int, int]:
+    """The Python versions README states ("Python 3.11 or 3.12"), as minor versions."""
+    match = re.search(r"Python 3\.(\d+) or 3\.(\d+)", (REPO / "README.md").read_text())
+    assert match, "README states the Python versions the app runs on"
+    return int(match[1]), int(match[2])
+
+
+def test_the_stated_python_range_is_what_the_pinned_packages_allow() -> None:
+    """Every version README names is allowed by every pin, and the next one is refused by some pin (azure-functions
+    1.26.0 requires Python < 3.13). Independent of the interpreter running the tests."""
+    low, high = stated_python_range()
+    assert all(python_supported_by_every_pin(minor) for minor in range(low, high + 1))
+    assert not python_supported_by_every_pin(high + 1), f"README should state 3.{high + 1} too"
+
+
+def test_the_deployed_python_is_in_the_stated_range() -> None:
     runtime = site_body()["properties"]["functionAppConfig"]["runtime"]
     assert runtime["name"] == "python"
-    assert runtime["version"] == f"{sys.version_info.major}.{sys.version_info.minor}", "the Python the tests ran on"
-    for line in (REPO / "requirements.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            pin = Requirement(line)
-            metadata = distribution(pin.name).metadata
-            assert metadata["Version"] in pin.specifier, f"{pin}: {metadata['Version']} is installed"
-            supported = SpecifierSet(metadata.get("Requires-Python") or "")
-            assert supported.contains(f"{runtime['version']}.0"), f"{pin.name} requires Python {supported}"
+    low, high = stated_python_range()
+    assert runtime["version"] in {f"3.{minor}" for minor in range(low, high + 1)}, runtime
 
 
 def test_no_shared_keys_or_local_auth_anywhere() -> None:
@@ -183,3 +207,86 @@ def test_the_model_deployment_is_named_after_the_model_the_app_is_told_to_use() 
     model = openai.value(openai.template.symbols["deployment"].body)
     assert model["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5-mini", "version": "2025-08-07"}
     assert app_settings(deployment)["AZURE_OPENAI_MODEL"] == model["name"] == "gpt-5-mini"
+
+
+def identifiers_in(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            yield current
+        stack.extend(current.children)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: str(t.path.relative_to(INFRA)))
+def test_conditional_modules_and_resources_are_read_only_through_a_guard(template: Template) -> None:
+    """A module or resource deployed `if (...)` may be null: Bicep warns (BCP318) on `x.outputs.y` and wants
+    `x!.outputs.y` (under a condition that guarantees it) or `x.?outputs.y`."""
+    conditional = {name for name, d in template.symbols.items() if d.kind in ("module", "resource") and d.conditional}
+    unguarded = []
+    for node, _ in references(template):
+        parent = node.parent
+        if text(node) in conditional and parent is not None and parent.type == "member_expression" and (
+            node == parent.child_by_field_name("object")
+        ):
+            tokens = [child.type for child in parent.children]
+            if "!" not in tokens and ".?" not in tokens:
+                unguarded.append(f"{template.path.name}:{node.start_point[0] + 1}: {text(parent)}")
+    assert not unguarded, unguarded
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: str(t.path.relative_to(INFRA)))
+def test_no_output_can_carry_a_secret(template: Template) -> None:
+    """Outputs land in the deployment history, readable with Reader rights: none may depend on a @secure() parameter
+    (directly or through variables) or be named like a password (the linter's outputs-should-not-contain-secrets)."""
+    secure = {name for name, d in template.of_kind("param").items() if "secure" in d.decorators}
+    for name, output in template.of_kind("output").items():
+        assert "password" not in name.lower(), f"{template.path.name}: output {name} is named like a secret"
+        seen: set[str] = set()
+        pending = [output.value]
+        while pending:
+            for identifier in identifiers_in(pending.pop()):
+                symbol = template.symbols.get(text(identifier))
+                if symbol is None or symbol.name in seen:
+                    continue
+                seen.add(symbol.name)
+                if symbol.kind == "var":
+                    pending.append(symbol.value)
+        assert not seen & secure, f"{template.path.name}: output {name} depends on {sorted(seen & secure)}"
+
+
+# Azure OpenAI models that a subscription deploys without a registration form: "gpt-5-mini, gpt-5-nano, and
+# gpt-5-chat do not require registration" (Azure OpenAI models page, GPT-5 section, where "registration is required
+# for access to the gpt-5-pro, gpt-5, & gpt-5-codex models"; gpt-5.1 likewise needed it).
+NO_REGISTRATION = {"gpt-5-mini", "gpt-5-nano"}
+# Regions with both the Flex Consumption plan and the Durable Task Scheduler: the Flex Consumption list of the
+# official azd quickstart (Azure-Samples/functions-quickstart-python-http-azd, infra/main.bicep) intersected with the
+# regions the Durable Task Scheduler samples allow (Azure-Samples/Durable-Task-Scheduler, samples/*/infra/main.bicep).
+FLEX_CONSUMPTION_AND_SCHEDULER = {
+    "australiaeast", "centralus", "eastasia", "eastus", "eastus2", "northcentralus", "northeurope", "southcentralus",
+    "southeastasia", "swedencentral", "uksouth", "westus2",
+}
+
+
+def test_the_default_model_needs_no_registration_and_is_a_pinned_global_standard_deployment() -> None:
+    openai = deploy().module("openAi")
+    model = openai.value(openai.template.symbols["deployment"].body)
+    assert model["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5-mini", "version": "2025-08-07"}
+    assert model["properties"]["model"]["name"] in NO_REGISTRATION
+    assert model["sku"] == {"name": "GlobalStandard", "capacity": 50}
+
+
+def test_azd_offers_only_regions_with_flex_consumption_the_scheduler_and_quota_for_the_default_model() -> None:
+    deployment = deploy()
+    location = MAIN.of_kind("param")["location"]
+    allowed = deployment.value(location.decorators["allowed"][0])
+    metadata = deployment.value(location.decorators["metadata"][0])["azd"]
+    assert set(allowed) == FLEX_CONSUMPTION_AND_SCHEDULER
+    model = deployment.module("openAi").parameters
+    assert metadata == {
+        "type": "location",
+        "usageName": [f"OpenAI.{model['deploymentSkuName']}.{model['modelName']},{model['capacity']}"],
+    }, "azd checks quota for the model main.parameters.json deploys by default"
+    assert deployment.module("openAi").parameters["location"] == deployment.parameters["location"], (
+        "Azure OpenAI goes to the region azd offered, unless AZURE_OPENAI_LOCATION says otherwise"
+    )

@@ -12,9 +12,11 @@ HOST = json.loads((REPO / "host.json").read_text())
 # The first GA bundle whose extensions.json lists Microsoft.Azure.WebJobs.Extensions.DurableTask.AzureManaged,
 # the `azureManaged` storage provider (tag 4.30.0 of Azure/azure-functions-extension-bundles).
 FIRST_GA_BUNDLE_WITH_DTS = (4, 30, 0)
-# The first bundle with Microsoft.Azure.Functions.Extensions.Mcp 1.1.0 or later (1.2.0; 4.31.0 and 4.32.0 hold 1.0.0,
-# per the deps.json test data at each tag): tools answering through `useResultSchema` (api/mcp_tools.py) need 1.1.0.
-FIRST_BUNDLE_WITH_MCP_RESULT_SCHEMA = (4, 33, 0)
+# The first bundle built after Microsoft.Azure.Functions.Extensions.Mcp 1.1.0 (tagged 2025-11-25), the first MCP
+# extension that reads a `useResultSchema` answer (api/mcp_tools.py): 4.31.0, tagged 2025-12-09. A bundle build takes
+# the newest package of the extension's major version (build/BuildSteps.cs) and extensions.json pins none for MCP; the
+# deps.json files listing MCP 1.0.0 up to 4.32.0 are the bundle repository's test data.
+FIRST_BUNDLE_WITH_MCP_RESULT_SCHEMA = (4, 31, 0)
 # Telemetry types Application Insights sampling knows (host.json reference, samplingSettings.excludedTypes).
 SAMPLED_TYPES = {"Dependency", "Event", "Exception", "PageView", "Request", "Trace"}
 

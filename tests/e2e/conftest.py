@@ -37,6 +37,7 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
         "OFFLINE_MODEL_LATENCY_MS": "0",
         "ACTIVITY_FIRST_RETRY_SECONDS": "0.5",  # retries in test time; the backoff doubles it per attempt
         "SMTP_TIMEOUT_SECONDS": "2",
+        "REVIEW_MIN_DEADLINE_SECONDS": "0.1",  # reviews of under a second (0.0002 hours) play out escalation and expiry
         **extra,
     }
 

@@ -21,7 +21,7 @@ def fields(body: dict) -> set[str]:
         ("research", {}, "topic"),
         ("research", {"topic": ["a"]}, "topic"),
         ("content", {"topic": "x", "timeout_hours": 0}, "timeout_hours"),
-        ("content", {"topic": "x", "timeout_hours": 169}, "timeout_hours"),
+        ("content", {"topic": "x", "timeout_hours": 673}, "timeout_hours"),
         ("content", {"reviewer": "a@b.c"}, "topic"),
         ("spam-detection", {"content": "hi", "sender": "a@b.c\r\nBcc: all@b.c"}, "sender"),
         ("spam-detection", {"content": "hi", "email_id": "mail\n1"}, "email_id"),

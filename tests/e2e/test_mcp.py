@@ -22,6 +22,7 @@ NORMAL = (
     "From: Alex <alex@contoso.com>\nSubject: Project review time\n\n"
     "Hi Sam, could we move Thursday's project review to 3pm? Thanks, Alex"
 )
+DEADLINES = "at least the app's REVIEW_MIN_DEADLINE_SECONDS (a minute unless set), at most 672 (four weeks)"
 FLOW_TOOLS = {"start_research_flow", "start_content_flow", "get_flow_status", "submit_review_decision"}
 
 
@@ -62,9 +63,9 @@ def test_the_spam_agent_and_the_flow_tools_are_listed_with_their_schemas(app_hos
             "topic": {"type": "string", "description": listed["start_research_flow"].input_schema["properties"]["topic"]["description"]},
             "reviewer": {"type": "string", "description": "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."},
             "timeout_hours": {"type": "number", "description": "Hours the reviewer has for each round before it is "
-                              "escalated, more than 0, at most 168 (default 24)."},
+                              f"escalated: {DEADLINES} (default 24)."},
             "escalation_timeout_hours": {"type": "number", "description": "Hours the escalation contact then has before "
-                                         "the review expires, more than 0, at most 168 (default 24)."},
+                                         f"the review expires: {DEADLINES} (default 24)."},
             "max_review_rounds": {"type": "integer", "description": "Review rounds before a draft rejected each time "
                                   "ends rejected, 1 to 10 (default 3)."},
         },
@@ -77,7 +78,8 @@ def test_the_spam_agent_and_the_flow_tools_are_listed_with_their_schemas(app_hos
 
 
 def test_the_spam_agent_flags_a_phishing_mail_and_passes_a_normal_one(app_host: DevHost, smtp: SmtpServer) -> None:
-    sent_before = len(smtp.messages)
+    senders = ("security@paypa1.com", "alex@contoso.com")  # the only addresses a reply could go to
+    sent_before = [len(smtp.to(sender)) for sender in senders]
 
     phishing = answer(call(app_host, "SpamDetectionAgent", {"query": PHISHING}))
     normal = answer(call(app_host, "SpamDetectionAgent", {"query": NORMAL}))
@@ -85,7 +87,7 @@ def test_the_spam_agent_flags_a_phishing_mail_and_passes_a_normal_one(app_host: 
     assert phishing["is_spam"] is True and phishing["confidence"] >= 0.5
     assert any("paypa1.com" in signal for signal in phishing["signals"])
     assert normal["is_spam"] is False and normal["signals"] == []
-    assert len(smtp.messages) == sent_before  # a verdict, nothing sent
+    assert [len(smtp.to(sender)) for sender in senders] == sent_before  # a verdict, nothing sent
 
 
 def test_research_started_over_mcp_answers_at_once_and_its_result_is_read_with_the_status_tool(app_host: DevHost) -> None:

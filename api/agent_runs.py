@@ -1,0 +1,128 @@
+"""One message to one agent from outside the flows: `POST /api/agents/<Name>/run` and the agent's MCP tool.
+
+Served by the app instead of AgentFunctionApp's own route and tool, for two reasons:
+- Truth: the framework's durable entity records a failed model call as an answer holding an error content and
+  no text, and its route and tool read only the text, so a dead model came back as `200 {"response": ""}` and as
+  an empty tool result. Here the answer is read whole: a model failure is a 5xx (503 with Retry-After when it is
+  worth trying again, 502 when the model refused the request) or an `isError` tool result, naming the cause.
+- Isolation: the flows keep their agent conversations in sessions of the same entities. A caller's session id
+  is mapped into a namespace of its own (`CALLER_SESSION_PREFIX`), which the flows' sessions (keys made from
+  `context.new_uuid()`) never use, so no request from outside can write into a flow's conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.durable_functions as df
+from agent_framework_durabletask import (
+    REQUEST_RESPONSE_FORMAT_JSON,
+    AgentSessionId,
+    DurableAgentState,
+    DurableAgentStateErrorContent,
+    DurableAgentStateResponse,
+    RunRequest,
+)
+
+from agents.catalog import ANSWERS
+from agents.model_errors import TRANSIENT_ERRORS, ModelRejected, retry_after
+from api.http import Refused
+from orchestrations.inputs import AgentMessage
+
+logger = logging.getLogger(__name__)
+
+AGENTS = tuple(ANSWERS)
+"""The agents a caller can reach, each under its registered name."""
+CALLER_SESSION_PREFIX = "caller-"
+"""Entity keys of callers' sessions start with this; a flow's session keys are bare UUIDs."""
+MAX_WAIT_SECONDS = 220.0
+"""Azure's front end drops an HTTP request after 230 s: answer before that."""
+FIRST_POLL_SECONDS, LAST_POLL_SECONDS = 0.05, 1.0
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    agent: str
+    session_id: str
+    correlation_id: str
+    text: str
+
+    def body(self) -> dict[str, Any]:
+        return {"agent": self.agent, "response": self.text, "session_id": self.session_id, "status": "success",
+                "correlation_id": self.correlation_id}  # fmt: skip
+
+
+def check_agent(name: str) -> str:
+    """`name` when it is one of the app's agents, else Refused (404) listing them."""
+    if name not in AGENTS:
+        raise Refused(f"No agent named {name!r}", 404, agents=list(AGENTS))
+    return name
+
+
+def wait_for(model_timeout_seconds: float) -> float:
+    """How long a caller waits for one agent run: a few model requests (a tool-calling turn makes several), within
+    Azure's HTTP limit."""
+    return min(MAX_WAIT_SECONDS, 3 * model_timeout_seconds + 10)
+
+
+async def run_agent(
+    client: df.DurableOrchestrationClient, agent: str, request: AgentMessage, wait_seconds: float
+) -> AgentAnswer:
+    """Send `request` to `agent` in the caller's session and wait for the answer; Refused (5xx) naming the cause when
+    the run failed or did not end within `wait_seconds`."""
+    session_id = request.session_id or uuid.uuid4().hex
+    entity = df.EntityId(AgentSessionId.to_entity_name(agent), CALLER_SESSION_PREFIX + session_id)
+    correlation_id = uuid.uuid4().hex
+    run = RunRequest(
+        message=request.message, correlation_id=correlation_id, role="user",
+        request_response_format=REQUEST_RESPONSE_FORMAT_JSON, created_at=datetime.now(UTC),
+    )  # fmt: skip
+    await client.signal_entity(entity, "run", run.to_dict())
+    details = {"agent": agent, "session_id": session_id, "correlation_id": correlation_id}
+    deadline, pause = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
+    while True:
+        response = await _recorded_response(client, entity, correlation_id)
+        if response is not None:
+            _raise_if_failed(response, agent, details)
+            text = DurableAgentStateResponse.to_run_response(response).text
+            return AgentAnswer(agent, session_id, correlation_id, text)
+        if time.monotonic() >= deadline:
+            raise Refused(f"{agent} did not answer within {wait_seconds:g} s; the model may still be working on it",
+                          504, **details)  # fmt: skip
+        await asyncio.sleep(pause)
+        pause = min(LAST_POLL_SECONDS, pause * 2)
+
+
+async def _recorded_response(
+    client: df.DurableOrchestrationClient, entity: df.EntityId, correlation_id: str
+) -> DurableAgentStateResponse | None:
+    state = await client.read_entity_state(entity)
+    if not state or not state.entity_exists or not isinstance(state.entity_state, dict):
+        return None
+    history = DurableAgentState.from_dict(state.entity_state).data.conversation_history
+    return next(
+        (e for e in history if isinstance(e, DurableAgentStateResponse) and e.correlation_id == correlation_id), None
+    )
+
+
+def _raise_if_failed(response: DurableAgentStateResponse, agent: str, details: dict[str, Any]) -> None:
+    """Refused naming the cause when the entity recorded the run as failed (its answer holds an error content)."""
+    errors = [c for m in response.messages for c in m.contents if isinstance(c, DurableAgentStateErrorContent)]
+    if not errors:
+        return
+    error = errors[0]
+    cause, kind = error.message or "no message", error.error_code or "Exception"
+    logger.warning("%s failed for a caller: %s: %s", agent, kind, cause)
+    if kind in TRANSIENT_ERRORS:
+        wait = retry_after(cause)
+        extra = {"retry_after_seconds": wait} if wait is not None else {}
+        raise Refused(f"{agent} could not answer: the model is unavailable ({cause})", 503, **details, **extra)
+    if kind == ModelRejected.__name__:
+        raise Refused(f"{agent} could not answer: the model refused the request ({cause})", 502, **details)
+    raise Refused(f"{agent} failed: {kind}: {cause}", 500, **details)
