@@ -21,13 +21,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from filelock import FileLock, Timeout
 
-from . import app_index, dashboard, durable_api, guard, host_config, http_functions, mcp_server
-from .web_errors import error, json_errors
-from .engine import Engine
-from .settings import LocalSettingsError, apply_local_settings
-from .store import Store, StoreError
-from .tracebacks import describe, where
-from .workers import DaemonPool
+from . import dashboard
+from .app import app_index, host_config
+from .app.local_settings import LocalSettingsError, apply_local_settings
+from .mcp import endpoint as mcp_endpoint
+from .runtime.engine import Engine
+from .runtime.tracebacks import describe, where
+from .runtime.workers import DaemonPool
+from .store.event_store import Store, StoreError
+from .web import durable_api, guard, http_functions
+from .web.errors import error, json_errors
 
 log = logging.getLogger("devhost")
 MAX_REQUEST_BODY = 100 * 1024 * 1024  # the Functions host's limit
@@ -123,7 +126,7 @@ def build(config: HostConfig) -> web.Application:
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
     app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
     app.add_subapp("/dashboard", dashboard.build(engine, pool))
-    mcp_server.mount(app, index, rpc_base, root)
+    mcp_endpoint.mount(app, index, rpc_base, root)
     base = f"http://{_url_host(config.host)}:{config.port}"
     log.info("dashboard: %s/dashboard", base)
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..app_index import FunctionIndex
-from ..durable_api import PUBLIC_PREFIX
-from ..http_functions import API_PREFIX
-from ..store import Instance
+from ..app.app_index import FunctionIndex
+from ..store.event_store import Instance
+from ..web.durable_api import PUBLIC_PREFIX
+from ..web.http_functions import API_PREFIX
 
 APPROVAL_EVENT = "ApprovalDecision"
 _WAITING = re.compile(r"await|wait|pending|need", re.IGNORECASE)

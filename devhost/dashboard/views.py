@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..app_index import FunctionIndex
-from ..events import EventType
-from ..store import Instance, Store
+from ..app.app_index import FunctionIndex
+from ..store.event_store import Instance, Store
+from ..store.events import EventType
 from . import queries
 from .approval import PendingReview, awaits_review, pending_review
 from .conversation import Exchange, Session, Usage, is_agent, read_session, split_entity_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devhost.app_index import FunctionIndex, HttpFunction
+from devhost.app.app_index import FunctionIndex, HttpFunction
 from devhost.dashboard.approval import awaits_review, decision_url
 from devhost.dashboard.conversation import read_session
 from devhost.dashboard.metrics import Spread, percentile

@@ -135,7 +135,7 @@ def test_an_activity_failure_reaches_its_orchestrator_worded_as_in_azure_without
     reason, _, details = output.partition(" \n ")
     assert reason == "Activity function 'explode' failed: ValueError: disk on fire"
     assert 'failures_app.py", line' in details and "raise ValueError(reason)" in details
-    assert "devhost/engine.py" not in details and "durable_functions" not in details
+    assert "devhost/runtime/engine.py" not in details and "durable_functions" not in details
 
 
 def test_a_failed_sub_orchestration_fails_its_parent_task_with_the_childs_message(devhost_factory: StartHost) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .web_errors import error
+from .errors import error
 
 log = logging.getLogger("devhost")
 SAFE_METHODS = frozenset({"GET", "HEAD"})

@@ -28,10 +28,10 @@ from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.requests import Request
 
-from . import asgi
-from .app_index import FunctionIndex
-from .durable_api import client_binding
-from .mcp_triggers import call_tool
+from ..app.app_index import FunctionIndex
+from ..web import asgi
+from ..web.durable_api import client_binding
+from .triggers import call_tool
 
 log = logging.getLogger("devhost.mcp")
 

@@ -28,7 +28,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
 if TYPE_CHECKING:
-    from .app_index import FunctionIndex
+    from ..app.app_index import FunctionIndex
 
 log = logging.getLogger("devhost.mcp")
 

@@ -15,7 +15,7 @@ from typing import Any
 from azure.functions import FunctionRegister
 from azure.functions.decorators.function_app import Function
 
-from .mcp_triggers import MCP_TOOL_TRIGGER, McpTool, index_mcp_tool
+from ..mcp.triggers import MCP_TOOL_TRIGGER, McpTool, index_mcp_tool
 
 #: Functions route constraints the host understands (others match any one segment).
 _CONSTRAINTS = {

@@ -16,10 +16,10 @@ from aiohttp import web
 from azure.functions.http import HttpResponseConverter
 from multidict import CIMultiDict
 
-from .app_index import FunctionIndex, HttpFunction, is_async
+from ..app.app_index import FunctionIndex, HttpFunction, is_async
+from ..runtime.workers import DaemonPool
 from .durable_api import caller_base_url, client_binding
-from .web_errors import error
-from .workers import DaemonPool
+from .errors import error
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
