@@ -30,7 +30,7 @@ from .runtime.tracebacks import describe, where
 from .runtime.workers import DaemonPool
 from .store.event_store import Store, StoreError
 from .web import durable_api, guard, http_functions
-from .web.errors import error, json_errors
+from .web.errors import json_errors, unavailable
 
 log = logging.getLogger("devhost")
 MAX_REQUEST_BODY = 100 * 1024 * 1024  # the Functions host's limit
@@ -68,9 +68,7 @@ async def store_unavailable(request: web.Request, handler: Handler) -> web.Strea
     try:
         return await handler(request)
     except StoreError as exc:
-        response = error(503, f"the local store is unavailable, nothing was changed: {exc}")
-        response.headers["Retry-After"] = "5"
-        return response
+        return unavailable(f"the local store is unavailable, nothing was changed: {exc}")
 
 
 def serve(config: HostConfig) -> None:
@@ -124,7 +122,7 @@ def build(config: HostConfig) -> web.Application:
     )
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
-    app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
+    app.add_subapp("/api", http_functions.build(index, rpc_base, pool, store))
     app.add_subapp("/dashboard", dashboard.build(engine, pool))
     mcp_endpoint.mount(app, index, rpc_base, root)
     base = f"http://{_url_host(config.host)}:{config.port}"

@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 
 log = logging.getLogger("devhost")
 _ECHO = 60  # characters of a bad value an error message repeats
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait: the store's retries pause up to this long
 
 
 class ApiError(Exception):
@@ -28,6 +29,13 @@ class ApiError(Exception):
 
 def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def unavailable(message: str) -> web.Response:
+    """503 with ``Retry-After``: the local store refuses reads or writes just now; try again later."""
+    response = error(503, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @web.middleware
