@@ -23,10 +23,13 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path(".devhost/durable.db"), help="SQLite database path")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another host name requests may use (a tunnel or proxy name); repeatable")
+    parser.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="how long a client may take to send a request's head, and then its body; an idle "
+                             "connection is closed after it too (default: 30)")
     parser.add_argument("--log-level", default=os.environ.get("DEVHOST_LOG_LEVEL", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = HostConfig(args.app, args.root, args.host, args.port, args.db, args.allow_host)
+    config = HostConfig(args.app, args.root, args.host, args.port, args.db, args.allow_host, args.read_timeout)
     try:
         serve(config)
     except StartupError as exc:

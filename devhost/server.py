@@ -29,7 +29,7 @@ from .runtime.engine import Engine
 from .runtime.tracebacks import describe, where
 from .runtime.workers import DaemonPool
 from .store.event_store import Store, StoreError
-from .web import durable_api, guard, http_functions
+from .web import connections, durable_api, guard, http_functions
 from .web.errors import json_errors, unavailable
 
 log = logging.getLogger("devhost")
@@ -51,6 +51,7 @@ class HostConfig:
     port: int = 7071
     database: Path = Path(".devhost/durable.db")
     allowed_hosts: list[str] = field(default_factory=list)
+    read_timeout: float = 30.0  # for a request's head (and an idle connection), and again for its body
 
 
 @web.middleware
@@ -87,8 +88,9 @@ def serve(config: HostConfig) -> None:
     try:
         sock = _listen(config.host, config.port)
         app = build(config)
+        # An idle connection (also one whose request head has not arrived whole) is closed after the read timeout.
         web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
-                    auto_decompress=False)
+                    keepalive_timeout=config.read_timeout, auto_decompress=False)
     finally:
         lock.release()
     _exit_even_if_app_threads_linger()
@@ -117,8 +119,10 @@ def build(config: HostConfig) -> web.Application:
     # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
     # function never keeps a stopped host alive, and a long read never holds up other requests.
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
+    read_in_time = connections.read_deadline(config.read_timeout)
     app = web.Application(
-        middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY
+        middlewares=[access_log, refuse_foreign, json_errors, read_in_time, store_unavailable],
+        client_max_size=MAX_REQUEST_BODY,
     )
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))

@@ -20,8 +20,8 @@ from multidict import CIMultiDict
 
 from ..app.app_index import FunctionIndex, HttpFunction, is_async
 from ..runtime.workers import DaemonPool
-from .durable_api import caller_base_url, client_binding
 from ..store.event_store import Store
+from .durable_api import caller_base_url, client_binding
 from .errors import error, unavailable
 
 log = logging.getLogger("devhost.http")
