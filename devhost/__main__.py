@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .server import HostConfig, StartupError, serve
+from .web.connections import RepeatedLines
 
 log = logging.getLogger("devhost")
 
@@ -29,6 +30,8 @@ def main() -> None:
     parser.add_argument("--log-level", default=os.environ.get("DEVHOST_LOG_LEVEL", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("asyncio", "devhost.connections"):  # lines a flood of clients would repeat without end
+        logging.getLogger(noisy).addFilter(RepeatedLines())
     config = HostConfig(args.app, args.root, args.host, args.port, args.db, args.allow_host, args.read_timeout)
     try:
         serve(config)

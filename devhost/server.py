@@ -7,6 +7,7 @@ settings load. Each failure is a ``StartupError`` with a one-line reason.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
@@ -87,16 +88,57 @@ def serve(config: HostConfig) -> None:
         raise StartupError(f"cannot lock {lock.lock_file}: {exc.strerror or exc}") from None
     try:
         sock = _listen(config.host, config.port)
-        app = build(config)
-        # An idle connection (also one whose request head has not arrived whole) is closed after the read timeout.
-        web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
-                    keepalive_timeout=config.read_timeout, auto_decompress=False)
+        open_files = connections.raise_open_file_limit()
+        bound = connections.Connections(connections.connection_limit(open_files))
+        app = build(config, bound)
+        log.info("at most %d connections at once (%d open files)", bound.limit, open_files)
+        _run(app, sock, bound, config.read_timeout)
     finally:
         lock.release()
     _exit_even_if_app_threads_linger()
 
 
-def build(config: HostConfig) -> web.Application:
+def _run(app: web.Application, sock: socket.socket, bound: connections.Connections, read_timeout: float) -> None:
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM as ``web.run_app`` does, with bounded connections.
+
+    An idle connection (also one whose request head has not arrived whole) is closed after ``read_timeout``.
+    Unlike ``asyncio.run``, the end waits for no thread: a hung function must not keep a stopped host alive.
+    """
+
+    async def serve_until_stopped() -> None:
+        runner = web.AppRunner(
+            app,
+            handle_signals=True,
+            shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
+            access_log=None,
+            keepalive_timeout=read_timeout,
+            auto_decompress=False,
+        )
+        await runner.setup()
+        try:
+            await connections.BoundedSite(runner, sock, bound).start()
+            await asyncio.Event().wait()  # until a signal raises GracefulExit
+        finally:
+            await runner.cleanup()
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(serve_until_stopped())
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        main.cancel()  # the runner's cleanup runs now
+        rest = asyncio.all_tasks(loop)
+        for task in rest:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(main, *rest, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def build(config: HostConfig, bound: connections.Connections) -> web.Application:
     root = config.root.resolve()
     try:
         settings = apply_local_settings(root)
@@ -119,7 +161,7 @@ def build(config: HostConfig) -> web.Application:
     # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
     # function never keeps a stopped host alive, and a long read never holds up other requests.
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
-    read_in_time = connections.read_deadline(config.read_timeout)
+    read_in_time = connections.read_deadline(config.read_timeout, bound)
     app = web.Application(
         middlewares=[access_log, refuse_foreign, json_errors, read_in_time, store_unavailable],
         client_max_size=MAX_REQUEST_BODY,
