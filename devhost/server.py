@@ -31,7 +31,7 @@ from .runtime.tracebacks import describe, where
 from .runtime.workers import DaemonPool
 from .store.event_store import Store, StoreError
 from .web import connections, durable_api, guard, http_functions
-from .web.errors import json_errors, unavailable
+from .web.errors import json_errors
 
 log = logging.getLogger("devhost")
 MAX_REQUEST_BODY = 100 * 1024 * 1024  # the Functions host's limit
@@ -62,15 +62,6 @@ async def access_log(request: web.Request, handler: Handler) -> web.StreamRespon
     log.info("%s %s -> %d (%.1f ms)", request.method, request.path_qs[:300], response.status,
              (time.perf_counter() - started) * 1000)
     return response
-
-
-@web.middleware
-async def store_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A store that refuses reads or writes answers 503: nothing was changed, try again later."""
-    try:
-        return await handler(request)
-    except StoreError as exc:
-        return unavailable(f"the local store is unavailable, nothing was changed: {exc}")
 
 
 def serve(config: HostConfig) -> None:
@@ -163,7 +154,7 @@ def build(config: HostConfig, bound: connections.Connections) -> web.Application
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
     read_in_time = connections.read_deadline(config.read_timeout, bound)
     app = web.Application(
-        middlewares=[access_log, refuse_foreign, json_errors, read_in_time, store_unavailable],
+        middlewares=[access_log, refuse_foreign, json_errors, read_in_time],
         client_max_size=MAX_REQUEST_BODY,
     )
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))

@@ -174,7 +174,8 @@ def rpc_error(status: int, message: str) -> web.Response:
 
 def _rpc_error_body(message: str) -> bytes:
     """An HTTP error as the MCP SDK words one: a JSON-RPC ``InvalidRequest`` error response with no id."""
-    return json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": types.INVALID_REQUEST, "message": message}}).encode()
+    error = {"code": types.INVALID_REQUEST, "message": message}
+    return json.dumps({"jsonrpc": "2.0", "id": None, "error": error}).encode()
 
 
 def _json_rpc_errors(app: Any) -> Any:

@@ -32,6 +32,7 @@ MAX_CONNECTIONS = 4096  # far more than a development host needs, and bounded by
 FILES_KEPT_FREE = 256  # descriptors left for SQLite, the log, the app's own files and outbound calls
 FEWEST_CONNECTIONS = 16
 REPEAT_INTERVAL_SECONDS = 10.0  # a repeated log line is written at most this often
+REMEMBERED_LINES = 1000  # distinct lines remembered (messages with changing text must not fill memory)
 
 
 def raise_open_file_limit() -> int:
@@ -150,6 +151,8 @@ class RepeatedLines(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         key, now = (record.name, record.msg), time.monotonic()
+        if len(self._seen) > REMEMBERED_LINES:  # forget lines written long enough ago to be written again anyway
+            self._seen = {k: seen for k, seen in self._seen.items() if now - seen[0] < self.interval}
         written, left_out = self._seen.get(key, (float("-inf"), 0))
         if now - written < self.interval:
             self._seen[key] = (written, left_out + 1)
