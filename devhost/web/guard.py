@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from .errors import error
 
@@ -99,7 +99,7 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def middleware(guard: Guard) -> Handler:
+def middleware(guard: Guard) -> Middleware:
     @web.middleware
     async def refuse_foreign(request: web.Request, handler: Handler) -> web.StreamResponse:
         reason = guard.refusal(request)
