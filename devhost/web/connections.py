@@ -17,7 +17,7 @@ import logging
 import resource
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
@@ -53,11 +53,29 @@ def connection_limit(open_files: int) -> int:
 
 
 class Connections:
-    """Which connections are busy with a request, and the bound on how many may be open at once."""
+    """The open connections, oldest first, which of them are busy with a request, and the bound on them.
+
+    A connection is counted from the moment it is accepted (asyncio accepts a batch at a time, before any
+    of them is told it is connected) until it is lost; one being closed to make room still holds its file.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self._open: dict[RequestHandler, None] = {}  # oldest first
         self._busy: dict[RequestHandler, int] = {}  # connection -> requests in progress on it
+        self._closing: set[RequestHandler] = set()
+
+    def accept(self, handler: Callable[[], RequestHandler]) -> asyncio.BaseProtocol:
+        """The protocol for a new connection: ``handler()`` when there is room or room can be made."""
+        if len(self._open) >= self.limit and not self._make_room():
+            return _Refused()
+        protocol = handler()
+        self._open[protocol] = None
+        return _Counted(protocol, self)
+
+    def lost(self, protocol: RequestHandler) -> None:
+        self._open.pop(protocol, None)
+        self._closing.discard(protocol)
 
     @contextmanager
     def busy(self, connection: RequestHandler) -> Iterator[None]:
@@ -70,17 +88,42 @@ class Connections:
             else:
                 self._busy[connection] -= 1
 
-    def make_room(self, open_now: list[RequestHandler]) -> bool:
-        """Close the oldest idle connection when ``open_now`` is at the bound; False when all are busy."""
-        if len(open_now) < self.limit:
-            return True
-        idle = next((connection for connection in open_now if connection not in self._busy), None)
+    def _make_room(self) -> bool:
+        """Close the oldest idle connection; False when every one is busy."""
+        idle = next((c for c in self._open if c not in self._busy and c not in self._closing), None)
         if idle is None:
-            log.warning("%d connections are open and busy: a new one is refused", len(open_now))
+            log.warning("%d connections are open and busy: a new one is refused", len(self._open))
             return False
-        log.warning("%d connections are open: the oldest idle one is closed to make room", len(open_now))
+        log.warning("%d connections are open: the oldest idle one is closed to make room", len(self._open))
+        self._closing.add(idle)
         idle.force_close()
         return True
+
+
+class _Counted(asyncio.Protocol):
+    """A connection's own protocol, with ``Connections`` told when the connection is lost."""
+
+    def __init__(self, protocol: RequestHandler, connections: Connections) -> None:
+        self.protocol, self.connections = protocol, connections
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.protocol.connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.connections.lost(self.protocol)
+        self.protocol.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.protocol.data_received(data)
+
+    def eof_received(self) -> None:
+        self.protocol.eof_received()
+
+    def pause_writing(self) -> None:
+        self.protocol.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.protocol.resume_writing()
 
 
 class _Refused(asyncio.Protocol):
@@ -113,11 +156,8 @@ class BoundedSite(web.BaseSite):
         await super().start()
         server = self._runner.server
         assert server is not None
-
-        def connection() -> asyncio.BaseProtocol:
-            return server() if self.connections.make_room(server.connections) else _Refused()
-
-        self._server = await asyncio.get_running_loop().create_server(connection, sock=self.sock)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: self.connections.accept(server), sock=self.sock)
 
 
 def read_deadline(seconds: float, connections: Connections) -> Middleware:
