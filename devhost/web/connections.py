@@ -16,6 +16,7 @@ import asyncio
 import logging
 import resource
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -188,16 +189,18 @@ class RepeatedLines(logging.Filter):
         super().__init__()
         self.interval = interval
         self._seen: dict[tuple[str, object], tuple[float, int]] = {}  # (logger, message) -> last written, left out
+        self._lock = threading.Lock()  # a logger may be used from any thread
 
     def filter(self, record: logging.LogRecord) -> bool:
         key, now = (record.name, record.msg), time.monotonic()
-        if len(self._seen) > REMEMBERED_LINES:  # forget lines written long enough ago to be written again anyway
-            self._seen = {k: seen for k, seen in self._seen.items() if now - seen[0] < self.interval}
-        written, left_out = self._seen.get(key, (float("-inf"), 0))
-        if now - written < self.interval:
-            self._seen[key] = (written, left_out + 1)
-            return False
-        self._seen[key] = (now, 0)
+        with self._lock:
+            if len(self._seen) > REMEMBERED_LINES:  # forget lines written long enough ago to be written again anyway
+                self._seen = {k: seen for k, seen in self._seen.items() if now - seen[0] < self.interval}
+            written, left_out = self._seen.get(key, (float("-inf"), 0))
+            if now - written < self.interval:
+                self._seen[key] = (written, left_out + 1)
+                return False
+            self._seen[key] = (now, 0)
         if left_out:
             record.msg = f"{record.msg} ({left_out} more like it left out of the log)"
         return True
