@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.scale import meanwhile, multiply, timed_get
-from devhost import events as ev
 from devhost.process import REPO, DevHost
-from devhost.store import Store
+from devhost.store import events as ev
+from devhost.store.event_store import Store
 
 BENCH = Path(__file__).resolve().parent
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .server import HostConfig, StartupError, serve
+from .web.connections import RepeatedLines
 
 log = logging.getLogger("devhost")
 
@@ -23,16 +24,31 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path(".devhost/durable.db"), help="SQLite database path")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another host name requests may use (a tunnel or proxy name); repeatable")
+    parser.add_argument("--read-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                        help="how long a client may take to send a request's head, and then its body; an idle "
+                             "connection is closed after it too (default: 30)")
     parser.add_argument("--log-level", default=os.environ.get("DEVHOST_LOG_LEVEL", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = HostConfig(args.app, args.root, args.host, args.port, args.db, args.allow_host)
+    for noisy in ("asyncio", "devhost.connections"):  # lines a flood of clients would repeat without end
+        logging.getLogger(noisy).addFilter(RepeatedLines())
+    config = HostConfig(args.app, args.root, args.host, args.port, args.db, args.allow_host, args.read_timeout)
     try:
         serve(config)
     except StartupError as exc:
         log.debug("the host could not start", exc_info=exc)  # the whole traceback with --log-level DEBUG
         print(f"devhost: cannot start: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not '{text}'")
+    return value
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -28,10 +30,11 @@ class DevHost:
     """One ``python -m devhost`` process; restartable on the same database to test crash recovery."""
 
     def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None,
-                 args: list[str] | None = None):
+                 args: list[str] | None = None, open_files: tuple[int, int] | None = None):
         self.app, self.root, self.database, self.log_path = app, root, database, log_path
         self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         self.args = args or []  # more command-line options
+        self.open_files = open_files  # the soft and hard limit on open files the process starts with
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -41,10 +44,12 @@ class DevHost:
 
     def start(self, timeout: float = 30) -> DevHost:
         log = self.log_path.open("ab")
+        limit = None if self.open_files is None else functools.partial(resource.setrlimit, resource.RLIMIT_NOFILE,
+                                                                       self.open_files)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devhost", "--app", self.app, "--root", str(self.root),
              "--port", str(self.port), "--db", str(self.database), *self.args],
-            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=limit,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -59,7 +64,8 @@ class DevHost:
 
     def successor(self, env: dict[str, str] | None = None) -> DevHost:
         """A new host (not yet started) on the same database and log, as after a restart; ``env`` adds settings."""
-        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args)
+        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args,
+                       self.open_files)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush; what was not committed is lost."""

@@ -7,6 +7,7 @@ settings load. Each failure is a ``StartupError`` with a one-line reason.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
@@ -21,13 +22,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from filelock import FileLock, Timeout
 
-from . import app_index, dashboard, durable_api, guard, host_config, http_functions, mcp_server
-from .web_errors import error, json_errors
-from .engine import Engine
-from .settings import LocalSettingsError, apply_local_settings
-from .store import Store, StoreError
-from .tracebacks import describe, where
-from .workers import DaemonPool
+from . import dashboard
+from .app import app_index, host_config
+from .app.local_settings import LocalSettingsError, apply_local_settings
+from .mcp import endpoint as mcp_endpoint
+from .runtime.engine import Engine
+from .runtime.tracebacks import describe, where
+from .runtime.workers import DaemonPool
+from .store.event_store import Store, StoreError
+from .web import connections, durable_api, guard, http_functions
+from .web.errors import json_errors
 
 log = logging.getLogger("devhost")
 MAX_REQUEST_BODY = 100 * 1024 * 1024  # the Functions host's limit
@@ -48,6 +52,7 @@ class HostConfig:
     port: int = 7071
     database: Path = Path(".devhost/durable.db")
     allowed_hosts: list[str] = field(default_factory=list)
+    read_timeout: float = 30.0  # for a request's head (and an idle connection), and again for its body
 
 
 @web.middleware
@@ -57,17 +62,6 @@ async def access_log(request: web.Request, handler: Handler) -> web.StreamRespon
     log.info("%s %s -> %d (%.1f ms)", request.method, request.path_qs[:300], response.status,
              (time.perf_counter() - started) * 1000)
     return response
-
-
-@web.middleware
-async def store_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A store that refuses reads or writes answers 503: nothing was changed, try again later."""
-    try:
-        return await handler(request)
-    except StoreError as exc:
-        response = error(503, f"the local store is unavailable, nothing was changed: {exc}")
-        response.headers["Retry-After"] = "5"
-        return response
 
 
 def serve(config: HostConfig) -> None:
@@ -85,15 +79,57 @@ def serve(config: HostConfig) -> None:
         raise StartupError(f"cannot lock {lock.lock_file}: {exc.strerror or exc}") from None
     try:
         sock = _listen(config.host, config.port)
-        app = build(config)
-        web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
-                    auto_decompress=False)
+        open_files = connections.raise_open_file_limit()
+        bound = connections.Connections(connections.connection_limit(open_files))
+        app = build(config, bound)
+        log.info("at most %d connections at once (%d open files)", bound.limit, open_files)
+        _run(app, sock, bound, config.read_timeout)
     finally:
         lock.release()
     _exit_even_if_app_threads_linger()
 
 
-def build(config: HostConfig) -> web.Application:
+def _run(app: web.Application, sock: socket.socket, bound: connections.Connections, read_timeout: float) -> None:
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM as ``web.run_app`` does, with bounded connections.
+
+    An idle connection (also one whose request head has not arrived whole) is closed after ``read_timeout``.
+    Unlike ``asyncio.run``, the end waits for no thread: a hung function must not keep a stopped host alive.
+    """
+
+    async def serve_until_stopped() -> None:
+        runner = web.AppRunner(
+            app,
+            handle_signals=True,
+            shutdown_timeout=HTTP_SHUTDOWN_SECONDS,
+            access_log=None,
+            keepalive_timeout=read_timeout,
+            auto_decompress=False,
+        )
+        await runner.setup()
+        try:
+            await connections.BoundedSite(runner, sock, bound).start()
+            await asyncio.Event().wait()  # until a signal raises GracefulExit
+        finally:
+            await runner.cleanup()
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(serve_until_stopped())
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        main.cancel()  # the runner's cleanup runs now
+        rest = asyncio.all_tasks(loop)
+        for task in rest:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(main, *rest, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def build(config: HostConfig, bound: connections.Connections) -> web.Application:
     root = config.root.resolve()
     try:
         settings = apply_local_settings(root)
@@ -116,14 +152,16 @@ def build(config: HostConfig) -> web.Application:
     # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
     # function never keeps a stopped host alive, and a long read never holds up other requests.
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
+    read_in_time = connections.read_deadline(config.read_timeout, bound)
     app = web.Application(
-        middlewares=[access_log, refuse_foreign, json_errors, store_unavailable], client_max_size=MAX_REQUEST_BODY
+        middlewares=[access_log, refuse_foreign, json_errors, read_in_time],
+        client_max_size=MAX_REQUEST_BODY,
     )
     app.add_subapp(durable_api.PUBLIC_PREFIX, durable_api.build(engine, rpc=False, pool=pool))
     app.add_subapp(durable_api.RPC_PREFIX, durable_api.build(engine, rpc=True, pool=pool))
-    app.add_subapp("/api", http_functions.build(index, rpc_base, pool))
+    app.add_subapp("/api", http_functions.build(index, rpc_base, pool, store))
     app.add_subapp("/dashboard", dashboard.build(engine, pool))
-    mcp_server.mount(app, index, rpc_base, root)
+    mcp_endpoint.mount(app, index, rpc_base, root)
     base = f"http://{_url_host(config.host)}:{config.port}"
     log.info("dashboard: %s/dashboard", base)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import parse_timestamp
+from ..store.events import parse_timestamp
 from .jsonview import duration_ms, iso, parse
 
 #: Agent Framework names each agent's entity ``dafx-<AgentName>``.

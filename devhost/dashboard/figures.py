@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 
-from ..store import Store
+from ..store.event_store import Store
 from .conversation import read_session, split_entity_id
 from .metrics import SessionFigures
 from .queries import AGENTS_WHERE, AgentNames

@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .. import events
+from ..store import events
 
 
 def to_json(value: Any) -> Any:

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..store import Store
+from ..store.event_store import Store
 from .conversation import AGENT_PREFIX, agent_name
 
 #: The SQL condition that picks agent entities out of all entities.

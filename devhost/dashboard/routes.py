@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..engine import Engine
-from ..store import RUNTIME_STATUSES
-from ..web_errors import ApiError, whole_number
-from ..workers import DaemonPool
+from ..runtime.engine import Engine
+from ..runtime.workers import DaemonPool
+from ..store.event_store import RUNTIME_STATUSES
+from ..web.errors import ApiError, whole_number
 from . import queries, views
 from .conversation import AGENT_PREFIX
 from .figures import AgentFigures

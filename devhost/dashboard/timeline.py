@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import EventType, parse_timestamp
-from ..store import Instance
+from ..store.event_store import Instance
+from ..store.events import EventType, parse_timestamp
 from .conversation import AGENT_PREFIX, split_entity_id
 from .jsonview import duration_ms, iso, parse
 from .links import orchestration_url, session_url

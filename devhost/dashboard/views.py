@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import EventType
-from ..store import Instance, Store
+from ..store.event_store import Instance, Store
+from ..store.events import EventType
 from . import queries
 from .conversation import Exchange, Session, Usage, is_agent, read_session, split_entity_id
 from .figures import AgentFigures

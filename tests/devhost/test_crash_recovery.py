@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.conftest import APPS
 from devhost.process import DevHost
+from tests.conftest import APPS
+
+
+def timer_due_at(host: DevHost, instance_id: str) -> datetime | None:
+    """When the instance's durable timer is due, once its creation is in the history."""
+    events = host.status(instance_id, history=True)["historyEvents"]
+    created = [e["FireAt"] for e in events if e["EventType"] == "TimerCreated"]
+    return datetime.fromisoformat(created[0]) if created else None
 
 
 def restart(host: DevHost) -> DevHost:
@@ -21,10 +29,13 @@ def test_finished_activity_is_not_rerun_and_a_timer_due_while_down_fires(tmp_pat
     code, body = host.request("POST", "/api/start/side_effects", str(side_effect))
     assert code == 202
     instance_id = body["id"]
-    host.wait_for(instance_id, ("Running",), predicate=lambda _: side_effect.exists())
-    time.sleep(0.3)  # the first activity's completion commits; the 2 s timer is pending
+    # The first activity's completion is committed once the episode it woke has created the 2 s timer.
+    host.wait_for(instance_id, ("Running",), predicate=lambda _: timer_due_at(host, instance_id) is not None)
+    due = timer_due_at(host, instance_id)
+    assert due is not None
     host.kill()
-    time.sleep(2.5)  # the timer comes due while nothing runs
+    while datetime.now(timezone.utc) <= due:  # the timer comes due while nothing runs
+        time.sleep(0.05)
     host = host.successor().start()
     try:
         status = host.wait_for(instance_id, timeout=15)

@@ -103,9 +103,11 @@ def test_a_newer_version_than_the_host_runs_waits_by_default_and_fails_when_conf
 ) -> None:
     waiting = devhost_factory("function_app", versioning_app(tmp_path / "reject", defaultVersion="1.0"))
     instance_id = start_versioned(waiting, "1.10")  # 1.10 > 1.0 compared as versions, not as text
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while "is greater than the worker version '1.0'" not in waiting.log():  # the engine looked at it, and refused
+        assert time.monotonic() < deadline, waiting.log()[-2000:]
+        time.sleep(0.05)
     assert waiting.status(instance_id)["runtimeStatus"] == "Pending"
-    assert "is greater than the worker version '1.0'" in waiting.log()
 
     failing = devhost_factory("function_app", versioning_app(tmp_path / "fail", defaultVersion="1.0",
                                                              versionFailureStrategy="Fail"))
@@ -135,7 +137,7 @@ def test_an_activity_failure_reaches_its_orchestrator_worded_as_in_azure_without
     reason, _, details = output.partition(" \n ")
     assert reason == "Activity function 'explode' failed: ValueError: disk on fire"
     assert 'failures_app.py", line' in details and "raise ValueError(reason)" in details
-    assert "devhost/engine.py" not in details and "durable_functions" not in details
+    assert "devhost/runtime/engine.py" not in details and "durable_functions" not in details
 
 
 def test_a_failed_sub_orchestration_fails_its_parent_task_with_the_childs_message(devhost_factory: StartHost) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devhost.limits import MAX_MESSAGE_BYTES
+from devhost.runtime.limits import MAX_MESSAGE_BYTES
 from devhost.process import DevHost
 from tests.conftest import module_host
 

@@ -117,7 +117,7 @@ def test_orchestrator_exception_fails_with_message_and_stack(host: DevHost) -> N
     completed = host.status(status["instanceId"], history=True)["historyEvents"][-2]
     assert completed["EventType"] == "ExecutionCompleted" and completed["Result"] == status["output"]
     assert completed["Details"].startswith("Traceback") and "protocol_app.py" in completed["Details"]
-    assert "devhost/episode.py" not in completed["Details"] and "TaskOrchestrationExecutor" not in completed["Details"]
+    assert "devhost/runtime/episode.py" not in completed["Details"] and "TaskOrchestrationExecutor" not in completed["Details"]
 
 
 def test_entities_signal_call_and_persist_state(host: DevHost) -> None:

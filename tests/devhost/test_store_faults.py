@@ -1,6 +1,7 @@
 """The store refusing writes (the disk full) while an activity and an agent call are in flight: the host
 answers 503, keeps their results, retries with growing pauses and carries on once writes work again,
-without a restart and without calling either function a second time.
+without a restart and without calling either function a second time; an app route whose durable client
+the store refuses answers 503 too.
 
 The fault is real: the host process's file-size limit (RLIMIT_FSIZE) is lowered to one byte, so every
 write SQLite makes fails as on a full disk, then raised again.
@@ -8,6 +9,7 @@ write SQLite makes fails as on a full disk, then raised again.
 
 from __future__ import annotations
 
+import json
 import re
 import resource
 import time
@@ -56,5 +58,28 @@ def test_a_full_disk_delays_work_but_never_loses_or_repeats_it(tmp_path: Path) -
         assert int(recovered[1]) <= 20  # growing pauses, not a tight loop
         code, again = host.request("POST", f"{API}/orchestrators/through_gate")
         assert code == 202
+    finally:
+        host.kill()
+
+
+def test_an_app_route_answers_503_not_500_while_the_store_refuses_writes(tmp_path: Path) -> None:
+    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
+                   {"PROTOCOL_SCRATCH": str(tmp_path)}).start()
+    assert host.process is not None
+    try:
+        limit = resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE, (1, limit[1]))  # every write now fails
+        try:
+            code, headers, raw = host.exchange("POST", "/api/start/sequence", b"[]",
+                                               {"Content-Type": "application/json"})
+            refused = json.loads(raw)
+            assert code == 503 and "store is unavailable" in refused["error"], (code, raw)
+            assert headers["Retry-After"].isdigit()
+            assert host.request("GET", "/api/items/7")[0] == 200  # a route that needs no store still answers
+        finally:
+            resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE, limit)
+        code, started = host.request("POST", "/api/start/sequence", [])
+        assert code == 202, started
+        assert host.wait_for(started["id"])["runtimeStatus"] == "Completed"
     finally:
         host.kill()

@@ -20,10 +20,10 @@ from azure.durable_functions.models.actions.NoOpAction import NoOpAction
 from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.orchestrator import Orchestrator
 
-from . import events as ev
+from ..store import events as ev
+from ..store.event_store import Instance
+from ..store.events import SCHEDULING_EVENTS, EventType
 from . import durable_http, limits
-from .events import SCHEDULING_EVENTS, EventType
-from .store import Instance
 from .tracebacks import user_traceback
 
 #: Extra field on history events the host added for a retry (never matched against actions).

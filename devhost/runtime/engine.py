@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import events as ev
+from ..app.app_index import FunctionIndex
+from ..app.host_config import DurableConfig
+from ..store import events as ev
+from ..store.event_store import ActivityItem, Instance, Store, StoreError, Tx
 from . import limits
-from .app_index import FunctionIndex
 from .backoff import MAX_PAUSE, Backoff
 from .episode import Episode, failed_episode, run_episode
-from .host_config import DurableConfig
 from .invoke import UnknownFunction, run_activity, run_entity_batch
 from .rewind import rewind
-from .store import ActivityItem, Instance, Store, StoreError, Tx
 from .workers import DaemonPool
 
 log = logging.getLogger("devhost.engine")
@@ -155,7 +155,7 @@ class Engine:
         log.info("orchestration %s terminated: %s", instance_id, reason)
 
     def rewind(self, instance_id: str, reason: str) -> None:
-        """Run a failed instance again from where it failed (see ``devhost/rewind.py``)."""
+        """Run a failed instance again from where it failed (see ``devhost/runtime/rewind.py``)."""
         with self.store.transaction() as tx:
             rewind(tx, instance_id, reason, time.time())
         log.info("orchestration %s rewound: %s", instance_id, reason)

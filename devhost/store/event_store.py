@@ -152,6 +152,19 @@ class Store:
         self._conn.executescript(SCHEMA)
         _migrate(self._conn)
         self._broken = False
+        self._refusals = 0
+
+    @property
+    def refusals(self) -> int:
+        """How many reads and writes the database refused since the store opened.
+
+        A caller compares it before and after a piece of work to learn whether the store failed meanwhile.
+        """
+        return self._refusals
+
+    def _refused(self, verb: str, exc: sqlite3.Error) -> StoreError:
+        self._refusals += 1
+        return StoreError(f"cannot {verb} {self.path}: {exc}")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
@@ -176,7 +189,7 @@ class Store:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 self._broken = True
-                raise StoreError(f"cannot write {self.path}: {exc}") from exc
+                raise self._refused("write", exc) from exc
             try:
                 yield Tx(self._conn)
                 self._conn.execute("COMMIT")
@@ -184,7 +197,7 @@ class Store:
                 self._rollback()
                 if isinstance(exc, sqlite3.OperationalError):
                     self._broken = True
-                    raise StoreError(f"cannot write {self.path}: {exc}") from exc
+                    raise self._refused("write", exc) from exc
                 raise
 
     def _rollback(self) -> None:
@@ -207,7 +220,7 @@ class Store:
             rows = cur.fetchall()
         except sqlite3.OperationalError as exc:
             conn.close()
-            raise StoreError(f"cannot read {self.path}: {exc}") from exc
+            raise self._refused("read", exc) from exc
         self._readers.put(conn)
         return rows
 

@@ -1,7 +1,9 @@
 """Serve the app's HTTP-triggered functions under ``/api``, as the Functions host does.
 
 Async handlers run on the server's event loop (the SDK's durable client keeps one aiohttp session
-bound to the loop that first used it); sync handlers run in a worker thread.
+bound to the loop that first used it); sync handlers run in a worker thread. A function that fails
+while the store refuses reads or writes failed because its durable client was refused: that is a 503,
+as for the Durable HTTP API, not the 500 of a function's own error.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from aiohttp import web
 from azure.functions.http import HttpResponseConverter
 from multidict import CIMultiDict
 
-from .app_index import FunctionIndex, HttpFunction, is_async
+from ..app.app_index import FunctionIndex, HttpFunction, is_async
+from ..runtime.workers import DaemonPool
+from ..store.event_store import Store
 from .durable_api import caller_base_url, client_binding
-from .web_errors import error
-from .workers import DaemonPool
+from .errors import error, unavailable
 
 log = logging.getLogger("devhost.http")
 API_PREFIX = "/api/"
 _INDEX = web.AppKey("index", FunctionIndex)
 _RPC_BASE = web.AppKey("rpc_base", str)
 _POOL = web.AppKey("pool", DaemonPool)
+_STORE = web.AppKey("store", Store)
 
 
 def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
@@ -82,18 +86,24 @@ async def dispatch(request: web.Request) -> web.Response:
     if function.client_param:
         binding = client_binding(caller_base_url(request), request.app[_RPC_BASE])
         kwargs[function.client_param] = json.dumps(binding)
+    store = request.app[_STORE]
+    refusals = store.refusals
     try:
         return to_web_response(await invoke(function, kwargs, request.app[_POOL]))
-    except Exception as exc:  # the Functions host answers an unhandled exception with a bare 500
-        log.exception("function %s failed", function.name)
+    except Exception as exc:
+        if store.refusals != refusals:
+            log.warning("function %s failed while the store refused reads or writes: %s", function.name, exc)
+            return unavailable(f"the local store is unavailable: function '{function.name}' failed meanwhile: {exc}")
+        log.exception("function %s failed", function.name)  # the Functions host answers it with a bare 500
         return error(500, f"function '{function.name}' failed: {exc}")
 
 
-def build(index: FunctionIndex, rpc_base_url: str, pool: DaemonPool) -> web.Application:
-    """``pool`` runs the synchronous functions."""
+def build(index: FunctionIndex, rpc_base_url: str, pool: DaemonPool, store: Store) -> web.Application:
+    """``pool`` runs the synchronous functions; ``store`` tells whether it refused work while one ran."""
     app = web.Application()
     app[_INDEX] = index
     app[_RPC_BASE] = rpc_base_url
     app[_POOL] = pool
+    app[_STORE] = store
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

@@ -15,7 +15,7 @@ from typing import Any
 from azure.functions import FunctionRegister
 from azure.functions.decorators.function_app import Function
 
-from .mcp_triggers import MCP_TOOL_TRIGGER, McpTool, index_mcp_tool
+from .tool_triggers import MCP_TOOL_TRIGGER, McpTool, read_mcp_tool
 
 #: Functions route constraints the host understands (others match any one segment).
 _CONSTRAINTS = {
@@ -162,6 +162,13 @@ def _http(index: FunctionIndex, function: Function) -> None:
     )
 
 
+def _mcp_tool(index: FunctionIndex, function: Function) -> None:
+    tool = read_mcp_tool(function)
+    if tool.name.lower() in index.mcp_tools:  # as the extension's registry refuses it
+        raise ValueError(f"Tool with name '{tool.name}' is already registered.")
+    index.mcp_tools[tool.name.lower()] = tool
+
+
 #: How each trigger type the local host runs is indexed; a function with any other trigger is listed
 #: as unsupported. Supporting a new trigger means adding its indexer here and a dispatcher for it.
 INDEXERS: dict[str, Callable[[FunctionIndex, Function], None]] = {
@@ -169,7 +176,7 @@ INDEXERS: dict[str, Callable[[FunctionIndex, Function], None]] = {
     "orchestrationTrigger": _orchestrator,
     "activityTrigger": _activity,
     "entityTrigger": _entity,
-    MCP_TOOL_TRIGGER: index_mcp_tool,
+    MCP_TOOL_TRIGGER: _mcp_tool,
 }
 
 

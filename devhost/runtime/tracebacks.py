@@ -11,14 +11,14 @@ import azure.functions
 #: Code that calls into the app: the local host itself and the SDKs whose wrappers run every function.
 _CALLERS = tuple(
     str(Path(module.__file__).parent) for module in (azure.durable_functions, azure.functions)  # type: ignore[arg-type]
-) + (str(Path(__file__).parent),)
+) + (str(Path(__file__).parents[1]),)  # the devhost package
 
 
 def user_traceback(exc: BaseException) -> str:
     """The exception formatted from the first frame that is not the host's or an SDK wrapper's.
 
     In Azure the worker reports a function's exception without the host's own frames; a trace that
-    started in ``devhost/engine.py`` would point the reader at code that does not exist there.
+    started in ``devhost/runtime/engine.py`` would point the reader at code that does not exist there.
     """
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_CALLERS):

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import events as ev
-from .events import SCHEDULING_EVENTS, EventType
-from .store import Tx
+from ..store import events as ev
+from ..store.event_store import Tx
+from ..store.events import SCHEDULING_EVENTS, EventType
 
 _FAILURES = (EventType.TASK_FAILED, EventType.SUB_ORCHESTRATION_FAILED)
 _SETTLING = (EventType.TASK_COMPLETED, EventType.SUB_ORCHESTRATION_COMPLETED, *_FAILURES)

@@ -19,12 +19,12 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import events as ev
-from .engine import Engine, UnknownFunction
-from .limits import LimitExceeded
-from .store import RUNTIME_STATUSES, TERMINAL, Instance, Store
-from .web_errors import ApiError, error, json_body, whole_number
-from .workers import DaemonPool
+from ..runtime.engine import Engine, UnknownFunction
+from ..runtime.limits import LimitExceeded
+from ..runtime.workers import DaemonPool
+from ..store import events as ev
+from ..store.event_store import RUNTIME_STATUSES, TERMINAL, Instance, Store
+from .errors import ApiError, error, json_body, whole_number
 
 PUBLIC_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"

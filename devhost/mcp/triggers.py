@@ -1,12 +1,12 @@
-"""MCP tool trigger functions, indexed and invoked as the Functions MCP extension does it.
+"""MCP tool trigger functions invoked as the Functions MCP extension does it.
 
 Facts from the extension's source (Azure/azure-functions-mcp-extension 1.6, whose MCP server is
-the C# SDK 0.4): the input schema is built from the trigger's ``toolProperties``; a call missing a
-required property, or naming an unknown tool, is a JSON-RPC ``InvalidParams`` error; the function
-gets the invocation context as a JSON string (``ToolInvocationContext``: ``name``, ``arguments``,
-``sessionid``, ``clientinfo``, ``transport``, nulls left out); its return value becomes one text
-block, or with ``useResultSchema`` is read as the ``McpToolResult`` envelope; a function that
-fails answers ``isError`` with the bare "An error occurred invoking '<tool>'.".
+the C# SDK 0.4): a call missing a required property, or naming an unknown tool, is a JSON-RPC
+``InvalidParams`` error; the function gets the invocation context as a JSON string
+(``ToolInvocationContext``: ``name``, ``arguments``, ``sessionid``, ``clientinfo``, ``transport``, nulls
+left out); its return value becomes one text block, or with ``useResultSchema`` is read as the
+``McpToolResult`` envelope; a function that fails answers ``isError`` with the bare
+"An error occurred invoking '<tool>'.". How a tool is read from its trigger: ``devhost/app/tool_triggers.py``.
 """
 
 from __future__ import annotations
@@ -17,80 +17,20 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import mcp_types as types
-from azure.functions.decorators.function_app import Function
 from azure.functions.mcp import _MCPToolTriggerConverter
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
-if TYPE_CHECKING:
-    from .app_index import FunctionIndex
+from ..app.tool_triggers import McpTool
 
 log = logging.getLogger("devhost.mcp")
 
-MCP_TOOL_TRIGGER = "mcpToolTrigger"
 _CONTENT_BLOCK: TypeAdapter[types.ContentBlock] = TypeAdapter(types.ContentBlock)
 _CONTENT_BLOCKS: TypeAdapter[list[types.ContentBlock]] = TypeAdapter(list[types.ContentBlock])
-
-
-@dataclass(frozen=True)
-class McpTool:
-    """One MCP tool trigger function of the app."""
-
-    function_name: str
-    name: str
-    description: str | None
-    properties: list[dict[str, Any]]
-    use_result_schema: bool
-    handler: Callable[..., Any]
-    context_param: str
-    client_param: str | None
-
-    def as_tool(self) -> types.Tool:
-        return types.Tool(name=self.name, description=self.description, input_schema=self.input_schema())
-
-    def input_schema(self) -> dict[str, Any]:
-        """The schema the extension derives from ``toolProperties`` (``PropertyBasedToolInputSchema``)."""
-        schema: dict[str, Any] = {}
-        for prop in self.properties:
-            kind: dict[str, Any] = {"type": _field(prop, "propertyType")}
-            if enum := _field(prop, "enumValues"):
-                kind["enum"] = enum
-            entry = {"type": "array", "items": kind} if _field(prop, "isArray") else kind
-            schema[_field(prop, "propertyName")] = {**entry, "description": _field(prop, "description") or ""}
-        return {"type": "object", "properties": schema, "required": self.required()}
-
-    def required(self) -> list[str]:
-        return list(dict.fromkeys(_field(p, "propertyName") for p in self.properties if _field(p, "isRequired")))
-
-
-def _field(prop: Mapping[str, Any], name: str) -> Any:
-    """A tool property field, matched case-insensitively as the extension's JSON reader does."""
-    return next((value for key, value in prop.items() if key.lower() == name.lower()), None)
-
-
-def index_mcp_tool(index: FunctionIndex, function: Function) -> None:
-    """Add an ``mcpToolTrigger`` function to ``index.mcp_tools`` (tool names are unique, case-insensitively)."""
-    trigger = function.get_trigger()
-    raw = trigger.get_dict_repr()
-    properties = json.loads(raw["toolProperties"]) if raw.get("toolProperties") else []
-    tool = McpTool(
-        function_name=function.get_function_name(),
-        name=raw["toolName"],
-        description=raw.get("description"),
-        properties=[p for p in properties if isinstance(p, dict) and _field(p, "propertyName")],
-        use_result_schema=bool(raw.get("useResultSchema")),
-        handler=function.get_user_function(),
-        context_param=trigger.name,
-        client_param=next((b.name for b in function.get_bindings() if b.type == "durableClient"), None),
-    )
-    if tool.name.lower() in index.mcp_tools:
-        raise ValueError(f"Tool with name '{tool.name}' is already registered.")
-    index.mcp_tools[tool.name.lower()] = tool
 
 
 async def call_tool(

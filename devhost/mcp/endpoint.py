@@ -5,7 +5,9 @@ alone, so a restart of the host loses no client), and the legacy SSE transport a
 ``GET /runtime/webhooks/mcp/sse`` with its ``POST /runtime/webhooks/mcp/message`` endpoint. The
 server's name, version and instructions come from ``extensions.mcp`` in host.json. Requests pass
 the host's middleware like every other route. No function key is asked for locally; in Azure the
-system key ``mcp_extension`` is.
+system key ``mcp_extension`` is. Every error is a JSON-RPC error response without an id, as the MCP
+transports specify, also where the SDK answers in plain text (the legacy transport's session errors,
+a wrong ``Content-Type``) and for a method the endpoint does not serve.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.requests import Request
 
-from . import asgi
-from .app_index import FunctionIndex
-from .durable_api import client_binding
-from .mcp_triggers import call_tool
+from ..app.app_index import FunctionIndex
+from ..web import asgi
+from ..web.durable_api import client_binding
+from .triggers import call_tool
 
 log = logging.getLogger("devhost.mcp")
 
@@ -44,8 +46,9 @@ def mount(app: web.Application, index: FunctionIndex, rpc_base_url: str, root: P
     """Serve the app's MCP tool triggers on ``app`` (routes, and the SDK's session manager for its lifetime)."""
     server = build_server(index, rpc_base_url, _options(root))
     manager = StreamableHTTPSessionManager(app=server, stateless=True)
-    streamable_app = _like_the_extension(manager.handle_request)
+    streamable_app = _json_rpc_errors(_like_the_extension(manager.handle_request))
     sse = SseServerTransport(f"{PREFIX}/message")
+    sse_message_app = _json_rpc_errors(sse.handle_post_message)
 
     async def connect_sse(scope: Any, receive: Any, send: Any) -> None:
         async with sse.connect_sse(scope, receive, send) as (read_stream, write_stream):
@@ -58,11 +61,19 @@ def mount(app: web.Application, index: FunctionIndex, rpc_base_url: str, root: P
         return await asgi.serve(connect_sse, request, "")
 
     async def sse_message(request: web.Request) -> web.StreamResponse:
-        return await asgi.serve(sse.handle_post_message, request, "")
+        return await asgi.serve(sse_message_app, request, "")
+
+    async def not_served(request: web.Request) -> web.Response:
+        allowed = "GET" if request.path.endswith("/sse") else "POST"
+        response = rpc_error(405, f"{request.method} is not served here: use {allowed}")
+        response.headers["Allow"] = allowed
+        return response
 
     app.router.add_post(PREFIX, streamable)
     app.router.add_get(f"{PREFIX}/sse", sse_stream)
     app.router.add_post(f"{PREFIX}/message", sse_message)
+    for path in (PREFIX, f"{PREFIX}/sse", f"{PREFIX}/message"):
+        app.router.add_route("*", path, not_served)
 
     async def run_manager(_: web.Application) -> AsyncIterator[None]:
         async with manager.run():
@@ -155,6 +166,47 @@ def _like_the_extension(app: Any) -> Any:
         await app({**scope, "headers": headers}, receive_again, name_the_session)
 
     return extension_habits
+
+
+def rpc_error(status: int, message: str) -> web.Response:
+    return web.Response(body=_rpc_error_body(message), status=status, content_type="application/json")
+
+
+def _rpc_error_body(message: str) -> bytes:
+    """An HTTP error as the MCP SDK words one: a JSON-RPC ``InvalidRequest`` error response with no id."""
+    error = {"code": types.INVALID_REQUEST, "message": message}
+    return json.dumps({"jsonrpc": "2.0", "id": None, "error": error}).encode()
+
+
+def _json_rpc_errors(app: Any) -> Any:
+    """The ASGI application with its plain-text error responses rewritten as JSON-RPC errors."""
+
+    async def worded_as_json_rpc(scope: Any, receive: Any, send: Any) -> None:
+        held: dict[str, Any] | None = None  # the start of a plain-text error, until its body is whole
+        body = b""
+
+        async def send_json(message: Any) -> None:
+            nonlocal held, body
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                kind = dict(message.get("headers", ())).get(b"content-type", b"")
+                if not kind.startswith(b"application/json"):
+                    held = message
+                    return
+            if held is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body += message.get("body", b"")
+            if message.get("more_body", False):
+                return
+            encoded = _rpc_error_body(body.decode(errors="replace"))
+            headers = [(k, v) for k, v in held.get("headers", ()) if k not in (b"content-type", b"content-length")]
+            headers += [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]
+            await send({**held, "headers": headers})
+            await send({"type": "http.response.body", "body": encoded})
+
+        await app(scope, receive, send_json)
+
+    return worded_as_json_rpc
 
 
 def _is_initialize(body: bytes) -> bool:

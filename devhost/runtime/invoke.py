@@ -16,10 +16,10 @@ from typing import Any
 
 from azure.functions import _durable_functions as df_json
 
+from ..app.app_index import FunctionIndex, is_async
+from ..store import events as ev
+from ..store.event_store import ActivityItem, EntityOp
 from . import durable_http, limits
-from . import events as ev
-from .app_index import FunctionIndex, is_async
-from .store import ActivityItem, EntityOp
 from .tracebacks import describe, user_traceback
 
 log = logging.getLogger("devhost.engine")

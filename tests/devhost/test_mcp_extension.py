@@ -131,8 +131,36 @@ def test_a_client_probing_for_the_2026_protocol_falls_back_to_the_initialize_han
     assert result.capabilities.tools is not None
 
 
-def test_only_post_is_served_on_the_streamable_endpoint(host: DevHost) -> None:
-    request = urllib.request.Request(host.url + MCP, method="GET")
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 405
+STREAMABLE = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+
+
+def rpc_error(host: DevHost, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
+    """The status and the JSON-RPC error object of a refused MCP request (its body must be one)."""
+    code, answered, raw = host.exchange(method, path, body, headers)
+    assert answered["Content-Type"].startswith("application/json"), (code, answered["Content-Type"], raw)
+    message = json.loads(raw)
+    assert message["jsonrpc"] == "2.0" and message["id"] is None and set(message) == {"jsonrpc", "id", "error"}
+    return code, message["error"]
+
+
+def test_only_post_is_served_on_the_streamable_endpoint_and_the_refusal_is_a_json_rpc_error(host: DevHost) -> None:
+    for method in ("GET", "DELETE"):
+        code, refusal = rpc_error(host, method, MCP, None, {})
+        assert code == 405 and refusal["code"] == types.INVALID_REQUEST and method in refusal["message"]
+    assert host.exchange("GET", MCP)[1]["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "reason"),
+    [
+        (MCP, b"{}", {**STREAMABLE, "Content-Type": "text/plain"}, 400, "Content-Type"),
+        (f"{MCP}/message", b"{}", STREAMABLE, 400, "session_id is required"),
+        (f"{MCP}/message?session_id=not-hex", b"{}", STREAMABLE, 400, "Invalid session ID"),
+        (f"{MCP}/message?session_id={'0' * 32}", b"{}", STREAMABLE, 404, "Could not find session"),
+    ],
+)
+def test_transport_errors_are_json_rpc_errors_not_plain_text(
+    host: DevHost, path: str, body: bytes, headers: dict[str, str], status: int, reason: str
+) -> None:
+    code, refusal = rpc_error(host, "POST", path, body, headers)
+    assert code == status and refusal["code"] == types.INVALID_REQUEST and reason in refusal["message"]

@@ -1,7 +1,8 @@
 """Every error the local host answers is JSON, ``{"error": "..."}``, and bad input is a 4xx, never a 500.
 
-Handlers raise ``ApiError``; the router's own 404 and 405, and anything unexpected (logged, then a JSON
-500), come out the same way through ``json_errors``. Query parameters and request bodies are read with
+Handlers raise ``ApiError``; the router's own 404 and 405, a store that refuses work (503 with
+``Retry-After``) and anything unexpected (logged, then a JSON 500) come out the same way through
+``json_errors``. Query parameters and request bodies are read with
 the helpers here, which refuse what cannot be read instead of failing on it.
 """
 
@@ -14,8 +15,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..store.event_store import StoreError
+
 log = logging.getLogger("devhost")
 _ECHO = 60  # characters of a bad value an error message repeats
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait: the store's retries pause up to this long
 
 
 class ApiError(Exception):
@@ -30,12 +34,21 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def unavailable(message: str) -> web.Response:
+    """503 with ``Retry-After``: the local store refuses reads or writes just now; try again later."""
+    response = error(503, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:
         return error(exc.status, str(exc))
+    except StoreError as exc:  # a store that refuses reads or writes: nothing was changed, try again later
+        return unavailable(f"the local store is unavailable, nothing was changed: {exc}")
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise

@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
-from .web_errors import error
+from .errors import error
 
 log = logging.getLogger("devhost")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -99,7 +99,7 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def middleware(guard: Guard) -> Handler:
+def middleware(guard: Guard) -> Middleware:
     @web.middleware
     async def refuse_foreign(request: web.Request, handler: Handler) -> web.StreamResponse:
         reason = guard.refusal(request)
