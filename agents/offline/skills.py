@@ -102,13 +102,9 @@ def _article_text(turn: Turn) -> tuple[str, str]:
     return writing.article_draft(_topic(turn))
 
 
-def _article_plan(turn: Turn) -> list[ToolCall]:
-    return [ToolCall("text_statistics", {"text": _article_text(turn)[1]})]
-
-
 def _article_answer(turn: Turn) -> Article:
     title, body = _article_text(turn)
-    return writing.article(title, body, turn.result_or("text_statistics", lambda: analysis.text_statistics(body)))
+    return Article(title=title, body=body)
 
 
 def _last_article(answers: tuple[str, ...]) -> Article | None:
@@ -128,7 +124,7 @@ SPAM = Skill(_spam_plan, _spam_answer)
 REPLY = Skill(_no_tools, lambda turn: writing.reply(read_email(turn.prompt)))
 RESEARCH = Skill(_no_tools, _research_answer)
 SUMMARY = Skill(_no_tools, _summary_answer)
-ARTICLE = Skill(_article_plan, _article_answer)
+ARTICLE = Skill(_no_tools, _article_answer)
 
 SKILLS_BY_MODEL: dict[type[BaseModel], Skill] = {
     SpamVerdict: SPAM,

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from devhost.process import DevHost, free_port
-from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow
+from agents.analysis import text_statistics
+from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow, stored_draft
 from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer
 
@@ -248,18 +249,50 @@ def test_research_with_every_angle_down_fails_clearly(host: DevHost, model: Scri
 # -- the content flow: a draft that makes no sense is repaired before any reviewer sees it ----------------------
 
 
-@pytest.mark.parametrize("values", [{"body": ""}, {"word_count": 5000}], ids=["empty-body", "wrong-word-count"])
-def test_a_nonsense_draft_is_repaired_before_the_reviewer_is_mailed(
-    host: DevHost, model: ScriptedModelServer, smtp: SmtpServer, values: dict[str, Any], request: pytest.FixtureRequest
+def test_an_empty_draft_is_repaired_before_the_reviewer_is_mailed(
+    host: DevHost, model: ScriptedModelServer, smtp: SmtpServer
 ) -> None:
-    reviewer = f"{request.node.callspec.id}@contoso.com"
-    model.fail("override", agent=WRITER, values=values)
+    reviewer = "empty-body@contoso.com"
+    model.fail("override", agent=WRITER, values={"body": ""})
     instance_id = start_flow(host, "content", {"topic": "honest drafts", "reviewer": reviewer, "timeout_hours": 1})
     draft = host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)["customStatus"]["draft"]
-    assert draft["excerpt"].strip() and draft["characters"] > 0 and draft["word_count"] < 1000
-    assert [r.fault for r in model.requests_for(WRITER)] == [None, "override", None]  # tool round, bad answer, repair
+    assert draft["excerpt"].strip() and draft["characters"] > 0
+    assert [r.fault for r in model.requests_for(WRITER)] == ["override", None]  # bad answer, repair
     assert mails_to(smtp, reviewer) == 1
-    host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/terminate?reason=done")
+    host.request("POST", f"{API}/instances/{instance_id}/terminate?reason=done")
+
+
+def test_the_articles_word_count_and_reading_time_are_measured_by_the_app_whatever_the_model_says(
+    host: DevHost, model: ScriptedModelServer
+) -> None:
+    model.fail("override", agent=WRITER, times=None, values={"word_count": 5000, "reading_time_minutes": 99})
+    instance_id = start_flow(host, "content", {"topic": "honest figures", "timeout_hours": 1})
+    draft = host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)["customStatus"]["draft"]
+    measured = text_statistics(stored_draft(host, draft)["body"])
+    assert (draft["word_count"], draft["reading_time_minutes"]) == (measured["word_count"], measured["reading_time_minutes"])
+    assert 100 < draft["word_count"] < 5000
+    assert [r.fault for r in model.requests_for(WRITER)] == ["override"]  # taken as it is: no repair turn
+    host.request("POST", f"{API}/instances/{instance_id}/terminate?reason=done")
+
+
+# -- retries send what the first attempt sent ---------------------------------------------------------------------
+
+
+def test_each_retry_sends_the_conversation_the_first_attempt_sent(host: DevHost, model: ScriptedModelServer) -> None:
+    model.fail("status", agent=SUMMARY, times=2, status=503, message="Service unavailable")
+    assert finish(host, start_flow(host, "research", {"topic": "steady prompts"}))["runtimeStatus"] == "Completed"
+    attempts = [r.body["messages"] for r in model.requests_for(SUMMARY)]
+    assert len(attempts) == 3 and attempts[0] == attempts[1] == attempts[2]
+    assert [m["role"] for m in attempts[0]] == ["system", "user"]
+
+
+def test_a_failed_repair_turn_is_retried_without_the_failed_attempts(host: DevHost, model: ScriptedModelServer) -> None:
+    model.fail("override", agent=REPLY_AGENT, values={"body": " "})
+    model.fail("status", agent=REPLY_AGENT, skip=1, status=500, message="The server had an error")
+    assert finish(host, start_flow(host, "spam-detection", ham("repair-retry")))["runtimeStatus"] == "Completed"
+    first, failed, retried = (r.body["messages"] for r in model.requests_for(REPLY_AGENT))
+    assert failed == retried and [m["role"] for m in retried] == ["system", "user", "assistant", "user"]
+    assert retried[:2] == first and retried[-1]["content"].startswith("Your previous answer could not be used:")
 
 
 # -- endpoints of other shapes -----------------------------------------------------------------------------------
@@ -276,6 +309,7 @@ def test_a_server_without_json_schema_support_gets_json_object_with_the_schema_i
         server.stop()
     formats = [(r.body.get("response_format") or {}).get("type") for r in model.requests]
     assert formats[0] == "json_schema" and set(formats[1:]) == {"json_object"}
+    assert model.requests[-1].body["response_format"]["schema"]["title"] in ("SpamVerdict", "EmailReply")
     assert '"is_spam"' in model.requests_for(SPAM_AGENT)[-1].body["messages"][0]["content"]
     assert "rejected the json_schema response format" in server.log()
 
