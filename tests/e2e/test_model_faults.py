@@ -7,6 +7,7 @@ publication went out twice. Requests time out after 2 s here and retries wait 0.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.utils import getaddresses
@@ -18,7 +19,7 @@ import pytest
 from devhost.process import DevHost, free_port
 from agents.analysis import text_statistics
 from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow, stored_draft
-from tests.model_server import ScriptedModelServer
+from tests.model_server import LLAMA_CPP_PYTHON, ScriptedModelServer
 from tests.smtp import SmtpServer
 
 SPAM_AGENT, REPLY_AGENT = "SpamDetectionAgent", "EmailAssistantAgent"
@@ -333,6 +334,7 @@ def test_an_unreachable_endpoint_fails_after_the_retries_saying_connection_refus
     finally:
         server.stop()
     assert f"{SPAM_AGENT} failed after 3 attempts: connection refused to 127.0.0.1:{closed}" in message
+    assert f"Could not list the models at http://127.0.0.1:{closed}/v1/models" in server.log()  # the start went on
 
 
 def test_response_times_are_measured_by_the_hosts_clock_not_the_servers_second(
@@ -367,3 +369,102 @@ def test_the_dashboard_counts_failed_calls_under_the_agents_name_and_missing_usa
     code, listing = host.request("GET", f"/dashboard/api/agents?agent={SUMMARY}")
     [session] = [s for s in listing["sessions"] if instance_id in s["orchestrationIds"]]
     assert session["tokens"] is None  # unknown, not "0 tokens"
+
+
+# -- a server like llama-cpp-python's with a small model: every flow completes with the default settings ---------
+
+
+@pytest.fixture(scope="module")
+def llama() -> Iterator[ScriptedModelServer]:
+    server = ScriptedModelServer(LLAMA_CPP_PYTHON).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def llama_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, llama: ScriptedModelServer) -> Iterator[DevHost]:
+    settings = scripted_settings(llama.base_url, MODEL_TIMEOUT_SECONDS="8", MODEL_MAX_OUTPUT_TOKENS="256")
+    server = new_app_host(tmp_path_factory.mktemp("llama"), smtp.port, **settings).start()
+    yield server
+    server.stop()
+
+
+def test_every_flow_completes_on_a_llama_cpp_python_like_server(
+    llama_host: DevHost, llama: ScriptedModelServer, smtp: SmtpServer
+) -> None:
+    spam = finish(llama_host, start_flow(llama_host, "spam-detection", PHISHING))
+    assert spam["runtimeStatus"] == "Completed" and spam["output"]["branch"] == "spam", spam
+    assert "Verify your account" in Path(spam["output"]["quarantine"]["location"]).read_text()
+    personal = finish(llama_host, start_flow(llama_host, "spam-detection", ham("llama")))
+    assert personal["runtimeStatus"] == "Completed" and personal["output"]["branch"] == "legitimate", personal
+    assert replies_to(smtp, "llama") == 1
+    research = finish(llama_host, start_flow(llama_host, "research", {"topic": "small models"}))
+    assert research["runtimeStatus"] == "Completed" and set(research["output"]["sections"]) == {"technical", "market", "competitor"}
+
+    reviewer = "llama-reviewer@contoso.com"
+    instance_id = start_flow(llama_host, "content", {"topic": "local inference", "reviewer": reviewer, "timeout_hours": 1})
+    llama_host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)
+    assert mails_to(smtp, reviewer) == 1
+    decide = f"{API}/instances/{instance_id}/raiseEvent/ApprovalDecision"
+    assert llama_host.request("POST", decide, {"approved": True, "feedback": "Ship it"})[0] == 202
+    content = finish(llama_host, instance_id)
+    assert content["runtimeStatus"] == "Completed" and content["output"]["status"] == "published", content
+
+    # json_schema was refused once (HTTP 500), then every request carried the schema in a json_object format
+    [refused, *accepted] = llama.requests
+    assert refused.fault == "no_json_schema" and refused.body["response_format"]["type"] == "json_schema"
+    assert all(r.body["response_format"]["type"] == "json_object" and r.body["response_format"]["schema"] for r in accepted)
+    assert all(r.body.get("max_tokens") == 256 and "max_completion_tokens" not in r.body for r in llama.requests)
+    log = llama_host.log()
+    assert "rejected the json_schema response format" in log and "Input should be 'text' or 'json_object'" in log
+    assert "Model 'scripted' is not among the models" in log and "SmolLM2-135M-Instruct" in log
+
+
+def test_a_runaway_answer_stops_at_the_cap_so_the_single_slot_serves_the_retry(
+    llama_host: DevHost, llama: ScriptedModelServer
+) -> None:
+    llama.reset()
+    # 256 tokens at 0.04 s each: the server generates for 10 s after the client gave up at 8 s; uncapped, for ever.
+    llama.fail("runaway", agent=SUMMARY, seconds_per_token=0.04)
+    status = finish(llama_host, start_flow(llama_host, "research", {"topic": "runaway generation"}))
+    assert status["runtimeStatus"] == "Completed", status
+    [runaway, retry] = llama.requests_for(SUMMARY)
+    assert runaway.fault == "runaway" and runaway.body["max_tokens"] == 256 and retry.fault is None
+    assert retry.body["messages"] == runaway.body["messages"]
+
+
+def test_a_repair_turn_shows_in_the_custom_status_and_the_log_while_it_runs(
+    llama_host: DevHost, llama: ScriptedModelServer
+) -> None:
+    llama.reset()
+    release = threading.Event()
+    llama.fail("override", agent=REPLY_AGENT, values={"body": " "})
+    llama.fail("hang", agent=REPLY_AGENT, skip=1, seconds=7, until=release)  # the repair turn waits for the test
+    instance_id = start_flow(llama_host, "spam-detection", ham("visible-repair"))
+    try:
+        running = llama_host.wait_for(instance_id, ("Running",), predicate=lambda s: "repairing" in (s["customStatus"] or {}))
+    finally:
+        release.set()
+    [repair] = running["customStatus"]["repairing"]
+    assert repair["agent"] == REPLY_AGENT and repair["reason"].startswith("the answer did not match EmailReply: body")
+    assert running["customStatus"]["stage"] == "drafting_reply"
+    assert f"{instance_id}: {REPLY_AGENT}'s answer could not be used" in llama_host.log()
+    status = finish(llama_host, instance_id)
+    assert status["runtimeStatus"] == "Completed" and "repairing" not in status["customStatus"]
+
+
+def test_a_refused_response_format_with_no_other_to_try_fails_at_once_without_the_servers_internals(
+    tmp_path: Path, smtp: SmtpServer, llama: ScriptedModelServer
+) -> None:
+    llama.reset()
+    settings = scripted_settings(llama.base_url, MODEL_RESPONSE_FORMAT="json_schema")
+    server = new_app_host(tmp_path, smtp.port, **settings).start()
+    try:
+        status = finish(server, start_flow(server, "spam-detection", ham("strict-format")))
+    finally:
+        server.stop()
+    message = failure(status)
+    assert f"{SPAM_AGENT} failed: HTTP 500 from http://127.0.0.1" in message and "not retried" in message
+    assert "Input should be 'text' or 'json_object'" in message and "MODEL_RESPONSE_FORMAT=auto" in message
+    assert "Traceback" not in message and "/opt/llama-venv" not in message and "errors.pydantic.dev" not in message
+    assert len(llama.requests) == 1
