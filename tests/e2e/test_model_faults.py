@@ -296,6 +296,30 @@ def test_a_failed_repair_turn_is_retried_without_the_failed_attempts(host: DevHo
     assert retried[:2] == first and retried[-1]["content"].startswith("Your previous answer could not be used:")
 
 
+# -- after an outage: a restart runs the flow again; a rewind replays the recorded failure --------------------
+
+
+def test_a_flow_failed_by_a_model_outage_completes_when_restarted_while_a_rewind_only_replays_the_failure(
+    host: DevHost, model: ScriptedModelServer, smtp: SmtpServer
+) -> None:
+    model.fail("status", agent=REPLY_AGENT, times=None, status=503, message="Service unavailable")
+    instance_id = start_flow(host, "spam-detection", ham("outage"))
+    assert f"{REPLY_AGENT} failed after 3 attempts: HTTP 503" in failure(finish(host, instance_id))
+    model.reset()  # the outage is over
+
+    # The failed agent call is an entity answer in the history, not a failed activity: a rewind replays it.
+    assert host.request("POST", f"{API}/instances/{instance_id}/rewind?reason=outage+over")[0] == 202
+    assert f"{REPLY_AGENT} failed after 3 attempts: HTTP 503" in failure(finish(host, instance_id))
+    assert not model.requests
+
+    code, _ = host.request("POST", f"{API}/instances/{instance_id}/restart?restartWithNewInstanceId=false")
+    assert code == 202
+    status = finish(host, instance_id)
+    assert status["runtimeStatus"] == "Completed" and status["output"]["branch"] == "legitimate", status
+    assert [r.agent for r in model.requests].count(REPLY_AGENT) == 1
+    assert replies_to(smtp, "outage") == 1
+
+
 # -- endpoints of other shapes -----------------------------------------------------------------------------------
 
 
