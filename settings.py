@@ -73,10 +73,21 @@ class ModelSettings:
     base_url: str | None = None
     offline_latency_ms: int = 0
     timeout_seconds: float = 60.0
-    max_output_tokens: int = 4096
+    max_output_tokens: int | None = None
+    """MODEL_MAX_OUTPUT_TOKENS; None: `output_token_cap` picks it by the field that carries it."""
     output_cap_field: OutputCapFieldMode = "auto"
     response_format: ResponseFormatMode = "auto"
     retry: ModelRetryPolicy = field(default_factory=ModelRetryPolicy)
+
+    @property
+    def output_token_cap(self) -> int:
+        """The output cap of each request: MODEL_MAX_OUTPUT_TOKENS, else 4096 where it is `max_completion_tokens`
+        (a reasoning model's thinking counts against it) and 2048 where it is `max_tokens` (self-hosted servers:
+        the longest answer, an article, takes about 1,000 tokens, and a model that runs on keeps a small server's
+        only slot busy until its cap)."""
+        if self.max_output_tokens is not None:
+            return self.max_output_tokens
+        return 4096 if self.first_output_cap_field == "max_completion_tokens" else 2048
 
     @property
     def first_output_cap_field(self) -> OutputCapField:
@@ -305,7 +316,7 @@ def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "offline_latency_ms": _int(env, "OFFLINE_MODEL_LATENCY_MS", 0),
         "timeout_seconds": _number(env, "MODEL_TIMEOUT_SECONDS", 60.0, minimum=1, maximum=600),
-        "max_output_tokens": _int(env, "MODEL_MAX_OUTPUT_TOKENS", 4096, minimum=256, maximum=128_000),
+        "max_output_tokens": _int(env, "MODEL_MAX_OUTPUT_TOKENS", 0, minimum=256, maximum=128_000) or None,
         "output_cap_field": cap_field,
         "response_format": mode,
         "retry": ModelRetryPolicy(

@@ -51,6 +51,7 @@ FORM_NAMES: dict[StructuredForm, str] = {
     "json_object": "json_object",
 }
 
+GRAMMAR_TEXT_CHARACTERS, GRAMMAR_LIST_ITEMS, GRAMMAR_ITEM_CHARACTERS = 1000, 8, 300
 FORMAT_WORDS = ("response_format", "json_schema", "json_object")
 UNSUPPORTED_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra", "not permitted", "not allowed")
 
@@ -85,7 +86,7 @@ class ModelCallGuard(ChatMiddleware):
                 return
             except ModelCallError as failure:
                 structured = _schema_model(wanted) is not None
-                if self._adapt(str(failure), structured):
+                if self.adapt(str(failure), structured):
                     continue
                 if structured and failure.transient and _names_format(str(failure)):
                     raise ModelRejected(
@@ -105,7 +106,7 @@ class ModelCallGuard(ChatMiddleware):
         model = _schema_model(options)
         if model is None or self.form == "json_schema":
             return options
-        schema = model.model_json_schema()
+        schema = grammar_schema(model)
         instructions = str(options.get("instructions") or "") + JSON_OBJECT_INSTRUCTIONS.format(
             name=model.__name__, schema=json.dumps(schema, separators=(",", ":"))
         )
@@ -114,7 +115,7 @@ class ModelCallGuard(ChatMiddleware):
             response_format["schema"] = schema
         return {**options, "response_format": response_format, "instructions": instructions}
 
-    def _adapt(self, failure: str, structured: bool) -> bool:
+    def adapt(self, failure: str, structured: bool) -> bool:
         """Change what is sent when the failure says the server does not take it; False when nothing can change."""
         text = failure.lower()
         sent = self.output_cap_field
@@ -148,6 +149,23 @@ class ModelCallGuard(ChatMiddleware):
             # Servers stamp answers with a whole second of their own clock; the conversation's response
             # times are measured against the request's timestamp, which is ours.
             context.result.created_at = datetime.now(timezone.utc).strftime(CREATED_AT_FORMAT)
+
+
+def grammar_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The answer's JSON schema with bounds a grammar enforces while the model writes, so a small model that
+    repeats itself stops at the end of a text or a list instead of at the output cap: every text and list is
+    bounded, then the model's own `GRAMMAR_HINTS` apply."""
+    schema = model.model_json_schema()
+    hints: Mapping[str, Mapping[str, Any]] = getattr(model, "GRAMMAR_HINTS", {})
+    for name, field in schema.get("properties", {}).items():
+        if field.get("type") == "string":
+            field["maxLength"] = GRAMMAR_TEXT_CHARACTERS
+        elif field.get("type") == "array":
+            field["maxItems"] = GRAMMAR_LIST_ITEMS
+            if field.get("items", {}).get("type") == "string":
+                field["items"]["maxLength"] = GRAMMAR_ITEM_CHARACTERS
+        field.update(hints.get(name, {}))
+    return schema
 
 
 def _names_format(failure: str) -> bool:

@@ -63,7 +63,7 @@ def create_chat_client(settings: ModelSettings) -> SupportsChatGetResponse:
         "a failed call is tried %d times in all",
         where,
         settings.timeout_seconds,
-        settings.max_output_tokens,
+        settings.output_token_cap,
         settings.first_output_cap_field,
         settings.response_format,
         settings.retry.max_attempts,
@@ -117,7 +117,7 @@ def _guard(settings: ModelSettings, endpoint: str) -> ModelCallGuard:
     return ModelCallGuard(
         endpoint=endpoint,
         timeout_seconds=settings.timeout_seconds,
-        max_output_tokens=settings.max_output_tokens,
+        max_output_tokens=settings.output_token_cap,
         output_cap_field=settings.first_output_cap_field,
         cap_field_may_change=settings.output_cap_field == "auto" and not offline,
         response_format=settings.response_format if not offline else "json_schema",

@@ -8,13 +8,24 @@ run on the parsed answer and never reach the schema: an answer that makes no sen
 confidence of 2.79e9, an empty body) is invalid, so the flow asks the model to repair it rather
 than act on it. Figures the app can compute itself (an article's word count and reading time)
 are computed from the answer, not asked of the model.
+
+`GRAMMAR_HINTS` add, per field, what a grammar-constrained server (llama.cpp, llama-cpp-python:
+the schema inside a `json_object` response format) can enforce while the model writes: the
+lengths of texts and lists, and a confidence in steps of a tenth (a grammar cannot bound a
+number). They never reach the JSON schemas of strict servers.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from pydantic import BaseModel, Field, computed_field, field_validator
 
 from agents.analysis import text_statistics
+
+
+Hints = ClassVar[dict[str, dict[str, Any]]]
+NON_EMPTY: dict[str, Any] = {"minItems": 1}
 
 
 def _not_blank(value: str) -> str:
@@ -36,6 +47,8 @@ class SpamVerdict(BaseModel):
     confidence: float = Field(description="Confidence in the decision, from 0.0 to 1.0.")
     reason: str = Field(description="One or two sentences naming the evidence behind the decision.")
     signals: list[str] = Field(description="The individual signals found, most important first.")
+
+    GRAMMAR_HINTS: Hints = {"confidence": {"enum": [round(step / 10, 1) for step in range(11)]}}
 
     @field_validator("confidence")
     @classmethod
@@ -64,6 +77,8 @@ class ResearchFindings(BaseModel):
     risks: list[str] = Field(description="Risks or caveats worth knowing.")
     open_questions: list[str] = Field(description="Questions that need more research.")
 
+    GRAMMAR_HINTS: Hints = {"key_points": NON_EMPTY}
+
     _points = field_validator("key_points")(_not_empty)
 
 
@@ -74,19 +89,22 @@ class ResearchSummary(BaseModel):
     summary: str = Field(description="A short paragraph combining the technical, market and competitor notes.")
     recommendations: list[str] = Field(description="Concrete next steps.")
 
+    GRAMMAR_HINTS: Hints = {"recommendations": NON_EMPTY}
+
     _texts = field_validator("headline", "summary")(_not_blank)
     _steps = field_validator("recommendations")(_not_empty)
 
 
 class Article(BaseModel):
-    """ContentGenerationAgent's draft. Its word count and reading time are measured from the body.
+    """ContentGenerationAgent's draft."""
 
-    They are computed fields: in the answer as the flows keep it, never in the schema the model is given,
-    so a model that does not call text_statistics (or miscounts) cannot get them wrong.
-    """
+    # word_count and reading_time_minutes are computed fields: in the answer as the flows keep it, never in the
+    # schema the model is given, so a model that does not call text_statistics (or miscounts) cannot get them wrong.
 
     title: str = Field(description="Headline of the article.")
     body: str = Field(description="The article in Markdown.")
+
+    GRAMMAR_HINTS: Hints = {"body": {"maxLength": 4500}}  # llama.cpp refuses a grammar for much longer texts
 
     _texts = field_validator("title", "body")(_not_blank)
 

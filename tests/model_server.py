@@ -43,10 +43,10 @@ SPOILERS = frozenset({"truncated", "raw_newline", "fenced", "wrong_schema", "ove
 
 
 LLAMA_CPP_PYTHON_FORMAT_ERROR = (
-    "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be 'text' or "
-    "'json_object' [type=literal_error, input_value='json_schema', input_type=str]\n    For further information "
-    "visit https://errors.pydantic.dev/2.12/v/literal_error\nTraceback (most recent call last):\n  File "
-    '"/opt/llama-venv/lib/python3.11/site-packages/llama_cpp/server/errors.py", line 172, in custom_route_handler'
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should "
+    "be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File "
+    '"/opt/llama-venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in create_chat_completion\n'
+    "    POST /v1/chat/completions"
 )
 """What llama-cpp-python's server answers (HTTP 500) to a `json_schema` response format, internals included."""
 RUNAWAY_TOKENS = 1_000_000
