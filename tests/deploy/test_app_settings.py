@@ -35,6 +35,7 @@ LEFT_UNSET = {
     "SPAM_MODEL_PATH": "the trained spam model ships with the app (agents/spam_classifier/model.json.gz)",
     "REVIEW_PAGE_URL": "Azure has no review page: reviewers get the decision route and its curl command",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
+    "MODEL_MAX_TOKENS_FIELD": "auto sends max_completion_tokens to Azure OpenAI, which its models require",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
 }
