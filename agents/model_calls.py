@@ -52,6 +52,7 @@ FORM_NAMES: dict[StructuredForm, str] = {
 }
 
 GRAMMAR_TEXT_CHARACTERS, GRAMMAR_LIST_ITEMS, GRAMMAR_ITEM_CHARACTERS = 1000, 8, 300
+"""Bounds of texts, lists and list items in a grammar; llama.cpp builds none for a text over 2,000 characters."""
 FORMAT_WORDS = ("response_format", "json_schema", "json_object")
 UNSUPPORTED_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra", "not permitted", "not allowed")
 
@@ -165,6 +166,8 @@ def grammar_schema(model: type[BaseModel]) -> dict[str, Any]:
             if field.get("items", {}).get("type") == "string":
                 field["items"]["maxLength"] = GRAMMAR_ITEM_CHARACTERS
         field.update(hints.get(name, {}))
+        for key in [key for key, value in field.items() if value is None]:  # a hint of None lifts a bound
+            del field[key]
     return schema
 
 

@@ -25,6 +25,8 @@ from agents.analysis import text_statistics
 
 
 Hints = ClassVar[dict[str, dict[str, Any]]]
+MIN_ARTICLE_WORDS = 20
+"""Fewer words than this is not a draft worth a reviewer's time (a model asked for 300 to 600 wrote almost nothing)."""
 NON_EMPTY: dict[str, Any] = {"minItems": 1}
 
 
@@ -104,9 +106,18 @@ class Article(BaseModel):
     title: str = Field(description="Headline of the article.")
     body: str = Field(description="The article in Markdown.")
 
-    GRAMMAR_HINTS: Hints = {"body": {"maxLength": 4500}}  # llama.cpp refuses a grammar for much longer texts
+    # Unbounded (llama.cpp builds no grammar for a text over 2,000 characters), but at least a paragraph long.
+    GRAMMAR_HINTS: Hints = {"body": {"maxLength": None, "minLength": 200}}
 
     _texts = field_validator("title", "body")(_not_blank)
+
+    @field_validator("body")
+    @classmethod
+    def _has_words(cls, body: str) -> str:
+        words = int(text_statistics(body)["word_count"])  # type: ignore[call-overload]
+        if words < MIN_ARTICLE_WORDS:
+            raise ValueError(f"has {words} words; write the article, 300 to 600 words")
+        return body
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -86,13 +86,17 @@ def counting_proxy(upstream: str, tally: Tally) -> tuple[ThreadingHTTPServer, st
             length = int(self.headers.get("Content-Length") or 0)
             data = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "authorization")}
-            request = urllib.request.Request(upstream + self.path.removeprefix("/v1"), data, headers, method=self.command)
+            request = urllib.request.Request(
+                upstream + self.path.removeprefix("/v1"), data, headers, method=self.command
+            )
             started = time.perf_counter()
             try:
                 with urllib.request.urlopen(request, timeout=3600) as answer:
                     status, body = answer.status, answer.read()
             except urllib.error.HTTPError as error:
                 status, body = error.code, error.read()
+            except OSError as error:  # the server went away
+                status, body = 502, json.dumps({"error": {"message": f"proxy: {error}"}}).encode()
             if self.path.endswith("/chat/completions"):
                 tally.add(status, body, time.perf_counter() - started)
             try:
@@ -129,7 +133,24 @@ def run_flow(host: DevHost, route: str, body: object) -> str:
 
 def in_review(status: dict[str, Any]) -> bool:
     """The draft reached the reviewer, or the flow ended before it could."""
-    return status["runtimeStatus"] != "Running" or (status.get("customStatus") or {}).get("stage") == "awaiting_approval"
+    return (
+        status["runtimeStatus"] != "Running" or (status.get("customStatus") or {}).get("stage") == "awaiting_approval"
+    )
+
+
+def detail(output: dict[str, Any]) -> str:
+    """What the model contributed to a finished flow, in a few words."""
+    if "verdict" in output:
+        verdict = output["verdict"]
+        overruled = "; overruled by the app's checks" if "overruled" in output else ""
+        return f"model says is_spam={verdict['is_spam']} at {verdict['confidence']}{overruled}"
+    if "sections" in output:
+        return f"{len(output['sections'])} of 3 angles" + (
+            f", missing {sorted(output['missing'])}" if output.get("missing") else ""
+        )
+    if "draft" in output:
+        return f"{output['draft']['word_count']}-word draft, {len(output['rounds'])} round(s)"
+    return ""
 
 
 def main() -> int:
@@ -160,14 +181,16 @@ def main() -> int:
             started = time.perf_counter()
             instance_id = run_flow(host, route, body)
             if route == "content":
-                host.wait_for(instance_id, ("Running", "Completed", "Failed"), timeout=args.timeout, predicate=in_review)
+                host.wait_for(
+                    instance_id, ("Running", "Completed", "Failed"), timeout=args.timeout, predicate=in_review
+                )
                 event = f"{API}/instances/{instance_id}/raiseEvent/ApprovalDecision"
                 host.request("POST", event, {"approved": True, "feedback": "Approved by the benchmark"})
             status = host.wait_for(instance_id, timeout=args.timeout)
             seconds = time.perf_counter() - started
             ok = status["runtimeStatus"] == "Completed" and check(status["output"])
             failures += not ok
-            result = "ok" if ok else f"FAILED: {json.dumps(status.get('output'))[:600]}"
+            result = f"ok ({detail(status['output'])})" if ok else f"FAILED: {json.dumps(status.get('output'))[:600]}"
             print(f"{name:15} {seconds:7.1f} s  {json.dumps(tally.take())}  {result}")
     finally:
         host.stop()

@@ -56,9 +56,13 @@ def test_a_refused_cap_field_switches_once_and_a_refused_format_steps_down_to_ba
 def test_the_grammar_schema_bounds_every_text_and_list_and_offers_confidence_in_tenths() -> None:
     verdict = grammar_schema(SpamVerdict)["properties"]
     assert verdict["confidence"]["enum"] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
-    assert verdict["reason"]["maxLength"] and verdict["signals"]["maxItems"] and verdict["signals"]["items"]["maxLength"]
+    assert (
+        verdict["reason"]["maxLength"] and verdict["signals"]["maxItems"] and verdict["signals"]["items"]["maxLength"]
+    )
     assert grammar_schema(ResearchFindings)["properties"]["key_points"]["minItems"] == 1
-    assert "word_count" not in grammar_schema(Article)["properties"]
+    article = grammar_schema(Article)["properties"]
+    assert "word_count" not in article and "maxLength" not in article["body"]  # bounded by the output cap alone
+    assert all(field.get("maxLength", 0) <= 2000 for field in verdict.values())  # llama.cpp's grammar limit
     assert "maxLength" not in SpamVerdict.model_json_schema()["properties"]["reason"]  # strict servers never see them
 
 
@@ -69,3 +73,9 @@ def test_a_servers_traceback_and_file_paths_are_cut_from_the_message() -> None:
     assert short_error_text('boom\nTraceback (most recent call last):\n  File "/srv/a.py", line 1') == "boom"
     assert short_error_text("model file /models/x.gguf not found") == "model file <path> not found"
     assert short_error_text("see https://example.com/a/b.html") == "see https://example.com/a/b.html"
+
+
+@pytest.mark.parametrize("body", ["][{", "# Title\n\nToo short to review."])
+def test_an_article_without_a_paragraph_of_words_is_not_a_draft(body: str) -> None:
+    with pytest.raises(ValueError, match="words; write the article"):
+        Article.model_validate({"title": "Why local inference matters", "body": body})
