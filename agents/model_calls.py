@@ -154,13 +154,13 @@ class ModelCallGuard(ChatMiddleware):
 
 def grammar_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The answer's JSON schema with bounds a grammar enforces while the model writes, so a small model that
-    repeats itself stops at the end of a text or a list instead of at the output cap: every text and list is
-    bounded, then the model's own `GRAMMAR_HINTS` apply."""
+    repeats itself stops at the end of a text or a list instead of at the output cap, and writes no empty text:
+    every text and list is bounded, then the model's own `GRAMMAR_HINTS` apply."""
     schema = model.model_json_schema()
     hints: Mapping[str, Mapping[str, Any]] = getattr(model, "GRAMMAR_HINTS", {})
     for name, field in schema.get("properties", {}).items():
         if field.get("type") == "string":
-            field["maxLength"] = GRAMMAR_TEXT_CHARACTERS
+            field.update(minLength=1, maxLength=GRAMMAR_TEXT_CHARACTERS)
         elif field.get("type") == "array":
             field["maxItems"] = GRAMMAR_LIST_ITEMS
             if field.get("items", {}).get("type") == "string":

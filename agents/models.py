@@ -91,7 +91,7 @@ class ResearchSummary(BaseModel):
     summary: str = Field(description="A short paragraph combining the technical, market and competitor notes.")
     recommendations: list[str] = Field(description="Concrete next steps.")
 
-    GRAMMAR_HINTS: Hints = {"recommendations": NON_EMPTY}
+    GRAMMAR_HINTS: Hints = {"summary": {"minLength": 40}, "recommendations": NON_EMPTY}
 
     _texts = field_validator("headline", "summary")(_not_blank)
     _steps = field_validator("recommendations")(_not_empty)

@@ -142,8 +142,8 @@ def detail(output: dict[str, Any]) -> str:
     """What the model contributed to a finished flow, in a few words."""
     if "verdict" in output:
         verdict = output["verdict"]
-        overruled = "; overruled by the app's checks" if "overruled" in output else ""
-        return f"model says is_spam={verdict['is_spam']} at {verdict['confidence']}{overruled}"
+        overruled = ", overruled by the app's checks" if "overruled" in output else ""
+        return f"{output['branch']}: model says is_spam={verdict['is_spam']} at {verdict['confidence']}{overruled}"
     if "sections" in output:
         return f"{len(output['sections'])} of 3 angles" + (
             f", missing {sorted(output['missing'])}" if output.get("missing") else ""
@@ -173,7 +173,7 @@ def main() -> int:
     try:
         for name, route, body, check in (
             ("phishing mail", "spam-detection", PHISHING, lambda out: out["branch"] == "spam"),
-            ("personal mail", "spam-detection", PERSONAL, lambda out: out["branch"] == "legitimate"),
+            ("personal mail", "spam-detection", PERSONAL, lambda out: True),  # the branch is the verdict's
             ("research", "research", {"topic": "running small language models on a laptop"}, lambda out: True),
             ("content review", "content", {"topic": "why local inference matters", "timeout_hours": 1},
              lambda out: out["status"] == "published"),
