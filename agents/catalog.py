@@ -9,7 +9,7 @@ failure it was, not as an unparseable answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from agent_framework import Agent, SupportsChatGetResponse
 from pydantic import BaseModel
@@ -102,7 +102,9 @@ class NonStreamingAgent(Agent):
     ) -> Any:
         if stream:
             raise TypeError("durable agents answer without streaming; run again with stream=False")
-        return super().run(without_failed_requests(messages) if isinstance(messages, list) else messages, **kwargs)
+        if isinstance(messages, list):
+            messages = without_failed_requests(cast(list[Any], messages))
+        return super().run(messages, **kwargs)
 
 
 def without_failed_requests(messages: list[Any]) -> list[Any]:

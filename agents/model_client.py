@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import urllib.error
 import urllib.request
-from typing import Any
+from typing import cast
 
 from agent_framework import SupportsChatGetResponse
 
@@ -87,8 +86,9 @@ def check_served_model(settings: ModelSettings) -> threading.Thread | None:
 def _check_served_model(settings: ModelSettings) -> None:
     url = f"{(settings.base_url or OPENAI_BASE_URL).rstrip('/')}/models"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {settings.api_key}"})
+    timeout = min(MODEL_LIST_TIMEOUT_SECONDS, settings.timeout_seconds)
     try:
-        with urllib.request.urlopen(request, timeout=min(MODEL_LIST_TIMEOUT_SECONDS, settings.timeout_seconds)) as answer:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             served = _model_ids(json.load(answer))
     except (OSError, ValueError) as error:  # refused, timed out, an HTTP error, not JSON
         logger.warning(
@@ -107,9 +107,12 @@ def _check_served_model(settings: ModelSettings) -> None:
     )  # fmt: skip
 
 
-def _model_ids(listing: Any) -> set[str]:
-    data = listing.get("data") if isinstance(listing, dict) else None
-    return {str(item["id"]) for item in data or [] if isinstance(item, dict) and item.get("id")}
+def _model_ids(listing: object) -> set[str]:
+    """The ids of an OpenAI model list ({"data": [{"id": ...}, ...]}); anything else lists none."""
+    data = cast(dict[str, object], listing).get("data") if isinstance(listing, dict) else None
+    items = cast(list[object], data) if isinstance(data, list) else []
+    models = [cast(dict[str, object], item) for item in items if isinstance(item, dict)]
+    return {str(model["id"]) for model in models if model.get("id")}
 
 
 def _guard(settings: ModelSettings, endpoint: str) -> ModelCallGuard:

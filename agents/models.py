@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, computed_field, field_validator
 from agents.analysis import text_statistics
 
 
-Hints = ClassVar[dict[str, dict[str, Any]]]
+Hints = dict[str, dict[str, Any]]
 MIN_ARTICLE_WORDS = 20
 """Fewer words than this is not a draft worth a reviewer's time (a model asked for 300 to 600 wrote almost nothing)."""
 NON_EMPTY: dict[str, Any] = {"minItems": 1}
@@ -50,7 +50,7 @@ class SpamVerdict(BaseModel):
     reason: str = Field(description="One or two sentences naming the evidence behind the decision.")
     signals: list[str] = Field(description="The individual signals found, most important first.")
 
-    GRAMMAR_HINTS: Hints = {"confidence": {"enum": [round(step / 10, 1) for step in range(11)]}}
+    GRAMMAR_HINTS: ClassVar[Hints] = {"confidence": {"enum": [round(step / 10, 1) for step in range(11)]}}
 
     @field_validator("confidence")
     @classmethod
@@ -79,7 +79,7 @@ class ResearchFindings(BaseModel):
     risks: list[str] = Field(description="Risks or caveats worth knowing.")
     open_questions: list[str] = Field(description="Questions that need more research.")
 
-    GRAMMAR_HINTS: Hints = {"key_points": NON_EMPTY}
+    GRAMMAR_HINTS: ClassVar[Hints] = {"key_points": NON_EMPTY}
 
     _points = field_validator("key_points")(_not_empty)
 
@@ -91,7 +91,7 @@ class ResearchSummary(BaseModel):
     summary: str = Field(description="A short paragraph combining the technical, market and competitor notes.")
     recommendations: list[str] = Field(description="Concrete next steps.")
 
-    GRAMMAR_HINTS: Hints = {"summary": {"minLength": 40}, "recommendations": NON_EMPTY}
+    GRAMMAR_HINTS: ClassVar[Hints] = {"summary": {"minLength": 40}, "recommendations": NON_EMPTY}
 
     _texts = field_validator("headline", "summary")(_not_blank)
     _steps = field_validator("recommendations")(_not_empty)
@@ -107,7 +107,7 @@ class Article(BaseModel):
     body: str = Field(description="The article in Markdown.")
 
     # Unbounded (llama.cpp builds no grammar for a text over 2,000 characters), but at least a paragraph long.
-    GRAMMAR_HINTS: Hints = {"body": {"maxLength": None, "minLength": 200}}
+    GRAMMAR_HINTS: ClassVar[Hints] = {"body": {"maxLength": None, "minLength": 200}}
 
     _texts = field_validator("title", "body")(_not_blank)
 
