@@ -102,6 +102,12 @@ def _article_text(turn: Turn) -> tuple[str, str]:
     return writing.article_draft(_topic(turn))
 
 
+def _article_plan(turn: Turn) -> list[ToolCall]:
+    """Measure the draft first, as a writer checking its length would (the tools stay offered to models that use
+    them); the word count and reading time in the answer are the app's own, measured from the body."""
+    return [ToolCall("text_statistics", {"text": _article_text(turn)[1]})]
+
+
 def _article_answer(turn: Turn) -> Article:
     title, body = _article_text(turn)
     return Article(title=title, body=body)
@@ -124,7 +130,7 @@ SPAM = Skill(_spam_plan, _spam_answer)
 REPLY = Skill(_no_tools, lambda turn: writing.reply(read_email(turn.prompt)))
 RESEARCH = Skill(_no_tools, _research_answer)
 SUMMARY = Skill(_no_tools, _summary_answer)
-ARTICLE = Skill(_no_tools, _article_answer)
+ARTICLE = Skill(_article_plan, _article_answer)
 
 SKILLS_BY_MODEL: dict[type[BaseModel], Skill] = {
     SpamVerdict: SPAM,

@@ -125,6 +125,7 @@ def test_article_figures_are_measured_from_the_body_and_revised_with_feedback(ag
     draft = run(writer, "Topic: event sourcing\n\nWrite the article.", Article, session=session)
     revised = run(writer, "Reviewer feedback: add an example\n\nRevise your draft.", Article, session=session)
 
+    assert [c.name for m in draft.messages for c in m.contents if c.type == "function_call"] == ["text_statistics"]
     assert draft.value.word_count == analysis.text_statistics(draft.value.body)["word_count"] > 100
     assert draft.value.reading_time_minutes >= 1
     assert revised.value.body.startswith(draft.value.body.rstrip())
