@@ -12,7 +12,7 @@ from agent_framework_azurefunctions import AgentFunctionApp
 import activities
 import api
 from agents.catalog import build_agents
-from agents.model_client import create_chat_client
+from agents.model_client import check_served_model, create_chat_client
 from agents.spam_classifier import BUNDLED_MODEL, load_model
 from observability import configure_observability
 from orchestrations import register_orchestrations
@@ -38,6 +38,7 @@ app = AgentFunctionApp(enable_health_check=True, enable_http_endpoints=False, ht
 for agent in build_agents(create_chat_client(settings.model)):
     app.add_agent(agent, enable_http_endpoint=False, enable_mcp_tool_trigger=False)
 api.allow_anonymous_health_check(app)
+check_served_model(settings.model)  # in the background: warns when the server does not list the configured model
 
 register_orchestrations(app, settings.model.retry, settings.review)
 app.register_functions(activities.blueprint)

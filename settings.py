@@ -19,10 +19,14 @@ from urllib.parse import urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
 ResponseFormatMode = Literal["auto", "json_schema", "json_object"]
+OutputCapField = Literal["max_tokens", "max_completion_tokens"]
+OutputCapFieldMode = Literal["auto", "max_tokens", "max_completion_tokens"]
 SmtpSecurity = Literal["auto", "starttls", "ssl", "none"]
 
 AZURE_OPENAI_SETTINGS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY")
 OPENAI_SETTINGS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL")
+OPENAI_HOSTED = re.compile(r"(^|\.)(api\.openai\.com|openai\.azure\.com|services\.ai\.azure\.com|cognitiveservices\.azure\.com)$")
+"""Hosts of OpenAI's and Azure's own endpoints, whose newer models take only `max_completion_tokens`."""
 DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_BASE_URL = "http://localhost:7071"
 API_PREFIX = "/api"
@@ -69,9 +73,36 @@ class ModelSettings:
     base_url: str | None = None
     offline_latency_ms: int = 0
     timeout_seconds: float = 60.0
-    max_output_tokens: int = 4096
+    max_output_tokens: int | None = None
+    """MODEL_MAX_OUTPUT_TOKENS; None: `output_token_cap` picks it by the field that carries it."""
+    output_cap_field: OutputCapFieldMode = "auto"
     response_format: ResponseFormatMode = "auto"
     retry: ModelRetryPolicy = field(default_factory=ModelRetryPolicy)
+
+    @property
+    def output_token_cap(self) -> int:
+        """The output cap of each request: MODEL_MAX_OUTPUT_TOKENS, else 4096 where it is `max_completion_tokens`
+        (a reasoning model's thinking counts against it) and 2048 where it is `max_tokens` (self-hosted servers:
+        the longest answer, an article, takes about 1,000 tokens, and a model that runs on keeps a small server's
+        only slot busy until its cap)."""
+        if self.max_output_tokens is not None:
+            return self.max_output_tokens
+        return 4096 if self.first_output_cap_field == "max_completion_tokens" else 2048
+
+    @property
+    def first_output_cap_field(self) -> OutputCapField:
+        """The request field that carries the output cap, before any server said otherwise.
+
+        OpenAI's and Azure's endpoints want `max_completion_tokens` (their reasoning models reject `max_tokens`);
+        every other Chat Completions server (llama.cpp, Ollama, vLLM, LM Studio) honours `max_tokens`, and some
+        ignore `max_completion_tokens` altogether, which leaves generation unbounded.
+        """
+        if self.output_cap_field != "auto":
+            return self.output_cap_field
+        if self.provider == "azure_openai" or not self.base_url:
+            return "max_completion_tokens"
+        host = urlsplit(self.base_url).hostname or ""
+        return "max_completion_tokens" if OPENAI_HOSTED.search(host) else "max_tokens"
 
 
 @dataclass(frozen=True)
@@ -293,19 +324,27 @@ def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
 
 def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """The bounds and retry policy every model call gets, whichever provider serves it."""
-    mode = (_get(env, "MODEL_RESPONSE_FORMAT") or "auto").lower()
-    if mode not in ("auto", "json_schema", "json_object"):
-        raise SettingsError(f"MODEL_RESPONSE_FORMAT must be one of auto, json_schema, json_object; got {mode!r}")
+    mode = _choice(env, "MODEL_RESPONSE_FORMAT", ("auto", "json_schema", "json_object"))
+    cap_field = _choice(env, "MODEL_MAX_TOKENS_FIELD", ("auto", "max_tokens", "max_completion_tokens"))
     return {
         "offline_latency_ms": _int(env, "OFFLINE_MODEL_LATENCY_MS", 0),
         "timeout_seconds": _number(env, "MODEL_TIMEOUT_SECONDS", 60.0, minimum=1, maximum=600),
-        "max_output_tokens": _int(env, "MODEL_MAX_OUTPUT_TOKENS", 4096, minimum=256, maximum=128_000),
+        "max_output_tokens": _int(env, "MODEL_MAX_OUTPUT_TOKENS", 0, minimum=256, maximum=128_000) or None,
+        "output_cap_field": cap_field,
         "response_format": mode,
         "retry": ModelRetryPolicy(
             max_attempts=_int(env, "MODEL_MAX_ATTEMPTS", 3, minimum=1, maximum=10),
             first_delay_seconds=_number(env, "MODEL_RETRY_DELAY_SECONDS", 10.0, minimum=0.1, maximum=300),
         ),
     }
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> Any:
+    """A setting that names one of a few choices, the first being the default; any case."""
+    value = (_get(env, name) or choices[0]).lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 def load_mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:

@@ -9,7 +9,7 @@ failure it was, not as an unparseable answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from agent_framework import Agent, SupportsChatGetResponse
 from pydantic import BaseModel
@@ -83,7 +83,7 @@ CONTENT_INSTRUCTIONS = """You are ContentGenerationAgent, a technical writer for
 Write a clear, well-structured Markdown article of 300 to 600 words on the topic you are given: a headline,
 a short introduction, two to four sections with headings, and a conclusion with a call to action.
 When you are asked to revise, keep what worked and address every point of the reviewer's feedback.
-After writing, call text_statistics on the body and report its word_count and reading_time_minutes."""
+You may call text_statistics to check the length of a draft; answer with the title and the body only."""
 
 
 class NonStreamingAgent(Agent):
@@ -93,7 +93,8 @@ class NonStreamingAgent(Agent):
     the whole call without streaming: every endpoint fault would be paid twice (two requests, two
     time-outs). Declining streaming up front takes the entity's own fallback path for agents that
     do not stream, so a turn is one request, and non-streaming answers always carry token usage.
-    Nothing is lost: the entity only gathers the stream into the final answer.
+    Nothing is lost: the entity only gathers the stream into the final answer. Requests that failed
+    are left out of the conversation sent to the model (`without_failed_requests`).
     """
 
     def run(  # type: ignore[override]
@@ -101,7 +102,27 @@ class NonStreamingAgent(Agent):
     ) -> Any:
         if stream:
             raise TypeError("durable agents answer without streaming; run again with stream=False")
+        if isinstance(messages, list):
+            messages = without_failed_requests(cast(list[Any], messages))
         return super().run(messages, **kwargs)
+
+
+def without_failed_requests(messages: list[Any]) -> list[Any]:
+    """The conversation without the requests that failed, so a retry sends what the first attempt sent.
+
+    The durable agent entity keeps every request in the session's history and answers a failed one
+    with an assistant message holding only an error; it replays both to the model on the next call
+    (the error flag is not kept in the stored state). A retry would then carry each failed attempt's
+    prompt again, growing the conversation until it overflows a small context window.
+    """
+    kept: list[Any] = []
+    for message in messages:
+        if message.role == "assistant" and message.contents and all(c.type == "error" for c in message.contents):
+            if kept and kept[-1].role == "user":
+                kept.pop()  # the request that failed
+            continue
+        kept.append(message)
+    return kept
 
 
 def build_agents(client: SupportsChatGetResponse) -> list[Agent]:

@@ -18,6 +18,13 @@ import openai
 RETRY_AFTER = re.compile(r"; the server asks to retry after (\d+(?:\.\d+)?) s$")
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 MAX_ERROR_TEXT = 300
+SERVER_INTERNALS = (
+    (re.compile(r"\s*Traceback \(most recent call last\).*", re.DOTALL), ""),  # a Python traceback, to the end
+    (re.compile(r"\s*File \"[^\"]*\", line \d+.*", re.DOTALL), ""),  # a stack frame (llama-cpp-python adds one), to the end
+    (re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"), ""),
+    (re.compile(r"(?<![\w/:.])(?:[A-Za-z]:\\|/)(?:[\w.+-]+[\\/])+[\w+-]+\.\w+"), "<path>"),  # /srv/app.py, C:\x\y.gguf
+)
+"""What a server's error text may carry that is none of the caller's business: tracebacks, its file paths."""
 
 
 class ModelCallError(Exception):
@@ -54,7 +61,7 @@ def describe_failure(error: BaseException, endpoint: str, timeout_seconds: float
         return ModelUnavailable(_connection_failure(cause, endpoint))
     if isinstance(cause, openai.APIStatusError):
         return _status_failure(cause, endpoint)
-    return ModelRejected(f"{type(error).__name__} calling {endpoint}: {_short(str(error))}")
+    return ModelRejected(f"{type(error).__name__} calling {endpoint}: {short_error_text(str(error))}")
 
 
 def retry_after(message: str) -> float | None:
@@ -88,7 +95,7 @@ def _connection_failure(error: openai.APIConnectionError, endpoint: str) -> str:
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return f"connection refused to {host}"
     deepest = next((str(c) for c in reversed(causes) if str(c)), str(error))
-    return f"connection to {host} failed: {_short(deepest)}"
+    return f"connection to {host} failed: {short_error_text(deepest)}"
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -107,15 +114,15 @@ def _error_text(error: openai.APIStatusError) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
-            return _short(str(inner["message"]))
+            return short_error_text(str(inner["message"]))
         if isinstance(inner, str):
-            return _short(inner)
-        return _short(json.dumps(body))
+            return short_error_text(inner)
+        return short_error_text(json.dumps(body))
     try:
         raw = error.response.text
     except Exception:  # a streamed body that was never read
         raw = ""
-    return _short(raw or str(error))
+    return short_error_text(raw or str(error))
 
 
 def _is_content_filter(error: openai.APIStatusError) -> bool:
@@ -144,6 +151,9 @@ def _request_url(error: openai.APIError) -> str | None:
     return str(request.url).split("?", 1)[0]
 
 
-def _short(text: str) -> str:
+def short_error_text(text: str) -> str:
+    """The text on one line, without the server's internals, at most MAX_ERROR_TEXT characters."""
+    for pattern, replacement in SERVER_INTERNALS:
+        text = pattern.sub(replacement, text)
     text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 1] + "…"

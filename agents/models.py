@@ -5,18 +5,29 @@ imported again there, so they must stay at module level in an importable module.
 Field constraints are kept out of the schemas on purpose: strict JSON-schema modes of
 OpenAI-compatible servers reject many of them. The checks live in validators instead, which
 run on the parsed answer and never reach the schema: an answer that makes no sense (a
-confidence of 2.79e9, an empty body, a word count the text contradicts) is invalid, so the
-flow asks the model to repair it rather than act on it.
+confidence of 2.79e9, an empty body) is invalid, so the flow asks the model to repair it rather
+than act on it. Figures the app can compute itself (an article's word count and reading time)
+are computed from the answer, not asked of the model.
+
+`GRAMMAR_HINTS` add, per field, what a grammar-constrained server (llama.cpp, llama-cpp-python:
+the schema inside a `json_object` response format) can enforce while the model writes: the
+lengths of texts and lists, and a confidence in steps of a tenth (a grammar cannot bound a
+number). They never reach the JSON schemas of strict servers.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field, computed_field, field_validator
 
 from agents.analysis import text_statistics
 
-WORD_COUNT_TOLERANCE = 0.1
-"""How far (as a fraction, at least 20 words) a reported word count may be from the measured one."""
+
+Hints = dict[str, dict[str, Any]]
+MIN_ARTICLE_WORDS = 20
+"""Fewer words than this is not a draft worth a reviewer's time (a model asked for 300 to 600 wrote almost nothing)."""
+NON_EMPTY: dict[str, Any] = {"minItems": 1}
 
 
 def _not_blank(value: str) -> str:
@@ -38,6 +49,8 @@ class SpamVerdict(BaseModel):
     confidence: float = Field(description="Confidence in the decision, from 0.0 to 1.0.")
     reason: str = Field(description="One or two sentences naming the evidence behind the decision.")
     signals: list[str] = Field(description="The individual signals found, most important first.")
+
+    GRAMMAR_HINTS: ClassVar[Hints] = {"confidence": {"enum": [round(step / 10, 1) for step in range(11)]}}
 
     @field_validator("confidence")
     @classmethod
@@ -66,6 +79,8 @@ class ResearchFindings(BaseModel):
     risks: list[str] = Field(description="Risks or caveats worth knowing.")
     open_questions: list[str] = Field(description="Questions that need more research.")
 
+    GRAMMAR_HINTS: ClassVar[Hints] = {"key_points": NON_EMPTY}
+
     _points = field_validator("key_points")(_not_empty)
 
 
@@ -76,29 +91,42 @@ class ResearchSummary(BaseModel):
     summary: str = Field(description="A short paragraph combining the technical, market and competitor notes.")
     recommendations: list[str] = Field(description="Concrete next steps.")
 
+    GRAMMAR_HINTS: ClassVar[Hints] = {"summary": {"minLength": 40}, "recommendations": NON_EMPTY}
+
     _texts = field_validator("headline", "summary")(_not_blank)
     _steps = field_validator("recommendations")(_not_empty)
 
 
 class Article(BaseModel):
-    """ContentGenerationAgent's draft, measured with the text_statistics tool."""
+    """ContentGenerationAgent's draft."""
+
+    # word_count and reading_time_minutes are computed fields: in the answer as the flows keep it, never in the
+    # schema the model is given, so a model that does not call text_statistics (or miscounts) cannot get them wrong.
 
     title: str = Field(description="Headline of the article.")
     body: str = Field(description="The article in Markdown.")
-    word_count: int = Field(description="Number of words in the body, as measured by text_statistics.")
-    reading_time_minutes: int = Field(description="Estimated reading time, as measured by text_statistics.")
+
+    # Unbounded (llama.cpp builds no grammar for a text over 2,000 characters), but at least a paragraph long.
+    GRAMMAR_HINTS: ClassVar[Hints] = {"body": {"maxLength": None, "minLength": 200}}
 
     _texts = field_validator("title", "body")(_not_blank)
 
-    @model_validator(mode="after")
-    def _measured(self) -> Article:
-        """The reported figures must agree with the text_statistics tool on the body."""
-        measured = text_statistics(self.body)
-        words, minutes = int(measured["word_count"]), int(measured["reading_time_minutes"])  # type: ignore[call-overload]
-        if abs(self.word_count - words) > max(20, WORD_COUNT_TOLERANCE * words):
-            raise ValueError(f"word_count {self.word_count} contradicts text_statistics, which counts {words} words")
-        if abs(self.reading_time_minutes - minutes) > 1:
-            raise ValueError(
-                f"reading_time_minutes {self.reading_time_minutes} contradicts text_statistics, which says {minutes}"
-            )
-        return self
+    @field_validator("body")
+    @classmethod
+    def _has_words(cls, body: str) -> str:
+        words = int(text_statistics(body)["word_count"])  # type: ignore[call-overload]
+        if words < MIN_ARTICLE_WORDS:
+            raise ValueError(f"has {words} words; write the article, 300 to 600 words")
+        return body
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def word_count(self) -> int:
+        """Words in the body, counted as text_statistics counts them."""
+        return int(text_statistics(self.body)["word_count"])  # type: ignore[call-overload]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reading_time_minutes(self) -> int:
+        """Minutes to read the body at 200 words a minute, rounded up, as text_statistics says."""
+        return int(text_statistics(self.body)["reading_time_minutes"])  # type: ignore[call-overload]

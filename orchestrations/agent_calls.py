@@ -9,6 +9,7 @@ surface as "could not be parsed" and lose its cause. Then, per call:
   server's Retry-After; the custom status says which agent waits, why and until when;
 - an answer that does not validate against the agent's response model gets one repair turn
   in the same session, the model being told what was wrong;
+- repair turns and retries show in the custom status (`repairing`, `retrying`) and the log as they happen;
 - anything else ends the call with an `AgentCallFailed` that names agent and cause.
 Several calls run at once (`task_all`) and retry together, one timer per round.
 All of this is deterministic: it depends only on the answers recorded in the history.
@@ -17,6 +18,7 @@ All of this is deterministic: it depends only on the answers recorded in the his
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ from agents.repair import repair_prompt
 from orchestrations.inputs import problems
 from orchestrations.steps import AgentLookup, utc_iso
 from settings import ModelRetryPolicy
+
+logger = logging.getLogger(__name__)
 
 FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL)
 
@@ -105,21 +109,44 @@ class Agents:
         while pending:
             tasks = [self.lookup(a.call.agent).run(messages=a.prompt, session=a.session, options={}) for a in pending]
             responses = (yield context.task_all(tasks)) if len(tasks) > 1 else [(yield tasks[0])]
+            context.set_custom_status(status)
             waits: list[tuple[_Attempt, str, float]] = []
+            repairs: list[tuple[_Attempt, str]] = []
             for attempt, response in zip(pending, responses, strict=True):
                 try:
                     answer = read_answer(response, ANSWERS[attempt.call.agent])
                 except _Problem as problem:
-                    _next_step(attempt, problem, self.policy, waits)
+                    _next_step(attempt, problem, self.policy, waits, repairs)
                 else:
                     attempt.outcome = Outcome(attempt.call.agent, answer=answer)
             pending = [a for a in attempts if a.outcome is None]
+            resume_at = context.current_utc_datetime + timedelta(seconds=max((s for *_, s in waits), default=0))
+            self._report(status, repairs, waits, resume_at)
             if waits:
-                resume_at = context.current_utc_datetime + timedelta(seconds=max(seconds for *_, seconds in waits))
-                context.set_custom_status({**_as_dict(status), "retrying": _waits(waits, resume_at, self.policy)})
                 yield context.create_timer(resume_at)
-                context.set_custom_status(status)
         return [a.outcome for a in attempts if a.outcome is not None]
+
+    def _report(
+        self, status: Any, repairs: list[tuple[_Attempt, str]], waits: list[tuple[_Attempt, str, float]], resume_at: datetime
+    ) -> None:
+        """Say in the custom status and the log, as it happens, which agents get a repair turn or wait for a retry."""
+        notes: dict[str, Any] = {}
+        if repairs:
+            notes["repairing"] = [{"agent": attempt.call.agent, "reason": reason} for attempt, reason in repairs]
+        if waits:
+            notes["retrying"] = _waits(waits, resume_at, self.policy)
+        if not notes:
+            return
+        self.context.set_custom_status({**_as_dict(status), **notes})
+        if self.context.is_replaying:
+            return
+        instance = self.context.instance_id
+        for attempt, reason in repairs:
+            logger.warning("%s: %s's answer could not be used (%s); asking again with a repair turn",
+                           instance, attempt.call.agent, reason)  # fmt: skip
+        for attempt, reason, _ in waits:
+            logger.warning("%s: %s failed (%s); attempt %d of %d at %s", instance, attempt.call.agent, reason,
+                           attempt.attempt, self.policy.max_attempts, utc_iso(resume_at))  # fmt: skip
 
 
 def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
@@ -152,11 +179,14 @@ def _answer_text(response: Any) -> str:
     return fenced.group(1).strip() if fenced else text
 
 
-def _next_step(attempt: _Attempt, problem: _Problem, policy: ModelRetryPolicy, waits: list[Any]) -> None:
+def _next_step(
+    attempt: _Attempt, problem: _Problem, policy: ModelRetryPolicy, waits: list[Any], repairs: list[Any]
+) -> None:
     """Decide what follows a failed attempt: a repair turn, a retry after a wait, or the end of the call."""
     agent, model = attempt.call.agent, ANSWERS[attempt.call.agent]
     if problem.invalid and not attempt.repaired:
         attempt.repaired, attempt.prompt = True, repair_prompt(model.__name__, problem.reason)
+        repairs.append((attempt, problem.reason))
     elif problem.transient and attempt.attempt < policy.max_attempts:
         attempt.attempt += 1
         waits.append((attempt, problem.reason, policy.delay_before(attempt.attempt, retry_after(problem.reason))))

@@ -6,8 +6,14 @@ path (`/v1/chat/completions`) and the Azure OpenAI deployment path
 (`/openai/deployments/<name>/chat/completions`). Faults are scripted per agent and consumed in
 order: HTTP errors with the endpoint's own error body, Retry-After, hangs, a body that trickles,
 a connection cut mid-body, empty choices, malformed or wrong JSON, absurd values, a model that
-ignores its tools, a server without `json_schema` support or without token usage. Every request
-is recorded.
+ignores its tools, a server without `json_schema` support or without token usage, a model that
+runs on until its output cap. Every request is recorded.
+
+A `ServerProfile` says what kind of server it is: the default behaves like OpenAI;
+`LLAMA_CPP_PYTHON` like llama-cpp-python's server with a small model, as people run it on a
+laptop: `json_schema` refused with HTTP 500, only `max_tokens` honoured, no tool calls, valid
+JSON only when the schema comes in `response_format` (a grammar), one slot that goes on
+generating after the client left, and a model list that names the model file.
 """
 
 from __future__ import annotations
@@ -30,15 +36,56 @@ from devhost.process import free_port
 
 AGENT_NAME = re.compile(r"You are (\w+)")
 TRANSPORT_FAULTS = frozenset(
-    {"status", "no_json_schema", "hang", "trickle", "empty_choices", "cut", "ignore_tools", "no_usage"}
+    {"status", "no_json_schema", "hang", "trickle", "empty_choices", "cut", "ignore_tools", "no_usage", "runaway"}
 )
 SPOILERS = frozenset({"truncated", "raw_newline", "fenced", "wrong_schema", "override", "prose"})
 """Faults that spoil a final answer: they wait for the first request that gets one (not a tool-call round)."""
 
 
+LLAMA_CPP_PYTHON_FORMAT_ERROR = (
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should "
+    "be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File "
+    '"/opt/llama-venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in create_chat_completion\n'
+    "    POST /v1/chat/completions"
+)
+"""What llama-cpp-python's server answers (HTTP 500) to a `json_schema` response format, internals included."""
+RUNAWAY_TOKENS = 1_000_000
+"""How long a runaway model goes on when nothing it honours caps it: for the length of any test."""
+
+
+@dataclass(frozen=True)
+class ServerProfile:
+    """What kind of server this is: which models it lists, what it honours and how fast it generates."""
+
+    models: tuple[str, ...] = ("scripted",)
+    json_schema_rejection: tuple[int, str] | None = None
+    """Status and message with which it refuses the `json_schema` response format; None: it takes it."""
+    cap_fields: frozenset[str] = frozenset({"max_tokens", "max_completion_tokens"})
+    calls_tools: bool = True
+    needs_schema_in_response_format: bool = False
+    """Answers the schema only when it comes in `response_format` (a grammar); else JSON of its own making."""
+    slots: int | None = None
+    """Requests generated at once; the others queue. None: no limit."""
+    seconds_per_token: float = 0.0
+
+
+LLAMA_CPP_PYTHON = ServerProfile(
+    models=("/models/SmolLM2-135M-Instruct-Q8_0.gguf",),
+    json_schema_rejection=(500, LLAMA_CPP_PYTHON_FORMAT_ERROR),
+    cap_fields=frozenset({"max_tokens"}),
+    calls_tools=False,
+    needs_schema_in_response_format=True,
+    slots=1,
+    seconds_per_token=0.001,
+)
+
+
 @dataclass
 class Fault:
-    """What to do instead of (or to) a normal answer; `times` None means every matching request."""
+    """What to do instead of (or to) a normal answer; `times` None means every matching request.
+
+    `params` go to the fault; `skip` (any fault) lets that many matching requests through first.
+    """
 
     kind: str
     agent: str | None = None
@@ -57,7 +104,8 @@ class ModelRequest:
 class ScriptedModelServer:
     """Serve on a free port in a background thread; `fail(...)` scripts faults, `requests` records calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: ServerProfile = ServerProfile()) -> None:
+        self.profile = profile
         self.port = free_port()
         self.faults: list[Fault] = []
         self.requests: list[ModelRequest] = []
@@ -66,6 +114,8 @@ class ScriptedModelServer:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._brain = OfflineChatClient()
+        self._slots = asyncio.Semaphore(profile.slots or 1_000_000)
+        self._generating: set[asyncio.Task[None]] = set()
 
     @property
     def base_url(self) -> str:
@@ -102,6 +152,7 @@ class ScriptedModelServer:
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
+        app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._chat)
         runner = web.AppRunner(app, access_log=None)
@@ -115,7 +166,10 @@ class ScriptedModelServer:
             for fault in self.faults:
                 if fault.kind not in kinds or fault.agent not in (None, agent):
                     continue
-                if fault.kind == "no_json_schema" and (body.get("response_format") or {}).get("type") != "json_schema":
+                if fault.kind == "no_json_schema" and _format(body) != "json_schema":
+                    continue
+                if fault.params.get("skip", 0) > 0:  # let this many matching requests through first
+                    fault.params["skip"] -= 1
                     continue
                 if fault.times is not None:
                     fault.times -= 1
@@ -124,14 +178,38 @@ class ScriptedModelServer:
                 return fault
         return None
 
+    async def _models(self, _: web.Request) -> web.Response:
+        models = [{"id": name, "object": "model", "owned_by": "me"} for name in self.profile.models]
+        return web.json_response({"object": "list", "data": models})
+
+    async def _generate(self, tokens: int, seconds_per_token: float | None = None) -> None:
+        """Hold a slot while `tokens` are generated; a client that leaves does not stop it (as in llama-cpp-python)."""
+        pace = self.profile.seconds_per_token if seconds_per_token is None else seconds_per_token
+        task = asyncio.ensure_future(self._occupy(tokens * pace))
+        self._generating.add(task)
+        task.add_done_callback(self._generating.discard)
+        await asyncio.shield(task)
+
+    async def _occupy(self, seconds: float) -> None:
+        async with self._slots:
+            await asyncio.sleep(seconds)
+
+    def _cap(self, body: dict[str, Any]) -> int | None:
+        """The output cap this server reads from the request, if it honours the field it came in."""
+        caps = [body[name] for name in sorted(self.profile.cap_fields) if isinstance(body.get(name), int)]
+        return min(caps) if caps else None
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         system = " ".join(_text(m) for m in body["messages"] if m["role"] in ("system", "developer"))
         agent = (AGENT_NAME.search(system) or SimpleNamespace(group=lambda _: "unknown")).group(1)
-        fault = self._take_fault(agent, body, TRANSPORT_FAULTS)
-        record = ModelRequest(agent, request.path, body, fault.kind if fault else None)
+        refused = self.profile.json_schema_rejection if _format(body) == "json_schema" else None
+        fault = None if refused else self._take_fault(agent, body, TRANSPORT_FAULTS)
+        record = ModelRequest(agent, request.path, body, "no_json_schema" if refused else fault.kind if fault else None)
         with self._lock:
             self.requests.append(record)
+        if refused:
+            return _error(*refused, None)
         if body.get("stream"):
             return _error(400, "this test server does not stream", "invalid_request_error")
         kind, params = (fault.kind, fault.params) if fault else ("", {})
@@ -140,14 +218,23 @@ class ScriptedModelServer:
             return _error(params["status"], params.get("message", "scripted failure"), params.get("code"), headers)
         if kind == "no_json_schema":
             return _error(400, "response_format type 'json_schema' is not supported by this server", "invalid_request_error")
-        if kind == "hang":
-            await asyncio.sleep(params.get("seconds", 3600))
+        if kind == "hang":  # for `seconds`, or until the test sets the `until` event
+            if "until" in params:
+                await asyncio.to_thread(params["until"].wait, params.get("seconds", 3600))
+            else:
+                await asyncio.sleep(params.get("seconds", 3600))
         if kind == "trickle":
             return await _trickle(request)
         if kind == "empty_choices":
             return web.json_response({"id": "chatcmpl-empty", "object": "chat.completion", "created": int(time.time()),
                                       "model": body["model"], "choices": []})  # fmt: skip
-        answer = await self._answer(body, offer_tools=kind != "ignore_tools")
+        cap = self._cap(body)
+        if kind == "runaway":  # a model that does not stop: it writes until its cap, if it has one
+            await self._generate(cap if cap is not None else RUNAWAY_TOKENS, params.get("seconds_per_token"))
+            return web.json_response(_runaway_answer(body, cap or RUNAWAY_TOKENS))
+        answer = await self._answer(body, offer_tools=kind != "ignore_tools" and self.profile.calls_tools)
+        content = answer["choices"][0]["message"]["content"] or ""
+        await self._generate(max(1, len(content) // 4))
         if kind == "no_usage":  # servers that do not count tokens leave `usage` out
             del answer["usage"]
         if kind == "cut":
@@ -162,7 +249,9 @@ class ScriptedModelServer:
         """The offline model's answer to this conversation, as a Chat Completions response."""
         messages, instructions = _framework_messages(body["messages"])
         response_format = body.get("response_format") or {}
-        schema_name = (response_format.get("json_schema") or {}).get("name")
+        schema_name = (response_format.get("json_schema") or {}).get("name") or (response_format.get("schema") or {}).get("title")
+        if self.profile.needs_schema_in_response_format and schema_name is None:
+            return _completion(body, {"role": "assistant", "content": json.dumps({"answer": "Here you go", "ok": True})})
         tools = [SimpleNamespace(name=t["function"]["name"]) for t in body.get("tools") or []] if offer_tools else []
         options = {"instructions": instructions, "response_format": getattr(models, str(schema_name), None), "tools": tools}
         reply = (await self._brain.respond(messages, options)).messages[0]
@@ -173,14 +262,24 @@ class ScriptedModelServer:
                 {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": _arguments(c.arguments)}}
                 for c in calls
             ]
-        return {
-            "id": f"chatcmpl-{len(self.requests)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body["model"],
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }
+        return _completion(body, message, "tool_calls" if calls else "stop")
+
+
+def _completion(body: dict[str, Any], message: dict[str, Any], finish_reason: str = "stop") -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
+
+
+def _runaway_answer(body: dict[str, Any], tokens: int) -> dict[str, Any]:
+    """What a model that repeats itself leaves when its cap cuts it off: unfinished JSON."""
+    text = '{"reason": "' + "the the " * min(tokens, 2000)
+    return _completion(body, {"role": "assistant", "content": text}, "length")
 
 
 def _spoil(kind: str, params: dict[str, Any], choice: dict[str, Any]) -> None:
@@ -217,6 +316,10 @@ def _framework_messages(wire: list[dict[str, Any]]) -> tuple[list[Message], str]
                 contents.append(Content.from_function_call(call["id"], call["function"]["name"], arguments=arguments))
             messages.append(Message(role, contents))
     return messages, "\n".join(instructions)
+
+
+def _format(body: dict[str, Any]) -> str | None:
+    return (body.get("response_format") or {}).get("type")
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -103,12 +103,14 @@ def _article_text(turn: Turn) -> tuple[str, str]:
 
 
 def _article_plan(turn: Turn) -> list[ToolCall]:
+    """Measure the draft first, as a writer checking its length would (the tools stay offered to models that use
+    them); the word count and reading time in the answer are the app's own, measured from the body."""
     return [ToolCall("text_statistics", {"text": _article_text(turn)[1]})]
 
 
 def _article_answer(turn: Turn) -> Article:
     title, body = _article_text(turn)
-    return writing.article(title, body, turn.result_or("text_statistics", lambda: analysis.text_statistics(body)))
+    return Article(title=title, body=body)
 
 
 def _last_article(answers: tuple[str, ...]) -> Article | None:

@@ -161,13 +161,3 @@ def article_revision(previous: Article, feedback: str) -> tuple[str, str]:
         *[f"- {point}: noted; the offline model cannot rewrite prose, so a writer should rework this." for point in points],
     ]
     return previous.title, previous.body.rstrip() + "\n" + "\n".join(notes)
-
-
-def article(title: str, body: str, statistics: dict[str, object]) -> Article:
-    """The Article answer, measured with the text_statistics result."""
-    return Article(
-        title=title,
-        body=body,
-        word_count=int(statistics.get("word_count", 0)),  # type: ignore[arg-type]
-        reading_time_minutes=int(statistics.get("reading_time_minutes", 0)),  # type: ignore[arg-type]
-    )

@@ -119,7 +119,7 @@ def test_every_response_carries_a_utc_created_at_in_the_framework_format() -> No
     assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
 
 
-def test_article_is_measured_with_the_text_statistics_tool_and_revised_with_feedback(agents: dict[str, object]) -> None:
+def test_article_figures_are_measured_from_the_body_and_revised_with_feedback(agents: dict[str, object]) -> None:
     writer = agents[CONTENT_GENERATION]
     session = writer.create_session()  # type: ignore[attr-defined]
     draft = run(writer, "Topic: event sourcing\n\nWrite the article.", Article, session=session)
@@ -131,6 +131,7 @@ def test_article_is_measured_with_the_text_statistics_tool_and_revised_with_feed
     assert revised.value.body.startswith(draft.value.body.rstrip())
     assert "add an example" in revised.value.body
     assert revised.value.word_count > draft.value.word_count
+    assert "word_count" not in json.dumps(Article.model_json_schema())  # measured by the app, never asked of the model
 
 
 def test_summary_is_built_from_the_research_notes_it_is_given(agents: dict[str, object]) -> None:

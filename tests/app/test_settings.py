@@ -92,7 +92,7 @@ def test_offline_latency_is_read() -> None:
 
 def test_model_calls_are_bounded_by_default() -> None:
     settings = load_model_settings({})
-    assert (settings.timeout_seconds, settings.max_output_tokens, settings.response_format) == (60.0, 4096, "auto")
+    assert (settings.timeout_seconds, settings.output_token_cap, settings.response_format) == (60.0, 4096, "auto")
     assert settings.retry.max_attempts == 3
 
 

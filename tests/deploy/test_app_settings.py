@@ -36,6 +36,7 @@ LEFT_UNSET = {
     "REVIEW_LINK_PREVIOUS_KEY": "set only during a rotation of the review link key (docs/review.md)",
     "REVIEW_MIN_DEADLINE_SECONDS": "people review in Azure: a minute, the default, is the shortest useful deadline",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
+    "MODEL_MAX_TOKENS_FIELD": "auto sends max_completion_tokens to Azure OpenAI, which its models require",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
     "MODEL_RETRY_DELAY_SECONDS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
 }
