@@ -106,10 +106,12 @@ class Agents:
         attempts = [_Attempt(c, c.session if c.session is not None else self.new_session(c.agent), c.prompt) for c in calls]
         status = context.custom_status
         pending = attempts
+        reported = False
         while pending:
             tasks = [self.lookup(a.call.agent).run(messages=a.prompt, session=a.session, options={}) for a in pending]
             responses = (yield context.task_all(tasks)) if len(tasks) > 1 else [(yield tasks[0])]
-            context.set_custom_status(status)
+            if reported:  # the repair turn or retry it announced has happened
+                context.set_custom_status(status)
             waits: list[tuple[_Attempt, str, float]] = []
             repairs: list[tuple[_Attempt, str]] = []
             for attempt, response in zip(pending, responses, strict=True):
@@ -121,25 +123,26 @@ class Agents:
                     attempt.outcome = Outcome(attempt.call.agent, answer=answer)
             pending = [a for a in attempts if a.outcome is None]
             resume_at = context.current_utc_datetime + timedelta(seconds=max((s for *_, s in waits), default=0))
-            self._report(status, repairs, waits, resume_at)
+            reported = self._report(status, repairs, waits, resume_at)
             if waits:
                 yield context.create_timer(resume_at)
         return [a.outcome for a in attempts if a.outcome is not None]
 
     def _report(
         self, status: Any, repairs: list[tuple[_Attempt, str]], waits: list[tuple[_Attempt, str, float]], resume_at: datetime
-    ) -> None:
-        """Say in the custom status and the log, as it happens, which agents get a repair turn or wait for a retry."""
+    ) -> bool:
+        """Say in the custom status and the log, as it happens, which agents get a repair turn or wait for a retry;
+        whether there was anything to say."""
         notes: dict[str, Any] = {}
         if repairs:
             notes["repairing"] = [{"agent": attempt.call.agent, "reason": reason} for attempt, reason in repairs]
         if waits:
             notes["retrying"] = _waits(waits, resume_at, self.policy)
         if not notes:
-            return
+            return False
         self.context.set_custom_status({**_as_dict(status), **notes})
         if self.context.is_replaying:
-            return
+            return True
         instance = self.context.instance_id
         for attempt, reason in repairs:
             logger.warning("%s: %s's answer could not be used (%s); asking again with a repair turn",
@@ -147,6 +150,7 @@ class Agents:
         for attempt, reason, _ in waits:
             logger.warning("%s: %s failed (%s); attempt %d of %d at %s", instance, attempt.call.agent, reason,
                            attempt.attempt, self.policy.max_attempts, utc_iso(resume_at))  # fmt: skip
+        return True
 
 
 def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:

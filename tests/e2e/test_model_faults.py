@@ -429,8 +429,8 @@ def test_every_flow_completes_on_a_llama_cpp_python_like_server(
     instance_id = start_flow(llama_host, "content", {"topic": "local inference", "reviewer": reviewer, "timeout_hours": 1})
     llama_host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)
     assert mails_to(smtp, reviewer) == 1
-    decide = f"{API}/instances/{instance_id}/raiseEvent/ApprovalDecision"
-    assert llama_host.request("POST", decide, {"approved": True, "feedback": "Ship it"})[0] == 202
+    code, decided = llama_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"})
+    assert code == 202 and decided["applied"] is True, decided
     content = finish(llama_host, instance_id)
     assert content["runtimeStatus"] == "Completed" and content["output"]["status"] == "published", content
 
