@@ -29,11 +29,11 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.http import BadRequest, Refused, error_response, instance_id_param, json_response, parse_body
+from orchestrations.flow_names import CONTENT_FLOW
 from orchestrations.inputs import ApprovalDecision
 from reviewing.protocol import (
     APPROVAL_EVENT,
     AUTOMATION,
-    CONTENT_FLOW,
     DECIDING,
     Decider,
     DecisionEvent,

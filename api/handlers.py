@@ -31,7 +31,7 @@ from api.http import (
     parse_body,
 )
 from orchestrations.inputs import AgentMessage
-from reviewing.protocol import CONTENT_FLOW
+from orchestrations.flow_names import CONTENT_FLOW
 from settings import load_model_settings, load_review_settings, load_storage_settings
 
 logger = logging.getLogger(__name__)

@@ -33,8 +33,8 @@ from api.handlers import read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.routes import blueprint
 from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
-from orchestrations.research import research_orchestration
-from reviewing.protocol import CONTENT_FLOW
+from orchestrations.flow_names import RESEARCH_FLOW
+from orchestrations.flow_names import CONTENT_FLOW
 from settings import load_model_settings, load_review_settings
 
 STATUS_TOOL = "get_flow_status"
@@ -144,7 +144,7 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
         request = validate(ResearchInput, arguments, "arguments")
         return await started(
-            client, research_orchestration.__name__, request,
+            client, RESEARCH_FLOW, request,
             f"Call {STATUS_TOOL} with this id until runtimeStatus is Completed; output holds the summary and the "
             "three research sections.",
         )  # fmt: skip

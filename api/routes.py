@@ -8,9 +8,8 @@ from api.decisions import deliver_decision
 from api.handlers import agent_message, orchestration_status, start_flow, stored_draft
 from api.review_page import review_page
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
-from orchestrations.research import research_orchestration
-from orchestrations.spam_detection import spam_detection_orchestration
-from reviewing.protocol import CONTENT_FLOW
+from orchestrations.flow_names import RESEARCH_FLOW, SPAM_FLOW
+from orchestrations.flow_names import CONTENT_FLOW
 
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -19,14 +18,14 @@ blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 @blueprint.durable_client_input(client_name="client")
 async def start_spam_detection(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Body: {"content", "email_id"?, "sender"?, "subject"?}."""
-    return await start_flow(req, client, spam_detection_orchestration.__name__, EmailInput, "spam-detection/run")
+    return await start_flow(req, client, SPAM_FLOW, EmailInput, "spam-detection/run")
 
 
 @blueprint.route(route="research/run", methods=["POST"])
 @blueprint.durable_client_input(client_name="client")
 async def start_research(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Body: {"topic"} or a bare JSON string."""
-    return await start_flow(req, client, research_orchestration.__name__, ResearchInput, "research/run")
+    return await start_flow(req, client, RESEARCH_FLOW, ResearchInput, "research/run")
 
 
 @blueprint.route(route="content/run", methods=["POST"])

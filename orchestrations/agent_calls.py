@@ -23,7 +23,7 @@ import re
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import azure.durable_functions as df
 from pydantic import BaseModel, ValidationError
@@ -32,7 +32,7 @@ from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, retry_after
 from agents.repair import repair_prompt
 from orchestrations.inputs import problems
-from orchestrations.steps import AgentLookup, utc_iso
+from orchestrations.steps import utc_iso
 from settings import ModelRetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -44,13 +44,28 @@ class AgentCallFailed(Exception):
     """An agent call that cannot succeed: permanent failure, retries used up, or still invalid after repair."""
 
 
+class AgentProxy(Protocol):
+    """What a flow needs of the agent `app.get_agent(context, name)` gave it."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    def create_session(self) -> Any: ...
+
+    def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Any: ...
+
+
 @dataclass(frozen=True)
 class AgentCall:
     """One request to one agent; `session` continues a conversation, None starts a new one."""
 
-    agent: str
+    agent: AgentProxy
     prompt: str
     session: Any = None
+
+    @property
+    def agent_name(self) -> str:
+        return str(self.agent.name)
 
 
 @dataclass
@@ -78,17 +93,14 @@ class _Problem(Exception):
         self.reason, self.transient, self.invalid = reason, transient, invalid
 
 
-class Agents:
-    """The app's agents as one running flow sees them: ask one or several, with retries and repair."""
+class AgentCalls:
+    """Agent calls of one running flow, on the agents it got from `app.get_agent`: one or several at once, each
+    answer validated against the agent's response model, with retries and a repair turn."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, lookup: AgentLookup, policy: ModelRetryPolicy) -> None:
-        self.context, self.lookup, self.policy = context, lookup, policy
+    def __init__(self, context: df.DurableOrchestrationContext, policy: ModelRetryPolicy) -> None:
+        self.context, self.policy = context, policy
 
-    def new_session(self, agent: str) -> Any:
-        """A conversation to continue over several calls (each call without one starts its own)."""
-        return self.lookup(agent).create_session()
-
-    def ask(self, agent: str, prompt: str, session: Any = None) -> Generator[Any, Any, dict[str, Any]]:
+    def ask(self, agent: AgentProxy, prompt: str, session: Any = None) -> Generator[Any, Any, dict[str, Any]]:
         """One call: its answer as plain JSON, or AgentCallFailed naming agent and cause."""
         [outcome] = yield from self.ask_all([AgentCall(agent, prompt, session)])
         if outcome.answer is None:
@@ -103,12 +115,12 @@ class Agents:
     def ask_all(self, calls: list[AgentCall]) -> Generator[Any, Any, list[Outcome]]:
         """Several calls at once, each retried and repaired on its own; an Outcome per call, in order."""
         context = self.context
-        attempts = [_Attempt(c, c.session if c.session is not None else self.new_session(c.agent), c.prompt) for c in calls]
+        attempts = [_Attempt(c, c.session if c.session is not None else c.agent.create_session(), c.prompt) for c in calls]
         status = context.custom_status
         pending = attempts
         reported = False
         while pending:
-            tasks = [self.lookup(a.call.agent).run(messages=a.prompt, session=a.session, options={}) for a in pending]
+            tasks = [a.call.agent.run(messages=a.prompt, session=a.session, options={}) for a in pending]
             responses = (yield context.task_all(tasks)) if len(tasks) > 1 else [(yield tasks[0])]
             if reported:  # the repair turn or retry it announced has happened
                 context.set_custom_status(status)
@@ -116,11 +128,11 @@ class Agents:
             repairs: list[tuple[_Attempt, str]] = []
             for attempt, response in zip(pending, responses, strict=True):
                 try:
-                    answer = read_answer(response, ANSWERS[attempt.call.agent])
+                    answer = read_answer(response, ANSWERS[attempt.call.agent_name])
                 except _Problem as problem:
                     _next_step(attempt, problem, self.policy, waits, repairs)
                 else:
-                    attempt.outcome = Outcome(attempt.call.agent, answer=answer)
+                    attempt.outcome = Outcome(attempt.call.agent_name, answer=answer)
             pending = [a for a in attempts if a.outcome is None]
             resume_at = context.current_utc_datetime + timedelta(seconds=max((s for *_, s in waits), default=0))
             reported = self._report(status, repairs, waits, resume_at)
@@ -135,7 +147,7 @@ class Agents:
         whether there was anything to say."""
         notes: dict[str, Any] = {}
         if repairs:
-            notes["repairing"] = [{"agent": attempt.call.agent, "reason": reason} for attempt, reason in repairs]
+            notes["repairing"] = [{"agent": attempt.call.agent_name, "reason": reason} for attempt, reason in repairs]
         if waits:
             notes["retrying"] = _waits(waits, resume_at, self.policy)
         if not notes:
@@ -146,9 +158,9 @@ class Agents:
         instance = self.context.instance_id
         for attempt, reason in repairs:
             logger.warning("%s: %s's answer could not be used (%s); asking again with a repair turn",
-                           instance, attempt.call.agent, reason)  # fmt: skip
+                           instance, attempt.call.agent_name, reason)  # fmt: skip
         for attempt, reason, _ in waits:
-            logger.warning("%s: %s failed (%s); attempt %d of %d at %s", instance, attempt.call.agent, reason,
+            logger.warning("%s: %s failed (%s); attempt %d of %d at %s", instance, attempt.call.agent_name, reason,
                            attempt.attempt, self.policy.max_attempts, utc_iso(resume_at))  # fmt: skip
         return True
 
@@ -187,7 +199,7 @@ def _next_step(
     attempt: _Attempt, problem: _Problem, policy: ModelRetryPolicy, waits: list[Any], repairs: list[Any]
 ) -> None:
     """Decide what follows a failed attempt: a repair turn, a retry after a wait, or the end of the call."""
-    agent, model = attempt.call.agent, ANSWERS[attempt.call.agent]
+    agent, model = attempt.call.agent_name, ANSWERS[attempt.call.agent_name]
     if problem.invalid and not attempt.repaired:
         attempt.repaired, attempt.prompt = True, repair_prompt(model.__name__, problem.reason)
         repairs.append((attempt, problem.reason))
@@ -206,7 +218,7 @@ def _waits(waits: list[tuple[_Attempt, str, float]], resume_at: datetime, policy
     """Which agents wait for another attempt, why, and when it comes: for the custom status."""
     return [
         {
-            "agent": attempt.call.agent,
+            "agent": attempt.call.agent_name,
             "reason": reason,
             "next_attempt": attempt.attempt,
             "max_attempts": policy.max_attempts,

@@ -14,17 +14,16 @@ from typing import Any
 import azure.durable_functions as df
 
 from agents.catalog import CONTENT_GENERATION
-from orchestrations.agent_calls import Agents
+from agent_app import app, settings
+from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review import Review
 from orchestrations.steps import StepFailed, call_step
 from reviewing.protocol import Stage
-from settings import ReviewSettings
 
 
-def content_approval_workflow(
-    context: df.DurableOrchestrationContext, agents: Agents, review_settings: ReviewSettings | None = None
-) -> Generator[Any, Any, dict[str, Any]]:
+@app.orchestration_trigger(context_name="context")
+def content_approval_workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: a topic string or {"topic", "reviewer"?, "timeout_hours"?, "escalation_timeout_hours"?,
     "max_review_rounds"?}. Output `status`: "published", "rejected" (every round rejected) or "expired",
     with every round's draft reference and decision. Drafts are stored (`save_draft`); the custom status,
@@ -32,14 +31,16 @@ def content_approval_workflow(
     """
     # The app's shortest deadline is checked in the first episode only: a flow that started keeps its deadlines when
     # REVIEW_MIN_DEADLINE_SECONDS changes later (on replay, as on the HTTP route, the longest is always checked).
-    request = read_input(ContentInput, context.get_input(), None if context.is_replaying else review_settings)
+    request = read_input(ContentInput, context.get_input(), None if context.is_replaying else settings.review)
+    writer = app.get_agent(context, CONTENT_GENERATION)
+    session = writer.create_session()  # one conversation: each revision answers the feedback on the previous draft
+    agents = AgentCalls(context, settings.model.retry)
     review = Review(context, request)
-    session = agents.new_session(CONTENT_GENERATION)
     rounds: list[dict[str, Any]] = []
 
     yield from review.listen()  # every ApprovalDecision from now on lands in an open wait
     review.stage(Stage.DRAFTING, 1)
-    article = yield from agents.ask(CONTENT_GENERATION, f"Topic: {request.topic}\n\nWrite the article.", session)
+    article = yield from agents.ask(writer, f"Topic: {request.topic}\n\nWrite the article.", session)
     for number in range(1, request.max_review_rounds + 1):
         draft = yield from call_step(context, "save_draft", article=article)
         decision = yield from review.round(number, draft)
@@ -58,7 +59,7 @@ def content_approval_workflow(
         review.stage(Stage.REVISING, number + 1)
         feedback = decision.feedback or "(no feedback given)"
         article = yield from agents.ask(
-            CONTENT_GENERATION, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
+            writer, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
         )
     return (yield from finish(context, review, Stage.REJECTED, rounds))
 

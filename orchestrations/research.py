@@ -14,7 +14,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from agents.catalog import RESEARCH_AREAS, SUMMARY
-from orchestrations.agent_calls import AgentCall, Agents
+from agent_app import app, settings
+from orchestrations.agent_calls import AgentCall, AgentCalls
 from orchestrations.inputs import ResearchInput, read_input
 from orchestrations.steps import set_stage
 
@@ -26,21 +27,23 @@ def summary_prompt(topic: str, sections: dict[str, dict[str, Any]], missing: dic
     return "\n\n".join([f"Topic: {topic}", "Summarize these research notes.", *blocks, *gaps])
 
 
-def research_orchestration(
-    context: df.DurableOrchestrationContext, agents: Agents
-) -> Generator[Any, Any, dict[str, Any]]:
+@app.orchestration_trigger(context_name="context")
+def research_orchestration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: a topic string or {"topic"}. Output: the summary, the sections that succeeded, and any `missing` angle."""
     topic = read_input(ResearchInput, context.get_input()).topic
     prompt = f"Topic: {topic}\n\nResearch this topic from your angle."
+    researchers = [app.get_agent(context, name) for name in RESEARCH_AREAS]
+    summarizer = app.get_agent(context, SUMMARY)
+    agents = AgentCalls(context, settings.model.retry)
 
     set_stage(context, "researching", topic=topic, agents=list(RESEARCH_AREAS))
-    outcomes = yield from agents.ask_all([AgentCall(name, prompt) for name in RESEARCH_AREAS])
+    outcomes = yield from agents.ask_all([AgentCall(researcher, prompt) for researcher in researchers])
     sections = {RESEARCH_AREAS[o.agent]: o.answer for o in outcomes if o.answer is not None}
     missing = {RESEARCH_AREAS[o.agent]: str(o.failure) for o in outcomes if o.answer is None}
     if not sections:
         raise agents.failed("every research angle failed: " + "; ".join(missing.values()))
 
     set_stage(context, "summarizing", topic=topic, missing=missing)
-    summary = yield from agents.ask(SUMMARY, summary_prompt(topic, sections, missing))
+    summary = yield from agents.ask(summarizer, summary_prompt(topic, sections, missing))
     set_stage(context, "done", topic=topic, missing=missing)
     return {"topic": topic, "summary": summary, "sections": sections, "missing": missing}

@@ -11,7 +11,8 @@ import azure.durable_functions as df
 
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.mail_parsing import from_fields, parse, render
-from orchestrations.agent_calls import Agents
+from agent_app import app, settings
+from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
 from orchestrations.steps import call_step, set_stage
 
@@ -53,10 +54,12 @@ def overruled(verdict: dict[str, Any], screening: dict[str, Any]) -> str | None:
     return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening['reason']}"
 
 
-def spam_detection_orchestration(
-    context: df.DurableOrchestrationContext, agents: Agents
-) -> Generator[Any, Any, dict[str, Any]]:
+@app.orchestration_trigger(context_name="context")
+def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
+    spam_detector = app.get_agent(context, SPAM_DETECTION)
+    email_assistant = app.get_agent(context, EMAIL_ASSISTANT)
+    agents = AgentCalls(context, settings.model.retry)
     email = read_input(EmailInput, context.get_input())
     email_id = email.email_id or context.instance_id
     whole = render_email(email, email_id)
@@ -64,7 +67,7 @@ def spam_detection_orchestration(
 
     set_stage(context, "checking_for_spam", email_id=email_id)
     screening = yield context.call_activity("screen_email", {"email": whole})
-    verdict = yield from agents.ask(SPAM_DETECTION, spam_prompt(text, screening))
+    verdict = yield from agents.ask(spam_detector, spam_prompt(text, screening))
     overrule = overruled(verdict, screening)
     result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}
 
@@ -78,7 +81,7 @@ def spam_detection_orchestration(
         return {**result, **({"overruled": overrule} if overrule else {}), "branch": "spam", "quarantine": quarantine}
 
     set_stage(context, "drafting_reply", email_id=email_id)
-    reply = yield from agents.ask(EMAIL_ASSISTANT, f"Draft a reply to this email.\n\n{text}")
+    reply = yield from agents.ask(email_assistant, f"Draft a reply to this email.\n\n{text}")
     delivery = yield from call_step(
         context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
     )

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import azure.durable_functions as df
 
+import agent_app
 from activities import PERMANENT_FAILURE
-from settings import load_activity_retry_settings
 
 BACKOFF_COEFFICIENT = 2.0
 MAX_RETRY_INTERVAL_SECONDS = 300
-
-
-class AgentProxy(Protocol):
-    """What a flow needs from an agent proxy (`AgentFunctionApp.get_agent`)."""
-
-    def create_session(self) -> Any: ...
-
-    def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Any: ...
-
-
-AgentLookup = Callable[[str], AgentProxy]
-"""Returns the durable proxy of a registered agent by name, bound to the running orchestration."""
 
 
 class StepFailed(Exception):
@@ -53,9 +41,10 @@ class BackoffRetryOptions(df.RetryOptions):
 
 
 def activity_retry_options() -> BackoffRetryOptions:
-    """From ACTIVITY_MAX_ATTEMPTS and ACTIVITY_FIRST_RETRY_SECONDS (checked at start, so reading them cannot fail)."""
-    settings = load_activity_retry_settings()
-    return BackoffRetryOptions(settings.first_retry_seconds, settings.max_attempts)
+    """The app's activity retry policy (ACTIVITY_MAX_ATTEMPTS, ACTIVITY_FIRST_RETRY_SECONDS), as read at start: an
+    orchestrator never reads the environment, so a replay schedules what the first run did."""
+    policy = agent_app.settings.activity_retry
+    return BackoffRetryOptions(policy.first_retry_seconds, policy.max_attempts)
 
 
 def call_step(context: df.DurableOrchestrationContext, step: str, **payload: Any) -> Generator[Any, Any, dict[str, Any]]:

@@ -14,8 +14,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, StringConstraints, ValidationError
 
 APPROVAL_EVENT = "ApprovalDecision"
-CONTENT_FLOW = "content_approval_workflow"
-"""The content flow's durable name (the orchestrator function is named after it)."""
 MAX_FEEDBACK = 5_000
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from unittest import mock
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -12,10 +13,9 @@ from typing import Any
 from agent_framework import Agent
 
 from activities import ACTIVITIES
-from orchestrations.agent_calls import Agents
+import agent_app
 from reviewing.protocol import DecisionEvent, Decider, Role
 from reviewing.signing import sign_event
-from settings import ModelRetryPolicy
 
 
 @dataclass
@@ -160,15 +160,14 @@ class InProcessAgents:
     def __call__(self, name: str) -> _Proxy:
         return _Proxy(self, self.agents[name])
 
-    def bound(self, context: FakeContext, policy: ModelRetryPolicy | None = None) -> Agents:
-        """The flows' view of these agents in `context` (see orchestrations.agent_calls.Agents)."""
-        return Agents(context, self, policy or ModelRetryPolicy())  # type: ignore[arg-type]
-
-
 @dataclass
 class _Proxy:
     owner: InProcessAgents
     agent: Agent
+
+    @property
+    def name(self) -> str | None:
+        return self.agent.name
 
     def create_session(self) -> Any:
         return self.agent.create_session()
@@ -178,9 +177,17 @@ class _Proxy:
         return Done(asyncio.run(self.agent.run(messages, session=session, options=options)))
 
 
-def run_flow(flow: Callable[..., Generator[Any, Any, Any]], context: FakeContext, agents: InProcessAgents) -> Any:
-    """Step a flow to its end in `context`, with the offline agents run in-process."""
-    return drive(flow(context, agents.bound(context)))
+def run_flow(flow: Any, context: FakeContext, agents: InProcessAgents) -> Any:
+    """Step a flow (an orchestration trigger decorated on `agent_app.app`) to its end in `context`, `app.get_agent`
+    giving it the offline agents run in-process."""
+    with mock.patch.object(agent_app.app, "get_agent", lambda _context, name: agents(name)):
+        return drive(orchestrator_function(flow)(context))
+
+
+def orchestrator_function(trigger: Any) -> Callable[[Any], Generator[Any, Any, Any]]:
+    """The generator function behind a decorated orchestration trigger (the SDK keeps it on the handler it
+    registers)."""
+    return trigger._function.get_user_function().orchestrator_function  # type: ignore[no-any-return]
 
 
 def drive(generator: Generator[Any, Any, Any]) -> Any:

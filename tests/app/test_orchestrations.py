@@ -14,7 +14,8 @@ from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import InvalidInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
-from reviewing.protocol import CONTENT_FLOW, Decider, Role
+from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW, SPAM_FLOW
+from reviewing.protocol import Decider, Role
 from tests.app.fakes import RITA, FakeContext, InProcessAgents, flow_context, run_flow, signed
 
 SPAM = {
@@ -170,8 +171,9 @@ def test_a_decision_the_app_did_not_sign_as_it_is_never_counts(app_env: Path, ag
     assert any("did not sign" in (s.get("message") or "") for s in ctx.custom_statuses)
 
 
-def test_the_flow_runs_under_the_name_the_protocol_gives_it() -> None:
-    assert content_approval_workflow.__name__ == CONTENT_FLOW
+def test_each_flow_is_an_orchestration_trigger_under_the_name_its_routes_start(app_functions: list[Any]) -> None:
+    orchestrators = {f.get_function_name() for f in app_functions if f.get_trigger().type == "orchestrationTrigger"}
+    assert orchestrators == {SPAM_FLOW, RESEARCH_FLOW, CONTENT_FLOW}
 
 
 @pytest.mark.parametrize(

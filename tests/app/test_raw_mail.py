@@ -14,7 +14,7 @@ from agents.mail_parsing import MAX_RAW_BYTES
 from agents.offline import OfflineChatClient
 from orchestrations.inputs import EmailInput
 from orchestrations.spam_detection import spam_detection_orchestration
-from tests.app.fakes import FakeContext, InProcessAgents, drive
+from tests.app.fakes import FakeContext, InProcessAgents, run_flow
 from tests.raw_messages import RAW_HAM, RAW_SPAM
 
 
@@ -23,9 +23,9 @@ def agents() -> InProcessAgents:
     return InProcessAgents(build_agents(OfflineChatClient()))
 
 
-def run_flow(flow_input: dict[str, str], agents: InProcessAgents) -> tuple[dict, FakeContext]:
+def spam_flow(flow_input: dict[str, str], agents: InProcessAgents) -> tuple[dict, FakeContext]:
     ctx = FakeContext(flow_input, {a.__name__: a for a in ACTIVITIES})
-    return drive(spam_detection_orchestration(ctx, agents.bound(ctx))), ctx
+    return run_flow(spam_detection_orchestration, ctx, agents), ctx
 
 
 def test_a_raw_message_fills_the_fields_it_was_not_given() -> None:
@@ -61,7 +61,7 @@ def test_unusable_raw_messages_are_refused_naming_the_field(body: dict, field: s
 
 
 def test_raw_spam_is_quarantined_as_it_arrived_with_the_verdict_on_top(app_env: Path, agents: InProcessAgents) -> None:
-    result, ctx = run_flow({"raw": RAW_SPAM}, agents)
+    result, ctx = spam_flow({"raw": RAW_SPAM}, agents)
 
     assert result["branch"] == "spam" and result["email_id"] == "prize-77@prize-center.example"
     prompt = agents.prompts[0][1]
@@ -75,7 +75,7 @@ def test_raw_spam_is_quarantined_as_it_arrived_with_the_verdict_on_top(app_env: 
 
 
 def test_raw_ham_is_answered_to_its_from_address(app_env: Path, agents: InProcessAgents) -> None:
-    result, ctx = run_flow({"raw": RAW_HAM}, agents)
+    result, ctx = spam_flow({"raw": RAW_HAM}, agents)
 
     assert result["branch"] == "legitimate" and result["email_id"] == "patch-review-3@example.org"
     assert result["reply"]["subject"] == "Re: parser patch for the release branch"

@@ -264,8 +264,9 @@ def test_a_local_folder_that_cannot_be_written_stops_the_start_naming_it(tmp_pat
 
 
 def start_app() -> None:
-    """Run function_app.py as the host imports it (in a fresh namespace; the session's app is left alone)."""
-    runpy.run_path(str(ROOT / "function_app.py"), run_name="function_app")
+    """Build the app as the host's import of function_app.py does (agent_app.py, in a fresh namespace: the session's
+    app is left alone)."""
+    runpy.run_path(str(ROOT / "agent_app.py"), run_name="agent_app")
 
 
 @pytest.mark.parametrize(

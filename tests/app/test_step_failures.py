@@ -4,11 +4,14 @@ real offline agents, real activities and a real SMTP server."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import agent_app
 
 from activities.steps import load_draft
 from activities.storage import LocalFolderStore
@@ -19,6 +22,7 @@ from orchestrations.steps import StepFailed
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
 from tests.long_drafts import LAST_LINE, long_article_draft
+from settings import ActivityRetrySettings
 from tests.smtp import SmtpServer
 
 CUSTOM_STATUS_LIMIT = 16 * 1024
@@ -72,7 +76,8 @@ def test_an_end_notice_that_bounces_does_not_undo_a_publication(
 def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     smtp_server: SmtpServer, agents: InProcessAgents, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ACTIVITY_MAX_ATTEMPTS", "3")
+    retry = ActivityRetrySettings(max_attempts=3, first_retry_seconds=5)  # ACTIVITY_MAX_ATTEMPTS=3, read at start
+    monkeypatch.setattr(agent_app, "settings", dataclasses.replace(agent_app.settings, activity_retry=retry))
     smtp_server.script("alice@contoso.com", *["421 4.7.0 Too many connections"] * 3)
     ctx = flow_context(HAM)
 
