@@ -3,7 +3,11 @@
 Standard library only (`email` with `policy.default`, `html.parser`), so the HTTP edge, the
 orchestrator, the function tools and the training script all read mail the same way.
 Built to survive what real mail throws at it: unknown or lying charsets, broken base64,
-HTML-only bodies, no body at all, malformed headers. Nothing here raises on bad mail.
+HTML-only bodies, no body at all, malformed headers. Nothing here raises on bad mail, and the
+work per message is bounded: a linear scan (`structure_problem`) refuses, before the `email`
+parser sees it, a message nested deeper, split into more parts or with a longer header block
+than any real mail, which the parser would otherwise follow into its recursion limit or for
+seconds of CPU. Such a message comes back as `ParsedMail.unreadable` with the reason.
 
 `render` writes the parsed mail back as a short, readable RFC 822 text (the headers that matter,
 a summary of the MIME structure and the readable body). That text is what the agents are shown,
@@ -28,17 +32,35 @@ MAX_TEXT_CHARS = 100_000
 MAX_HEADER_CHARS = 1_000
 MAX_LISTED = 30
 """Header values, Received hops and attachment names are cut too, so no message floods a prompt through them."""
+MAX_HEADER_BLOCK_BYTES = 100 * 1024
+"""The largest header block read (Postfix's default `header_size_limit`); real mail stays far below."""
+MAX_PARTS = 500
+"""The most MIME parts a message may have; a message with hundreds of attachments is already extraordinary."""
+MAX_DEPTH = 20
+"""The deepest nesting of MIME containers (multiparts, attached messages); real mail rarely goes beyond five."""
+MAX_REFERENCES = 20
+"""References kept for threading: the first (the thread's root) and the most recent ones (RFC 5537's practice)."""
+ALTERNATIVE_MARK = "----- the HTML part of this message, as text -----"
+"""Where `render` starts the HTML alternative of a message that has a text part too; `parse` splits there."""
 
 BODY_FORMATS = ("plain text", "html only", "plain text and html", "no body")
-SUMMARY_HEADERS = ("Body-Format", "Charsets", "Transfer-Encodings", "Attachment")
+SUMMARY_HEADERS = ("Message-Type", "Body-Format", "Charsets", "Transfer-Encodings", "Attachment")
 """The headers `render` adds to describe the MIME structure; `parse` reads them back."""
-_RENDERED_HEADERS = ("From", "Reply-To", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "Received")
+_ADDRESS_HEADERS = ("From", "Reply-To", "To")
+_RENDERED_HEADERS = (
+    *_ADDRESS_HEADERS, "Subject", "Date", "Message-ID", "In-Reply-To", "Return-Path", "Auto-Submitted",
+    "Precedence", "List-Id", "List-Post", "List-Unsubscribe", "Authentication-Results", "Received",
+)
 _BLOCK_TAGS = frozenset(
     "p br div tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre hr dt dd title section article header footer".split()
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template"})
 _FIRST_HEADER = re.compile(r"From |[!-9;-~]+:")
 _KNOWN_HEADER = re.compile(r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID = re.compile(r"<[^<>\s@]{1,250}@[^<>\s@]{1,250}>")
+_BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+_CONTENT_TYPE = re.compile(rb"content-type:[ \t]*(message/)?", re.IGNORECASE)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
@@ -54,25 +76,129 @@ class ParsedMail:
     date: str = ""
     message_id: str = ""
     in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    """Message-IDs of the thread (the References header), for threading a reply; not rendered."""
+    return_path: str = ""
+    auto_submitted: str = ""
+    precedence: str = ""
+    list_id: str = ""
+    list_post: str = ""
+    list_unsubscribe: str = ""
+    authentication_results: tuple[str, ...] = ()
     received: tuple[str, ...] = ()
+    message_type: str = ""
+    """The top-level MIME type, with the report type of a multipart/report ("multipart/report; delivery-status")."""
     body_format: str = "no body"
     charsets: tuple[str, ...] = ()
     transfer_encodings: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
     text: str = ""
+    alternative: str = ""
+    """The HTML part as text when the message has a text part too and the HTML says more than it."""
+    unreadable: str = ""
+    """Why the message was not parsed (beyond the limits on nesting, parts or header size), else empty."""
 
     @property
     def is_reply(self) -> bool:
         return bool(self.in_reply_to)
 
+    @property
+    def views(self) -> tuple[str, ...]:
+        """Each readable version of the body: the text, and the HTML alternative when it has one."""
+        return (self.text, self.alternative) if self.alternative else (self.text,)
+
 
 def parse(raw: str | bytes) -> ParsedMail:
-    """Parse a raw message (or text written by `render`); never raises on malformed mail."""
-    data = to_bytes(raw) if isinstance(raw, str) else raw
-    message = BytesParser(policy=policy.default).parsebytes(data.lstrip(b"\r\n\t "))
+    """Parse a raw message (or text written by `render`); never raises on malformed or hostile mail."""
+    data = (to_bytes(raw) if isinstance(raw, str) else raw).lstrip(b"\r\n\t ")
+    if problem := structure_problem(data):
+        return ParsedMail(**_headers_of(_header_block(data)), unreadable=problem)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        headers = _headers(message)
+        first = {name: values[0] if values else "" for name, values in headers.items()}
+        common = _common(headers, first)
+        if first["Body-Format"] in BODY_FORMATS and not message.is_multipart():
+            # Text written by `render`: the summary headers describe the original message.
+            text, _, alternative = _decode(message).partition(f"\n{ALTERNATIVE_MARK}\n")
+            return ParsedMail(
+                **common,
+                message_type=first["Message-Type"],
+                body_format=first["Body-Format"],
+                charsets=_split_list(first["Charsets"]),
+                transfer_encodings=_split_list(first["Transfer-Encodings"]),
+                attachments=tuple(headers["Attachment"][:MAX_LISTED]),
+                **_texts(text, alternative if first["Body-Format"] == "plain text and html" else ""),
+            )
+        return ParsedMail(**common, message_type=_message_type(message), **_body(message))
+    except RecursionError:  # nesting the scan could not see (an encoded boundary parameter, say)
+        return ParsedMail(unreadable=f"MIME parts nested too deeply to read (at most {MAX_DEPTH} levels)")
+
+
+def structure_problem(data: bytes) -> str | None:
+    """Why a raw message is beyond what real mail does, found in one linear pass before any MIME parsing.
+
+    Limits: the header block (MAX_HEADER_BLOCK_BYTES), the MIME parts (MAX_PARTS, counted as delimiter
+    lines of the declared boundaries) and the nesting of multiparts and attached messages (MAX_DEPTH).
+    """
+    head = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
+    if head is None and len(data) > MAX_HEADER_BLOCK_BYTES:
+        return f"its header block is longer than {MAX_HEADER_BLOCK_BYTES // 1024} KB"
+    boundaries = {b"--" + (quoted or bare) for quoted, bare in _BOUNDARY.findall(data)}
+    parts = deepest = attached = 0
+    open_boundaries: list[bytes] = []
+    folded_type = False  # "Content-Type:" with its value on the next line
+    for line in data.splitlines():
+        kind = _CONTENT_TYPE.match(line)
+        if (kind and kind.group(1)) or (folded_type and line.lstrip().lower().startswith(b"message/")):
+            attached += 1  # a message inside a part: one level deeper until the part ends
+            deepest = max(deepest, len(open_boundaries) + attached)
+        folded_type = bool(kind) and not line[kind.end() :].strip()
+        if line.startswith(b"--") and (boundary := _delimiter_of(line, boundaries)):
+            name, closing = boundary
+            if name in open_boundaries:
+                del open_boundaries[open_boundaries.index(name) + (0 if closing else 1) :]
+            elif not closing:
+                open_boundaries.append(name)
+            parts += not closing
+            attached = 0
+            deepest = max(deepest, len(open_boundaries))
+            if parts > MAX_PARTS:
+                return f"it has more than {MAX_PARTS} MIME parts"
+        if deepest > MAX_DEPTH:
+            return f"its MIME parts are nested more than {MAX_DEPTH} levels deep"
+    return None
+
+
+def _delimiter_of(line: bytes, boundaries: set[bytes]) -> tuple[bytes, bool] | None:
+    """The boundary a delimiter line names and whether it closes its multipart, or None for any other line."""
+    delimiter = line.rstrip()
+    if delimiter in boundaries:
+        return delimiter, False
+    if delimiter.endswith(b"--") and delimiter[:-2] in boundaries:
+        return delimiter[:-2], True
+    return None
+
+
+def _headers(message: EmailMessage) -> dict[str, list[str]]:
     headers = {name: _header_values(message, name) for name in (*_RENDERED_HEADERS, *SUMMARY_HEADERS)}
-    first = {name: values[0] if values else "" for name, values in headers.items()}
-    common = {
+    return {**headers, "References": _header_values(message, "References", limit=16 * MAX_HEADER_CHARS)}
+
+
+def _header_block(data: bytes) -> EmailMessage:
+    """Only the header block of a message (cut at MAX_HEADER_BLOCK_BYTES), parsed alone."""
+    end = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
+    block = data[: end.start() if end else MAX_HEADER_BLOCK_BYTES]
+    return BytesParser(policy=policy.default).parsebytes(block + b"\n\n", headersonly=True)
+
+
+def _headers_of(message: EmailMessage) -> dict[str, object]:
+    headers = _headers(message)
+    return _common(headers, {name: values[0] if values else "" for name, values in headers.items()})
+
+
+def _common(headers: dict[str, list[str]], first: dict[str, str]) -> dict[str, object]:
+    return {
         "sender": first["From"],
         "reply_to": first["Reply-To"],
         "to": first["To"],
@@ -80,20 +206,33 @@ def parse(raw: str | bytes) -> ParsedMail:
         "date": first["Date"],
         "message_id": first["Message-ID"],
         "in_reply_to": first["In-Reply-To"],
+        "references": _thread(headers["References"]),
+        "return_path": first["Return-Path"],
+        "auto_submitted": first["Auto-Submitted"],
+        "precedence": first["Precedence"],
+        "list_id": first["List-Id"],
+        "list_post": first["List-Post"],
+        "list_unsubscribe": first["List-Unsubscribe"],
+        "authentication_results": tuple(headers["Authentication-Results"][:MAX_LISTED]),
         "received": tuple(headers["Received"][:MAX_LISTED]),
     }
-    if first["Body-Format"] in BODY_FORMATS and not message.is_multipart():
-        # Text written by `render`: the summary headers describe the original message.
-        text = _decode(message)
-        return ParsedMail(
-            **common,
-            body_format=first["Body-Format"],
-            charsets=_split_list(first["Charsets"]),
-            transfer_encodings=_split_list(first["Transfer-Encodings"]),
-            attachments=tuple(headers["Attachment"][:MAX_LISTED]),
-            text=_clean(text),
-        )
-    return ParsedMail(**common, **_body(message))
+
+
+def message_ids(value: str) -> list[str]:
+    """The Message-IDs (`<left@right>`) in a header value, in order."""
+    return _MESSAGE_ID.findall(value)
+
+
+def _thread(values: list[str]) -> tuple[str, ...]:
+    ids = list(dict.fromkeys(message_ids(" ".join(values))))
+    return tuple(ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[1 - MAX_REFERENCES :]])
+
+
+def _message_type(message: EmailMessage) -> str:
+    content_type = message.get_content_type()
+    if content_type == "multipart/report":
+        return f"{content_type}; {_one_line(str(message.get_param('report-type', '')))[:100]}".rstrip("; ")
+    return content_type
 
 
 def to_bytes(text: str) -> bytes:
@@ -118,17 +257,23 @@ def render(mail: ParsedMail, email_id: str | None = None) -> str:
     lines = [f"Email-ID: {_one_line(email_id)}"] if email_id else []
     fields = {
         "From": mail.sender, "Reply-To": mail.reply_to, "To": mail.to, "Subject": mail.subject, "Date": mail.date,
-        "Message-ID": mail.message_id, "In-Reply-To": mail.in_reply_to,
+        "Message-ID": mail.message_id, "In-Reply-To": mail.in_reply_to, "Return-Path": mail.return_path,
+        "Auto-Submitted": mail.auto_submitted, "Precedence": mail.precedence, "List-Id": mail.list_id,
+        "List-Post": mail.list_post, "List-Unsubscribe": mail.list_unsubscribe,
     }
     lines += [f"{name}: {_one_line(value)}" for name, value in fields.items() if value]
+    lines += [f"Authentication-Results: {_one_line(result)}" for result in mail.authentication_results]
     lines += [f"Received: {_one_line(hop)}" for hop in mail.received]
+    if mail.message_type:
+        lines.append(f"Message-Type: {mail.message_type}")
     lines.append(f"Body-Format: {mail.body_format}")
     if mail.charsets:
         lines.append(f"Charsets: {', '.join(mail.charsets)}")
     if mail.transfer_encodings:
         lines.append(f"Transfer-Encodings: {', '.join(mail.transfer_encodings)}")
     lines += [f"Attachment: {_one_line(name)}" for name in mail.attachments]
-    return "\n".join([*lines, "", mail.text])
+    body = f"{mail.text}\n\n{ALTERNATIVE_MARK}\n\n{mail.alternative}" if mail.alternative else mail.text
+    return "\n".join([*lines, "", body])
 
 
 def from_fields(content: str, sender: str | None = None, subject: str | None = None) -> ParsedMail:
@@ -187,8 +332,23 @@ def _body(message: EmailMessage) -> dict[str, object]:
         "charsets": tuple(charsets),
         "transfer_encodings": tuple(encodings),
         "attachments": tuple(attachments[:MAX_LISTED]),
-        "text": plain_text or html_text,
+        **_texts(plain_text or html_text, html_text if plain_text and _says_more(html_text, plain_text) else ""),
     }
+
+
+def _texts(text: str, alternative: str) -> dict[str, str]:
+    """The body and its HTML alternative, each bounded; with both, each gets half of MAX_TEXT_CHARS, so a long
+    harmless text part cannot push the HTML part out of what is read."""
+    if not alternative.strip():
+        return {"text": _clean(text), "alternative": ""}
+    half = MAX_TEXT_CHARS // 2
+    return {"text": _clean(text)[:half].rstrip(), "alternative": _clean(alternative)[:half].rstrip()}
+
+
+def _says_more(html_text: str, plain_text: str) -> bool:
+    """Whether the HTML part has words or links the text part lacks (usually both say the same)."""
+    known = {word.strip("<>()[].,;:!?\"'") for word in plain_text.split()}
+    return any(word.strip("<>()[].,;:!?\"'") not in known for word in html_text.split())
 
 
 def _decode(part: Message) -> str:
@@ -229,19 +389,19 @@ def _filename(part: Message) -> str:
         return ""
 
 
-def _header_values(message: EmailMessage, name: str) -> list[str]:
+def _header_values(message: EmailMessage, name: str, limit: int = MAX_HEADER_CHARS) -> list[str]:
     """Every value of a header, decoded; a header the parser chokes on is kept as its raw text."""
     values = []
     for raw_name, raw_value in message.raw_items():
         if raw_name.lower() != name.lower():
             continue
-        text = _one_line(_undo_surrogates(str(raw_value)))
+        text = _one_line(_undo_surrogates(str(raw_value)[: 16 * limit]))  # bounds the header parser's work
         try:
             header = message.policy.header_factory(raw_name, text)
             value = text if header.defects else str(header)  # a header the parser had to guess at stays as sent
         except Exception:
             value = text
-        if cleaned := _one_line(value)[:MAX_HEADER_CHARS]:
+        if cleaned := _one_line(value)[:limit]:
             values.append(cleaned)
     return values
 
