@@ -57,10 +57,12 @@ _BLOCK_TAGS = frozenset(
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template"})
 _FIRST_HEADER = re.compile(r"From |[!-9;-~]+:")
 _KNOWN_HEADER = re.compile(r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE)
-_MESSAGE_ID = re.compile(r"<[^<>\s@]{1,250}@[^<>\s@]{1,250}>")
+_MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")
+"""A msg-id (RFC 5322 section 3.6.4) of printable ASCII, as it may be copied into a reply's headers."""
 _BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*(message/)?", re.IGNORECASE)
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BLANK_TEXT_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
@@ -245,11 +247,17 @@ def to_bytes(text: str) -> bytes:
 
 def read_text(text: str) -> ParsedMail:
     """Any email text: a raw message or `render`'s text when it starts with mail headers, else a bare body."""
-    stripped = text.lstrip()
-    header_block = re.split(r"\r?\n\s*\r?\n", stripped, maxsplit=1)[0]
-    if _FIRST_HEADER.match(stripped) and _KNOWN_HEADER.search(header_block):
-        return parse(stripped)
-    return from_fields(text)
+    return parse(text.lstrip()) if looks_like_mail(text) else from_fields(text)
+
+
+def looks_like_mail(text: str) -> bool:
+    """Whether text starts as an RFC 822 message does: header fields, among them one every message has.
+
+    Only the first MAX_HEADER_BLOCK_BYTES characters are read, so the check costs the same on any input.
+    """
+    start = text[: MAX_HEADER_BLOCK_BYTES].lstrip()
+    header_block = _BLANK_TEXT_LINE.split(start, maxsplit=1)[0]
+    return bool(_FIRST_HEADER.match(start) and _KNOWN_HEADER.search(header_block))
 
 
 def render(mail: ParsedMail, email_id: str | None = None) -> str:

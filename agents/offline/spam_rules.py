@@ -16,9 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents import analysis
+from agents.mail_parsing import ParsedMail
 from agents.models import SpamVerdict
 
 OFFLINE = "offline model: trained classifier plus rules, no LLM"
+LIST_HOST = re.compile(r"<([^<>\s]{1,255})>")
+"""The list's own host name in a List-Id ("Developers <dev.lists.example.org>")."""
 RULES_THRESHOLD = 3.0
 UNSURE_FROM = 0.5
 
@@ -79,13 +83,14 @@ def wording_signals(text: str) -> list[Signal]:
 
 
 def link_signals(link_report: dict[str, object]) -> list[Signal]:
-    """Signals from the inspect_links tool result."""
+    """Signals from the inspect_links tool result; link text that shows another site than the link's is phishing's
+    own trick and weighs most."""
     signals = []
     for link in link_report.get("links", []):  # type: ignore[union-attr]
         for flag in link.get("flags", []):
             if flag == "not encrypted (http)":
                 continue
-            signals.append(Signal(f"link {link['url']}: {flag}", 1.5))
+            signals.append(Signal(f"link {link['url']}: {flag}", 3.0 if flag.startswith("link text shows") else 1.5))
     if int(link_report.get("link_count", 0)) > 5:  # type: ignore[arg-type]
         signals.append(Signal(f"{link_report['link_count']} links in one email", 1.0))
     return signals
@@ -100,9 +105,28 @@ def sender_signals(sender_report: dict[str, object]) -> list[Signal]:
     return signals
 
 
-def email_signals(link_report: dict[str, object], sender_report: dict[str, object], wording: str) -> list[Signal]:
-    """Every rule that fires on an email: its links, its sender and its wording (subject and body)."""
-    return [*link_signals(link_report), *sender_signals(sender_report), *wording_signals(wording)]
+def message_signals(mail: ParsedMail) -> list[Signal]:
+    """Signals a mail administrator reads off the message itself: programs among the attachments (disguised ones
+    weigh most) and replies diverted to another domain than the sender's (a list's own Reply-To excepted)."""
+    signals = []
+    for name in mail.attachments:
+        if risk := analysis.attachment_risk(name):
+            signals.append(Signal(risk, 4.0 if "disguised" in risk else 3.0))
+    sender, reply_to = analysis.address_domain(mail.sender), analysis.address_domain(mail.reply_to)
+    list_host = LIST_HOST.search(mail.list_id)
+    list_domains = {analysis.address_domain(mail.list_post), analysis.registered_domain(list_host[1]) if list_host else ""}
+    if sender and reply_to and reply_to != sender and reply_to not in list_domains:
+        signals.append(Signal(f"Reply-To sends answers to {reply_to}, another domain than the sender's {sender}", 1.5))
+    return signals
+
+
+def email_signals(
+    link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail
+) -> list[Signal]:
+    """Every rule that fires on an email: its links, its sender, the message's build and its wording (subject and
+    every readable part of the body)."""
+    wording = "\n".join((mail.subject, *mail.views))
+    return [*link_signals(link_report), *sender_signals(sender_report), *message_signals(mail), *wording_signals(wording)]
 
 
 def verdict(

@@ -7,6 +7,7 @@ by `python -m spam_training train`); SPAM_MODEL_PATH points at another one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,11 +34,16 @@ def configured_model() -> SpamModel:
 def score_spam(email_text: str, model: SpamModel | None = None) -> dict[str, object]:
     """Score an email (a raw RFC 822 message, the text the agents are shown, or a bare body).
 
+    A message with a text part and an HTML alternative that says more gets the higher score of the two.
     Answers the spam score from 0 to 1, the threshold the verdict uses, and the strongest
     evidence each way in plain words, with how often it was seen in training spam and ham.
     """
     model = model or configured_model()
-    result = model.score(features(read_text(email_text)))
+    mail = read_text(email_text)
+    # Each readable version of the body scored with the headers; the riskier one decides (an HTML part
+    # that phishes behind a harmless text part is judged on the HTML).
+    result = max((model.score(features(replace(mail, text=view, alternative=""))) for view in mail.views),
+                 key=lambda scored: scored.score)
     is_spam = result.score >= model.threshold
     for_spam = [clue for clue in result.clues if clue.probability > 0.5][:EVIDENCE_SHOWN]
     for_ham = [clue for clue in result.clues if clue.probability < 0.5][:EVIDENCE_SHOWN]

@@ -17,7 +17,7 @@ the agents give the same features.
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses, parseaddr, parsedate_tz
+from email.utils import getaddresses, parsedate_tz
 
 from agents import analysis
 from agents.mail_parsing import ParsedMail
@@ -27,7 +27,6 @@ WORD = re.compile(r"[$€£]?[^\W_](?:[\w'’$%.-]*[^\W_%])?%?")
 ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")  # bounded: a long word must not cost its length squared
 VERDICT_LINE = re.compile(r"^[>|\s]*X-(?:Spam|MailScanner)[\w-]*:.*$", re.IGNORECASE | re.MULTILINE)
 """Verdict headers of earlier filters, also where a forwarded or quoted message carries them in the body."""
-EXECUTABLE_EXTENSIONS = frozenset({"exe", "scr", "pif", "bat", "com", "vbs", "js", "cmd", "jar", "msi", "hta", "lnk"})
 MANY_LINKS = 10
 MANY_RECIPIENTS = 5
 MAX_TZ_OFFSET_SECONDS = 14 * 3600
@@ -72,7 +71,7 @@ def features(mail: ParsedMail) -> frozenset[str]:
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension.isalnum() and len(extension) <= 5:
             keys.add(f"attachment:{extension}")
-            if extension in EXECUTABLE_EXTENSIONS:
+            if extension in analysis.EXECUTABLE_EXTENSIONS:
                 keys.add("fact:executable")
     return frozenset(keys)
 
@@ -105,10 +104,10 @@ def _header_facts(mail: ParsedMail) -> set[str]:
     facts = set()
     if mail.is_reply:
         facts.add("fact:reply")
-    sender_domain = _domain(mail.sender)
+    sender_domain = analysis.address_domain(mail.sender)
     if sender_domain in analysis.FREEMAIL_DOMAINS:
         facts.add("fact:free-mail")
-    reply_domain = _domain(mail.reply_to)
+    reply_domain = analysis.address_domain(mail.reply_to)
     if reply_domain and sender_domain and reply_domain != sender_domain:
         facts.add("fact:reply-to-elsewhere")
     if mail.date and not _plausible_date(mail.date):
@@ -133,11 +132,6 @@ def _shape_facts(subject: str, prose: str) -> set[str]:
     if re.search(r"!{3,}", prose) or prose.count("!") >= 5 or "!!" in subject:
         facts.add("fact:exclamations")
     return facts
-
-
-def _domain(address_header: str) -> str:
-    address = parseaddr(address_header)[1]
-    return analysis.registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
 
 
 def _plausible_date(value: str) -> bool:
