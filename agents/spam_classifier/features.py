@@ -6,10 +6,12 @@ plain words (`describe`), which is how the classifier explains itself.
 
 Deliberately left out: verdict headers of earlier filters (X-Spam-*, X-MailScanner*) and the
 transport and format details of the training corpus (Received hosts, mailing-list headers,
-mail programs, charsets, transfer encodings, HTML-only bodies). Those record how the corpus was
-collected in 2002 (its ham is plain-text mailing-list mail, so "HTML only" alone would mark
-every newsletter as spam), not what makes mail spam, and a model that learns them fails on
-mail that arrives another way.
+mail programs, charsets, transfer encodings, HTML-only bodies, a Reply-To on another domain).
+Those record how the corpus was collected in 2002 (its ham is plain-text mailing-list mail,
+whose Reply-To is the list, so "HTML only" alone would mark every newsletter as spam and a
+diverted Reply-To would count for legitimate), not what makes mail spam, and a model that
+learns them fails on mail that arrives another way. A diverted Reply-To is a rule signal
+instead (`agents.offline.spam_rules.message_signals`).
 Features are computed from `ParsedMail` only, so the raw message and the text `render` shows
 the agents give the same features.
 """
@@ -33,7 +35,6 @@ MAX_TZ_OFFSET_SECONDS = 14 * 3600
 
 FACTS = {
     "fact:reply": "it answers an earlier message (In-Reply-To header)",
-    "fact:reply-to-elsewhere": "replies go to another domain than the sender's",
     "fact:free-mail": "the sender uses a free mailbox",
     "fact:bad-date": "its Date header is malformed or has an impossible time zone",
     "fact:many-recipients": f"it was sent to {MANY_RECIPIENTS} or more visible recipients",
@@ -107,9 +108,6 @@ def _header_facts(mail: ParsedMail) -> set[str]:
     sender_domain = analysis.address_domain(mail.sender)
     if sender_domain in analysis.FREEMAIL_DOMAINS:
         facts.add("fact:free-mail")
-    reply_domain = analysis.address_domain(mail.reply_to)
-    if reply_domain and sender_domain and reply_domain != sender_domain:
-        facts.add("fact:reply-to-elsewhere")
     if mail.date and not _plausible_date(mail.date):
         facts.add("fact:bad-date")
     if mail.to:
