@@ -190,3 +190,19 @@ def test_streaming_gives_the_same_answer_as_a_single_response() -> None:
 def test_the_apps_agents_decline_streaming_so_the_entity_makes_one_request_per_turn(agents: dict[str, object]) -> None:
     with pytest.raises(TypeError, match="stream"):
         agents[SPAM_DETECTION].run(CLEAR_SPAM, stream=True)  # type: ignore[attr-defined]
+
+
+def test_a_diverted_reply_to_is_a_signal_but_a_list_reply_to_is_not() -> None:
+    from agents.mail_parsing import parse
+    from agents.offline.spam_rules import message_signals
+
+    base = "From: Ann <ann@shop.example>\nSubject: hi\n"
+    diverted = message_signals(parse(base + "Reply-To: pay@elsewhere.example\n\nhello"))
+    to_list = message_signals(
+        parse(base + "Reply-To: dev@lists.example.net\nList-Id: Dev <dev.lists.example.net>\n\nhello")
+    )
+    same_site = message_signals(parse(base + "Reply-To: help@support.shop.example\n\nhello"))
+    assert [s.description for s in diverted] == [
+        "Reply-To sends answers to elsewhere.example, another domain than the sender's shop.example"
+    ]
+    assert to_list == [] and same_site == []
