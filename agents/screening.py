@@ -44,5 +44,8 @@ def screen(email_text: str) -> dict[str, Any]:
         "classifier": {key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
         "rule_signals": [signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
         "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],  # type: ignore[index]
-        "sender": {key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
+        "sender": {
+            **{key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
+            "authentication_results": list(mail.authentication_results[:1]),  # the receiving server's, if any
+        },
     }
