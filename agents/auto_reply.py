@@ -18,12 +18,12 @@ from agents.mail_parsing import MAX_REFERENCES, ParsedMail, message_ids
 from settings import single_mailbox
 
 MACHINE_SENDERS = frozenset(
-    {
-        "mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
-        "do_not_reply", "bounce", "bounces", "listserv", "majordomo", "auto-reply", "autoreply",
-    }
+    "mailer-daemon postmaster noreply no-reply no_reply donotreply do-not-reply do_not_reply bounce bounces listserv "
+    "majordomo auto-reply autoreply".split()
 )
 """Local parts of addresses that belong to mail systems and notification senders, never to a person."""
+MACHINE_PREFIXES = ("bounce-", "bounces-", "mailer-daemon", "noreply-", "no-reply-")
+"""Local parts that start so are machines too (VERP bounce addresses, "noreply-orders")."""
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 LIST_HEADERS = ("List-Id", "List-Post", "List-Unsubscribe")
 REPORT_TYPES = ("multipart/report", "message/delivery-status", "message/disposition-notification")
@@ -126,4 +126,4 @@ def _addresses(header: str) -> list[Address]:
 
 def _is_machine(address: Address) -> bool:
     local = address.username.lower().split("+", 1)[0]
-    return local in MACHINE_SENDERS or local.startswith(("bounce-", "bounces-", "mailer-daemon", "noreply-", "no-reply-"))
+    return local in MACHINE_SENDERS or local.startswith(MACHINE_PREFIXES)

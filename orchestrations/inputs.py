@@ -18,7 +18,6 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StrictBool,
     StringConstraints,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_serializer,

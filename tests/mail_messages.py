@@ -47,9 +47,11 @@ def personal(message_id: str = "<invoice-question-3@example.org>") -> str:
 def out_of_office() -> str:
     return as_text(
         _message(
-            "Bob Builder <bob@example.org>", "Automatic reply: invoice 7",
+            "Bob Builder <bob@example.org>",
+            "Automatic reply: invoice 7",
             "I am out of the office until Monday and will answer your message when I am back.",
-            Auto_Submitted="auto-replied", Message_ID="<ooo-1@example.org>",
+            Auto_Submitted="auto-replied",
+            Message_ID="<ooo-1@example.org>",
         )
     )
 
@@ -57,10 +59,13 @@ def out_of_office() -> str:
 def list_post() -> str:
     return as_text(
         _message(
-            "Carol Coder <carol@example.org>", "[dev] release candidate 2 is out",
+            "Carol Coder <carol@example.org>",
+            "[dev] release candidate 2 is out",
             "Hi all, release candidate 2 is tagged. Please test the upgrade path and report back on the list.",
-            List_Id="Developers <dev.lists.example.net>", List_Post="<mailto:dev@lists.example.net>",
-            List_Unsubscribe="<mailto:dev-leave@lists.example.net>", Precedence="list",
+            List_Id="Developers <dev.lists.example.net>",
+            List_Post="<mailto:dev@lists.example.net>",
+            List_Unsubscribe="<mailto:dev-leave@lists.example.net>",
+            Precedence="list",
             Message_ID="<rc2-announce@example.org>",
         )
     )
@@ -69,9 +74,11 @@ def list_post() -> str:
 def newsletter() -> str:
     return as_text(
         _message(
-            "Example Bakery <news@bakery.example>", "This week at the bakery",
+            "Example Bakery <news@bakery.example>",
+            "This week at the bakery",
             "This week we bake rye bread on Tuesday and the cinnamon buns are back on Friday. See you soon!",
-            Precedence="bulk", Message_ID="<news-48@bakery.example>",
+            Precedence="bulk",
+            Message_ID="<news-48@bakery.example>",
         )
     )
 
@@ -79,7 +86,8 @@ def newsletter() -> str:
 def no_reply_notification() -> str:
     return as_text(
         _message(
-            "Build Service <noreply@ci.example>", "Build 312 of main passed",
+            "Build Service <noreply@ci.example>",
+            "Build 312 of main passed",
             "Build 312 of main passed in 4 minutes. 1,204 tests ran, none failed. Commit 9f3c2e1 by Carol.",
             Message_ID="<build-312@ci.example>",
         )
@@ -112,8 +120,10 @@ def bounce() -> str:
 def phishing_behind_a_harmless_text_part() -> str:
     """multipart/alternative: the text part is harmless, the HTML part asks for a login at a bare IP address."""
     message = _message(
-        "IT Service Desk <it-desk@mailbox-service.example>", "Your mailbox",
-        "Hello, this is a message about your mailbox. Have a good day.", Message_ID="<mbx-1@mailbox-service.example>",
+        "IT Service Desk <it-desk@mailbox-service.example>",
+        "Your mailbox",
+        "Hello, this is a message about your mailbox. Have a good day.",
+        Message_ID="<mbx-1@mailbox-service.example>",
     )
     message.add_alternative(
         "<html><body><p>Your mailbox is full. Incoming messages are held until you sign in again.</p>"
@@ -127,11 +137,15 @@ def phishing_behind_a_harmless_text_part() -> str:
 def invoice_with_a_program_attached() -> str:
     """A short invoice mail with `invoice.pdf.exe` attached and replies diverted to another domain."""
     message = _message(
-        "Accounts <accounts@supplier.example>", "Invoice 2026-118",
+        "Accounts <accounts@supplier.example>",
+        "Invoice 2026-118",
         "Hello, please find the invoice for last month attached. Kind regards, Accounts",
-        Reply_To="billing@payments-elsewhere.example", Message_ID="<inv-118@supplier.example>",
+        Reply_To="billing@payments-elsewhere.example",
+        Message_ID="<inv-118@supplier.example>",
     )
-    message.add_attachment(b"MZ\x90\x00\x03", maintype="application", subtype="octet-stream", filename="invoice.pdf.exe")
+    message.add_attachment(
+        b"MZ\x90\x00\x03", maintype="application", subtype="octet-stream", filename="invoice.pdf.exe"
+    )
     return as_text(message)
 
 
@@ -148,4 +162,9 @@ def deeply_nested(depth: int = 1_000) -> str:
     """Multiparts nested `depth` levels deep around one line of text."""
     opening = "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(depth))
     closing = "".join(f"\r\n--n{i}--" for i in reversed(range(depth)))
-    return "From: a@example.org\r\nSubject: nested\r\nMIME-Version: 1.0\r\n" + opening + "Content-Type: text/plain\r\n\r\nhi" + closing
+    return (
+        "From: a@example.org\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
+        + opening
+        + "Content-Type: text/plain\r\n\r\nhi"
+        + closing
+    )

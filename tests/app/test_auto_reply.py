@@ -7,7 +7,9 @@ import pytest
 from agents.auto_reply import plan_reply, reply_subject
 from agents.mail_parsing import from_fields, parse
 
-PERSON = "From: Ada Lovelace <ada@example.org>\nTo: help@example.com\nSubject: Invoice 7\nMessage-ID: <q-7@example.org>\n"
+PERSON = (
+    "From: Ada Lovelace <ada@example.org>\nTo: help@example.com\nSubject: Invoice 7\nMessage-ID: <q-7@example.org>\n"
+)
 
 
 def plan(headers: str, body: str = "Hello, could you resend invoice 7? Thanks, Ada"):  # noqa: ANN201
@@ -69,8 +71,14 @@ def test_a_read_receipt_is_a_report_too() -> None:
 @pytest.mark.parametrize(
     "address",
     [
-        "MAILER-DAEMON@mx.example.net", "postmaster@example.net", "noreply@shop.example", "no-reply@shop.example",
-        "do-not-reply@bank.example", "donotreply@bank.example", "no_reply@shop.example", "noreply+orders@shop.example",
+        "MAILER-DAEMON@mx.example.net",
+        "postmaster@example.net",
+        "noreply@shop.example",
+        "no-reply@shop.example",
+        "do-not-reply@bank.example",
+        "donotreply@bank.example",
+        "no_reply@shop.example",
+        "noreply+orders@shop.example",
         "bounces-123@lists.example.net",
     ],
 )
@@ -114,7 +122,10 @@ def test_references_keep_the_root_and_the_latest_ids() -> None:
     decided = plan(PERSON + f"References: {thread}\n")
 
     assert len(decided.references) == 20
-    assert decided.references[0] == "<m0@example.org>" and decided.references[-2:] == ("<m39@example.org>", "<q-7@example.org>")
+    assert decided.references[0] == "<m0@example.org>" and decided.references[-2:] == (
+        "<m39@example.org>",
+        "<q-7@example.org>",
+    )
 
 
 def test_a_sender_given_beside_the_message_wins_over_its_reply_to() -> None:

@@ -83,7 +83,9 @@ def test_a_personal_message_gets_exactly_one_reply_threaded_and_marked_automatic
     assert reply["Subject"] == "Re: invoice 7 for the October workshop"
     assert reply["In-Reply-To"] == "<invoice-question-3@example.org>"
     assert reply["References"].split() == [
-        "<invoice-7-request@example.org>", "<invoice-7-sent@example.com>", "<invoice-question-3@example.org>"
+        "<invoice-7-request@example.org>",
+        "<invoice-7-sent@example.com>",
+        "<invoice-question-3@example.org>",
     ]
     assert reply["Auto-Submitted"] == "auto-replied"
     own_id = reply["Message-ID"]
