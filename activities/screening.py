@@ -17,7 +17,7 @@ from agents.screening import screen, unreadable
 MAX_EMAIL_ID_CHARS = 200
 
 
-def screen_email(request: dict) -> dict:
+def screen_email(request: dict[str, Any]) -> dict[str, Any]:
     """Input: {"email": the flow's input, "instance_id"}.
 
     Output: {"email_id", "text": the email as the agents are shown it, "screening": see `agents.screening.screen`,

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
-from email import policy
+from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 from html.parser import HTMLParser
 
 MAX_RAW_BYTES = 512 * 1024
@@ -114,25 +113,27 @@ def parse(raw: str | bytes) -> ParsedMail:
     """Parse a raw message (or text written by `render`); never raises on malformed or hostile mail."""
     data = (to_bytes(raw) if isinstance(raw, str) else raw).lstrip(b"\r\n\t ")
     if problem := structure_problem(data):
-        return ParsedMail(**_headers_of(_header_block(data)), unreadable=problem)
+        return replace(_header_facts(_headers(_header_block(data))), unreadable=problem)
     try:
-        message = BytesParser(policy=policy.default).parsebytes(data)
+        message = message_from_bytes(data, policy=policy.default)
         headers = _headers(message)
-        first = {name: values[0] if values else "" for name, values in headers.items()}
-        common = _common(headers, first)
-        if first["Body-Format"] in BODY_FORMATS and not message.is_multipart():
+        mail = _header_facts(headers)
+        summary = {name: values[0] if values else "" for name, values in headers.items() if name in SUMMARY_HEADERS}
+        if summary["Body-Format"] in BODY_FORMATS and not message.is_multipart():
             # Text written by `render`: the summary headers describe the original message.
             text, _, alternative = _decode(message).partition(f"\n{ALTERNATIVE_MARK}\n")
-            return ParsedMail(
-                **common,
-                message_type=first["Message-Type"],
-                body_format=first["Body-Format"],
-                charsets=_split_list(first["Charsets"]),
-                transfer_encodings=_split_list(first["Transfer-Encodings"]),
+            text, alternative = _texts(text, alternative if summary["Body-Format"] == "plain text and html" else "")
+            return replace(
+                mail,
+                message_type=summary["Message-Type"],
+                body_format=summary["Body-Format"],
+                charsets=_split_list(summary["Charsets"]),
+                transfer_encodings=_split_list(summary["Transfer-Encodings"]),
                 attachments=tuple(headers["Attachment"][:MAX_LISTED]),
-                **_texts(text, alternative if first["Body-Format"] == "plain text and html" else ""),
+                text=text,
+                alternative=alternative,
             )
-        return ParsedMail(**common, message_type=_message_type(message), **_body(message))
+        return _with_body(replace(mail, message_type=_message_type(message)), message)
     except RecursionError:  # nesting the scan could not see (an encoded boundary parameter, say)
         return ParsedMail(unreadable=f"MIME parts nested too deeply to read (at most {MAX_DEPTH} levels)")
 
@@ -191,33 +192,30 @@ def _header_block(data: bytes) -> EmailMessage:
     """Only the header block of a message (cut at MAX_HEADER_BLOCK_BYTES), parsed alone."""
     end = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
     block = data[: end.start() if end else MAX_HEADER_BLOCK_BYTES]
-    return BytesParser(policy=policy.default).parsebytes(block + b"\n\n", headersonly=True)
+    return message_from_bytes(block + b"\n\n", policy=policy.default)
 
 
-def _headers_of(message: EmailMessage) -> dict[str, object]:
-    headers = _headers(message)
-    return _common(headers, {name: values[0] if values else "" for name, values in headers.items()})
-
-
-def _common(headers: dict[str, list[str]], first: dict[str, str]) -> dict[str, object]:
-    return {
-        "sender": first["From"],
-        "reply_to": first["Reply-To"],
-        "to": first["To"],
-        "subject": first["Subject"],
-        "date": first["Date"],
-        "message_id": first["Message-ID"],
-        "in_reply_to": first["In-Reply-To"],
-        "references": _thread(headers["References"]),
-        "return_path": first["Return-Path"],
-        "auto_submitted": first["Auto-Submitted"],
-        "precedence": first["Precedence"],
-        "list_id": first["List-Id"],
-        "list_post": first["List-Post"],
-        "list_unsubscribe": first["List-Unsubscribe"],
-        "authentication_results": tuple(headers["Authentication-Results"][:MAX_LISTED]),
-        "received": tuple(headers["Received"][:MAX_LISTED]),
-    }
+def _header_facts(headers: dict[str, list[str]]) -> ParsedMail:
+    """The mail as its headers describe it (no body yet)."""
+    first = {name: values[0] if values else "" for name, values in headers.items()}
+    return ParsedMail(
+        sender=first["From"],
+        reply_to=first["Reply-To"],
+        to=first["To"],
+        subject=first["Subject"],
+        date=first["Date"],
+        message_id=first["Message-ID"],
+        in_reply_to=first["In-Reply-To"],
+        references=_thread(headers["References"]),
+        return_path=first["Return-Path"],
+        auto_submitted=first["Auto-Submitted"],
+        precedence=first["Precedence"],
+        list_id=first["List-Id"],
+        list_post=first["List-Post"],
+        list_unsubscribe=first["List-Unsubscribe"],
+        authentication_results=tuple(headers["Authentication-Results"][:MAX_LISTED]),
+        received=tuple(headers["Received"][:MAX_LISTED]),
+    )
 
 
 def message_ids(value: str) -> list[str]:
@@ -303,7 +301,8 @@ def html_to_text(html: str) -> str:
     return converter.text()
 
 
-def _body(message: EmailMessage) -> dict[str, object]:
+def _with_body(mail: ParsedMail, message: EmailMessage) -> ParsedMail:
+    """`mail` with the readable text of every part, the HTML alternative, charsets, encodings and attachments."""
     plain: list[str] = []
     html: list[str] = []
     charsets: dict[str, None] = {}
@@ -335,22 +334,26 @@ def _body(message: EmailMessage) -> dict[str, object]:
         body_format = "html only"
     else:
         body_format = "plain text" if plain_text else "no body"
-    return {
-        "body_format": body_format,
-        "charsets": tuple(charsets),
-        "transfer_encodings": tuple(encodings),
-        "attachments": tuple(attachments[:MAX_LISTED]),
-        **_texts(plain_text or html_text, html_text if plain_text and _says_more(html_text, plain_text) else ""),
-    }
+    alternative = html_text if plain_text and _says_more(html_text, plain_text) else ""
+    text, alternative = _texts(plain_text or html_text, alternative)
+    return replace(
+        mail,
+        body_format=body_format,
+        charsets=tuple(charsets),
+        transfer_encodings=tuple(encodings),
+        attachments=tuple(attachments[:MAX_LISTED]),
+        text=text,
+        alternative=alternative,
+    )
 
 
-def _texts(text: str, alternative: str) -> dict[str, str]:
+def _texts(text: str, alternative: str) -> tuple[str, str]:
     """The body and its HTML alternative, each bounded; with both, each gets half of MAX_TEXT_CHARS, so a long
     harmless text part cannot push the HTML part out of what is read."""
     if not alternative.strip():
-        return {"text": _clean(text), "alternative": ""}
+        return _clean(text), ""
     half = MAX_TEXT_CHARS // 2
-    return {"text": _clean(text)[:half].rstrip(), "alternative": _clean(alternative)[:half].rstrip()}
+    return _clean(text)[:half].rstrip(), _clean(alternative)[:half].rstrip()
 
 
 def _says_more(html_text: str, plain_text: str) -> bool:
@@ -399,13 +402,13 @@ def _filename(part: Message) -> str:
 
 def _header_values(message: EmailMessage, name: str, limit: int = MAX_HEADER_CHARS) -> list[str]:
     """Every value of a header, decoded; a header the parser chokes on is kept as its raw text."""
-    values = []
+    values: list[str] = []
     for raw_name, raw_value in message.raw_items():
         if raw_name.lower() != name.lower():
             continue
         text = _one_line(_undo_surrogates(str(raw_value)[: 16 * limit]))  # bounds the header parser's work
         try:
-            header = message.policy.header_factory(raw_name, text)
+            header = policy.default.header_factory(raw_name, text)
             value = text if header.defects else str(header)  # a header the parser had to guess at stays as sent
         except Exception:
             value = text
