@@ -139,3 +139,23 @@ def test_a_burst_of_hostile_structures_is_quarantined_and_other_routes_keep_answ
     assert reasons == ["it has more than 500 MIME parts"] * 8 + ["its MIME parts are nested more than 20 levels deep"]
     assert host.wait_for(research[1]["id"], timeout=120)["runtimeStatus"] == "Completed"
     assert smtp.messages == []
+
+
+def test_a_start_answered_with_an_error_never_runs(own_host: tuple[DevHost, SmtpServer]) -> None:
+    host, smtp = own_host
+    refused = [
+        {"raw": "Dear friend, no headers at all, just words."},
+        {"raw": personal() + "x" * 512 * 1024},
+        {"raw": personal(), "content": "both at once"},
+    ]
+    answers = [host.request("POST", "/api/spam-detection/run", body) for body in refused]
+    started = start_flow(host, "spam-detection", {"raw": out_of_office()})
+
+    assert [(code, [d["field"] for d in body["details"]]) for code, body in answers] == [
+        (400, ["raw"]),
+        (400, ["raw"]),
+        (400, ["body"]),
+    ]
+    host.wait_for(started)
+    code, instances = host.request("GET", "/runtime/webhooks/durabletask/instances")
+    assert code == 200 and [instance["instanceId"] for instance in instances] == [started]
