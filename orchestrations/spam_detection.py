@@ -36,8 +36,8 @@ def shown_to_agents(text: str) -> str:
 def spam_prompt(text: str, screening: dict[str, Any]) -> str:
     """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
     return (
-        "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link and sender "
-        "inspection, wording rules):\n"
+        "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link, sender, "
+        "attachment and authentication inspection, wording rules, on every text and HTML part):\n"
         f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
     )
 
