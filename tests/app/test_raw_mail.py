@@ -104,3 +104,20 @@ def test_a_message_beyond_the_limits_of_real_mail_is_quarantined_without_asking_
     assert "nested more than 20 levels deep" in result["verdict"]["reason"]
     assert agents.prompts == []
     assert Path(result["quarantine"]["location"]).read_bytes().endswith(b"\nhi")  # kept as it arrived
+
+
+def test_list_headers_do_not_let_spam_past_the_screening(app_env: Path, agents: InProcessAgents) -> None:
+    listed = "List-Id: Offers <offers.prize-center.example>\nPrecedence: bulk\n" + RAW_SPAM
+    result, _ = run_flow({"raw": listed}, agents)
+
+    assert result["branch"] == "spam" and "quarantine" in result
+
+
+def test_a_legitimate_list_post_is_neither_answered_nor_quarantined(app_env: Path, agents: InProcessAgents) -> None:
+    listed = "List-Id: Developers <dev.lists.example.net>\n" + RAW_HAM
+    result, ctx = run_flow({"raw": listed}, agents)
+
+    assert result["branch"] == "not_answered" and not result["is_spam"]
+    assert result["reason"] == "It came through a mailing list (List-Id: Developers <dev.lists.example.net>)."
+    assert [name for name, _ in ctx.activity_calls] == ["screen_email"]  # no reply drafted, nothing sent
+    assert [agent for agent, _ in agents.prompts] == ["SpamDetectionAgent"]
