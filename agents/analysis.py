@@ -45,7 +45,7 @@ FREEMAIL_DOMAINS = frozenset(
 # Brands that phishing mail impersonates most, spelled as they spell themselves, with the domains they send from.
 BRAND_DOMAINS = {
     "PayPal": ("paypal.com",),
-    "Microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com"),
+    "Microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com", "hotmail.com", "msn.com"),
     "Apple": ("apple.com", "icloud.com"),
     "Amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
     "Netflix": ("netflix.com",),

@@ -117,14 +117,17 @@ def bounce() -> str:
     )
 
 
-def phishing_behind_a_harmless_text_part() -> str:
-    """multipart/alternative: the text part is harmless, the HTML part asks for a login at a bare IP address."""
+def phishing_behind_a_harmless_text_part(with_html: bool = True) -> str:
+    """multipart/alternative: the text part is harmless, the HTML part asks for a login at a bare IP address
+    (without it when `with_html` is false: the text part alone)."""
     message = _message(
         "IT Service Desk <it-desk@mailbox-service.example>",
         "Your mailbox",
-        "Hello, this is a message about your mailbox. Have a good day.",
+        "Hello Sam, the maintenance of the mail servers finished on Saturday as planned. Thanks for your patience.",
         Message_ID="<mbx-1@mailbox-service.example>",
     )
+    if not with_html:
+        return as_text(message)
     message.add_alternative(
         "<html><body><p>Your mailbox is full. Incoming messages are held until you sign in again.</p>"
         f'<p><a href="{PHISHING_LINK}">Log in here</a> to verify your account and confirm your password '

@@ -16,6 +16,7 @@ from agents.offline import OfflineChatClient
 from orchestrations.inputs import EmailInput
 from orchestrations.spam_detection import spam_detection_orchestration
 from tests.app.fakes import FakeContext, InProcessAgents, drive
+from tests.mail_messages import PHISHING_LINK, phishing_behind_a_harmless_text_part
 from tests.raw_messages import RAW_HAM, RAW_SPAM
 
 
@@ -121,3 +122,14 @@ def test_a_legitimate_list_post_is_neither_answered_nor_quarantined(app_env: Pat
     assert result["reason"] == "It came through a mailing list (List-Id: Developers <dev.lists.example.net>)."
     assert [name for name, _ in ctx.activity_calls] == ["screen_email"]  # no reply drafted, nothing sent
     assert [agent for agent, _ in agents.prompts] == ["SpamDetectionAgent"]
+
+
+def test_the_html_alternative_is_checked_and_the_riskier_part_wins() -> None:
+    text_only = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"})
+    both = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part()}, "instance_id": "b"})
+
+    assert not text_only["screening"]["flags_spam"]
+    assert both["screening"]["flags_spam"]
+    assert both["screening"]["classifier"]["spam_score"] > text_only["screening"]["classifier"]["spam_score"]
+    assert "the parts disagree" in both["screening"]["classifier"]["summary"]
+    assert f"Log in here <{PHISHING_LINK}>" in both["text"]  # the agents see the HTML part too
