@@ -1,6 +1,6 @@
 """Reading real mail: raw RFC 822 messages into the facts the spam tools and the agents work with.
 
-Standard library only (`email` with `policy.default`, `html.parser`), so the HTTP edge, the
+Standard library only (`email` with `policy.default`, bounded, and `html.parser`), so the HTTP edge, the
 orchestrator, the function tools and the training script all read mail the same way.
 Built to survive what real mail throws at it: unknown or lying charsets, broken base64,
 HTML-only bodies, no body at all, malformed headers. Nothing here raises on bad mail, and the
@@ -18,9 +18,11 @@ exactly what the training script scored on the raw message.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
+from email.policy import EmailPolicy
 from email.message import EmailMessage, Message
 from html.parser import HTMLParser
 
@@ -31,6 +33,19 @@ MAX_TEXT_CHARS = 100_000
 MAX_HEADER_CHARS = 1_000
 MAX_LISTED = 30
 """Header values, Received hops and attachment names are cut too, so no message floods a prompt through them."""
+MAX_PARSED_HEADER_CHARS = 16_000
+"""The most of one header value the header parser reads (References, the longest real header, keeps this much)."""
+MAX_STRUCTURED_HEADER_CHARS = 1_000
+"""The most the parser reads of an address, date or MIME header: its work grows with the square of their length
+on some input (runs of quotes or semicolons): 0.05 s for 1,000 characters, 148 s for 90,000 (bench.mail_parsing)."""
+MIN_STRUCTURED_HEADER_CHARS = 100
+STRUCTURED_BUDGET = 50_000
+"""Characters of structured headers one message may have parsed up to MAX_STRUCTURED_HEADER_CHARS each; beyond
+it, MIN_STRUCTURED_HEADER_CHARS each. Real mail stays far below; it bounds a hostile message's parsing time."""
+STRUCTURED_HEADERS = frozenset(
+    "from to cc bcc sender reply-to resent-from resent-to resent-cc resent-bcc resent-sender date resent-date "
+    "orig-date message-id mime-version content-type content-disposition content-transfer-encoding".split()
+)
 MAX_HEADER_BLOCK_BYTES = 100 * 1024
 """The largest header block read (Postfix's default `header_size_limit`); real mail stays far below."""
 MAX_PARTS = 500
@@ -115,7 +130,7 @@ def parse(raw: str | bytes) -> ParsedMail:
     if problem := structure_problem(data):
         return replace(_header_facts(_headers(_header_block(data))), unreadable=problem)
     try:
-        message = message_from_bytes(data, policy=policy.default)
+        message = message_from_bytes(data, policy=_BoundedPolicy())
         headers = _headers(message)
         mail = _header_facts(headers)
         summary = {name: values[0] if values else "" for name, values in headers.items() if name in SUMMARY_HEADERS}
@@ -185,14 +200,14 @@ def _delimiter_of(line: bytes, boundaries: set[bytes]) -> tuple[bytes, bool] | N
 
 def _headers(message: EmailMessage) -> dict[str, list[str]]:
     headers = {name: _header_values(message, name) for name in (*_RENDERED_HEADERS, *SUMMARY_HEADERS)}
-    return {**headers, "References": _header_values(message, "References", limit=16 * MAX_HEADER_CHARS)}
+    return {**headers, "References": _header_values(message, "References", limit=MAX_PARSED_HEADER_CHARS)}
 
 
 def _header_block(data: bytes) -> EmailMessage:
     """Only the header block of a message (cut at MAX_HEADER_BLOCK_BYTES), parsed alone."""
     end = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
     block = data[: end.start() if end else MAX_HEADER_BLOCK_BYTES]
-    return message_from_bytes(block + b"\n\n", policy=policy.default)
+    return message_from_bytes(block + b"\n\n", policy=_BoundedPolicy())
 
 
 def _header_facts(headers: dict[str, list[str]]) -> ParsedMail:
@@ -406,7 +421,7 @@ def _header_values(message: EmailMessage, name: str, limit: int = MAX_HEADER_CHA
     for raw_name, raw_value in message.raw_items():
         if raw_name.lower() != name.lower():
             continue
-        text = _one_line(_undo_surrogates(str(raw_value)[: 16 * limit]))  # bounds the header parser's work
+        text = _one_line(_undo_surrogates(str(raw_value)[: _parsed_length(raw_name)]))
         try:
             header = policy.default.header_factory(raw_name, text)
             value = text if header.defects else str(header)  # a header the parser had to guess at stays as sent
@@ -438,6 +453,39 @@ def _clean(text: str) -> str:
     """Normalised line ends and spaces, runs of blank lines folded, cut at MAX_TEXT_CHARS."""
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()[:MAX_TEXT_CHARS]
+
+
+def _parsed_length(name: str) -> int:
+    return MAX_STRUCTURED_HEADER_CHARS if name.lower() in STRUCTURED_HEADERS else MAX_PARSED_HEADER_CHARS
+
+
+class _BoundedPolicy(EmailPolicy):
+    """`policy.default`, except that the header parser reads each value once and only its start: at most
+    `_parsed_length` characters, and once a message's structured headers have used up STRUCTURED_BUDGET
+    characters, MIN_STRUCTURED_HEADER_CHARS. Every part's Content-Type is read several times while a message
+    is parsed and walked, and a message may have hundreds of parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Policies are frozen; this one carries the characters of structured headers its message may still
+        # have parsed in full (a new policy per message).
+        object.__setattr__(self, "budget", [STRUCTURED_BUDGET])
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name"):  # already parsed
+            return super().header_fetch_parse(name, value)
+        limit = _parsed_length(name)
+        budget: list[int] = self.__dict__["budget"]
+        if limit == MAX_STRUCTURED_HEADER_CHARS:
+            limit = MIN_STRUCTURED_HEADER_CHARS if budget[0] <= 0 else limit
+            budget[0] -= min(len(value), limit)
+        return _parsed_header(name, value[:limit])
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str) -> str:
+    """A header as `policy.default` parses it; the parsed header is immutable, so one copy serves every fetch."""
+    return policy.default.header_fetch_parse(name, value)
 
 
 class _HtmlText(HTMLParser):

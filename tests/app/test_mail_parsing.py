@@ -233,3 +233,22 @@ def test_real_mail_structures_pass_the_limits() -> None:
     ) + "--p--\r\n"
     assert parse(nested).unreadable == "" and parse(nested).text == "hello"
     assert parse(siblings).unreadable == "" and "part 99" in parse(siblings).text
+
+
+@pytest.mark.parametrize("junk", ['"' * 45_000, "a;" * 22_000])
+def test_header_values_that_make_the_header_parser_quadratic_are_read_only_as_far_as_a_bound(junk: str) -> None:
+    """90,000 quotes in a Content-Type kept the standard header parser busy for minutes; now it reads 1,000."""
+    raw = HEADERS + f"Content-Type: text/plain; {junk}\r\nContent-Disposition: inline; x={junk}\r\n\r\nhello"
+    mail = parse(raw)
+
+    assert mail.subject == "Quarterly figures" and mail.text == "hello"
+
+
+def test_hundreds_of_parts_with_hostile_headers_are_read_with_the_headers_cut() -> None:
+    part = '--p\r\nContent-Type: text/plain; {0}\r\nContent-Disposition: attachment; filename="{0}.exe"\r\n\r\nx\r\n'
+    raw = HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "".join(
+        part.format(f"{i}" + '"' * 1_000) for i in range(200)
+    ) + "--p--\r\n"
+    mail = parse(raw)
+
+    assert mail.unreadable == "" and len(mail.attachments) == 30  # listed up to MAX_LISTED
