@@ -15,7 +15,7 @@ from typing import Any
 
 from activities.failures import smtp_failure
 from activities.storage import LocalFolderStore
-from agents.mail_parsing import to_bytes
+from agents.mail_parsing import message_ids, to_bytes
 from settings import MailSettings, single_mailbox
 
 logger = logging.getLogger(__name__)
@@ -61,9 +61,15 @@ def with_headers_on_top(headers: Mapping[str, str], raw: str) -> bytes:
 
 
 def compose(
-    settings: MailSettings, *, to: Address, subject: str, body: str, key: str, in_reply_to: str | None = None
+    settings: MailSettings, *, to: Address, subject: str, body: str, key: str, in_reply_to: str | None = None,
+    thread: Mapping[str, Any] | None = None,
 ) -> EmailMessage:
-    """Build a message whose Message-ID is the idempotency key, so a resend is recognisable."""
+    """Build a message whose Message-ID is the idempotency key, so a resend is recognisable.
+
+    `thread` makes it an automatic reply: In-Reply-To and References name the original (RFC 5322 section 3.6.4),
+    so mail clients thread it, and `Auto-Submitted: auto-replied` says no person wrote it (RFC 3834), so other
+    responders leave it unanswered. `in_reply_to` is the app's own email id of the original.
+    """
     sender = single_mailbox(settings.sender)
     headers = {
         "From": str(sender),
@@ -73,6 +79,14 @@ def compose(
         "Message-ID": f"<{key}@{sender.domain}>",
         "X-In-Reply-To-Email-ID": in_reply_to,
     }
+    if thread is not None:
+        references = [ref for ref in thread.get("references") or () if message_ids(ref) == [ref]]
+        original = thread.get("in_reply_to")
+        headers |= {
+            "In-Reply-To": original if original and message_ids(original) == [original] else None,
+            "References": " ".join(references) or None,
+            "Auto-Submitted": "auto-replied",
+        }
     return new_message(headers, body)
 
 

@@ -1,8 +1,53 @@
-"""The spam flow's first step: the app's own checks on the email (no side effect; recorded in the history)."""
+"""The spam flow's first step: the message read once, and the app's own checks on it (no side effect).
 
-from agents.screening import screen
+Run as an activity, so a raw message is parsed off the HTTP event loop and outside the orchestrator
+(whose code runs again on every replay); the result is recorded in the history and the flow works
+from it: the text the agents are shown, the checks' verdict, and whether and where a reply may go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from agents.auto_reply import plan_reply
+from agents.mail_parsing import from_fields, message_ids, parse, render
+from agents.screening import screen, unreadable
+
+MAX_EMAIL_ID_CHARS = 200
 
 
-def screen_email(request: dict) -> dict:
-    """Input: {"email": the email as the agents are shown it}. Output: see `agents.screening.screen`."""
-    return screen(request["email"])
+def screen_email(request: dict[str, Any]) -> dict[str, Any]:
+    """Input: {"email": the flow's input, "instance_id"}.
+
+    Output: {"email_id", "text": the email as the agents are shown it, "screening": see `agents.screening.screen`,
+    "reply": {"to", "not_answered", "subject", "in_reply_to", "references"}}. A field given beside `raw` wins over
+    what the message says; email_id defaults to the Message-ID, then to the instance id.
+    """
+    email: dict[str, Any] = request["email"]
+    if email.get("raw"):
+        read = parse(email["raw"])
+        mail = replace(read, sender=email.get("sender") or read.sender, subject=email.get("subject") or read.subject)
+    else:
+        mail = from_fields(email["content"], email.get("sender"), email.get("subject"))
+    email_id = email.get("email_id") or _email_id(mail.message_id) or str(request["instance_id"])
+    text = render(mail, email_id)
+    plan = plan_reply(mail, email.get("sender"), has_headers=bool(email.get("raw")))
+    return {
+        "email_id": email_id,
+        "text": text,
+        "screening": unreadable(mail.unreadable) if mail.unreadable else screen(text),
+        "reply": {
+            "to": plan.to,
+            "not_answered": plan.refusal,
+            "subject": mail.subject or None,
+            "in_reply_to": plan.in_reply_to,
+            "references": list(plan.references),
+        },
+    }
+
+
+def _email_id(message_id: str) -> str | None:
+    """The Message-ID without its angle brackets, when it is one (printable ASCII, as long as an email_id may be)."""
+    ids = message_ids(message_id)
+    return ids[0][1:-1] if ids and len(ids[0]) - 2 <= MAX_EMAIL_ID_CHARS else None

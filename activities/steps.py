@@ -50,11 +50,13 @@ def handle_spam_email(request: dict) -> dict:
 
 
 def send_email(request: dict) -> dict:
-    """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown)."""
+    """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown).
+
+    `thread` ({"in_reply_to", "references"}) marks it as an automatic reply in the original's thread."""
     settings = load_mail_settings()
     return mail_once(
         request, settings, "sent", to=request.get("to") or settings.sender, subject=request["subject"],
-        body=request["body"], in_reply_to=request.get("in_reply_to"),
+        body=request["body"], in_reply_to=request.get("in_reply_to"), thread=request.get("thread"),
     )
 
 
@@ -117,7 +119,7 @@ def publish_content(request: dict) -> dict:
 
 def mail_once(
     request: dict, settings: MailSettings, action: str, *, to: str, subject: str, body: str,
-    in_reply_to: str | None = None, **details: Any,
+    in_reply_to: str | None = None, thread: Mapping[str, Any] | None = None, **details: Any,
 ) -> dict:
     """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
     try:
@@ -127,7 +129,9 @@ def mail_once(
     key = idempotency_key(request)
 
     def send() -> dict[str, Any]:
-        message = mail.compose(settings, to=recipient, subject=subject, body=body, key=key, in_reply_to=in_reply_to)
+        message = mail.compose(
+            settings, to=recipient, subject=subject, body=body, key=key, in_reply_to=in_reply_to, thread=thread
+        )
         outbox_name = artifact_path(request, str(request["step"]), "eml")
         return {"action": action, **details, **mail.deliver(settings, message, recipient, outbox_name)}
 

@@ -22,6 +22,19 @@ SECOND_LEVEL_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", 
 
 READING_WORDS_PER_MINUTE = 200
 
+SHOWN_LINK = re.compile(r" <((?:https?://|www\.)[^\s<>]{1,2000})>", re.IGNORECASE)
+"""A link's address as `mail_parsing` writes it after the link's text: "Sign in <http://...>"."""
+SHOWN_TEXT_CHARS = 300
+COMMON_TLDS = frozenset(
+    "com net org edu gov mil int info biz io co me us uk de fr nl it es ch at be ca au jp cn ru br in pl se no dk".split()
+)
+"""Top-level domains that make a bare word such as "paypal.com" read as a site to a person."""
+EXECUTABLE_EXTENSIONS = frozenset(
+    "exe scr pif bat com vbs vbe js jse wsf cmd jar msi hta lnk ps1 cpl reg msc iso img".split()
+)
+"""Attachment types that run code when opened (or, as disk images, carry programs past filters)."""
+DOCUMENT_EXTENSIONS = frozenset("pdf doc docx xls xlsx ppt pptx txt rtf jpg jpeg png gif zip rar csv htm html".split())
+
 URL_SHORTENERS = frozenset(
     {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly", "shorturl.at"}
 )
@@ -32,7 +45,7 @@ FREEMAIL_DOMAINS = frozenset(
 # Brands that phishing mail impersonates most, spelled as they spell themselves, with the domains they send from.
 BRAND_DOMAINS = {
     "PayPal": ("paypal.com",),
-    "Microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com"),
+    "Microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com", "hotmail.com", "msn.com"),
     "Apple": ("apple.com", "icloud.com"),
     "Amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
     "Netflix": ("netflix.com",),
@@ -67,9 +80,12 @@ def extract_links(text: str) -> list[str]:
 def inspect_links(text: str) -> dict[str, object]:
     """Extract the links of an email and flag the ones phishing typically uses."""
     links: list[dict[str, object]] = []
+    shown_as = _shown_hosts(text)
     for url in extract_links(text):
         host = _host(url)
         flags: list[str] = []
+        if (shown := shown_as.get(url)) and host and registered_domain(shown) != registered_domain(host):
+            flags.append(f"link text shows {shown} but the link goes to {registered_domain(host)}")
         if _is_ip_address(host):
             flags.append("raw IP address instead of a domain")
         if host in URL_SHORTENERS:
@@ -91,6 +107,22 @@ def inspect_links(text: str) -> dict[str, object]:
         "suspicious_count": sum(1 for link in links if link["flags"]),
         "links": links,
     }
+
+
+def attachment_risk(name: str) -> str | None:
+    """Why an attachment's name marks it as a program a mail administrator would block, if it does."""
+    extensions = name.lower().strip().rstrip(".").rsplit(".", 2)[1:]
+    if not extensions or extensions[-1] not in EXECUTABLE_EXTENSIONS:
+        return None
+    if len(extensions) == 2 and extensions[0] in DOCUMENT_EXTENSIONS:
+        return f"attachment {name} is a program (.{extensions[-1]}) disguised as a .{extensions[0]} file"
+    return f"attachment {name} is a program (.{extensions[-1]})"
+
+
+def address_domain(header: str) -> str:
+    """The registered domain of the address in a header value ("Jane <jane@mail.example.com>" -> "example.com")."""
+    address = parseaddr(header or "")[1]
+    return registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
 
 
 def check_sender(sender: str, text: str) -> dict[str, object]:
@@ -139,6 +171,27 @@ def text_statistics(text: str) -> dict[str, object]:
         "average_sentence_length": round(word_count / len(sentences), 1) if sentences else 0.0,
         "reading_time_minutes": max(1, math.ceil(word_count / READING_WORDS_PER_MINUTE)) if word_count else 0,
     }
+
+
+def _shown_hosts(text: str) -> dict[str, str]:
+    """Each link written as "text <url>" whose text is itself a site ("www.paypal.com <http://...>"): url -> host.
+
+    The text is the last word before the address, read from at most SHOWN_TEXT_CHARS characters back, so the
+    work stays linear in the length of the text.
+    """
+    shown: dict[str, str] = {}
+    for match in SHOWN_LINK.finditer(text):
+        before = text[max(0, match.start() - SHOWN_TEXT_CHARS) : match.start()].rsplit(None, 1)
+        word = before[-1].strip(".,;:!?()[]\"'") if before else ""
+        if word.lower().startswith(("http://", "https://", "www.")):
+            host = _host(word)
+        elif HOST_NAME.fullmatch(word.lower()) and word.lower().rsplit(".", 1)[-1] in COMMON_TLDS:
+            host = word.lower()
+        else:
+            continue
+        if host:
+            shown.setdefault(match.group(1).rstrip(".,;:!?"), host)
+    return shown
 
 
 def _host(url: str) -> str:

@@ -1,9 +1,13 @@
 """Reading real mail: raw RFC 822 messages into the facts the spam tools and the agents work with.
 
-Standard library only (`email` with `policy.default`, `html.parser`), so the HTTP edge, the
+Standard library only (`email` with `policy.default`, bounded, and `html.parser`), so the HTTP edge, the
 orchestrator, the function tools and the training script all read mail the same way.
 Built to survive what real mail throws at it: unknown or lying charsets, broken base64,
-HTML-only bodies, no body at all, malformed headers. Nothing here raises on bad mail.
+HTML-only bodies, no body at all, malformed headers. Nothing here raises on bad mail, and the
+work per message is bounded: a linear scan (`structure_problem`) refuses, before the `email`
+parser sees it, a message nested deeper, split into more parts or with a longer header block
+than any real mail, which the parser would otherwise follow into its recursion limit or for
+seconds of CPU. Such a message comes back as `ParsedMail.unreadable` with the reason.
 
 `render` writes the parsed mail back as a short, readable RFC 822 text (the headers that matter,
 a summary of the MIME structure and the readable body). That text is what the agents are shown,
@@ -14,11 +18,12 @@ exactly what the training script scored on the raw message.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
-from dataclasses import dataclass
-from email import policy
+from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
+from email.policy import EmailPolicy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 from html.parser import HTMLParser
 
 MAX_RAW_BYTES = 512 * 1024
@@ -28,17 +33,50 @@ MAX_TEXT_CHARS = 100_000
 MAX_HEADER_CHARS = 1_000
 MAX_LISTED = 30
 """Header values, Received hops and attachment names are cut too, so no message floods a prompt through them."""
+MAX_PARSED_HEADER_CHARS = 16_000
+"""The most of one header value the header parser reads (References, the longest real header, keeps this much)."""
+MAX_STRUCTURED_HEADER_CHARS = 1_000
+"""The most the parser reads of an address, date or MIME header: its work grows with the square of their length
+on some input (runs of quotes or semicolons): 0.05 s for 1,000 characters, 148 s for 90,000 (bench.mail_parsing)."""
+MIN_STRUCTURED_HEADER_CHARS = 100
+STRUCTURED_BUDGET = 50_000
+"""Characters of structured headers one message may have parsed up to MAX_STRUCTURED_HEADER_CHARS each; beyond
+it, MIN_STRUCTURED_HEADER_CHARS each. Real mail stays far below; it bounds a hostile message's parsing time."""
+STRUCTURED_HEADERS = frozenset(
+    "from to cc bcc sender reply-to resent-from resent-to resent-cc resent-bcc resent-sender date resent-date "
+    "orig-date message-id mime-version content-type content-disposition content-transfer-encoding".split()
+)
+MAX_HEADER_BLOCK_BYTES = 100 * 1024
+"""The largest header block read (Postfix's default `header_size_limit`); real mail stays far below."""
+MAX_PARTS = 500
+"""The most MIME parts a message may have; a message with hundreds of attachments is already extraordinary."""
+MAX_DEPTH = 20
+"""The deepest nesting of MIME containers (multiparts, attached messages); real mail rarely goes beyond five."""
+MAX_REFERENCES = 20
+"""References kept for threading: the first (the thread's root) and the most recent ones (RFC 5537's practice)."""
+ALTERNATIVE_MARK = "----- the HTML part of this message, as text -----"
+"""Where `render` starts the HTML alternative of a message that has a text part too; `parse` splits there."""
 
 BODY_FORMATS = ("plain text", "html only", "plain text and html", "no body")
-SUMMARY_HEADERS = ("Body-Format", "Charsets", "Transfer-Encodings", "Attachment")
+SUMMARY_HEADERS = ("Message-Type", "Body-Format", "Charsets", "Transfer-Encodings", "Attachment")
 """The headers `render` adds to describe the MIME structure; `parse` reads them back."""
-_RENDERED_HEADERS = ("From", "Reply-To", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "Received")
+_ADDRESS_HEADERS = ("From", "Reply-To", "To")
+_RENDERED_HEADERS = (
+    *_ADDRESS_HEADERS, "Subject", "Date", "Message-ID", "In-Reply-To", "Return-Path", "Auto-Submitted",
+    "Precedence", "List-Id", "List-Post", "List-Unsubscribe", "Authentication-Results", "Received",
+)
 _BLOCK_TAGS = frozenset(
     "p br div tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre hr dt dd title section article header footer".split()
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template"})
 _FIRST_HEADER = re.compile(r"From |[!-9;-~]+:")
 _KNOWN_HEADER = re.compile(r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")
+"""A msg-id (RFC 5322 section 3.6.4) of printable ASCII, as it may be copied into a reply's headers."""
+_BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+_CONTENT_TYPE = re.compile(rb"content-type:[ \t]*(message/)?", re.IGNORECASE)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BLANK_TEXT_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
@@ -54,46 +92,162 @@ class ParsedMail:
     date: str = ""
     message_id: str = ""
     in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    """Message-IDs of the thread (the References header), for threading a reply; not rendered."""
+    return_path: str = ""
+    auto_submitted: str = ""
+    precedence: str = ""
+    list_id: str = ""
+    list_post: str = ""
+    list_unsubscribe: str = ""
+    authentication_results: tuple[str, ...] = ()
     received: tuple[str, ...] = ()
+    message_type: str = ""
+    """The top-level MIME type, with the report type of a multipart/report ("multipart/report; delivery-status")."""
     body_format: str = "no body"
     charsets: tuple[str, ...] = ()
     transfer_encodings: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
     text: str = ""
+    alternative: str = ""
+    """The HTML part as text when the message has a text part too and the HTML says more than it."""
+    unreadable: str = ""
+    """Why the message was not parsed (beyond the limits on nesting, parts or header size), else empty."""
 
     @property
     def is_reply(self) -> bool:
         return bool(self.in_reply_to)
 
+    @property
+    def views(self) -> tuple[str, ...]:
+        """Each readable version of the body: the text, and the HTML alternative when it has one."""
+        return (self.text, self.alternative) if self.alternative else (self.text,)
+
 
 def parse(raw: str | bytes) -> ParsedMail:
-    """Parse a raw message (or text written by `render`); never raises on malformed mail."""
-    data = to_bytes(raw) if isinstance(raw, str) else raw
-    message = BytesParser(policy=policy.default).parsebytes(data.lstrip(b"\r\n\t "))
+    """Parse a raw message (or text written by `render`); never raises on malformed or hostile mail."""
+    data = (to_bytes(raw) if isinstance(raw, str) else raw).lstrip(b"\r\n\t ")
+    if problem := structure_problem(data):
+        return replace(_header_facts(_headers(_header_block(data))), unreadable=problem)
+    try:
+        message = message_from_bytes(data, policy=_BoundedPolicy())
+        headers = _headers(message)
+        mail = _header_facts(headers)
+        summary = {name: values[0] if values else "" for name, values in headers.items() if name in SUMMARY_HEADERS}
+        if summary["Body-Format"] in BODY_FORMATS and not message.is_multipart():
+            # Text written by `render`: the summary headers describe the original message.
+            text, _, alternative = _decode(message).partition(f"\n{ALTERNATIVE_MARK}\n")
+            text, alternative = _texts(text, alternative if summary["Body-Format"] == "plain text and html" else "")
+            return replace(
+                mail,
+                message_type=summary["Message-Type"],
+                body_format=summary["Body-Format"],
+                charsets=_split_list(summary["Charsets"]),
+                transfer_encodings=_split_list(summary["Transfer-Encodings"]),
+                attachments=tuple(headers["Attachment"][:MAX_LISTED]),
+                text=text,
+                alternative=alternative,
+            )
+        return _with_body(replace(mail, message_type=_message_type(message)), message)
+    except RecursionError:  # nesting the scan could not see (an encoded boundary parameter, say)
+        return ParsedMail(unreadable=f"MIME parts nested too deeply to read (at most {MAX_DEPTH} levels)")
+
+
+def structure_problem(data: bytes) -> str | None:
+    """Why a raw message is beyond what real mail does, found in one linear pass before any MIME parsing.
+
+    Limits: the header block (MAX_HEADER_BLOCK_BYTES), the MIME parts (MAX_PARTS, counted as delimiter
+    lines of the declared boundaries) and the nesting of multiparts and attached messages (MAX_DEPTH).
+    """
+    head = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
+    if head is None and len(data) > MAX_HEADER_BLOCK_BYTES:
+        return f"its header block is longer than {MAX_HEADER_BLOCK_BYTES // 1024} KB"
+    boundaries = {b"--" + (quoted or bare) for quoted, bare in _BOUNDARY.findall(data)}
+    parts = deepest = attached = 0
+    open_boundaries: list[bytes] = []
+    folded_type = False  # "Content-Type:" with its value on the next line
+    for line in data.splitlines():
+        kind = _CONTENT_TYPE.match(line)
+        if (kind and kind.group(1)) or (folded_type and line.lstrip().lower().startswith(b"message/")):
+            attached += 1  # a message inside a part: one level deeper until the part ends
+            deepest = max(deepest, len(open_boundaries) + attached)
+        folded_type = bool(kind) and not line[kind.end() :].strip()
+        if line.startswith(b"--") and (boundary := _delimiter_of(line, boundaries)):
+            name, closing = boundary
+            if name in open_boundaries:
+                del open_boundaries[open_boundaries.index(name) + (0 if closing else 1) :]
+            elif not closing:
+                open_boundaries.append(name)
+            parts += not closing
+            attached = 0
+            deepest = max(deepest, len(open_boundaries))
+            if parts > MAX_PARTS:
+                return f"it has more than {MAX_PARTS} MIME parts"
+        if deepest > MAX_DEPTH:
+            return f"its MIME parts are nested more than {MAX_DEPTH} levels deep"
+    return None
+
+
+def _delimiter_of(line: bytes, boundaries: set[bytes]) -> tuple[bytes, bool] | None:
+    """The boundary a delimiter line names and whether it closes its multipart, or None for any other line."""
+    delimiter = line.rstrip()
+    if delimiter in boundaries:
+        return delimiter, False
+    if delimiter.endswith(b"--") and delimiter[:-2] in boundaries:
+        return delimiter[:-2], True
+    return None
+
+
+def _headers(message: EmailMessage) -> dict[str, list[str]]:
     headers = {name: _header_values(message, name) for name in (*_RENDERED_HEADERS, *SUMMARY_HEADERS)}
+    return {**headers, "References": _header_values(message, "References", limit=MAX_PARSED_HEADER_CHARS)}
+
+
+def _header_block(data: bytes) -> EmailMessage:
+    """Only the header block of a message (cut at MAX_HEADER_BLOCK_BYTES), parsed alone."""
+    end = _BLANK_LINE.search(data, 0, MAX_HEADER_BLOCK_BYTES + 4)
+    block = data[: end.start() if end else MAX_HEADER_BLOCK_BYTES]
+    return message_from_bytes(block + b"\n\n", policy=_BoundedPolicy())
+
+
+def _header_facts(headers: dict[str, list[str]]) -> ParsedMail:
+    """The mail as its headers describe it (no body yet)."""
     first = {name: values[0] if values else "" for name, values in headers.items()}
-    common = {
-        "sender": first["From"],
-        "reply_to": first["Reply-To"],
-        "to": first["To"],
-        "subject": first["Subject"],
-        "date": first["Date"],
-        "message_id": first["Message-ID"],
-        "in_reply_to": first["In-Reply-To"],
-        "received": tuple(headers["Received"][:MAX_LISTED]),
-    }
-    if first["Body-Format"] in BODY_FORMATS and not message.is_multipart():
-        # Text written by `render`: the summary headers describe the original message.
-        text = _decode(message)
-        return ParsedMail(
-            **common,
-            body_format=first["Body-Format"],
-            charsets=_split_list(first["Charsets"]),
-            transfer_encodings=_split_list(first["Transfer-Encodings"]),
-            attachments=tuple(headers["Attachment"][:MAX_LISTED]),
-            text=_clean(text),
-        )
-    return ParsedMail(**common, **_body(message))
+    return ParsedMail(
+        sender=first["From"],
+        reply_to=first["Reply-To"],
+        to=first["To"],
+        subject=first["Subject"],
+        date=first["Date"],
+        message_id=first["Message-ID"],
+        in_reply_to=first["In-Reply-To"],
+        references=_thread(headers["References"]),
+        return_path=first["Return-Path"],
+        auto_submitted=first["Auto-Submitted"],
+        precedence=first["Precedence"],
+        list_id=first["List-Id"],
+        list_post=first["List-Post"],
+        list_unsubscribe=first["List-Unsubscribe"],
+        authentication_results=tuple(headers["Authentication-Results"][:MAX_LISTED]),
+        received=tuple(headers["Received"][:MAX_LISTED]),
+    )
+
+
+def message_ids(value: str) -> list[str]:
+    """The Message-IDs (`<left@right>`) in a header value, in order."""
+    return _MESSAGE_ID.findall(value)
+
+
+def _thread(values: list[str]) -> tuple[str, ...]:
+    ids = list(dict.fromkeys(message_ids(" ".join(values))))
+    return tuple(ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[1 - MAX_REFERENCES :]])
+
+
+def _message_type(message: EmailMessage) -> str:
+    content_type = message.get_content_type()
+    if content_type == "multipart/report":
+        return f"{content_type}; {_one_line(str(message.get_param('report-type', '')))[:100]}".rstrip("; ")
+    return content_type
 
 
 def to_bytes(text: str) -> bytes:
@@ -106,11 +260,17 @@ def to_bytes(text: str) -> bytes:
 
 def read_text(text: str) -> ParsedMail:
     """Any email text: a raw message or `render`'s text when it starts with mail headers, else a bare body."""
-    stripped = text.lstrip()
-    header_block = re.split(r"\r?\n\s*\r?\n", stripped, maxsplit=1)[0]
-    if _FIRST_HEADER.match(stripped) and _KNOWN_HEADER.search(header_block):
-        return parse(stripped)
-    return from_fields(text)
+    return parse(text.lstrip()) if looks_like_mail(text) else from_fields(text)
+
+
+def looks_like_mail(text: str) -> bool:
+    """Whether text starts as an RFC 822 message does: header fields, among them one every message has.
+
+    Only the first MAX_HEADER_BLOCK_BYTES characters are read, so the check costs the same on any input.
+    """
+    start = text[: MAX_HEADER_BLOCK_BYTES].lstrip()
+    header_block = _BLANK_TEXT_LINE.split(start, maxsplit=1)[0]
+    return bool(_FIRST_HEADER.match(start) and _KNOWN_HEADER.search(header_block))
 
 
 def render(mail: ParsedMail, email_id: str | None = None) -> str:
@@ -118,17 +278,23 @@ def render(mail: ParsedMail, email_id: str | None = None) -> str:
     lines = [f"Email-ID: {_one_line(email_id)}"] if email_id else []
     fields = {
         "From": mail.sender, "Reply-To": mail.reply_to, "To": mail.to, "Subject": mail.subject, "Date": mail.date,
-        "Message-ID": mail.message_id, "In-Reply-To": mail.in_reply_to,
+        "Message-ID": mail.message_id, "In-Reply-To": mail.in_reply_to, "Return-Path": mail.return_path,
+        "Auto-Submitted": mail.auto_submitted, "Precedence": mail.precedence, "List-Id": mail.list_id,
+        "List-Post": mail.list_post, "List-Unsubscribe": mail.list_unsubscribe,
     }
     lines += [f"{name}: {_one_line(value)}" for name, value in fields.items() if value]
+    lines += [f"Authentication-Results: {_one_line(result)}" for result in mail.authentication_results]
     lines += [f"Received: {_one_line(hop)}" for hop in mail.received]
+    if mail.message_type:
+        lines.append(f"Message-Type: {mail.message_type}")
     lines.append(f"Body-Format: {mail.body_format}")
     if mail.charsets:
         lines.append(f"Charsets: {', '.join(mail.charsets)}")
     if mail.transfer_encodings:
         lines.append(f"Transfer-Encodings: {', '.join(mail.transfer_encodings)}")
     lines += [f"Attachment: {_one_line(name)}" for name in mail.attachments]
-    return "\n".join([*lines, "", mail.text])
+    body = f"{mail.text}\n\n{ALTERNATIVE_MARK}\n\n{mail.alternative}" if mail.alternative else mail.text
+    return "\n".join([*lines, "", body])
 
 
 def from_fields(content: str, sender: str | None = None, subject: str | None = None) -> ParsedMail:
@@ -150,7 +316,8 @@ def html_to_text(html: str) -> str:
     return converter.text()
 
 
-def _body(message: EmailMessage) -> dict[str, object]:
+def _with_body(mail: ParsedMail, message: EmailMessage) -> ParsedMail:
+    """`mail` with the readable text of every part, the HTML alternative, charsets, encodings and attachments."""
     plain: list[str] = []
     html: list[str] = []
     charsets: dict[str, None] = {}
@@ -182,13 +349,32 @@ def _body(message: EmailMessage) -> dict[str, object]:
         body_format = "html only"
     else:
         body_format = "plain text" if plain_text else "no body"
-    return {
-        "body_format": body_format,
-        "charsets": tuple(charsets),
-        "transfer_encodings": tuple(encodings),
-        "attachments": tuple(attachments[:MAX_LISTED]),
-        "text": plain_text or html_text,
-    }
+    alternative = html_text if plain_text and _says_more(html_text, plain_text) else ""
+    text, alternative = _texts(plain_text or html_text, alternative)
+    return replace(
+        mail,
+        body_format=body_format,
+        charsets=tuple(charsets),
+        transfer_encodings=tuple(encodings),
+        attachments=tuple(attachments[:MAX_LISTED]),
+        text=text,
+        alternative=alternative,
+    )
+
+
+def _texts(text: str, alternative: str) -> tuple[str, str]:
+    """The body and its HTML alternative, each bounded; with both, each gets half of MAX_TEXT_CHARS, so a long
+    harmless text part cannot push the HTML part out of what is read."""
+    if not alternative.strip():
+        return _clean(text), ""
+    half = MAX_TEXT_CHARS // 2
+    return _clean(text)[:half].rstrip(), _clean(alternative)[:half].rstrip()
+
+
+def _says_more(html_text: str, plain_text: str) -> bool:
+    """Whether the HTML part has words or links the text part lacks (usually both say the same)."""
+    known = {word.strip("<>()[].,;:!?\"'") for word in plain_text.split()}
+    return any(word.strip("<>()[].,;:!?\"'") not in known for word in html_text.split())
 
 
 def _decode(part: Message) -> str:
@@ -229,19 +415,19 @@ def _filename(part: Message) -> str:
         return ""
 
 
-def _header_values(message: EmailMessage, name: str) -> list[str]:
+def _header_values(message: EmailMessage, name: str, limit: int = MAX_HEADER_CHARS) -> list[str]:
     """Every value of a header, decoded; a header the parser chokes on is kept as its raw text."""
-    values = []
+    values: list[str] = []
     for raw_name, raw_value in message.raw_items():
         if raw_name.lower() != name.lower():
             continue
-        text = _one_line(_undo_surrogates(str(raw_value)))
+        text = _one_line(_undo_surrogates(str(raw_value)[: _parsed_length(raw_name)]))
         try:
-            header = message.policy.header_factory(raw_name, text)
+            header = policy.default.header_factory(raw_name, text)
             value = text if header.defects else str(header)  # a header the parser had to guess at stays as sent
         except Exception:
             value = text
-        if cleaned := _one_line(value)[:MAX_HEADER_CHARS]:
+        if cleaned := _one_line(value)[:limit]:
             values.append(cleaned)
     return values
 
@@ -267,6 +453,39 @@ def _clean(text: str) -> str:
     """Normalised line ends and spaces, runs of blank lines folded, cut at MAX_TEXT_CHARS."""
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()[:MAX_TEXT_CHARS]
+
+
+def _parsed_length(name: str) -> int:
+    return MAX_STRUCTURED_HEADER_CHARS if name.lower() in STRUCTURED_HEADERS else MAX_PARSED_HEADER_CHARS
+
+
+class _BoundedPolicy(EmailPolicy):
+    """`policy.default`, except that the header parser reads each value once and only its start: at most
+    `_parsed_length` characters, and once a message's structured headers have used up STRUCTURED_BUDGET
+    characters, MIN_STRUCTURED_HEADER_CHARS. Every part's Content-Type is read several times while a message
+    is parsed and walked, and a message may have hundreds of parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Policies are frozen; this one carries the characters of structured headers its message may still
+        # have parsed in full (a new policy per message).
+        object.__setattr__(self, "budget", [STRUCTURED_BUDGET])
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name"):  # already parsed
+            return super().header_fetch_parse(name, value)
+        limit = _parsed_length(name)
+        budget: list[int] = self.__dict__["budget"]
+        if limit == MAX_STRUCTURED_HEADER_CHARS:
+            limit = MIN_STRUCTURED_HEADER_CHARS if budget[0] <= 0 else limit
+            budget[0] -= min(len(value), limit)
+        return _parsed_header(name, value[:limit])
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str) -> str:
+    """A header as `policy.default` parses it; the parsed header is immutable, so one copy serves every fetch."""
+    return policy.default.header_fetch_parse(name, value)
 
 
 class _HtmlText(HTMLParser):

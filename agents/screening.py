@@ -20,13 +20,21 @@ MAX_LINKS_SHOWN = 20
 SOURCE = "the app's checks: trained classifier plus rules"
 
 
+def unreadable(problem: str) -> dict[str, Any]:
+    """The checks' answer on a message beyond the limits of real mail (see `mail_parsing.structure_problem`):
+    flagged without reading further, since no mail program shows such a message as its sender meant it."""
+    reason = f"Spam ({SOURCE}): not read as mail, {problem}; real mail never is."
+    return {"flags_spam": True, "reason": reason, "unreadable": problem, "classifier": None, "rule_signals": [problem],
+            "links": [], "sender": None}
+
+
 def screen(email_text: str) -> dict[str, Any]:
     """The checks on one email, as the agents are shown it: whether they flag it, why, and their evidence."""
     mail = read_text(email_text)
     links = analysis.inspect_links(email_text)
     sender = analysis.check_sender(mail.sender, email_text)
     classifier = score_spam(email_text)
-    signals = spam_rules.email_signals(links, sender, f"{mail.subject}\n{mail.text}")
+    signals = spam_rules.email_signals(links, sender, mail)
     decision = spam_rules.verdict(
         signals, classifier, link_count=int(links["link_count"]), sender_domain=str(sender["domain"]), source=SOURCE  # type: ignore[call-overload]
     )
@@ -36,5 +44,8 @@ def screen(email_text: str) -> dict[str, Any]:
         "classifier": {key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
         "rule_signals": [signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
         "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],  # type: ignore[index]
-        "sender": {key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
+        "sender": {
+            **{key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
+            "authentication_results": list(mail.authentication_results[:1]),  # the receiving server's, if any
+        },
     }

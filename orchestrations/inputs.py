@@ -18,7 +18,6 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StrictBool,
     StringConstraints,
-    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -26,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from agents.mail_parsing import MAX_RAW_BYTES, parse
+from agents.mail_parsing import MAX_RAW_BYTES, looks_like_mail
 from reviewing.protocol import MAX_FEEDBACK
 from settings import ReviewSettings, single_mailbox
 
@@ -77,15 +76,18 @@ def _fits_raw(value: str) -> bool:
 
 
 def _check_raw(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must be an RFC 822 message, headers and body")
+    """Size and the shape of mail only: the message is parsed once, by the flow's first activity."""
     if not _fits_raw(value):
         raise ValueError(f"must be at most {MAX_RAW_BYTES // 1024} KB")
+    if not looks_like_mail(value):
+        raise ValueError("must be an RFC 822 message: header fields (From:, Subject:, ...), a blank line, the body")
     return value
 
 
 RawMessage = Annotated[str, AfterValidator(_check_raw)]
-NO_TEXT = "(the message has no text)"
+EmailId = Annotated[str, StringConstraints(max_length=200), HAS_TEXT, ONE_LINE]
+FROM_RAW = "(in the raw message)"
+"""What `content` holds when the email is given as `raw`: its text is read from the message by the flow."""
 
 
 class InvalidInput(ValueError):
@@ -136,60 +138,33 @@ class _TopicInput(_Input):
 class EmailInput(_Input):
     """An email to triage: its `content` (with `sender`, `subject` when known), or the whole message as `raw`.
 
-    Fields left out are read from `raw`; email_id defaults to its Message-ID.
+    A raw message is not parsed here (this runs on the HTTP event loop and in every replay of the orchestrator):
+    the flow's first activity reads it, and fields left out are read from it there (email_id from its Message-ID).
     """
 
     content: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT]
-    email_id: Annotated[str, StringConstraints(max_length=200), HAS_TEXT, ONE_LINE] | None = None
+    email_id: EmailId | None = None
     sender: Address | None = None
     subject: Annotated[str, StringConstraints(max_length=500), HAS_TEXT] | None = None
     raw: RawMessage | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _fill_from_raw(cls, data: Any) -> Any:
-        """Fields left out are read from `raw` (email_id from its Message-ID), when the field can hold them."""
+    def _content_is_in_raw(cls, data: Any) -> Any:
+        """With `raw`, `content` stands for the message's text (read by the flow); giving both is refused."""
         if not isinstance(data, dict) or not isinstance(data.get("raw"), str) or _is_blank(data["raw"]):
             return data  # a blank `raw` is absent, like any blank optional field
-        if isinstance(data.get("content"), str) and not _is_blank(data["content"]):
+        if isinstance(data.get("content"), str) and not _is_blank(data["content"]) and data["content"] != FROM_RAW:
             raise ValueError("give the email either as `content` (with `sender`, `subject`) or whole as `raw`, not both")
-        if not _fits_raw(data["raw"]):
-            return {"content": NO_TEXT, **data}  # the raw message stands for the content: report raw alone
-        mail = parse(data["raw"])
-        found = {
-            "content": mail.text or NO_TEXT,
-            "sender": mail.sender,
-            "subject": mail.subject[:500],
-            "email_id": mail.message_id.strip("<> "),
-        }
-        return {**data, **{k: v for k, v in found.items() if data.get(k) is None and _fits_field(k, v)}}
-
+        return {**data, "content": FROM_RAW}
 
     @model_serializer(mode="wrap")
     def _raw_stands_for_its_content(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Without the `content` read from `raw` (it is read again on validation): a flow's input carries the
-        message once, within the Durable Task Scheduler's message size however its text is encoded."""
+        """Without the placeholder `content` of a raw message: a flow's input carries the message once."""
         data = handler(self)
         if self.raw is not None:
             data.pop("content", None)
         return data
-
-
-def _field_check(name: str) -> TypeAdapter[Any]:
-    field = EmailInput.model_fields[name]
-    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
-
-
-def _fits_field(name: str, value: str) -> bool:
-    """Whether a value read from a raw message fits an EmailInput field (a garbled From does not)."""
-    try:
-        _RAW_FIELDS[name].validate_python(value)
-    except ValidationError:
-        return False
-    return bool(value)
-
-
-_RAW_FIELDS = {name: _field_check(name) for name in ("content", "sender", "subject", "email_id")}
 
 
 class ResearchInput(_TopicInput):

@@ -1,30 +1,26 @@
-"""Sequential flow: the app's checks, SpamDetectionAgent decides, then quarantine or reply."""
+"""Sequential flow: the message read and checked, SpamDetectionAgent decides, then quarantine, reply or neither.
+
+Mail that is not spam but must not be answered automatically (RFC 3834: auto-replies, bounces, lists, bulk
+mail, no-reply senders) ends in a branch of its own, `not_answered`, with the reason.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from dataclasses import replace
 from typing import Any
 
 import azure.durable_functions as df
 
+from agents.auto_reply import reply_subject
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
-from agents.mail_parsing import from_fields, parse, render
 from agent_app import app, settings
+from agents.models import SpamVerdict
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
 from orchestrations.steps import call_step, set_stage
 
 SHOWN_TO_AGENTS = 12_000
-
-
-def render_email(email: EmailInput, email_id: str) -> str:
-    """The email as short RFC 822 style text (see `agents.mail_parsing.render`): how models read it best."""
-    if not email.raw:
-        return render(from_fields(email.content, email.sender, email.subject), email_id)
-    mail = parse(email.raw)  # the fields given beside `raw` win over what the message says
-    return render(replace(mail, sender=email.sender or mail.sender, subject=email.subject or mail.subject), email_id)
 
 
 def shown_to_agents(text: str) -> str:
@@ -41,8 +37,8 @@ def shown_to_agents(text: str) -> str:
 def spam_prompt(text: str, screening: dict[str, Any]) -> str:
     """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
     return (
-        "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link and sender "
-        "inspection, wording rules):\n"
+        "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link, sender, "
+        "attachment and authentication inspection, wording rules, on every text and HTML part):\n"
         f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
     )
 
@@ -61,13 +57,20 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     email_assistant = app.get_agent(context, EMAIL_ASSISTANT)
     agents = AgentCalls(context, settings.model.retry)
     email = read_input(EmailInput, context.get_input())
-    email_id = email.email_id or context.instance_id
-    whole = render_email(email, email_id)
-    text = shown_to_agents(whole)
+    set_stage(context, "checking_for_spam", email_id=email.email_id or context.instance_id)
+    reading = yield context.call_activity(
+        "screen_email", {"email": email.model_dump(mode="json"), "instance_id": context.instance_id}
+    )
+    email_id, screening, reply_plan = reading["email_id"], reading["screening"], reading["reply"]
+    text = shown_to_agents(reading["text"])
 
-    set_stage(context, "checking_for_spam", email_id=email_id)
-    screening = yield context.call_activity("screen_email", {"email": whole})
-    verdict = yield from agents.ask(spam_detector, spam_prompt(text, screening))
+    if screening.get("unreadable"):  # nothing a model could read: the checks decide alone
+        verdict = SpamVerdict(
+            is_spam=True, confidence=1.0, reason=screening["reason"], signals=screening["rule_signals"]
+        ).model_dump()
+    else:
+        set_stage(context, "checking_for_spam", email_id=email_id)
+        verdict = yield from agents.ask(spam_detector, spam_prompt(text, screening))
     overrule = overruled(verdict, screening)
     result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}
 
@@ -80,10 +83,16 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
         set_stage(context, "done", branch="spam")
         return {**result, **({"overruled": overrule} if overrule else {}), "branch": "spam", "quarantine": quarantine}
 
+    if reason := reply_plan["not_answered"]:  # decided from the headers, before any reply is drafted
+        set_stage(context, "done", branch="not_answered", reason=reason)
+        return {**result, "branch": "not_answered", "reason": reason}
+
     set_stage(context, "drafting_reply", email_id=email_id)
     reply = yield from agents.ask(email_assistant, f"Draft a reply to this email.\n\n{text}")
+    reply = {**reply, "subject": reply_subject(reply_plan["subject"] or reply["subject"])}
     delivery = yield from call_step(
-        context, "send_email", to=email.sender, subject=reply["subject"], body=reply["body"], in_reply_to=email_id
+        context, "send_email", to=reply_plan["to"], subject=reply["subject"], body=reply["body"], in_reply_to=email_id,
+        thread={"in_reply_to": reply_plan["in_reply_to"], "references": reply_plan["references"]},
     )
     set_stage(context, "done", branch="legitimate")
     return {**result, "branch": "legitimate", "reply": reply, "delivery": delivery}

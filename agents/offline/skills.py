@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from agents import analysis, catalog, spam_classifier
+from agents.mail_parsing import read_text
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
 from agents.offline import spam_rules, writing
 from agents.offline.reading import email_text, json_blocks, labelled, read_email
@@ -69,7 +70,7 @@ def _spam_answer(turn: Turn) -> SpamVerdict:
     links = turn.result_or("inspect_links", lambda: analysis.inspect_links(email.full_text))
     sender = turn.result_or("check_sender", lambda: analysis.check_sender(email.sender, email.full_text))
     classifier = turn.result_or("score_spam", lambda: spam_classifier.score_spam(email_text(turn.prompt)))
-    signals = spam_rules.email_signals(links, sender, f"{email.subject}\n{email.body}")
+    signals = spam_rules.email_signals(links, sender, read_text(email_text(turn.prompt)))  # every part, attachments
     return spam_rules.verdict(
         signals, classifier, link_count=int(links.get("link_count", 0)), sender_domain=str(sender.get("domain", ""))  # type: ignore[arg-type]
     )

@@ -16,9 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents import analysis
+from agents.mail_parsing import ParsedMail
 from agents.models import SpamVerdict
 
 OFFLINE = "offline model: trained classifier plus rules, no LLM"
+LIST_HOST = re.compile(r"<([^<>\s]{1,255})>")
+"""The list's own host name in a List-Id ("Developers <dev.lists.example.org>")."""
+AUTH_RESULT = re.compile(r"\b(dmarc|dkim|spf)[ \t]*=[ \t]*([a-z]{1,12})", re.IGNORECASE)
+AUTH_FAILURE_WEIGHTS = {"dmarc": 3.0, "dkim": 1.0, "spf": 1.0}
 RULES_THRESHOLD = 3.0
 UNSURE_FROM = 0.5
 
@@ -79,7 +85,8 @@ def wording_signals(text: str) -> list[Signal]:
 
 
 def link_signals(link_report: dict[str, object]) -> list[Signal]:
-    """Signals from the inspect_links tool result."""
+    """Signals from the inspect_links tool result. Link text showing another site than the link weighs no more than
+    the other flags: newsletters send every link through a click-tracking site, so alone it is not phishing."""
     signals = []
     for link in link_report.get("links", []):  # type: ignore[union-attr]
         for flag in link.get("flags", []):
@@ -100,9 +107,44 @@ def sender_signals(sender_report: dict[str, object]) -> list[Signal]:
     return signals
 
 
-def email_signals(link_report: dict[str, object], sender_report: dict[str, object], wording: str) -> list[Signal]:
-    """Every rule that fires on an email: its links, its sender and its wording (subject and body)."""
-    return [*link_signals(link_report), *sender_signals(sender_report), *wording_signals(wording)]
+def message_signals(mail: ParsedMail) -> list[Signal]:
+    """Signals a mail administrator reads off the message itself: programs among the attachments (disguised ones
+    weigh most), replies diverted to another domain than the sender's (a list's own Reply-To excepted) and failed
+    sender authentication."""
+    signals = authentication_signals(mail)
+    for name in mail.attachments:
+        if risk := analysis.attachment_risk(name):
+            signals.append(Signal(risk, 4.0 if "disguised" in risk else 3.0))
+    sender, reply_to = analysis.address_domain(mail.sender), analysis.address_domain(mail.reply_to)
+    list_host = LIST_HOST.search(mail.list_id)
+    list_domains = {analysis.address_domain(mail.list_post), analysis.registered_domain(list_host[1]) if list_host else ""}
+    if sender and reply_to and reply_to != sender and reply_to not in list_domains:
+        signals.append(Signal(f"Reply-To sends answers to {reply_to}, another domain than the sender's {sender}", 1.5))
+    return signals
+
+
+def authentication_signals(mail: ParsedMail) -> list[Signal]:
+    """Failures in the topmost Authentication-Results (RFC 8601), the one the receiving server added.
+
+    Only failures count: anyone can write "dmarc=pass" into a message they send, nobody writes a failure against
+    themselves. A DMARC failure means the From domain is forged; SPF and DKIM failures alone also happen to
+    forwarded and list mail, so they weigh less.
+    """
+    if not mail.authentication_results:
+        return []
+    failed = {method.lower() for method, result in AUTH_RESULT.findall(mail.authentication_results[0])
+              if result.lower() == "fail"}
+    return [Signal(f"sender authentication: {method}=fail", AUTH_FAILURE_WEIGHTS[method]) for method in
+            ("dmarc", "dkim", "spf") if method in failed]
+
+
+def email_signals(
+    link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail
+) -> list[Signal]:
+    """Every rule that fires on an email: its links, its sender, the message's build and its wording (subject and
+    every readable part of the body)."""
+    wording = "\n".join((mail.subject, *mail.views))
+    return [*link_signals(link_report), *sender_signals(sender_report), *message_signals(mail), *wording_signals(wording)]
 
 
 def verdict(

@@ -7,6 +7,7 @@ by `python -m spam_training train`); SPAM_MODEL_PATH points at another one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,17 +36,35 @@ def score_spam(email_text: str, model: SpamModel | None = None) -> dict[str, obj
 
     Answers the spam score from 0 to 1, the threshold the verdict uses, and the strongest
     evidence each way in plain words, with how often it was seen in training spam and ham.
+    A message with a text part and an HTML alternative that says more is scored on each part with
+    its headers, and the riskier score is the one answered. The verdict stays the text part's: the
+    training ham is plain text, so any HTML read as text looks like spam to the model. When only the
+    HTML part scores as spam, the verdict says "legitimate" with that high score, which puts the mail
+    in the range where the offline model's rules (reading both parts) decide.
     """
     model = model or configured_model()
-    result = model.score(features(read_text(email_text)))
-    is_spam = result.score >= model.threshold
+    mail = read_text(email_text)
+    text, *html = [model.score(features(replace(mail, text=view, alternative=""))) for view in mail.views]
+    result = max([text, *html], key=lambda scored: scored.score)
+    is_spam = text.score >= model.threshold
     for_spam = [clue for clue in result.clues if clue.probability > 0.5][:EVIDENCE_SHOWN]
     for_ham = [clue for clue in result.clues if clue.probability < 0.5][:EVIDENCE_SHOWN]
+    if result is text:
+        summary = _summary(text.score, model.threshold, for_spam if is_spam else for_ham, len(text.clues))
+    else:
+        parts = f"The HTML part scores {result.score:.2f}, the text part {text.score:.2f}"
+        if is_spam or result.score < model.threshold:
+            summary = f"{parts}. " + _summary(result.score, model.threshold, for_spam, len(result.clues))
+        else:
+            summary = (
+                f"{parts} (spam from {model.threshold:.2f}): the parts disagree, so the score alone does not decide. "
+                f"Strongest evidence in the HTML part: " + "; ".join(_explained(for_spam)) + "."
+            )
     return {
         "verdict": "spam" if is_spam else "legitimate",
         "spam_score": round(result.score, 3),
         "threshold": model.threshold,
-        "summary": _summary(result.score, model.threshold, for_spam if is_spam else for_ham, len(result.clues)),
+        "summary": summary,
         "spam_evidence": [clue.explain() for clue in for_spam],
         "ham_evidence": [clue.explain() for clue in for_ham],
         "known_features": len(result.clues),
@@ -61,6 +80,8 @@ def _summary(score: float, threshold: float, strongest: list[Clue], known: int) 
         return text + "; none of its words or features were seen in training, so the score says nothing."
     if not strongest:
         return text + "."
-    explained = [clue.explain() for clue in strongest[:3]]
-    evidence = "; ".join(f"{item['evidence']} ({item['seen_in']})" for item in explained)
-    return f"{text}. Strongest evidence: {evidence}."
+    return f"{text}. Strongest evidence: {'; '.join(_explained(strongest))}."
+
+
+def _explained(clues: list[Clue]) -> list[str]:
+    return [f"{item['evidence']} ({item['seen_in']})" for item in (clue.explain() for clue in clues[:3])]

@@ -6,10 +6,12 @@ plain words (`describe`), which is how the classifier explains itself.
 
 Deliberately left out: verdict headers of earlier filters (X-Spam-*, X-MailScanner*) and the
 transport and format details of the training corpus (Received hosts, mailing-list headers,
-mail programs, charsets, transfer encodings, HTML-only bodies). Those record how the corpus was
-collected in 2002 (its ham is plain-text mailing-list mail, so "HTML only" alone would mark
-every newsletter as spam), not what makes mail spam, and a model that learns them fails on
-mail that arrives another way.
+mail programs, charsets, transfer encodings, HTML-only bodies, a Reply-To on another domain).
+Those record how the corpus was collected in 2002 (its ham is plain-text mailing-list mail,
+whose Reply-To is the list, so "HTML only" alone would mark every newsletter as spam and a
+diverted Reply-To would count for legitimate), not what makes mail spam, and a model that
+learns them fails on mail that arrives another way. A diverted Reply-To is a rule signal
+instead (`agents.offline.spam_rules.message_signals`).
 Features are computed from `ParsedMail` only, so the raw message and the text `render` shows
 the agents give the same features.
 """
@@ -17,7 +19,7 @@ the agents give the same features.
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses, parseaddr, parsedate_tz
+from email.utils import getaddresses, parsedate_tz
 
 from agents import analysis
 from agents.mail_parsing import ParsedMail
@@ -27,14 +29,12 @@ WORD = re.compile(r"[$€£]?[^\W_](?:[\w'’$%.-]*[^\W_%])?%?")
 ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")  # bounded: a long word must not cost its length squared
 VERDICT_LINE = re.compile(r"^[>|\s]*X-(?:Spam|MailScanner)[\w-]*:.*$", re.IGNORECASE | re.MULTILINE)
 """Verdict headers of earlier filters, also where a forwarded or quoted message carries them in the body."""
-EXECUTABLE_EXTENSIONS = frozenset({"exe", "scr", "pif", "bat", "com", "vbs", "js", "cmd", "jar", "msi", "hta", "lnk"})
 MANY_LINKS = 10
 MANY_RECIPIENTS = 5
 MAX_TZ_OFFSET_SECONDS = 14 * 3600
 
 FACTS = {
     "fact:reply": "it answers an earlier message (In-Reply-To header)",
-    "fact:reply-to-elsewhere": "replies go to another domain than the sender's",
     "fact:free-mail": "the sender uses a free mailbox",
     "fact:bad-date": "its Date header is malformed or has an impossible time zone",
     "fact:many-recipients": f"it was sent to {MANY_RECIPIENTS} or more visible recipients",
@@ -72,7 +72,7 @@ def features(mail: ParsedMail) -> frozenset[str]:
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension.isalnum() and len(extension) <= 5:
             keys.add(f"attachment:{extension}")
-            if extension in EXECUTABLE_EXTENSIONS:
+            if extension in analysis.EXECUTABLE_EXTENSIONS:
                 keys.add("fact:executable")
     return frozenset(keys)
 
@@ -105,12 +105,9 @@ def _header_facts(mail: ParsedMail) -> set[str]:
     facts = set()
     if mail.is_reply:
         facts.add("fact:reply")
-    sender_domain = _domain(mail.sender)
+    sender_domain = analysis.address_domain(mail.sender)
     if sender_domain in analysis.FREEMAIL_DOMAINS:
         facts.add("fact:free-mail")
-    reply_domain = _domain(mail.reply_to)
-    if reply_domain and sender_domain and reply_domain != sender_domain:
-        facts.add("fact:reply-to-elsewhere")
     if mail.date and not _plausible_date(mail.date):
         facts.add("fact:bad-date")
     if mail.to:
@@ -133,11 +130,6 @@ def _shape_facts(subject: str, prose: str) -> set[str]:
     if re.search(r"!{3,}", prose) or prose.count("!") >= 5 or "!!" in subject:
         facts.add("fact:exclamations")
     return facts
-
-
-def _domain(address_header: str) -> str:
-    address = parseaddr(address_header)[1]
-    return analysis.registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
 
 
 def _plausible_date(value: str) -> bool:

@@ -383,3 +383,21 @@ def test_blob_answers_are_sorted_by_status(status: int, kind: type) -> None:
     error = HttpResponseError(message=f"status {status}")
     error.status_code = status
     assert type(blob_failure(error, "agent-content")) is kind
+
+
+def test_a_reply_in_a_thread_names_the_original_and_says_it_is_automatic() -> None:
+    from email.headerregistry import Address
+
+    from activities.mail import compose
+    from settings import MailSettings
+
+    settings = MailSettings(sender="Agent Mail <agents@example.com>", reviewer="r@example.com", escalation="e@example.com", outbox_dir="out")
+    thread = {"in_reply_to": "<q-7@example.org>", "references": ["<q-5@example.org>", "not an id", "<q-7@example.org>"]}
+    message = compose(settings, to=Address("Ada", "ada", "example.org"), subject="Re: q", body="Hi", key="k-1",
+                      in_reply_to="q-7@example.org", thread=thread)
+    plain = compose(settings, to=Address("Ada", "ada", "example.org"), subject="Note", body="Hi", key="k-2")
+
+    assert message["Message-ID"] == "<k-1@example.com>" and message["In-Reply-To"] == "<q-7@example.org>"
+    assert message["References"] == "<q-5@example.org> <q-7@example.org>"
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert plain["In-Reply-To"] is None and plain["References"] is None and plain["Auto-Submitted"] is None

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import base64
 import quopri
+from dataclasses import replace
 
-from agents.mail_parsing import MAX_TEXT_CHARS, from_fields, html_to_text, parse, render
+import pytest
+
+from agents.mail_parsing import (
+    MAX_DEPTH,
+    MAX_HEADER_BLOCK_BYTES,
+    MAX_PARTS,
+    MAX_TEXT_CHARS,
+    from_fields,
+    html_to_text,
+    parse,
+    render,
+)
 
 HEADERS = (
     "From: Alice Example <alice@example.com>\r\n"
@@ -144,3 +156,99 @@ def test_fields_become_a_mail_and_the_body_is_bounded() -> None:
 def test_html_to_text_survives_broken_markup() -> None:
     assert html_to_text("<p>unclosed <b>bold <a href='http://x.example/'>link") == "unclosed bold link <http://x.example/>"
     assert html_to_text("<![if !supportLists]>text<![endif]><!-- hidden -->") == "text"
+
+
+def test_an_html_alternative_that_says_more_than_the_text_is_kept_and_survives_render() -> None:
+    raw = (
+        HEADERS + 'Content-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        "--a\r\nContent-Type: text/plain\r\n\r\nHello, a note about your mailbox.\r\n"
+        '--a\r\nContent-Type: text/html\r\n\r\n<p>Your mailbox is full. <a href="http://192.0.2.7/">Log in here</a></p>\r\n'
+        "--a--\r\n"
+    )
+    mail = parse(raw)
+    assert mail.text == "Hello, a note about your mailbox."
+    assert mail.alternative == "Your mailbox is full. Log in here <http://192.0.2.7/>"
+    assert mail.views == (mail.text, mail.alternative)
+    assert parse(render(mail)) == mail
+
+
+def test_a_long_text_part_cannot_push_the_html_alternative_out() -> None:
+    raw = (
+        HEADERS + 'Content-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        "--a\r\nContent-Type: text/plain\r\n\r\n" + "harmless words " * 20_000 + "\r\n"
+        "--a\r\nContent-Type: text/html\r\n\r\n<p>Confirm your password at http://192.0.2.7/</p>\r\n--a--\r\n"
+    )
+    mail = parse(raw)
+    assert "Confirm your password" in mail.alternative
+    assert len(mail.text) + len(mail.alternative) <= MAX_TEXT_CHARS
+
+
+def test_headers_for_reply_rules_and_threading_are_read() -> None:
+    raw = (
+        HEADERS + "References: <a@example.org>\r\n <b@example.org> junk\r\nReturn-Path: <>\r\n"
+        "Auto-Submitted: auto-replied\r\nPrecedence: bulk\r\nList-Id: Dev <dev.example.org>\r\n"
+        "Authentication-Results: mx.example.org; dkim=pass header.d=example.com\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nnot delivered\r\n--r--\r\n"
+    )
+    mail = parse(raw)
+    assert mail.references == ("<a@example.org>", "<b@example.org>")
+    assert (mail.return_path, mail.auto_submitted, mail.precedence) == ("<>", "auto-replied", "bulk")
+    assert mail.list_id == "Dev <dev.example.org>"
+    assert mail.authentication_results == ("mx.example.org; dkim=pass header.d=example.com",)
+    assert mail.message_type == "multipart/report; delivery-status"
+    assert parse(render(mail)) == replace(mail, references=())  # threading is read from the message, not shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (HEADERS + "X-Pad: " + "a" * (MAX_HEADER_BLOCK_BYTES + 1) + "\r\n\r\nhi", "header block is longer than 100 KB"),
+        (
+            HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "--p\r\n\r\nx\r\n" * (MAX_PARTS + 1),
+            f"more than {MAX_PARTS} MIME parts",
+        ),
+        (
+            HEADERS + "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH + 1)),
+            f"nested more than {MAX_DEPTH} levels deep",
+        ),
+        (HEADERS + "Content-Type: message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi", f"nested more than {MAX_DEPTH}"),
+        (HEADERS + "Content-Type:\r\n message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi", f"nested more than {MAX_DEPTH}"),
+    ],
+)
+def test_structure_beyond_real_mail_is_refused_before_parsing_with_the_headers_kept(raw: str, problem: str) -> None:
+    mail = parse(raw)
+
+    assert problem in mail.unreadable
+    assert mail.sender == "Alice Example <alice@example.com>" and mail.text == ""
+
+
+def test_real_mail_structures_pass_the_limits() -> None:
+    nested = HEADERS + "".join(
+        f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH - 1)
+    ) + "Content-Type: text/plain\r\n\r\nhello\r\n" + "".join(f"--n{i}--\r\n" for i in reversed(range(MAX_DEPTH - 1)))
+    siblings = HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "".join(
+        f'--p\r\nContent-Type: multipart/alternative; boundary="q{i}"\r\n\r\n--q{i}\r\n\r\npart {i}\r\n--q{i}--\r\n'
+        for i in range(100)
+    ) + "--p--\r\n"
+    assert parse(nested).unreadable == "" and parse(nested).text == "hello"
+    assert parse(siblings).unreadable == "" and "part 99" in parse(siblings).text
+
+
+@pytest.mark.parametrize("junk", ['"' * 45_000, "a;" * 22_000])
+def test_header_values_that_make_the_header_parser_quadratic_are_read_only_as_far_as_a_bound(junk: str) -> None:
+    """90,000 quotes in a Content-Type kept the standard header parser busy for minutes; now it reads 1,000."""
+    raw = HEADERS + f"Content-Type: text/plain; {junk}\r\nContent-Disposition: inline; x={junk}\r\n\r\nhello"
+    mail = parse(raw)
+
+    assert mail.subject == "Quarterly figures" and mail.text == "hello"
+
+
+def test_hundreds_of_parts_with_hostile_headers_are_read_with_the_headers_cut() -> None:
+    part = '--p\r\nContent-Type: text/plain; {0}\r\nContent-Disposition: attachment; filename="{0}.exe"\r\n\r\nx\r\n'
+    raw = HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "".join(
+        part.format(f"{i}" + '"' * 1_000) for i in range(200)
+    ) + "--p--\r\n"
+    mail = parse(raw)
+
+    assert mail.unreadable == "" and len(mail.attachments) == 30  # listed up to MAX_LISTED

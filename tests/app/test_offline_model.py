@@ -191,3 +191,35 @@ def test_streaming_gives_the_same_answer_as_a_single_response() -> None:
 def test_the_apps_agents_decline_streaming_so_the_entity_makes_one_request_per_turn(agents: dict[str, object]) -> None:
     with pytest.raises(TypeError, match="stream"):
         agents[SPAM_DETECTION].run(CLEAR_SPAM, stream=True)  # type: ignore[attr-defined]
+
+
+def test_a_diverted_reply_to_is_a_signal_but_a_list_reply_to_is_not() -> None:
+    from agents.mail_parsing import parse
+    from agents.offline.spam_rules import message_signals
+
+    base = "From: Ann <ann@shop.example>\nSubject: hi\n"
+    diverted = message_signals(parse(base + "Reply-To: pay@elsewhere.example\n\nhello"))
+    to_list = message_signals(
+        parse(base + "Reply-To: dev@lists.example.net\nList-Id: Dev <dev.lists.example.net>\n\nhello")
+    )
+    same_site = message_signals(parse(base + "Reply-To: help@support.shop.example\n\nhello"))
+    assert [s.description for s in diverted] == [
+        "Reply-To sends answers to elsewhere.example, another domain than the sender's shop.example"
+    ]
+    assert to_list == [] and same_site == []
+
+
+def test_failed_sender_authentication_is_a_signal_and_a_claimed_pass_is_not() -> None:
+    from agents.mail_parsing import parse
+    from agents.offline.spam_rules import message_signals
+
+    def signals(results: str) -> list[tuple[str, float]]:
+        mail = parse(f"From: bank@bank.example\nSubject: hi\n{results}\nhello")
+        return [(s.description, s.weight) for s in message_signals(mail)]
+
+    top = "Authentication-Results: mx.example.org; spf=fail smtp.mailfrom=bank.example; dkim=none; dmarc=FAIL\n"
+    assert signals(top) == [("sender authentication: dmarc=fail", 3.0), ("sender authentication: spf=fail", 1.0)]
+    assert signals("Authentication-Results: mx.example.org; spf=pass; dkim=pass header.d=bank.example; dmarc=pass\n") == []
+    # only the topmost header counts: the one the receiving server added
+    older = "Authentication-Results: mx.example.org; dmarc=pass\nAuthentication-Results: relay.example; dkim=fail\n"
+    assert signals(older) == []

@@ -9,12 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from activities import ACTIVITIES
+from activities.screening import screen_email
 from agents.catalog import build_agents
 from agents.mail_parsing import MAX_RAW_BYTES
 from agents.offline import OfflineChatClient
 from orchestrations.inputs import EmailInput
 from orchestrations.spam_detection import spam_detection_orchestration
 from tests.app.fakes import FakeContext, InProcessAgents, run_flow
+from tests.mail_messages import PHISHING_LINK, phishing_behind_a_harmless_text_part
 from tests.raw_messages import RAW_HAM, RAW_SPAM
 
 
@@ -28,21 +30,27 @@ def spam_flow(flow_input: dict[str, str], agents: InProcessAgents) -> tuple[dict
     return run_flow(spam_detection_orchestration, ctx, agents), ctx
 
 
-def test_a_raw_message_fills_the_fields_it_was_not_given() -> None:
+def test_a_raw_message_is_not_parsed_by_the_input_model_but_read_once_by_the_first_activity() -> None:
     email = EmailInput.model_validate({"raw": RAW_HAM})
+    assert email.sender is None and email.email_id is None  # checked for size and shape only
+    assert "content" not in email.model_dump()  # the flow's input carries the message once
 
-    assert email.sender == "Grace Hopper <grace@example.org>"
-    assert email.subject == "Re: parser patch for the release branch"
-    assert email.email_id == "patch-review-3@example.org"
-    assert email.content.startswith("Thanks for the patch.")
-    given = EmailInput.model_validate({"raw": RAW_HAM, "email_id": "mine", "subject": "Other"})
-    assert (given.email_id, given.subject) == ("mine", "Other")
+    read = screen_email({"email": email.model_dump(mode="json"), "instance_id": "i-1"})
+    assert read["email_id"] == "patch-review-3@example.org"
+    assert read["text"].startswith("Email-ID: patch-review-3@example.org\nFrom: Grace Hopper <grace@example.org>\n")
+    assert read["reply"] == {
+        "to": "Grace Hopper <grace@example.org>", "not_answered": None, "subject": "Re: parser patch for the release branch",
+        "in_reply_to": "<patch-review-3@example.org>", "references": ["<patch-review-3@example.org>"],
+    }
+    given = screen_email({"email": {"raw": RAW_HAM, "email_id": "mine", "subject": "Other"}, "instance_id": "i-1"})
+    assert given["email_id"] == "mine" and given["reply"]["subject"] == "Other"
 
 
-def test_a_sender_the_field_cannot_hold_is_left_out_not_refused() -> None:
-    email = EmailInput.model_validate({"raw": "From: <<<@@>>>\nSubject: hi\n\nhello"})
+def test_a_sender_that_is_no_address_leaves_the_message_unanswered() -> None:
+    read = screen_email({"email": {"raw": "From: <<<@@>>>\nSubject: hi\n\nhello"}, "instance_id": "i-1"})
 
-    assert email.sender is None and email.subject == "hi" and email.content == "hello"
+    assert read["email_id"] == "i-1" and "From: <<<@@>>>" in read["text"]
+    assert read["reply"]["to"] is None and "not usable" in read["reply"]["not_answered"]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +58,8 @@ def test_a_sender_the_field_cannot_hold_is_left_out_not_refused() -> None:
     [
         ({"raw": "   "}, "content", "Field required"),  # a blank optional field is absent: no email at all
         ({"raw": "x" * (MAX_RAW_BYTES + 1)}, "raw", "at most 512 KB"),
+        ({"raw": "just some words, no headers"}, "raw", "must be an RFC 822 message"),
+        ({"raw": "X-Custom: 1\n\nno header every message has"}, "raw", "must be an RFC 822 message"),
         ({"raw": ["not", "text"]}, "raw", "valid string"),
     ],
 )
@@ -81,3 +91,45 @@ def test_raw_ham_is_answered_to_its_from_address(app_env: Path, agents: InProces
     assert result["reply"]["subject"] == "Re: parser patch for the release branch"
     assert result["delivery"]["to"] == "Grace Hopper <grace@example.org>"
     assert "Could you add a test for the empty file case before we merge?" in result["reply"]["body"]
+
+
+def test_a_message_beyond_the_limits_of_real_mail_is_quarantined_without_asking_a_model(
+    app_env: Path, agents: InProcessAgents
+) -> None:
+    nested = "From: a@example.org\nSubject: deep\n" + "".join(
+        f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n' for i in range(1_000)
+    ) + "\nhi"
+    result, _ = spam_flow({"raw": nested}, agents)
+
+    assert result["branch"] == "spam" and result["verdict"]["confidence"] == 1.0
+    assert "nested more than 20 levels deep" in result["verdict"]["reason"]
+    assert agents.prompts == []
+    assert Path(result["quarantine"]["location"]).read_bytes().endswith(b"\nhi")  # kept as it arrived
+
+
+def test_list_headers_do_not_let_spam_past_the_screening(app_env: Path, agents: InProcessAgents) -> None:
+    listed = "List-Id: Offers <offers.prize-center.example>\nPrecedence: bulk\n" + RAW_SPAM
+    result, _ = spam_flow({"raw": listed}, agents)
+
+    assert result["branch"] == "spam" and "quarantine" in result
+
+
+def test_a_legitimate_list_post_is_neither_answered_nor_quarantined(app_env: Path, agents: InProcessAgents) -> None:
+    listed = "List-Id: Developers <dev.lists.example.net>\n" + RAW_HAM
+    result, ctx = spam_flow({"raw": listed}, agents)
+
+    assert result["branch"] == "not_answered" and not result["is_spam"]
+    assert result["reason"] == "It came through a mailing list (List-Id: Developers <dev.lists.example.net>)."
+    assert [name for name, _ in ctx.activity_calls] == ["screen_email"]  # no reply drafted, nothing sent
+    assert [agent for agent, _ in agents.prompts] == ["SpamDetectionAgent"]
+
+
+def test_the_html_alternative_is_checked_and_the_riskier_part_wins() -> None:
+    text_only = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"})
+    both = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part()}, "instance_id": "b"})
+
+    assert not text_only["screening"]["flags_spam"]
+    assert both["screening"]["flags_spam"]
+    assert both["screening"]["classifier"]["spam_score"] > text_only["screening"]["classifier"]["spam_score"]
+    assert "the parts disagree" in both["screening"]["classifier"]["summary"]
+    assert f"Log in here <{PHISHING_LINK}>" in both["text"]  # the agents see the HTML part too

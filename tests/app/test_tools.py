@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from agents import analysis
 from agents.tools import check_sender, inspect_links, score_spam, text_statistics
 
@@ -112,3 +114,30 @@ def test_score_spam_runs_through_the_framework_and_explains_itself_in_words() ->
     assert "of training spam" in strongest["seen_in"] and "of training ham" in strongest["seen_in"]
     assert strongest["evidence"] in spam_result["summary"]
     assert ham_result["ham_evidence"] and all(e["points_to"] == "ham" for e in ham_result["ham_evidence"])
+
+
+def test_link_text_showing_another_site_than_the_link_is_flagged() -> None:
+    report = analysis.inspect_links(
+        "Sign in at www.paypal.com <http://203.0.113.9/login>, read docs.example.com <https://example.com/docs> "
+        "or notes.txt <https://files.example.org/notes.txt>"
+    )
+    flags = {link["url"]: link["flags"] for link in report["links"]}
+    assert "link text shows www.paypal.com but the link goes to 203.0.113.9" in flags["http://203.0.113.9/login"]
+    assert flags["https://example.com/docs"] == []  # the same site under another host name
+    assert flags["https://files.example.org/notes.txt"] == []  # a file name is not a site
+
+
+@pytest.mark.parametrize(
+    ("name", "risk"),
+    [
+        ("invoice.exe", "attachment invoice.exe is a program (.exe)"),
+        ("invoice.pdf.exe", "attachment invoice.pdf.exe is a program (.exe) disguised as a .pdf file"),
+        ("update.JS", "attachment update.JS is a program (.js)"),
+        ("photo.jpg.scr", "attachment photo.jpg.scr is a program (.scr) disguised as a .jpg file"),
+        ("report.pdf", None),
+        ("archive.tar.gz", None),
+        ("README", None),
+    ],
+)
+def test_program_attachments_are_named_as_risks(name: str, risk: str | None) -> None:
+    assert analysis.attachment_risk(name) == risk
