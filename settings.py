@@ -157,7 +157,7 @@ class StorageSettings:
 class ActivityRetrySettings:
     """How often a failing side effect (mail, storage) is tried, and how long before the first retry.
 
-    The wait doubles after each failure, up to five minutes (see `orchestrations.steps.call_step`).
+    The wait doubles after each failure, up to five minutes (see `orchestrations.activity_calls.call_step`).
     """
 
     max_attempts: int = 5

@@ -2,7 +2,7 @@
 
 Each activity is registered wrapped by `reports_permanent_failures`: the durable retry of the
 Python SDK runs a failed activity again whatever the error, so an error that no retry can fix
-comes back as a result (`{"permanent_failure": "<why>"}`) that `orchestrations.steps.call_step`
+comes back as a result (`{"permanent_failure": "<why>"}`) that `orchestrations.activity_calls.call_step`
 turns into a failed flow at once, instead of an exception that would be retried in vain.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.failures import PermanentFailure
-from activities.review import escalate_for_review, notify_outcome, notify_reviewer, verify_decision
-from activities.screening import screen_email
-from activities.steps import handle_spam_email, publish_content, save_draft, send_email
+from activities.review_steps import escalate_for_review, notify_outcome, notify_reviewer, verify_decision
+from activities.mail_screening import screen_email
+from activities.side_effects import handle_spam_email, publish_content, save_draft, send_email
 
 PERMANENT_FAILURE = "permanent_failure"
 logger = logging.getLogger(__name__)

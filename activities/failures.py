@@ -5,7 +5,7 @@ timeouts, SMTP 4xx, Blob 5xx and throttling, a full disk): the orchestration's d
 runs the activity again. `PermanentFailure` is for what no retry can fix (SMTP 5xx, rejected
 logins, a read-only folder, missing permissions): the registered activity reports it as a result
 instead of raising, so the durable retry does not repeat it and the flow fails at once (see
-`activities.__init__` and `orchestrations.steps.call_step`).
+`activities.__init__` and `orchestrations.activity_calls.call_step`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,19 @@ TRANSIENT_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY, 
 PERMANENT_DNS_ERRORS = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
-class StepFailure(Exception):
+class SideEffectError(Exception):
     """A side effect failed; the message says what failed and why."""
 
 
-class TransientFailure(StepFailure):
+class TransientFailure(SideEffectError):
     """Worth another attempt later: the durable retry runs the activity again."""
 
 
-class PermanentFailure(StepFailure):
+class PermanentFailure(SideEffectError):
     """No retry can fix it: the flow fails at once with this message."""
 
 
-def smtp_failure(error: Exception, server: str) -> StepFailure:
+def smtp_failure(error: Exception, server: str) -> SideEffectError:
     """Sort an smtplib/socket error: 4xx replies and network trouble are transient, 5xx replies permanent."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         replies = "; ".join(f"{rcpt}: {code} {_text(message)}" for rcpt, (code, message) in error.recipients.items())
@@ -55,7 +55,7 @@ def smtp_failure(error: Exception, server: str) -> StepFailure:
     return TransientFailure(f"Sending through SMTP server {server} failed: {type(error).__name__}: {error}")
 
 
-def disk_failure(error: OSError, path: str) -> StepFailure:
+def disk_failure(error: OSError, path: str) -> SideEffectError:
     """A full disk may free up; a read-only or forbidden folder will not."""
     cause = f"{error.strerror or error} ({errno.errorcode.get(error.errno or 0, 'no errno')})"
     if error.errno in TRANSIENT_DISK_ERRORS:
@@ -63,7 +63,7 @@ def disk_failure(error: OSError, path: str) -> StepFailure:
     return PermanentFailure(f"Writing {path} failed: {cause}. Point LOCAL_DATA_DIR at a writable folder or use blob storage.")
 
 
-def blob_failure(error: Exception, container: str) -> StepFailure:
+def blob_failure(error: Exception, container: str) -> SideEffectError:
     """Network trouble, timeouts, throttling and 5xx are transient; other HTTP errors (auth, 4xx) are permanent."""
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError
 
@@ -79,7 +79,7 @@ def blob_failure(error: Exception, container: str) -> StepFailure:
     return TransientFailure(f"{where}: {type(error).__name__}: {_first_line(error)}")
 
 
-def _sorted(transient: bool, message: str) -> StepFailure:
+def _sorted(transient: bool, message: str) -> SideEffectError:
     return TransientFailure(message) if transient else PermanentFailure(message)
 
 

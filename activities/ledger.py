@@ -1,7 +1,7 @@
 """Run a side effect at most once per step of an orchestration execution, even when the runtime repeats it.
 
 The durable runtime delivers activities at least once, and retries failed ones. Each step
-call carries an idempotency key (see `orchestrations.steps.call_step`): the same for every
+call carries an idempotency key (see `orchestrations.activity_calls.call_step`): the same for every
 replay, re-run and retry of that call, different for every execution, so a new run under a
 reused instance id does its side effects again. An activity records its result under that key
 after doing its work; a repeated call finds the record, skips the side effect and returns the

@@ -1,6 +1,6 @@
 """What the HTTP routes and the MCP tools do, as plain async functions of the durable client.
 
-Kept apart from the route and tool decorators (api/routes.py, api/mcp_tools.py) so that both
+Kept apart from the route and tool decorators (api/http_routes.py, api/mcp_tools.py) so that both
 front doors share one set of rules, and so they can be called directly. Every HTTP handler
 answers JSON; a bad body is a 400 naming the bad fields, never a 500. The decision route has a
 module of its own (api/decisions.py), and so has a caller's message to one agent (api/agent_runs.py).
@@ -16,8 +16,8 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import BaseModel
 
-from activities.failures import StepFailure
-from activities.steps import draft_name
+from activities.failures import SideEffectError
+from activities.side_effects import draft_name
 from activities.storage import open_store
 from api.agent_runs import check_agent, run_agent, wait_for
 from api.http import (
@@ -113,7 +113,7 @@ def stored_draft(req: func.HttpRequest) -> func.HttpResponse:
         return error_response(str(error), 400, error.details)
     try:
         data = open_store(load_storage_settings()).get(draft_name(instance_id, key))
-    except StepFailure as error:
+    except SideEffectError as error:
         return error_response(f"The draft store cannot be read now: {error}", 503)
     if data is None:
         return error_response(f"No draft {key} of instance {instance_id!r}", 404)

@@ -31,7 +31,7 @@ from api.agent_runs import run_agent, wait_for
 from api.decisions import decide
 from api.handlers import read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
-from api.routes import blueprint
+from api.http_routes import blueprint
 from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
 from orchestrations.flow_names import RESEARCH_FLOW
 from orchestrations.flow_names import CONTENT_FLOW

@@ -27,9 +27,9 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
 
-from activities.failures import PermanentFailure, StepFailure
-from activities.review import time_left
-from activities.steps import load_draft
+from activities.failures import PermanentFailure, SideEffectError
+from activities.review_steps import time_left
+from activities.side_effects import load_draft
 from activities.storage import open_store
 from api.decisions import Outcome, decide, refusal
 from api.draft_diff import diff_html
@@ -205,7 +205,7 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
     try:
         body = await asyncio.to_thread(_draft_text, review.draft)
         before = await asyncio.to_thread(_draft_text, review.previous_draft) if review.previous_draft else None
-    except (StepFailure, PermanentFailure) as error:
+    except (SideEffectError, PermanentFailure) as error:
         logger.warning("Review page of %s: draft unreadable: %s", link.instance_id, error)
         return '<section><p class="muted">The draft cannot be read right now; please try again shortly.</p></section>'
     parts: list[str] = []

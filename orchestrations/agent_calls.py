@@ -32,7 +32,7 @@ from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, retry_after
 from agents.repair import repair_prompt
 from orchestrations.inputs import problems
-from orchestrations.steps import utc_iso
+from orchestrations.activity_calls import utc_iso
 from settings import ModelRetryPolicy
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from agents.catalog import CONTENT_GENERATION
 from agent_app import app, settings
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
-from orchestrations.review import Review
-from orchestrations.steps import StepFailed, call_step
+from orchestrations.review_rounds import Review
+from orchestrations.activity_calls import StepGaveUp, call_step
 from reviewing.protocol import Stage
 
 
@@ -83,7 +83,7 @@ def finish(
                 rounds=len(rounds), location=location,
             )
             notices.append({"to": notice["to"], "sent": True})
-        except StepFailed as failed:
+        except StepGaveUp as failed:
             notices.append({"to": to, "sent": False, "error": str(failed)})
     review.stage(status, last["round"], location=location)
     return {

@@ -17,7 +17,7 @@ from agents.catalog import RESEARCH_AREAS, SUMMARY
 from agent_app import app, settings
 from orchestrations.agent_calls import AgentCall, AgentCalls
 from orchestrations.inputs import ResearchInput, read_input
-from orchestrations.steps import set_stage
+from orchestrations.activity_calls import set_stage
 
 
 def summary_prompt(topic: str, sections: dict[str, dict[str, Any]], missing: dict[str, str]) -> str:

@@ -18,7 +18,7 @@ from agent_app import app, settings
 from agents.models import SpamVerdict
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
-from orchestrations.steps import call_step, set_stage
+from orchestrations.activity_calls import call_step, set_stage
 
 SHOWN_TO_AGENTS = 12_000
 

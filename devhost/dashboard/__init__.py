@@ -3,6 +3,6 @@
 It reads the host's SQLite store (never writes it) and is mounted at ``/dashboard`` by the server.
 """
 
-from .routes import build
+from .endpoints import build
 
 __all__ = ["build"]

@@ -19,8 +19,8 @@ import pytest
 
 from activities import ACTIVITIES, PERMANENT_FAILURE
 from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
-from activities.review import RULE, escalate_for_review, notify_outcome, notify_reviewer
-from activities.steps import handle_spam_email, load_draft, publish_content, save_draft, send_email
+from activities.review_steps import RULE, escalate_for_review, notify_outcome, notify_reviewer
+from activities.side_effects import handle_spam_email, load_draft, publish_content, save_draft, send_email
 from activities.storage import LocalFolderStore
 from reviewing.protocol import Role
 from reviewing.signing import open_link

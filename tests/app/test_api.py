@@ -10,7 +10,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 import azure.functions as func
 import pytest
 
-from activities.steps import save_draft
+from activities.side_effects import save_draft
 from api import decisions
 from api.decisions import deliver_decision
 from api.handlers import orchestration_status, start_flow, stored_draft

@@ -17,7 +17,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from activities.failures import PermanentFailure, TransientFailure
-from activities.steps import publish_content, save_draft
+from activities.side_effects import publish_content, save_draft
 from devhost.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import pytest
 import azure.functions as func
 from agent_framework_durabletask import load_agent_response
 
-from activities.screening import screen_email
+from activities.mail_screening import screen_email
 from agents.models import SpamVerdict
 from orchestrations.agent_calls import read_answer
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from activities.steps import load_draft
+from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import InvalidInput

@@ -16,7 +16,7 @@ import azure.durable_functions as df
 import pytest
 
 from orchestrations.inputs import ContentInput
-from orchestrations.review import Review
+from orchestrations.review_rounds import Review
 from reviewing.protocol import APPROVAL_EVENT, Role, Stage
 
 START = datetime(2026, 1, 1, 12, 0, 0)

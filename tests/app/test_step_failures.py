@@ -13,15 +13,15 @@ import pytest
 
 import agent_app
 
-from activities.steps import load_draft
+from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from agents.offline import writing
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.spam_detection import spam_detection_orchestration
-from orchestrations.steps import StepFailed
+from orchestrations.activity_calls import StepGaveUp
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
-from tests.long_drafts import LAST_LINE, long_article_draft
+from tests.long_article_drafts import LAST_LINE, long_article_draft
 from settings import ActivityRetrySettings
 from tests.smtp import SmtpServer
 
@@ -48,7 +48,7 @@ def test_a_550_fails_the_content_flow_at_once_keeping_the_stage_and_the_draft(
     smtp_server.script("gone@contoso.com", *["550 5.1.1 No such user here"] * 5)
     ctx = flow_context({"topic": "event sourcing", "reviewer": "gone@contoso.com"})
 
-    with pytest.raises(StepFailed) as failure:
+    with pytest.raises(StepGaveUp) as failure:
         run_flow(content_approval_workflow, ctx, agents)
 
     assert str(failure.value).startswith("notify_reviewer failed, and retrying cannot help: ")
@@ -81,7 +81,7 @@ def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     smtp_server.script("alice@contoso.com", *["421 4.7.0 Too many connections"] * 3)
     ctx = flow_context(HAM)
 
-    with pytest.raises(StepFailed, match=r"^send_email failed 3 time\(s\); giving up: .*421 4\.7\.0 Too many connections"):
+    with pytest.raises(StepGaveUp, match=r"^send_email failed 3 time\(s\); giving up: .*421 4\.7\.0 Too many connections"):
         run_flow(spam_detection_orchestration, ctx, agents)
     assert calls(ctx, "send_email") == 3 and smtp_server.messages == []
 

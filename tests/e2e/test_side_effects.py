@@ -17,7 +17,7 @@ import pytest
 
 from devhost.process import DevHost
 from tests.e2e.conftest import awaiting_review, history, new_app_host, start_flow, stored_draft
-from tests.long_drafts import LAST_LINE
+from tests.long_article_drafts import LAST_LINE
 from tests.smtp import SmtpServer, running_smtp_server
 
 MANAGEMENT = "/runtime/webhooks/durabletask"

@@ -1,8 +1,8 @@
 """The real function_app.py with one test-only change: the offline model's first drafts are about 30,000
-characters long (see tests/long_drafts.py). Run it with `python -m devhost --app tests.e2e.apps.long_drafts`."""
+characters long (see tests/long_article_drafts.py). Run it with `python -m devhost --app tests.e2e.apps.long_drafts`."""
 
 from agents.offline import writing
-from tests.long_drafts import long_article_draft
+from tests.long_article_drafts import long_article_draft
 
 writing.article_draft = long_article_draft
 

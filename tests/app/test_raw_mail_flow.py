@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from activities import ACTIVITIES
-from activities.screening import screen_email
+from activities.mail_screening import screen_email
 from agents.catalog import build_agents
 from agents.mail_parsing import MAX_RAW_BYTES
 from agents.offline import OfflineChatClient

@@ -10,7 +10,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-from activities.steps import save_draft
+from activities.side_effects import save_draft
 from api.review_page import review_page
 from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link

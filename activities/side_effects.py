@@ -1,7 +1,7 @@
 """The activities: every side effect of the flows, each safe to run more than once.
 
 Each takes the orchestration's instance id, step and idempotency key (see
-`orchestrations.steps.call_step`) and returns plain JSON saying what was done and whether
+`orchestrations.activity_calls.call_step`) and returns plain JSON saying what was done and whether
 this call was a repeat. They raise `TransientFailure` for what a retry can fix and
 `PermanentFailure` for what it cannot (see `activities.failures`). Drafts travel between
 steps as references to the stored draft (`save_draft`), never as their whole text.

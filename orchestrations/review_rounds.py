@@ -17,9 +17,9 @@ from typing import Any
 import azure.durable_functions as df
 from pydantic import ValidationError
 
-from activities.steps import shorten
+from activities.side_effects import shorten
 from orchestrations.inputs import ContentInput, problems
-from orchestrations.steps import StepFailed, call_step
+from orchestrations.activity_calls import StepGaveUp, call_step
 from reviewing.protocol import (
     APPROVAL_EVENT,
     Decider,
@@ -189,6 +189,6 @@ class Review:
             return False
         try:
             verdict = yield from call_step(self.context, "verify_decision", event=event.model_dump(mode="json"))
-        except StepFailed:
+        except StepGaveUp:
             return False
         return bool(verdict.get("verified"))

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from activities.steps import load_draft, mail_once, shorten
+from activities.side_effects import load_draft, mail_once, shorten
 from activities.storage import open_store
 from reviewing.protocol import OutcomeMail, ReviewMail, Role, Stage, VerifyDecision, utc
 from reviewing.signing import ReviewLink, sign_link, verify_event

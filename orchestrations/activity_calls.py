@@ -15,7 +15,7 @@ BACKOFF_COEFFICIENT = 2.0
 MAX_RETRY_INTERVAL_SECONDS = 300
 
 
-class StepFailed(Exception):
+class StepGaveUp(Exception):
     """A side effect failed for good: at once when no retry could help, else after the last attempt."""
 
 
@@ -56,16 +56,16 @@ def call_step(context: df.DurableOrchestrationContext, step: str, **payload: Any
     execution id, and this is the per-execution value it offers: a retry, a re-run or a replay of this call
     sees the same key, while a new run under a reused instance id starts at another time and gets new keys,
     so its mail is sent again. A transient failure (the activity raised) is retried with backoff; a
-    permanent one (the activity answered `permanent_failure`) or the last failed attempt raises StepFailed.
+    permanent one (the activity answered `permanent_failure`) or the last failed attempt raises StepGaveUp.
     """
     request = {"instance_id": context.instance_id, "step": step, "idempotency_key": context.new_uuid(), **payload}
     retry = activity_retry_options()
     try:
         result = yield context.call_activity_with_retry(step, retry, request)
     except Exception as error:  # the SDK raises a bare Exception carrying the last attempt's reason
-        raise StepFailed(f"{step} failed {retry.max_number_of_attempts} time(s); giving up: {_reason(error)}") from None
+        raise StepGaveUp(f"{step} failed {retry.max_number_of_attempts} time(s); giving up: {_reason(error)}") from None
     if PERMANENT_FAILURE in result:
-        raise StepFailed(f"{step} failed, and retrying cannot help: {result[PERMANENT_FAILURE]}")
+        raise StepGaveUp(f"{step} failed, and retrying cannot help: {result[PERMANENT_FAILURE]}")
     return result
 
 
