@@ -25,7 +25,9 @@ SmtpSecurity = Literal["auto", "starttls", "ssl", "none"]
 
 AZURE_OPENAI_SETTINGS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY")
 OPENAI_SETTINGS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL")
-OPENAI_HOSTED = re.compile(r"(^|\.)(api\.openai\.com|openai\.azure\.com|services\.ai\.azure\.com|cognitiveservices\.azure\.com)$")
+OPENAI_HOSTED = re.compile(
+    r"(^|\.)(api\.openai\.com|openai\.azure\.com|services\.ai\.azure\.com|cognitiveservices\.azure\.com)$"
+)
 """Hosts of OpenAI's and Azure's own endpoints, whose newer models take only `max_completion_tokens`."""
 DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_BASE_URL = "http://localhost:7071"
@@ -34,8 +36,11 @@ CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 AZURE_HOSTING_MARKERS = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
 """Set by the App Service platform that runs Azure Functions (every plan), not by Core Tools or the local host."""
 _HEADERS = HeaderRegistry()
-ADDRESS_SETTINGS = {"MAIL_FROM": "Agent Mail <agents@example.com>", "REVIEWER_EMAIL": "reviewer@example.com",
-                    "ESCALATION_EMAIL": "editor-in-chief@example.com"}  # fmt: skip
+ADDRESS_SETTINGS = {
+    "MAIL_FROM": "Agent Mail <agents@example.com>",
+    "REVIEWER_EMAIL": "reviewer@example.com",
+    "ESCALATION_EMAIL": "editor-in-chief@example.com",
+}
 
 
 Number = TypeVar("Number", int, float)
@@ -149,7 +154,9 @@ class StorageSettings:
     def destination(self) -> str:
         """Where artifacts go, for the log at start (never the connection string: it holds a key)."""
         if self.uses_blob:
-            return f"Azure Blob Storage container {self.container!r}" + (f" at {self.account_url}" if self.account_url else "")
+            return f"Azure Blob Storage container {self.container!r}" + (
+                f" at {self.account_url}" if self.account_url else ""
+            )
         return f"the local folder {Path(self.local_dir).resolve()}"
 
 
@@ -194,13 +201,18 @@ class Settings:
         lost = "on this instance, where nobody reads it and it is lost when the instance is recycled"
         warnings = []
         if not self.mail.smtp_host:
-            warnings.append(f"No SMTP_HOST in Azure: mail is written to {self.mail.outbox_dir} {lost}. "
-                            "Set SMTP_HOST (e.g. Azure Communication Services Email).")
+            warnings.append(
+                f"No SMTP_HOST in Azure: mail is written to {self.mail.outbox_dir} {lost}. "
+                "Set SMTP_HOST (e.g. Azure Communication Services Email)."
+            )
         if not self.storage.uses_blob:
-            warnings.append(f"No blob storage in Azure: artifacts and the idempotency ledger go to "
-                            f"{self.storage.local_dir} {lost}. Set CONTENT_STORAGE_CONNECTION_STRING or "
-                            "AzureWebJobsStorage to a storage account.")
+            warnings.append(
+                f"No blob storage in Azure: artifacts and the idempotency ledger go to "
+                f"{self.storage.local_dir} {lost}. Set CONTENT_STORAGE_CONNECTION_STRING or "
+                "AzureWebJobsStorage to a storage account."
+            )
         return warnings
+
     spam_model_path: Path | None = None
 
 
@@ -218,8 +230,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
 
 
 def _bounded(
-    env: Mapping[str, str], name: str, default: Number, parse: Callable[[str], Number], kind: str,
-    minimum: float, maximum: float | None,
+    env: Mapping[str, str],
+    name: str,
+    default: Number,
+    parse: Callable[[str], Number],
+    kind: str,
+    minimum: float,
+    maximum: float | None,
 ) -> Number:
     """A numeric setting within its bounds, or SettingsError naming it; unset is `default`."""
     raw = _get(env, name)
@@ -444,7 +461,13 @@ def public_api_root(env: Mapping[str, str] = os.environ) -> str:
     """
     if explicit := _get(env, "PUBLIC_BASE_URL"):
         parts = urlsplit(explicit)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+        ):
             raise SettingsError(
                 f"PUBLIC_BASE_URL must be an http(s) URL without query or credentials, e.g. "
                 f"https://agents.example.com; got {explicit!r}"
@@ -476,13 +499,19 @@ def load_review_link_keys(env: Mapping[str, str] = os.environ) -> ReviewLinkKeys
     current, previous = _get(env, "REVIEW_LINK_KEY"), _get(env, "REVIEW_LINK_PREVIOUS_KEY")
     for name, value in (("REVIEW_LINK_KEY", current), ("REVIEW_LINK_PREVIOUS_KEY", previous)):
         if value is not None and len(value) < MIN_LINK_KEY_CHARACTERS:
-            raise SettingsError(f"{name} must be at least {MIN_LINK_KEY_CHARACTERS} characters of random text "
-                                f"(e.g. `openssl rand -hex 32`); got {len(value)}")  # fmt: skip
+            raise SettingsError(
+                f"{name} must be at least {MIN_LINK_KEY_CHARACTERS} characters of random text "
+                f"(e.g. `openssl rand -hex 32`); got {len(value)}"
+            )
     if current is None and running_in_azure(env):
-        raise SettingsError("REVIEW_LINK_KEY is missing: in Azure it signs the links in review mails (infra/main.bicep "
-                            "sets it from Key Vault)")  # fmt: skip
+        raise SettingsError(
+            "REVIEW_LINK_KEY is missing: in Azure it signs the links in review mails (infra/main.bicep "
+            "sets it from Key Vault)"
+        )
     if previous is not None and current is None:
-        raise SettingsError("REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY: set the new key as REVIEW_LINK_KEY")
+        raise SettingsError(
+            "REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY: set the new key as REVIEW_LINK_KEY"
+        )
     return ReviewLinkKeys(current, previous, _local_dir(env))
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.failures import PermanentFailure
-from activities.review_steps import escalate_for_review, notify_outcome, notify_reviewer, verify_decision
 from activities.mail_screening import screen_email
+from activities.review_steps import escalate_for_review, notify_outcome, notify_reviewer, verify_decision
 from activities.side_effects import handle_spam_email, publish_content, save_draft, send_email
 
 PERMANENT_FAILURE = "permanent_failure"
@@ -41,8 +41,15 @@ def reports_permanent_failures(activity: Activity) -> Activity:
 ACTIVITIES = tuple(
     reports_permanent_failures(activity)
     for activity in (
-        screen_email, handle_spam_email, send_email, save_draft, notify_reviewer, escalate_for_review, publish_content,
-        notify_outcome, verify_decision,
+        screen_email,
+        handle_spam_email,
+        send_email,
+        save_draft,
+        notify_reviewer,
+        escalate_for_review,
+        publish_content,
+        notify_outcome,
+        verify_decision,
     )
 )
 

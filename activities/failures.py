@@ -39,13 +39,19 @@ def smtp_failure(error: Exception, server: str) -> SideEffectError:
         return _sorted(transient, f"SMTP server {server} refused the recipient ({replies})")
     if isinstance(error, smtplib.SMTPResponseException):
         what = "rejected the login" if isinstance(error, smtplib.SMTPAuthenticationError) else "answered"
-        return _sorted(400 <= error.smtp_code < 500, f"SMTP server {server} {what} {error.smtp_code} {_text(error.smtp_error)}")
+        return _sorted(
+            400 <= error.smtp_code < 500, f"SMTP server {server} {what} {error.smtp_code} {_text(error.smtp_error)}"
+        )
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return PermanentFailure(f"SMTP server {server} does not support what SMTP_SECURITY asks for: {error}")
     if isinstance(error, ssl.SSLCertVerificationError):
-        return PermanentFailure(f"SMTP server {server} presented a certificate that does not verify: {error.verify_message}")
+        return PermanentFailure(
+            f"SMTP server {server} presented a certificate that does not verify: {error.verify_message}"
+        )
     if isinstance(error, socket.gaierror):
-        return _sorted(error.errno not in PERMANENT_DNS_ERRORS, f"SMTP host of {server} cannot be resolved: {error.strerror}")
+        return _sorted(
+            error.errno not in PERMANENT_DNS_ERRORS, f"SMTP host of {server} cannot be resolved: {error.strerror}"
+        )
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):  # smtplib wraps read timeouts
         return TransientFailure(f"SMTP server {server} did not answer in time ({error or 'timed out'})")
     if isinstance(error, ConnectionRefusedError):
@@ -60,16 +66,25 @@ def disk_failure(error: OSError, path: str) -> SideEffectError:
     cause = f"{error.strerror or error} ({errno.errorcode.get(error.errno or 0, 'no errno')})"
     if error.errno in TRANSIENT_DISK_ERRORS:
         return TransientFailure(f"Writing {path} failed: {cause}")
-    return PermanentFailure(f"Writing {path} failed: {cause}. Point LOCAL_DATA_DIR at a writable folder or use blob storage.")
+    return PermanentFailure(
+        f"Writing {path} failed: {cause}. Point LOCAL_DATA_DIR at a writable folder or use blob storage."
+    )
 
 
 def blob_failure(error: Exception, container: str) -> SideEffectError:
     """Network trouble, timeouts, throttling and 5xx are transient; other HTTP errors (auth, 4xx) are permanent."""
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     where = f"Blob container {container!r}"
     if isinstance(error, ClientAuthenticationError):
-        return PermanentFailure(f"{where}: access denied ({_first_line(error)}); check the storage credentials and roles")
+        return PermanentFailure(
+            f"{where}: access denied ({_first_line(error)}); check the storage credentials and roles"
+        )
     if isinstance(error, (ServiceRequestError, ServiceResponseError)):
         return TransientFailure(f"{where} could not be reached: {_first_line(error)}")
     if isinstance(error, HttpResponseError):

@@ -61,7 +61,13 @@ def with_headers_on_top(headers: Mapping[str, str], raw: str) -> bytes:
 
 
 def compose(
-    settings: MailSettings, *, to: Address, subject: str, body: str, key: str, in_reply_to: str | None = None,
+    settings: MailSettings,
+    *,
+    to: Address,
+    subject: str,
+    body: str,
+    key: str,
+    in_reply_to: str | None = None,
     thread: Mapping[str, Any] | None = None,
 ) -> EmailMessage:
     """Build a message whose Message-ID is the idempotency key, so a resend is recognisable.

@@ -10,7 +10,7 @@ the draft follows the rule. Each mail goes to one address, at most once per step
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +37,7 @@ def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
     draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
     lines = [
         (
-            f"Round {mail.round} of {mail.max_rounds}: the draft \"{quoted(draft['title'])}\" on \"{quoted(mail.topic)}\" "
+            f'Round {mail.round} of {mail.max_rounds}: the draft "{quoted(draft["title"])}" on "{quoted(mail.topic)}" '
             "waits for your review."
         ),
         "",
@@ -50,10 +50,15 @@ def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
         *_draft_section(mail, draft),
     ]
     return mail_once(
-        request, settings, "reviewer_notified", to=to,
+        request,
+        settings,
+        "reviewer_notified",
+        to=to,
         subject=f"Review requested (round {mail.round} of {mail.max_rounds}): {draft['title']}",
-        body="\n".join(lines), review_url=review_url(mail, Role.REVIEWER, to), decision_url=decision_url(mail.instance_id),
-    )  # fmt: skip
+        body="\n".join(lines),
+        review_url=review_url(mail, Role.REVIEWER, to),
+        decision_url=decision_url(mail.instance_id),
+    )
 
 
 def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +70,7 @@ def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
     lines = [
         (
             f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of "
-            f"the draft \"{quoted(draft['title'])}\" (topic: {quoted(mail.topic)}) by {missed}."
+            f'the draft "{quoted(draft["title"])}" (topic: {quoted(mail.topic)}) by {missed}.'
         ),
         "Please decide instead; after your deadline the review expires and nothing is published.",
         "",
@@ -75,10 +80,15 @@ def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
         *_draft_section(mail, draft),
     ]
     return mail_once(
-        request, settings, "escalated", to=to, subject=f"Escalation: review overdue for {draft['title']}",
-        body="\n".join(lines), review_url=review_url(mail, Role.ESCALATION_CONTACT, to),
+        request,
+        settings,
+        "escalated",
+        to=to,
+        subject=f"Escalation: review overdue for {draft['title']}",
+        body="\n".join(lines),
+        review_url=review_url(mail, Role.ESCALATION_CONTACT, to),
         decision_url=decision_url(mail.instance_id),
-    )  # fmt: skip
+    )
 
 
 def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
@@ -89,13 +99,19 @@ def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
         Stage.REJECTED: f"was rejected in round {mail.rounds}, the last review round, and is not published",
         Stage.EXPIRED: "expired: nobody decided before the escalation deadline, so nothing is published",
     }[mail.outcome]
-    body = "\n".join([
-        f"The draft \"{quoted(mail.draft.title)}\" (topic: {quoted(mail.topic)}) {explanation}.",
-        f"Review rounds: {mail.rounds}. The whole record: {public_api_root()}/orchestrations/{mail.instance_id}",
-    ])
+    body = "\n".join(
+        [
+            f'The draft "{quoted(mail.draft.title)}" (topic: {quoted(mail.topic)}) {explanation}.',
+            f"Review rounds: {mail.rounds}. The whole record: {public_api_root()}/orchestrations/{mail.instance_id}",
+        ]
+    )
     return mail_once(
-        request, settings, "outcome_sent", to=mail.to or settings.reviewer,
-        subject=f"Review {mail.outcome}: {mail.draft.title}", body=body,
+        request,
+        settings,
+        "outcome_sent",
+        to=mail.to or settings.reviewer,
+        subject=f"Review {mail.outcome}: {mail.draft.title}",
+        body=body,
     )
 
 
@@ -108,7 +124,10 @@ def verify_decision(request: dict[str, Any]) -> dict[str, Any]:
 def review_url(mail: ReviewMail, role: Role, to: str) -> str:
     """The review page, with the signed link that lets `to` decide this round as `role` until the deadline."""
     link = ReviewLink(
-        instance_id=mail.instance_id, round=mail.round, role=role, address=single_mailbox(to).addr_spec.lower(),
+        instance_id=mail.instance_id,
+        round=mail.round,
+        role=role,
+        address=single_mailbox(to).addr_spec.lower(),
         deadline=utc(mail.deadline),
     )
     return f"{public_api_root()}/review/{quote(mail.instance_id, safe='')}?t={sign_link(link)}"
@@ -136,7 +155,7 @@ def _link_section(mail: ReviewMail, role: Role, to: str) -> list[str]:
         "Read the draft and approve or reject it on this page (the link is yours: it decides this round once):",
         f"  {review_url(mail, role, to)}",
         "",
-        f"Deadline: {_utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(timezone.utc))}).",
+        f"Deadline: {_utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(UTC))}).",
     ]
 
 
@@ -147,8 +166,8 @@ def _feedback_section(feedback: list[str]) -> list[str]:
     last = len(feedback)
     return [
         "",
-        f"This draft was revised after the feedback on round {last}: \"{quoted(feedback[-1])}\"",
-        *[f"Feedback on round {number}: \"{quoted(text)}\"" for number, text in enumerate(feedback[:-1], start=1)],
+        f'This draft was revised after the feedback on round {last}: "{quoted(feedback[-1])}"',
+        *[f'Feedback on round {number}: "{quoted(text)}"' for number, text in enumerate(feedback[:-1], start=1)],
         "",
     ]
 

@@ -11,7 +11,7 @@ Plain functions, registered as activity triggers in `activities/__init__.py`.
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from activities import mail
@@ -44,7 +44,12 @@ def handle_spam_email(request: dict) -> dict:
             content = bytes(mail.new_message({**headers, **verdict_headers}, email["content"]))
         name = artifact_name(request, "quarantine", request["email_id"], "eml")
         location = store.put(name, content, "message/rfc822")
-        return {"action": "quarantined", "email_id": request["email_id"], "location": location, "reason": verdict["reason"]}
+        return {
+            "action": "quarantined",
+            "email_id": request["email_id"],
+            "location": location,
+            "reason": verdict["reason"],
+        }
 
     return run_once(store, request, quarantine)
 
@@ -55,8 +60,14 @@ def send_email(request: dict) -> dict:
     `thread` ({"in_reply_to", "references"}) marks it as an automatic reply in the original's thread."""
     settings = load_mail_settings()
     return mail_once(
-        request, settings, "sent", to=request.get("to") or settings.sender, subject=request["subject"],
-        body=request["body"], in_reply_to=request.get("in_reply_to"), thread=request.get("thread"),
+        request,
+        settings,
+        "sent",
+        to=request.get("to") or settings.sender,
+        subject=request["subject"],
+        body=request["body"],
+        in_reply_to=request.get("in_reply_to"),
+        thread=request.get("thread"),
     )
 
 
@@ -105,7 +116,7 @@ def publish_content(request: dict) -> dict:
             "topic": request["topic"],
             "approved_by": request.get("reviewer"),
             "reviewer_feedback": request.get("feedback") or "",
-            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "orchestration": request["instance_id"],
         }
         document = "---\n" + json.dumps(front_matter, indent=2) + "\n---\n\n" + article["body"].rstrip() + "\n"
@@ -118,8 +129,16 @@ def publish_content(request: dict) -> dict:
 
 
 def mail_once(
-    request: dict, settings: MailSettings, action: str, *, to: str, subject: str, body: str,
-    in_reply_to: str | None = None, thread: Mapping[str, Any] | None = None, **details: Any,
+    request: dict,
+    settings: MailSettings,
+    action: str,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    in_reply_to: str | None = None,
+    thread: Mapping[str, Any] | None = None,
+    **details: Any,
 ) -> dict:
     """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
     try:

@@ -80,7 +80,9 @@ class BlobStore:
         options = {
             "connection_timeout": BLOB_CONNECT_TIMEOUT_SECONDS,
             "read_timeout": BLOB_READ_TIMEOUT_SECONDS,
-            "retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=1, random_jitter_range=0.5),
+            "retry_policy": ExponentialRetry(
+                initial_backoff=1, increment_base=2, retry_total=1, random_jitter_range=0.5
+            ),
         }
         if settings.connection_string:
             service = BlobServiceClient.from_connection_string(settings.connection_string, **options)
@@ -99,10 +101,8 @@ class BlobStore:
 
         try:
             if not self._container_ready:
-                try:
+                with contextlib.suppress(ResourceExistsError):
                     self.container.create_container()
-                except ResourceExistsError:
-                    pass
                 self._container_ready = True
             blob = self.container.upload_blob(
                 name, data, overwrite=True, content_settings=ContentSettings(content_type=content_type)

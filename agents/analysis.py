@@ -26,14 +26,91 @@ SHOWN_LINK = re.compile(r" <((?:https?://|www\.)[^\s<>]{1,2000})>", re.IGNORECAS
 """A link's address as `mail_parsing` writes it after the link's text: "Sign in <http://...>"."""
 SHOWN_TEXT_CHARS = 300
 COMMON_TLDS = frozenset(
-    "com net org edu gov mil int info biz io co me us uk de fr nl it es ch at be ca au jp cn ru br in pl se no dk".split()
+    [
+        "com",
+        "net",
+        "org",
+        "edu",
+        "gov",
+        "mil",
+        "int",
+        "info",
+        "biz",
+        "io",
+        "co",
+        "me",
+        "us",
+        "uk",
+        "de",
+        "fr",
+        "nl",
+        "it",
+        "es",
+        "ch",
+        "at",
+        "be",
+        "ca",
+        "au",
+        "jp",
+        "cn",
+        "ru",
+        "br",
+        "in",
+        "pl",
+        "se",
+        "no",
+        "dk",
+    ]
 )
 """Top-level domains that make a bare word such as "paypal.com" read as a site to a person."""
 EXECUTABLE_EXTENSIONS = frozenset(
-    "exe scr pif bat com vbs vbe js jse wsf cmd jar msi hta lnk ps1 cpl reg msc iso img".split()
+    [
+        "exe",
+        "scr",
+        "pif",
+        "bat",
+        "com",
+        "vbs",
+        "vbe",
+        "js",
+        "jse",
+        "wsf",
+        "cmd",
+        "jar",
+        "msi",
+        "hta",
+        "lnk",
+        "ps1",
+        "cpl",
+        "reg",
+        "msc",
+        "iso",
+        "img",
+    ]
 )
 """Attachment types that run code when opened (or, as disk images, carry programs past filters)."""
-DOCUMENT_EXTENSIONS = frozenset("pdf doc docx xls xlsx ppt pptx txt rtf jpg jpeg png gif zip rar csv htm html".split())
+DOCUMENT_EXTENSIONS = frozenset(
+    [
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "txt",
+        "rtf",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "zip",
+        "rar",
+        "csv",
+        "htm",
+        "html",
+    ]
+)
 
 URL_SHORTENERS = frozenset(
     {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly", "shorturl.at"}

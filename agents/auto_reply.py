@@ -18,8 +18,22 @@ from agents.mail_parsing import MAX_REFERENCES, ParsedMail, message_ids
 from settings import single_mailbox
 
 MACHINE_SENDERS = frozenset(
-    "mailer-daemon postmaster noreply no-reply no_reply donotreply do-not-reply do_not_reply bounce bounces listserv "
-    "majordomo auto-reply autoreply".split()
+    [
+        "mailer-daemon",
+        "postmaster",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "do_not_reply",
+        "bounce",
+        "bounces",
+        "listserv",
+        "majordomo",
+        "auto-reply",
+        "autoreply",
+    ]
 )
 """Local parts of addresses that belong to mail systems and notification senders, never to a person."""
 MACHINE_PREFIXES = ("bounce-", "bounces-", "mailer-daemon", "noreply-", "no-reply-")

@@ -22,8 +22,8 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
-from email.policy import EmailPolicy
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from html.parser import HTMLParser
 
 MAX_RAW_BYTES = 512 * 1024
@@ -43,8 +43,27 @@ STRUCTURED_BUDGET = 50_000
 """Characters of structured headers one message may have parsed up to MAX_STRUCTURED_HEADER_CHARS each; beyond
 it, MIN_STRUCTURED_HEADER_CHARS each. Real mail stays far below; it bounds a hostile message's parsing time."""
 STRUCTURED_HEADERS = frozenset(
-    "from to cc bcc sender reply-to resent-from resent-to resent-cc resent-bcc resent-sender date resent-date "
-    "orig-date message-id mime-version content-type content-disposition content-transfer-encoding".split()
+    [
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "sender",
+        "reply-to",
+        "resent-from",
+        "resent-to",
+        "resent-cc",
+        "resent-bcc",
+        "resent-sender",
+        "date",
+        "resent-date",
+        "orig-date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+    ]
 )
 MAX_HEADER_BLOCK_BYTES = 100 * 1024
 """The largest header block read (Postfix's default `header_size_limit`); real mail stays far below."""
@@ -62,15 +81,53 @@ SUMMARY_HEADERS = ("Message-Type", "Body-Format", "Charsets", "Transfer-Encoding
 """The headers `render` adds to describe the MIME structure; `parse` reads them back."""
 _ADDRESS_HEADERS = ("From", "Reply-To", "To")
 _RENDERED_HEADERS = (
-    *_ADDRESS_HEADERS, "Subject", "Date", "Message-ID", "In-Reply-To", "Return-Path", "Auto-Submitted",
-    "Precedence", "List-Id", "List-Post", "List-Unsubscribe", "Authentication-Results", "Received",
+    *_ADDRESS_HEADERS,
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "Return-Path",
+    "Auto-Submitted",
+    "Precedence",
+    "List-Id",
+    "List-Post",
+    "List-Unsubscribe",
+    "Authentication-Results",
+    "Received",
 )
 _BLOCK_TAGS = frozenset(
-    "p br div tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre hr dt dd title section article header footer".split()
+    [
+        "p",
+        "br",
+        "div",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "dt",
+        "dd",
+        "title",
+        "section",
+        "article",
+        "header",
+        "footer",
+    ]
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template"})
 _FIRST_HEADER = re.compile(r"From |[!-9;-~]+:")
-_KNOWN_HEADER = re.compile(r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE)
+_KNOWN_HEADER = re.compile(
+    r"^(From|Subject|Date|Message-ID|Received|Return-Path|Email-ID):", re.IGNORECASE | re.MULTILINE
+)
 _MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")
 """A msg-id (RFC 5322 section 3.6.4) of printable ASCII, as it may be copied into a reply's headers."""
 _BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
@@ -268,7 +325,7 @@ def looks_like_mail(text: str) -> bool:
 
     Only the first MAX_HEADER_BLOCK_BYTES characters are read, so the check costs the same on any input.
     """
-    start = text[: MAX_HEADER_BLOCK_BYTES].lstrip()
+    start = text[:MAX_HEADER_BLOCK_BYTES].lstrip()
     header_block = _BLANK_TEXT_LINE.split(start, maxsplit=1)[0]
     return bool(_FIRST_HEADER.match(start) and _KNOWN_HEADER.search(header_block))
 
@@ -277,10 +334,19 @@ def render(mail: ParsedMail, email_id: str | None = None) -> str:
     """The mail as short RFC 822 text for a model to read: key headers, MIME summary, readable body."""
     lines = [f"Email-ID: {_one_line(email_id)}"] if email_id else []
     fields = {
-        "From": mail.sender, "Reply-To": mail.reply_to, "To": mail.to, "Subject": mail.subject, "Date": mail.date,
-        "Message-ID": mail.message_id, "In-Reply-To": mail.in_reply_to, "Return-Path": mail.return_path,
-        "Auto-Submitted": mail.auto_submitted, "Precedence": mail.precedence, "List-Id": mail.list_id,
-        "List-Post": mail.list_post, "List-Unsubscribe": mail.list_unsubscribe,
+        "From": mail.sender,
+        "Reply-To": mail.reply_to,
+        "To": mail.to,
+        "Subject": mail.subject,
+        "Date": mail.date,
+        "Message-ID": mail.message_id,
+        "In-Reply-To": mail.in_reply_to,
+        "Return-Path": mail.return_path,
+        "Auto-Submitted": mail.auto_submitted,
+        "Precedence": mail.precedence,
+        "List-Id": mail.list_id,
+        "List-Post": mail.list_post,
+        "List-Unsubscribe": mail.list_unsubscribe,
     }
     lines += [f"{name}: {_one_line(value)}" for name, value in fields.items() if value]
     lines += [f"Authentication-Results: {_one_line(result)}" for result in mail.authentication_results]
@@ -330,7 +396,9 @@ def _with_body(mail: ParsedMail, message: EmailMessage) -> ParsedMail:
         if charset := part.get_content_charset():
             charsets.setdefault(charset, None)
         if (encoding := str(part.get("Content-Transfer-Encoding", "")).strip().lower()) and encoding not in (
-            "7bit", "8bit", "binary"
+            "7bit",
+            "8bit",
+            "binary",
         ):
             encodings.setdefault(encoding, None)
         name = _filename(part)

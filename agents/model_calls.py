@@ -23,7 +23,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from agent_framework import ChatContext, ChatMiddleware, ChatResponse
@@ -126,17 +126,26 @@ class ModelCallGuard(ChatMiddleware):
             logger.warning(
                 "%s does not take %s (%s); sending the output cap as %s from now on. Set MODEL_MAX_TOKENS_FIELD=%s "
                 "to skip this first attempt.",
-                self.endpoint, sent, failure, self.output_cap_field, self.output_cap_field,
-            )  # fmt: skip
+                self.endpoint,
+                sent,
+                failure,
+                self.output_cap_field,
+                self.output_cap_field,
+            )
             return True
         if structured and self.form_may_change and _names_format(text):
             rejected, self.form = self.form, FORMS[FORMS.index(self.form) + 1]
             self.form_may_change = self.form != FORMS[-1]
             logger.warning(
                 "%s rejected the %s response format (%s); sending %s, with the schema in the instructions, from now on.%s",
-                self.endpoint, FORM_NAMES[rejected], failure, FORM_NAMES[self.form],
-                " Set MODEL_RESPONSE_FORMAT=json_object to skip this first attempt." if rejected == "json_schema" else "",
-            )  # fmt: skip
+                self.endpoint,
+                FORM_NAMES[rejected],
+                failure,
+                FORM_NAMES[self.form],
+                " Set MODEL_RESPONSE_FORMAT=json_object to skip this first attempt."
+                if rejected == "json_schema"
+                else "",
+            )
             return True
         return False
 
@@ -149,7 +158,7 @@ class ModelCallGuard(ChatMiddleware):
         if isinstance(context.result, ChatResponse):
             # Servers stamp answers with a whole second of their own clock; the conversation's response
             # times are measured against the request's timestamp, which is ours.
-            context.result.created_at = datetime.now(timezone.utc).strftime(CREATED_AT_FORMAT)
+            context.result.created_at = datetime.now(UTC).strftime(CREATED_AT_FORMAT)
 
 
 def grammar_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -93,8 +93,10 @@ def _check_served_model(settings: ModelSettings) -> None:
     except (OSError, ValueError) as error:  # refused, timed out, an HTTP error, not JSON
         logger.warning(
             "Could not list the models at %s (%s); the flows will call %r anyway and retry if the server is down",
-            url, short_error_text(str(getattr(error, "reason", None) or error)), settings.model,
-        )  # fmt: skip
+            url,
+            short_error_text(str(getattr(error, "reason", None) or error)),
+            settings.model,
+        )
         return
     if settings.model in served or f"{settings.model}:latest" in served:
         logger.info("Model %r is among the models %s serves", settings.model, url)
@@ -103,8 +105,10 @@ def _check_served_model(settings: ModelSettings) -> None:
         "Model %r is not among the models %s serves (%s). A server that holds one model (llama.cpp) answers "
         "with it whatever the name; others (Ollama, vLLM, OpenAI) fail every call with HTTP 404. "
         "Set OPENAI_CHAT_COMPLETION_MODEL to a served one.",
-        settings.model, url, ", ".join(sorted(served)) or "none",
-    )  # fmt: skip
+        settings.model,
+        url,
+        ", ".join(sorted(served)) or "none",
+    )
 
 
 def _model_ids(listing: object) -> set[str]:

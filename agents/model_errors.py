@@ -20,7 +20,10 @@ TRANSIENT_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600)
 MAX_ERROR_TEXT = 300
 SERVER_INTERNALS = (
     (re.compile(r"\s*Traceback \(most recent call last\).*", re.DOTALL), ""),  # a Python traceback, to the end
-    (re.compile(r"\s*File \"[^\"]*\", line \d+.*", re.DOTALL), ""),  # a stack frame (llama-cpp-python adds one), to the end
+    (
+        re.compile(r"\s*File \"[^\"]*\", line \d+.*", re.DOTALL),
+        "",
+    ),  # a stack frame (llama-cpp-python adds one), to the end
     (re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"), ""),
     (re.compile(r"(?<![\w/:.])(?:[A-Za-z]:\\|/)(?:[\w.+-]+[\\/])+[\w+-]+\.\w+"), "<path>"),  # /srv/app.py, C:\x\y.gguf
 )

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field, computed_field, field_validator
 
 from agents.analysis import text_statistics
 
-
 Hints = dict[str, dict[str, Any]]
 MIN_ARTICLE_WORDS = 20
 """Fewer words than this is not a draft worth a reviewer's time (a model asked for 300 to 600 wrote almost nothing)."""

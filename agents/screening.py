@@ -24,8 +24,15 @@ def unreadable(problem: str) -> dict[str, Any]:
     """The checks' answer on a message beyond the limits of real mail (see `mail_parsing.structure_problem`):
     flagged without reading further, since no mail program shows such a message as its sender meant it."""
     reason = f"Spam ({SOURCE}): not read as mail, {problem}; real mail never is."
-    return {"flags_spam": True, "reason": reason, "unreadable": problem, "classifier": None, "rule_signals": [problem],
-            "links": [], "sender": None}
+    return {
+        "flags_spam": True,
+        "reason": reason,
+        "unreadable": problem,
+        "classifier": None,
+        "rule_signals": [problem],
+        "links": [],
+        "sender": None,
+    }
 
 
 def screen(email_text: str) -> dict[str, Any]:
@@ -36,7 +43,11 @@ def screen(email_text: str) -> dict[str, Any]:
     classifier = score_spam(email_text)
     signals = spam_rules.email_signals(links, sender, mail)
     decision = spam_rules.verdict(
-        signals, classifier, link_count=int(links["link_count"]), sender_domain=str(sender["domain"]), source=SOURCE  # type: ignore[call-overload]
+        signals,
+        classifier,
+        link_count=int(links["link_count"]),
+        sender_domain=str(sender["domain"]),
+        source=SOURCE,  # type: ignore[call-overload]
     )
     return {
         "flags_spam": decision.is_spam,

@@ -54,8 +54,13 @@ class AgentAnswer:
     text: str
 
     def body(self) -> dict[str, Any]:
-        return {"agent": self.agent, "response": self.text, "session_id": self.session_id, "status": "success",
-                "correlation_id": self.correlation_id}  # fmt: skip
+        return {
+            "agent": self.agent,
+            "response": self.text,
+            "session_id": self.session_id,
+            "status": "success",
+            "correlation_id": self.correlation_id,
+        }
 
 
 def check_agent(name: str) -> str:
@@ -80,9 +85,12 @@ async def run_agent(
     entity = df.EntityId(AgentSessionId.to_entity_name(agent), CALLER_SESSION_PREFIX + session_id)
     correlation_id = uuid.uuid4().hex
     run = RunRequest(
-        message=request.message, correlation_id=correlation_id, role="user",
-        request_response_format=REQUEST_RESPONSE_FORMAT_JSON, created_at=datetime.now(UTC),
-    )  # fmt: skip
+        message=request.message,
+        correlation_id=correlation_id,
+        role="user",
+        request_response_format=REQUEST_RESPONSE_FORMAT_JSON,
+        created_at=datetime.now(UTC),
+    )
     await client.signal_entity(entity, "run", run.to_dict())
     details = {"agent": agent, "session_id": session_id, "correlation_id": correlation_id}
     deadline, pause = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
@@ -93,8 +101,11 @@ async def run_agent(
             text = DurableAgentStateResponse.to_run_response(response).text
             return AgentAnswer(agent, session_id, correlation_id, text)
         if time.monotonic() >= deadline:
-            raise Refused(f"{agent} did not answer within {wait_seconds:g} s; the model may still be working on it",
-                          504, **details)  # fmt: skip
+            raise Refused(
+                f"{agent} did not answer within {wait_seconds:g} s; the model may still be working on it",
+                504,
+                **details,
+            )
         await asyncio.sleep(pause)
         pause = min(LAST_POLL_SECONDS, pause * 2)
 

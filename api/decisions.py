@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -93,9 +93,12 @@ def idempotent_decision_id(instance_id: str, key: str | None) -> str | None:
 
 
 async def decide(
-    client: df.DurableOrchestrationClient, instance_id: str, decision: ApprovalDecision,
-    decided_by: Decider = AUTOMATION, decision_id: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    client: df.DurableOrchestrationClient,
+    instance_id: str,
+    decision: ApprovalDecision,
+    decided_by: Decider = AUTOMATION,
+    decision_id: str | None = None,
+) -> dict[str, Any]:
     """Raise ApprovalDecision, signed, on a content workflow that waits for one, and say whether it was applied.
 
     `decision.round` (when given) is the only round it may decide; `decision_id` (when given) makes it land once.
@@ -110,34 +113,57 @@ async def decide(
     if decision_id and review and (earlier := _applied(review, decision_id)):
         return _answer(instance_id, decision, earlier, Outcome.APPLIED)  # a retry answers as the first did
     where = {"round": review.round} if review else {}
-    if found := refusal(status, review, decision.round, datetime.now(timezone.utc)):
+    if found := refusal(status, review, decision.round, datetime.now(UTC)):
         outcome, reason = found
         raise Refused(f"Instance {instance_id!r} takes no decision now: {reason}", 409, outcome=outcome, **where)
     assert review is not None  # refusal() refuses a flow without a review status
     event = DecisionEvent(
-        approved=decision.approved, feedback=decision.feedback, round=review.round,
-        decision_id=decision_id or uuid.uuid4().hex, decided_by=decided_by,
-    )  # fmt: skip
+        approved=decision.approved,
+        feedback=decision.feedback,
+        round=review.round,
+        decision_id=decision_id or uuid.uuid4().hex,
+        decided_by=decided_by,
+    )
     event = sign_event(instance_id, event)
     assert event.decision_id is not None
     try:
         await client.raise_event(instance_id, APPROVAL_EVENT, event.model_dump(mode="json"))
     except Exception as error:  # the SDK reports the extension's 404/410 as a bare Exception
         if "is gone" in str(error):
-            raise Refused(f"Instance {instance_id!r} ended before the decision arrived: too late", 409,
-                          outcome=Outcome.TOO_LATE, **where) from None  # fmt: skip
+            raise Refused(
+                f"Instance {instance_id!r} ended before the decision arrived: too late",
+                409,
+                outcome=Outcome.TOO_LATE,
+                **where,
+            ) from None
         raise
-    logger.info("Raised %s %s on %s round %s by %s: approved=%s", APPROVAL_EVENT, event.decision_id, instance_id,
-                review.round, decided_by, decision.approved)  # fmt: skip
+    logger.info(
+        "Raised %s %s on %s round %s by %s: approved=%s",
+        APPROVAL_EVENT,
+        event.decision_id,
+        instance_id,
+        review.round,
+        decided_by,
+        decision.approved,
+    )
     outcome, applied, ended = await _confirmation(client, instance_id, event.decision_id, review.round)
     if outcome == Outcome.ALREADY_DECIDED:
-        raise Refused(f"Instance {instance_id!r}: round {review.round} was already decided by another decision", 409,
-                      outcome=outcome, **where)  # fmt: skip
+        raise Refused(
+            f"Instance {instance_id!r}: round {review.round} was already decided by another decision",
+            409,
+            outcome=outcome,
+            **where,
+        )
     if outcome == Outcome.TOO_LATE:
-        raise Refused(f"Instance {instance_id!r} ended ({ended}) before the decision arrived: too late", 409,
-                      outcome=outcome, **where)  # fmt: skip
-    record = applied or DecisionRecord(round=review.round, approved=decision.approved, decided_by=decided_by,
-                                       decision_id=event.decision_id)  # fmt: skip
+        raise Refused(
+            f"Instance {instance_id!r} ended ({ended}) before the decision arrived: too late",
+            409,
+            outcome=outcome,
+            **where,
+        )
+    record = applied or DecisionRecord(
+        round=review.round, approved=decision.approved, decided_by=decided_by, decision_id=event.decision_id
+    )
     return _answer(instance_id, decision, record, outcome)
 
 
@@ -170,12 +196,20 @@ def _applied(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:
 
 def _answer(instance_id: str, decision: ApprovalDecision, record: DecisionRecord, outcome: Outcome) -> dict[str, Any]:
     answer: dict[str, Any] = {
-        "id": instance_id, "event": APPROVAL_EVENT, "decision_id": record.decision_id, "round": record.round,
-        "approved": record.approved, "feedback": decision.feedback, "applied": outcome == Outcome.APPLIED,
-        "outcome": outcome, "decided_by": record.decided_by.model_dump(mode="json"),
-    }  # fmt: skip
+        "id": instance_id,
+        "event": APPROVAL_EVENT,
+        "decision_id": record.decision_id,
+        "round": record.round,
+        "approved": record.approved,
+        "feedback": decision.feedback,
+        "applied": outcome == Outcome.APPLIED,
+        "outcome": outcome,
+        "decided_by": record.decided_by.model_dump(mode="json"),
+    }
     if outcome == Outcome.PENDING:
-        answer["message"] = f"Delivered; the workflow has not applied it within {CONFIRMATION_SECONDS:g} s. Follow its status."
+        answer["message"] = (
+            f"Delivered; the workflow has not applied it within {CONFIRMATION_SECONDS:g} s. Follow its status."
+        )
     return answer
 
 

@@ -30,8 +30,8 @@ from api.http import (
     json_response,
     parse_body,
 )
-from orchestrations.inputs import AgentMessage
 from orchestrations.flow_names import CONTENT_FLOW
+from orchestrations.inputs import AgentMessage
 from settings import load_model_settings, load_review_settings, load_storage_settings
 
 logger = logging.getLogger(__name__)

@@ -47,9 +47,7 @@ class Refused(Exception):
 
 
 def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
-    return func.HttpResponse(
-        json.dumps(body), status_code=status_code, mimetype="application/json", headers=headers
-    )
+    return func.HttpResponse(json.dumps(body), status_code=status_code, mimetype="application/json", headers=headers)
 
 
 def error_response(message: str, status_code: int, details: list[dict[str, str]] | None = None) -> func.HttpResponse:
@@ -67,7 +65,9 @@ def parse_body(req: func.HttpRequest, model: type[Model], context: Any = None) -
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": str(error)}]) from None
     except RecursionError:
-        raise BadRequest("Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]) from None
+        raise BadRequest(
+            "Request body must be valid JSON", [{"field": "body", "message": "nested too deeply"}]
+        ) from None
     return validate(model, data, "request body", context)
 
 

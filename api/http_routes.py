@@ -7,9 +7,8 @@ import azure.functions as func
 from api.decisions import deliver_decision
 from api.handlers import agent_message, orchestration_status, start_flow, stored_draft
 from api.review_page import review_page
+from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW, SPAM_FLOW
 from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
-from orchestrations.flow_names import RESEARCH_FLOW, SPAM_FLOW
-from orchestrations.flow_names import CONTENT_FLOW
 
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 

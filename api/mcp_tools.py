@@ -32,9 +32,8 @@ from api.decisions import decide
 from api.handlers import read_status, start
 from api.http import BadRequest, Refused, check_instance_id, validate
 from api.http_routes import blueprint
+from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW
 from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
-from orchestrations.flow_names import RESEARCH_FLOW
-from orchestrations.flow_names import CONTENT_FLOW
 from settings import load_model_settings, load_review_settings
 
 STATUS_TOOL = "get_flow_status"
@@ -54,8 +53,13 @@ class Prop:
     required: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"propertyName": self.name, "propertyType": self.type, "description": self.description,
-                "isRequired": self.required, "isArray": False}  # fmt: skip
+        return {
+            "propertyName": self.name,
+            "propertyType": self.type,
+            "description": self.description,
+            "isRequired": self.required,
+            "isArray": False,
+        }
 
 
 INSTANCE_ID = Prop("instance_id", "string", "The flow's instance id, as a start tool answered it.", required=True)
@@ -102,7 +106,9 @@ def tool_result(payload: dict[str, Any], is_error: bool = False) -> str:
     return json.dumps({"type": "call_tool_result", "content": content, "structuredContent": text})
 
 
-async def started(client: df.DurableOrchestrationClient, flow: str, flow_input: BaseModel, next_step: str) -> dict[str, Any]:
+async def started(
+    client: df.DurableOrchestrationClient, flow: str, flow_input: BaseModel, next_step: str
+) -> dict[str, Any]:
     instance_id = await start(client, flow, flow_input.model_dump(mode="json"))
     return {"id": instance_id, "name": flow, "runtimeStatus": "Pending", "next": next_step}
 
@@ -144,10 +150,12 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
         request = validate(ResearchInput, arguments, "arguments")
         return await started(
-            client, RESEARCH_FLOW, request,
+            client,
+            RESEARCH_FLOW,
+            request,
             f"Call {STATUS_TOOL} with this id until runtimeStatus is Completed; output holds the summary and the "
             "three research sections.",
-        )  # fmt: skip
+        )
 
     return await answer(context, work)
 
@@ -160,21 +168,32 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
     "rejects (revises) it. Without a decision in time the review is escalated, then expires.",
     TOPIC,
     Prop("reviewer", "string", "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."),
-    Prop("timeout_hours", "number", "Hours the reviewer has for each round before it is escalated: "
-         f"{DEADLINE_RANGE} (default 24)."),
-    Prop("escalation_timeout_hours", "number", "Hours the escalation contact then has before the review expires: "
-         f"{DEADLINE_RANGE} (default 24)."),
-    Prop("max_review_rounds", "integer", "Review rounds before a draft rejected each time ends rejected, 1 to 10 "
-         "(default 3)."),
+    Prop(
+        "timeout_hours",
+        "number",
+        f"Hours the reviewer has for each round before it is escalated: {DEADLINE_RANGE} (default 24).",
+    ),
+    Prop(
+        "escalation_timeout_hours",
+        "number",
+        f"Hours the escalation contact then has before the review expires: {DEADLINE_RANGE} (default 24).",
+    ),
+    Prop(
+        "max_review_rounds",
+        "integer",
+        "Review rounds before a draft rejected each time ends rejected, 1 to 10 (default 3).",
+    ),
 )
 async def start_content_flow(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
         request = validate(ContentInput, arguments, "arguments", load_review_settings())
         return await started(
-            client, CONTENT_FLOW, request,
+            client,
+            CONTENT_FLOW,
+            request,
             f"Call {STATUS_TOOL} with this id: when customStatus.stage is awaiting_approval (or escalated) it "
             f"holds the round's draft; then call {DECISION_TOOL}.",
-        )  # fmt: skip
+        )
 
     return await answer(context, work)
 
@@ -202,8 +221,12 @@ async def get_flow_status(context: str, client: df.DurableOrchestrationClient) -
     INSTANCE_ID,
     Prop("approved", "boolean", "true publishes the draft, false rejects it.", required=True),
     Prop("feedback", "string", "What to change (used for the revision when rejected); up to 5000 characters."),
-    Prop("round", "integer", "The round this decision is for (customStatus.round); refused when the review is in "
-         "another round. Without it, the round under review when the decision arrives."),
+    Prop(
+        "round",
+        "integer",
+        "The round this decision is for (customStatus.round); refused when the review is in "
+        "another round. Without it, the round under review when the decision arrives.",
+    ),
 )
 async def submit_review_decision(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:

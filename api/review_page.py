@@ -18,7 +18,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any, cast
 from urllib.parse import parse_qs
@@ -96,8 +96,11 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     if link is None:
         return _page(*NOT_VALID, status_code=403)
     if _signed_in_user_differs(req, link):
-        return _page("Signed in as someone else", "This link was mailed to another person: sign in as them to use it.",
-                     status_code=403)  # fmt: skip
+        return _page(
+            "Signed in as someone else",
+            "This link was mailed to another person: sign in as them to use it.",
+            status_code=403,
+        )
     said, status_code = None, 200
     if req.method == "POST":
         try:
@@ -120,7 +123,7 @@ def _link(req: func.HttpRequest) -> ReviewLink | None:
     token = req.params.get("t", "")
     try:
         instance_id = check_instance_id(req.route_params.get("instance_id", ""))
-        return open_link(token, instance_id, datetime.now(timezone.utc))
+        return open_link(token, instance_id, datetime.now(UTC))
     except (InvalidLink, BadRequest) as refused:
         logger.warning("Refused a review link: %s", refused)
         return None
@@ -169,14 +172,21 @@ async def _submit(
         return _refused(refused.details.get("outcome"), str(refused).split(": ", 1)[-1]), refused.status_code
     verdict = "approved" if answer["approved"] else "rejected"
     if answer["outcome"] == Outcome.PENDING:
-        return Said("Decision sent", f"You {verdict} round {link.round}; the review has not confirmed it yet. "
-                    "Open this link again in a minute to see it applied.", True), 202  # fmt: skip
+        return Said(
+            "Decision sent",
+            f"You {verdict} round {link.round}; the review has not confirmed it yet. "
+            "Open this link again in a minute to see it applied.",
+            True,
+        ), 202
     return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(answer['approved'])}", True), 200
 
 
 def _next_step(approved: bool) -> str:
-    return "The article is being published." if approved else "The author revises the draft; if rounds remain, " \
-        "a new mail with a new link brings the revision."  # fmt: skip
+    return (
+        "The article is being published."
+        if approved
+        else "The author revises the draft; if rounds remain, a new mail with a new link brings the revision."
+    )
 
 
 def _refused(outcome: Any, reason: str) -> Said:
@@ -194,7 +204,7 @@ def _standing(status: Any, review: ReviewStatus | None, link: ReviewLink) -> Sai
     if decided and decided.decision_id == link.decision_id:
         verdict = "approved" if decided.approved else "rejected"
         return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(decided.approved)}", True)
-    found = refusal(status, review, link.round, datetime.now(timezone.utc))
+    found = refusal(status, review, link.round, datetime.now(UTC))
     return _refused(*found) if found else None
 
 
@@ -210,11 +220,15 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
         return '<section><p class="muted">The draft cannot be read right now; please try again shortly.</p></section>'
     parts: list[str] = []
     if review.last_feedback:
-        parts.append(f"<section><h2>The feedback this draft answers (round {link.round - 1})</h2>"
-                     f"<blockquote>{escape(review.last_feedback)}</blockquote></section>")  # fmt: skip
+        parts.append(
+            f"<section><h2>The feedback this draft answers (round {link.round - 1})</h2>"
+            f"<blockquote>{escape(review.last_feedback)}</blockquote></section>"
+        )
     if before is not None:
-        parts.append(f'<section class="changes"><h2>What changed since round {link.round - 1}</h2>'
-                     f"{diff_html(before, body)}</section>")  # fmt: skip
+        parts.append(
+            f'<section class="changes"><h2>What changed since round {link.round - 1}</h2>'
+            f"{diff_html(before, body)}</section>"
+        )
     parts.append(f'<section class="draft"><h2>The draft: {escape(review.draft.title)}</h2>{_render(body)}</section>')
     return "".join(parts)
 
@@ -239,12 +253,16 @@ def _render(text: str) -> str:
 
 def _header(review: ReviewStatus | None, link: ReviewLink) -> str:
     deadline = utc(link.deadline)
-    left = "" if review is None else (
-        "the last round" if link.round >= review.max_rounds else f"{review.max_rounds - link.round} more may follow"
-    )  # fmt: skip
+    left = (
+        ""
+        if review is None
+        else (
+            "the last round" if link.round >= review.max_rounds else f"{review.max_rounds - link.round} more may follow"
+        )
+    )
     facts = [
         f"Round {link.round}" + (f" of {review.max_rounds} ({left})" if review else ""),
-        f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC ({time_left(deadline, datetime.now(timezone.utc))})",
+        f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC ({time_left(deadline, datetime.now(UTC))})",
         f"You decide as {link.role}: {link.address}",
     ]
     topic = escape(review.topic) if review else "a draft"

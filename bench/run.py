@@ -30,7 +30,7 @@ def seed(database: Path, name: str, inputs: list[object], prefix: str) -> list[s
     store = Store(str(database))
     ids = [f"{prefix}-{i:06d}" for i in range(len(inputs))]
     with store.transaction() as tx:
-        for instance_id, value in zip(ids, inputs):
+        for instance_id, value in zip(ids, inputs, strict=False):
             payload = json.dumps(value)
             tx.create_instance(instance_id, name, payload)
             tx.send(instance_id, ev.execution_started(name, payload, time.time()))
@@ -53,8 +53,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float, every: float = 0.0
 
 
 def host_for(folder: Path, app: str, root: Path, env: dict[str, str] | None = None) -> DevHost:
-    return DevHost(app, root, folder / "bench.db", folder / "host.log",
-                   {"DEVHOST_LOG_LEVEL": "WARNING", **(env or {})})
+    return DevHost(app, root, folder / "bench.db", folder / "host.log", {"DEVHOST_LOG_LEVEL": "WARNING", **(env or {})})
 
 
 def cpu_seconds(pid: int) -> float:
@@ -74,7 +73,7 @@ def throughput(folder: Path, instances: int) -> None:
     seed(host.database, "five_steps", [None] * instances, "tp")
     host.start()
     try:
-        done = f"SELECT COUNT(*) FROM instances WHERE status = 'Completed'"
+        done = "SELECT COUNT(*) FROM instances WHERE status = 'Completed'"
         seconds = wait_until(lambda: count(host.database, done) == instances, timeout=600)
         assert count(host.database, "SELECT COUNT(*) FROM instances WHERE output = '5'") == instances
     finally:
@@ -82,8 +81,10 @@ def throughput(folder: Path, instances: int) -> None:
     activities, episodes = instances * 5, instances * 6
     print(f"throughput: {instances} orchestrations x 5 sequential activities in {seconds:.2f} s")
     print(f"  {instances / seconds:,.0f} orchestrations/s")
-    print(f"  {(activities + episodes) / seconds:,.0f} work items/s "
-          f"({activities / seconds:,.0f} activity + {episodes / seconds:,.0f} orchestrator work items/s)")
+    print(
+        f"  {(activities + episodes) / seconds:,.0f} work items/s "
+        f"({activities / seconds:,.0f} activity + {episodes / seconds:,.0f} orchestrator work items/s)"
+    )
 
 
 def fanout(folder: Path, latency_ms: int, runs: int) -> None:
@@ -101,14 +102,16 @@ def fanout(folder: Path, latency_ms: int, runs: int) -> None:
     best, median = min(durations), statistics.median(durations)
     latency = latency_ms / 1000
     print(f"fan-out: research flow, offline model with fixed latency L = {latency_ms} ms, {runs} runs")
-    print(f"  median {median:.3f} s = {median / latency:.2f} L (best {best / latency:.2f} L); "
-          f"sequential would be >= 4 L")
+    print(
+        f"  median {median:.3f} s = {median / latency:.2f} L (best {best / latency:.2f} L); sequential would be >= 4 L"
+    )
 
 
 def _duration(database: Path, instance_id: str) -> float:
     with sqlite3.connect(database) as conn:
         created, completed = conn.execute(
-            "SELECT created, completed FROM instances WHERE id = ?", (instance_id,)).fetchone()
+            "SELECT created, completed FROM instances WHERE id = ?", (instance_id,)
+        ).fetchone()
     return completed - created
 
 
@@ -118,8 +121,13 @@ def waiting(folder: Path, instances: int, idle_seconds: float) -> None:
     host.start()
     try:
         waiting_sql = "SELECT COUNT(*) FROM instances WHERE status = 'Running'"
-        settle = wait_until(lambda: count(host.database, waiting_sql) == instances
-                            and count(host.database, "SELECT COUNT(*) FROM inbox") == 0, timeout=600)
+        settle = wait_until(
+            lambda: (
+                count(host.database, waiting_sql) == instances
+                and count(host.database, "SELECT COUNT(*) FROM inbox") == 0
+            ),
+            timeout=600,
+        )
         pid = host.process.pid
         cpu_before = cpu_seconds(pid)
         time.sleep(idle_seconds)
@@ -128,18 +136,25 @@ def waiting(folder: Path, instances: int, idle_seconds: float) -> None:
         latencies = []
         for instance_id in ids[:: max(1, instances // 20)]:
             started = time.perf_counter()
-            code, _ = host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}"
-                                   "/raiseEvent/ApprovalDecision", {"approved": True})
+            code, _ = host.request(
+                "POST",
+                f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision",
+                {"approved": True},
+            )
             assert code == 202
             host.wait_for(instance_id, timeout=30, poll=0.001)
             latencies.append((time.perf_counter() - started) * 1000)
     finally:
         host.stop()
     print(f"waiting: {instances} orchestrations waiting for ApprovalDecision (all reached waiting in {settle:.1f} s)")
-    print(f"  idle CPU over {idle_seconds:.0f} s: {idle_cpu:.2f} CPU-s ({100 * idle_cpu / idle_seconds:.1f}% of a core)")
+    print(
+        f"  idle CPU over {idle_seconds:.0f} s: {idle_cpu:.2f} CPU-s ({100 * idle_cpu / idle_seconds:.1f}% of a core)"
+    )
     print(f"  host RSS: {rss:.0f} MiB")
-    print(f"  approval to completion (HTTP raise -> Completed observed): median {statistics.median(latencies):.1f} ms, "
-          f"max {max(latencies):.1f} ms over {len(latencies)} approvals")
+    print(
+        f"  approval to completion (HTTP raise -> Completed observed): median {statistics.median(latencies):.1f} ms, "
+        f"max {max(latencies):.1f} ms over {len(latencies)} approvals"
+    )
 
 
 def replay(folder: Path, steps: int) -> None:
@@ -151,12 +166,19 @@ def replay(folder: Path, steps: int) -> None:
         seconds = wait_until(lambda: count(host.database, sql) == 1, timeout=1200)
     finally:
         host.stop()
-    episodes = [float(line.rsplit("(", 1)[1].split(" ms")[0])
-                for line in host.log().splitlines() if "episode many_steps" in line]
-    print(f"replay: one orchestration of {steps} sequential activities in {seconds:.1f} s "
-          f"({1000 * seconds / steps:.2f} ms per step end to end)")
-    print(f"  episode replay time: first {episodes[0]:.2f} ms, at step {steps // 2} {episodes[steps // 2]:.2f} ms, "
-          f"last {episodes[-1]:.2f} ms ({1000 * episodes[-1] / steps:.1f} us per history step replayed)")
+    episodes = [
+        float(line.rsplit("(", 1)[1].split(" ms")[0])
+        for line in host.log().splitlines()
+        if "episode many_steps" in line
+    ]
+    print(
+        f"replay: one orchestration of {steps} sequential activities in {seconds:.1f} s "
+        f"({1000 * seconds / steps:.2f} ms per step end to end)"
+    )
+    print(
+        f"  episode replay time: first {episodes[0]:.2f} ms, at step {steps // 2} {episodes[steps // 2]:.2f} ms, "
+        f"last {episodes[-1]:.2f} ms ({1000 * episodes[-1] / steps:.1f} us per history step replayed)"
+    )
 
 
 def dashboard(folder: Path, instances: int) -> None:
@@ -168,8 +190,12 @@ def dashboard(folder: Path, instances: int) -> None:
         for instance_id in [*research, spam]:
             host.wait_for(instance_id, timeout=120)
         review = _started(host, "/api/content/run", {"topic": "dashboards"})
-        host.wait_for(review, ("Running",), timeout=120,
-                      predicate=lambda s: (s["customStatus"] or {}).get("stage") == "awaiting_approval")
+        host.wait_for(
+            review,
+            ("Running",),
+            timeout=120,
+            predicate=lambda s: (s["customStatus"] or {}).get("stage") == "awaiting_approval",
+        )
     finally:
         host.stop()
     total = multiply(host.database, instances)
@@ -180,8 +206,7 @@ def dashboard(folder: Path, instances: int) -> None:
         cold, probes = meanwhile(host, "/dashboard/api/metrics", status)
         pages = {
             "orchestration list (200 newest)": "/dashboard/api/orchestrations",
-            "list filtered by status and name (1,000)":
-                "/dashboard/api/orchestrations?status=Completed&name=research_orchestration&limit=1000",
+            "list filtered by status and name (1,000)": "/dashboard/api/orchestrations?status=Completed&name=research_orchestration&limit=1000",
             "one orchestration with its timeline": f"/dashboard/api/orchestrations/{research[0]}-1000",
             "agent sessions (200 newest)": "/dashboard/api/agents",
             "metrics (figures read before)": "/dashboard/api/metrics",
@@ -191,8 +216,10 @@ def dashboard(folder: Path, instances: int) -> None:
     finally:
         host.stop()
     print(f"dashboard: {total:,} orchestrations and {sessions:,} agent sessions (copies of real runs)")
-    print(f"  metrics, every session read for the first time: {cold * 1000:,.0f} ms; meanwhile {len(probes)} status "
-          f"requests answered, median {statistics.median(probes) * 1000:.1f} ms, max {max(probes) * 1000:.0f} ms")
+    print(
+        f"  metrics, every session read for the first time: {cold * 1000:,.0f} ms; meanwhile {len(probes)} status "
+        f"requests answered, median {statistics.median(probes) * 1000:.1f} ms, max {max(probes) * 1000:.0f} ms"
+    )
     for label, seconds in timings.items():
         print(f"  {label}: median {seconds * 1000:,.1f} ms")
 

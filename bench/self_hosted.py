@@ -165,8 +165,13 @@ def main() -> int:
     tally = Tally()
     proxy, proxy_url = counting_proxy(base_url, tally)
     folder = Path(tempfile.mkdtemp(prefix="self-hosted-"))
-    settings = {"OPENAI_API_KEY": args.api_key, "OPENAI_BASE_URL": proxy_url, "OPENAI_CHAT_COMPLETION_MODEL": model,
-                "LOCAL_DATA_DIR": str(folder / "data"), "DEVHOST_LOG_LEVEL": "INFO"}  # fmt: skip
+    settings = {
+        "OPENAI_API_KEY": args.api_key,
+        "OPENAI_BASE_URL": proxy_url,
+        "OPENAI_CHAT_COMPLETION_MODEL": model,
+        "LOCAL_DATA_DIR": str(folder / "data"),
+        "DEVHOST_LOG_LEVEL": "INFO",
+    }
     host = DevHost("function_app", REPO, folder / "db.sqlite", folder / "host.log", settings).start()
     print(f"model {model!r} at {base_url}; host log {folder / 'host.log'}")
     failures = 0
@@ -175,9 +180,13 @@ def main() -> int:
             ("phishing mail", "spam-detection", PHISHING, lambda out: out["branch"] == "spam"),
             ("personal mail", "spam-detection", PERSONAL, lambda out: True),  # the branch is the verdict's
             ("research", "research", {"topic": "running small language models on a laptop"}, lambda out: True),
-            ("content review", "content", {"topic": "why local inference matters", "timeout_hours": 1},
-             lambda out: out["status"] == "published"),
-        ):  # fmt: skip
+            (
+                "content review",
+                "content",
+                {"topic": "why local inference matters", "timeout_hours": 1},
+                lambda out: out["status"] == "published",
+            ),
+        ):
             started = time.perf_counter()
             instance_id = run_flow(host, route, body)
             if route == "content":

@@ -29,8 +29,16 @@ def free_port() -> int:
 class DevHost:
     """One ``python -m devhost`` process; restartable on the same database to test crash recovery."""
 
-    def __init__(self, app: str, root: Path, database: Path, log_path: Path, env: dict[str, str] | None = None,
-                 args: list[str] | None = None, open_files: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        app: str,
+        root: Path,
+        database: Path,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        open_files: tuple[int, int] | None = None,
+    ):
         self.app, self.root, self.database, self.log_path = app, root, database, log_path
         self.env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         self.args = args or []  # more command-line options
@@ -44,12 +52,31 @@ class DevHost:
 
     def start(self, timeout: float = 30) -> DevHost:
         log = self.log_path.open("ab")
-        limit = None if self.open_files is None else functools.partial(resource.setrlimit, resource.RLIMIT_NOFILE,
-                                                                       self.open_files)
+        limit = (
+            None
+            if self.open_files is None
+            else functools.partial(resource.setrlimit, resource.RLIMIT_NOFILE, self.open_files)
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "--app", self.app, "--root", str(self.root),
-             "--port", str(self.port), "--db", str(self.database), *self.args],
-            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=limit,
+            [
+                sys.executable,
+                "-m",
+                "devhost",
+                "--app",
+                self.app,
+                "--root",
+                str(self.root),
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.database),
+                *self.args,
+            ],
+            cwd=self.root,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -64,8 +91,9 @@ class DevHost:
 
     def successor(self, env: dict[str, str] | None = None) -> DevHost:
         """A new host (not yet started) on the same database and log, as after a restart; ``env`` adds settings."""
-        return DevHost(self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args,
-                       self.open_files)
+        return DevHost(
+            self.app, self.root, self.database, self.log_path, {**self.env, **(env or {})}, self.args, self.open_files
+        )
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush; what was not committed is lost."""
@@ -86,15 +114,17 @@ class DevHost:
 
     # -- HTTP helpers -----------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """A JSON request (``raw`` sends bytes as they are); the status and the decoded body."""
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         code, _, content = self.exchange(method, path, data, {"Content-Type": "application/json", **(headers or {})})
         return code, _decode(content)
 
-    def exchange(self, method: str, path: str, data: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    def exchange(
+        self, method: str, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Message, bytes]:
         """One HTTP request as it is sent; the status, the response headers and the raw body."""
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
         try:
@@ -109,8 +139,14 @@ class DevHost:
         assert code in (200, 202), (code, body)
         return body
 
-    def wait_for(self, instance_id: str, statuses: tuple[str, ...] = ("Completed", "Failed", "Terminated"),
-                 timeout: float = 30, predicate: Any = None, poll: float = 0.05) -> dict[str, Any]:
+    def wait_for(
+        self,
+        instance_id: str,
+        statuses: tuple[str, ...] = ("Completed", "Failed", "Terminated"),
+        timeout: float = 30,
+        predicate: Any = None,
+        poll: float = 0.05,
+    ) -> dict[str, Any]:
         deadline = time.time() + timeout
         while time.time() < deadline:
             status = self.status(instance_id)

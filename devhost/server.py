@@ -59,8 +59,13 @@ class HostConfig:
 async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     response = await handler(request)
-    log.info("%s %s -> %d (%.1f ms)", request.method, request.path_qs[:300], response.status,
-             (time.perf_counter() - started) * 1000)
+    log.info(
+        "%s %s -> %d (%.1f ms)",
+        request.method,
+        request.path_qs[:300],
+        response.status,
+        (time.perf_counter() - started) * 1000,
+    )
     return response
 
 
@@ -192,8 +197,12 @@ def _load_app(module: str, root: Path) -> app_index.FunctionIndex:
 def _log_functions(module: str, index: app_index.FunctionIndex) -> None:
     log.info(
         "loaded %s: %d http, %d orchestrator, %d activity, %d entity function(s)",
-        module, len(index.http), len(index.orchestrators), len(index.activities), len(index.entities),
-    )  # fmt: skip
+        module,
+        len(index.http),
+        len(index.orchestrators),
+        len(index.activities),
+        len(index.entities),
+    )
     runs = ", ".join(app_index.INDEXERS)
     for function in index.unsupported:
         log.warning(
@@ -236,6 +245,7 @@ def _announce_own_address(config: HostConfig) -> None:
 
 def _exit_even_if_app_threads_linger() -> None:
     """A thread the app started (not daemon) would keep a stopped host alive: exit after a grace period."""
+
     def exit_now() -> None:
         logging.shutdown()
         os._exit(0)

@@ -47,7 +47,9 @@ def activity_retry_options() -> BackoffRetryOptions:
     return BackoffRetryOptions(policy.first_retry_seconds, policy.max_attempts)
 
 
-def call_step(context: df.DurableOrchestrationContext, step: str, **payload: Any) -> Generator[Any, Any, dict[str, Any]]:
+def call_step(
+    context: df.DurableOrchestrationContext, step: str, **payload: Any
+) -> Generator[Any, Any, dict[str, Any]]:
     """Run the activity named `step` with durable retries: `result = yield from call_step(context, step, ...)`.
 
     Its input carries the instance id, the step and an idempotency key from `context.new_uuid()`. The SDK

@@ -31,8 +31,8 @@ from pydantic import BaseModel, ValidationError
 from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, retry_after
 from agents.repair import repair_prompt
-from orchestrations.inputs import problems
 from orchestrations.activity_calls import utc_iso
+from orchestrations.inputs import problems
 from settings import ModelRetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,9 @@ class AgentCalls:
     def ask_all(self, calls: list[AgentCall]) -> Generator[Any, Any, list[Outcome]]:
         """Several calls at once, each retried and repaired on its own; an Outcome per call, in order."""
         context = self.context
-        attempts = [_Attempt(c, c.session if c.session is not None else c.agent.create_session(), c.prompt) for c in calls]
+        attempts = [
+            _Attempt(c, c.session if c.session is not None else c.agent.create_session(), c.prompt) for c in calls
+        ]
         status = context.custom_status
         pending = attempts
         reported = False
@@ -141,7 +143,11 @@ class AgentCalls:
         return [a.outcome for a in attempts if a.outcome is not None]
 
     def _report(
-        self, status: Any, repairs: list[tuple[_Attempt, str]], waits: list[tuple[_Attempt, str, float]], resume_at: datetime
+        self,
+        status: Any,
+        repairs: list[tuple[_Attempt, str]],
+        waits: list[tuple[_Attempt, str, float]],
+        resume_at: datetime,
     ) -> bool:
         """Say in the custom status and the log, as it happens, which agents get a repair turn or wait for a retry;
         whether there was anything to say."""
@@ -157,11 +163,22 @@ class AgentCalls:
             return True
         instance = self.context.instance_id
         for attempt, reason in repairs:
-            logger.warning("%s: %s's answer could not be used (%s); asking again with a repair turn",
-                           instance, attempt.call.agent_name, reason)  # fmt: skip
+            logger.warning(
+                "%s: %s's answer could not be used (%s); asking again with a repair turn",
+                instance,
+                attempt.call.agent_name,
+                reason,
+            )
         for attempt, reason, _ in waits:
-            logger.warning("%s: %s failed (%s); attempt %d of %d at %s", instance, attempt.call.agent_name, reason,
-                           attempt.attempt, self.policy.max_attempts, utc_iso(resume_at))  # fmt: skip
+            logger.warning(
+                "%s: %s failed (%s); attempt %d of %d at %s",
+                instance,
+                attempt.call.agent_name,
+                reason,
+                attempt.attempt,
+                self.policy.max_attempts,
+                utc_iso(resume_at),
+            )
         return True
 
 
@@ -182,7 +199,9 @@ def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
         return model.model_validate(data).model_dump(mode="json")
     except ValidationError as error:
         first = problems(error, whole="the object")[0]
-        raise _Problem(f"the answer did not match {model.__name__}: {first['field']}: {first['message']}", invalid=True) from None
+        raise _Problem(
+            f"the answer did not match {model.__name__}: {first['field']}: {first['message']}", invalid=True
+        ) from None
 
 
 def _answer_text(response: Any) -> str:
@@ -214,7 +233,9 @@ def _next_step(
         attempt.outcome = Outcome(agent, failure=f"{agent} failed: {problem.reason} (not retried: it cannot succeed)")
 
 
-def _waits(waits: list[tuple[_Attempt, str, float]], resume_at: datetime, policy: ModelRetryPolicy) -> list[dict[str, Any]]:
+def _waits(
+    waits: list[tuple[_Attempt, str, float]], resume_at: datetime, policy: ModelRetryPolicy
+) -> list[dict[str, Any]]:
     """Which agents wait for another attempt, why, and when it comes: for the custom status."""
     return [
         {

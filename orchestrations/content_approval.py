@@ -13,12 +13,12 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from agents.catalog import CONTENT_GENERATION
 from agent_app import app, settings
+from agents.catalog import CONTENT_GENERATION
+from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review_rounds import Review
-from orchestrations.activity_calls import StepGaveUp, call_step
 from reviewing.protocol import Stage
 
 
@@ -50,7 +50,11 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
         if decision.approved:
             review.stage(Stage.PUBLISHING, number)
             publication = yield from call_step(
-                context, "publish_content", topic=request.topic, draft=draft, reviewer=str(decision.decided_by),
+                context,
+                "publish_content",
+                topic=request.topic,
+                draft=draft,
+                reviewer=str(decision.decided_by),
                 feedback=decision.feedback,
             )
             return (yield from finish(context, review, Stage.PUBLISHED, rounds, publication=publication))
@@ -79,14 +83,25 @@ def finish(
     for to in recipients:
         try:
             notice = yield from call_step(
-                context, "notify_outcome", to=to, outcome=str(status), topic=review.request.topic, draft=last["draft"],
-                rounds=len(rounds), location=location,
+                context,
+                "notify_outcome",
+                to=to,
+                outcome=str(status),
+                topic=review.request.topic,
+                draft=last["draft"],
+                rounds=len(rounds),
+                location=location,
             )
             notices.append({"to": notice["to"], "sent": True})
         except StepGaveUp as failed:
             notices.append({"to": to, "sent": False, "error": str(failed)})
     review.stage(status, last["round"], location=location)
     return {
-        "status": str(status), "topic": review.request.topic, "reviewer": review.reviewer, "draft": last["draft"],
-        "rounds": rounds, "notices": notices, **details,
+        "status": str(status),
+        "topic": review.request.topic,
+        "reviewer": review.reviewer,
+        "draft": last["draft"],
+        "rounds": rounds,
+        "notices": notices,
+        **details,
     }

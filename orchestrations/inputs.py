@@ -98,7 +98,10 @@ def problems(error: ValidationError, whole: str = "body") -> list[dict[str, str]
     """Each bad field and what is wrong with it, in the app's words (without pydantic's "Value error, ");
     `whole` names the value itself when the problem is not in one field."""
     return [
-        {"field": ".".join(str(part) for part in issue["loc"]) or whole, "message": issue["msg"].removeprefix("Value error, ")}
+        {
+            "field": ".".join(str(part) for part in issue["loc"]) or whole,
+            "message": issue["msg"].removeprefix("Value error, "),
+        }
         for issue in error.errors(include_url=False)
     ]
 
@@ -123,7 +126,9 @@ class _Input(BaseModel):
         if not isinstance(data, dict):
             return data
         optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
-        return {key: value for key, value in data.items() if not (key in optional and (value is None or _is_blank(value)))}
+        return {
+            key: value for key, value in data.items() if not (key in optional and (value is None or _is_blank(value)))
+        }
 
 
 class _TopicInput(_Input):
@@ -155,7 +160,9 @@ class EmailInput(_Input):
         if not isinstance(data, dict) or not isinstance(data.get("raw"), str) or _is_blank(data["raw"]):
             return data  # a blank `raw` is absent, like any blank optional field
         if isinstance(data.get("content"), str) and not _is_blank(data["content"]) and data["content"] != FROM_RAW:
-            raise ValueError("give the email either as `content` (with `sender`, `subject`) or whole as `raw`, not both")
+            raise ValueError(
+                "give the email either as `content` (with `sender`, `subject`) or whole as `raw`, not both"
+            )
         return {**data, "content": FROM_RAW}
 
     @model_serializer(mode="wrap")
@@ -177,7 +184,7 @@ Hours = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 def _duration(seconds: float) -> str:
-    """"1 minute", "90 seconds", "0.5 seconds": how a deadline limit reads in an error message."""
+    """ "1 minute", "90 seconds", "0.5 seconds": how a deadline limit reads in an error message."""
     if seconds >= 60 and seconds % 60 == 0:
         minutes = int(seconds // 60)
         return f"{minutes} minute{'s' if minutes != 1 else ''}"

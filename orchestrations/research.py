@@ -13,16 +13,19 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from agents.catalog import RESEARCH_AREAS, SUMMARY
 from agent_app import app, settings
+from agents.catalog import RESEARCH_AREAS, SUMMARY
+from orchestrations.activity_calls import set_stage
 from orchestrations.agent_calls import AgentCall, AgentCalls
 from orchestrations.inputs import ResearchInput, read_input
-from orchestrations.activity_calls import set_stage
 
 
 def summary_prompt(topic: str, sections: dict[str, dict[str, Any]], missing: dict[str, str]) -> str:
     """The notes as labelled JSON blocks, so no structure is lost; missing angles are named as such."""
-    blocks = [f"{area.capitalize()} research notes:\n```json\n{json.dumps(notes, indent=2)}\n```" for area, notes in sections.items()]
+    blocks = [
+        f"{area.capitalize()} research notes:\n```json\n{json.dumps(notes, indent=2)}\n```"
+        for area, notes in sections.items()
+    ]
     gaps = [f"No {area} research notes: that angle failed, so say the summary lacks it." for area in missing]
     return "\n\n".join([f"Topic: {topic}", "Summarize these research notes.", *blocks, *gaps])
 

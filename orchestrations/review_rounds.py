@@ -18,8 +18,8 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from activities.side_effects import shorten
-from orchestrations.inputs import ContentInput, problems
 from orchestrations.activity_calls import StepGaveUp, call_step
+from orchestrations.inputs import ContentInput, problems
 from reviewing.protocol import (
     APPROVAL_EVENT,
     Decider,
@@ -115,12 +115,18 @@ class Review:
         """Publish the stage with the round, the drafts, the decisions so far and their feedback."""
         reviewed = self.drafts[:round_number]  # while a revision is written, the draft it revises is the last one
         status = ReviewStatus(
-            stage=stage, topic=shorten(self.request.topic, 200), round=round_number,
-            max_rounds=self.request.max_review_rounds, reviewer=self.reviewer, escalation_contact=self.escalation_contact,
-            decisions=[d.record() for d in self.decisions], last_feedback=shorten(self.decisions[-1].feedback, FEEDBACK_IN_STATUS) if self.decisions else None,
+            stage=stage,
+            topic=shorten(self.request.topic, 200),
+            round=round_number,
+            max_rounds=self.request.max_review_rounds,
+            reviewer=self.reviewer,
+            escalation_contact=self.escalation_contact,
+            decisions=[d.record() for d in self.decisions],
+            last_feedback=shorten(self.decisions[-1].feedback, FEEDBACK_IN_STATUS) if self.decisions else None,
             draft=reviewed[-1] if reviewed else None,
-            previous_draft=_slim(reviewed[-2]) if len(reviewed) == round_number > 1 else None, **details,
-        )  # fmt: skip
+            previous_draft=_slim(reviewed[-2]) if len(reviewed) == round_number > 1 else None,
+            **details,
+        )
         self.context.set_custom_status(status.as_custom_status())
 
     def round(self, number: int, draft: dict[str, Any]) -> Generator[Any, Any, Decision | None]:
@@ -130,8 +136,13 @@ class Review:
         self.drafts.append(DraftReference.model_validate(draft))
         deadline = utc(context.current_utc_datetime) + timedelta(hours=request.timeout_hours)
         self.stage(Stage.NOTIFYING_REVIEWER, number)
-        mail = {"topic": request.topic, "draft": draft, "round": number, "max_rounds": request.max_review_rounds,
-                "feedback": [d.feedback for d in self.decisions]}  # fmt: skip
+        mail = {
+            "topic": request.topic,
+            "draft": draft,
+            "round": number,
+            "max_rounds": request.max_review_rounds,
+            "feedback": [d.feedback for d in self.decisions],
+        }
         notice = yield from call_step(
             context, "notify_reviewer", **mail, to=self.reviewer or request.reviewer, deadline=deadline.isoformat()
         )
@@ -143,7 +154,11 @@ class Review:
         self.stage(Stage.ESCALATING, number, missed_deadline=deadline)
         escalation_deadline = utc(context.current_utc_datetime) + timedelta(hours=request.escalation_timeout_hours)
         escalation = yield from call_step(
-            context, "escalate_for_review", **mail, reviewer=self.reviewer, missed_deadline=deadline.isoformat(),
+            context,
+            "escalate_for_review",
+            **mail,
+            reviewer=self.reviewer,
+            missed_deadline=deadline.isoformat(),
             deadline=escalation_deadline.isoformat(),
         )
         self.escalation_contact = escalation["to"]
@@ -172,7 +187,9 @@ class Review:
                 message = f"Ignored an {APPROVAL_EVENT} meant for round {received.round}; still waiting."
                 continue
             if not (yield from self._verified(received)):
-                message = f"Ignored an {APPROVAL_EVENT} that the decision route or a review link did not sign; still waiting."
+                message = (
+                    f"Ignored an {APPROVAL_EVENT} that the decision route or a review link did not sign; still waiting."
+                )
                 continue
             if not timer.is_completed:
                 # The deadline may have fired meanwhile: the decision came first, it counts.

@@ -12,13 +12,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from agent_app import app, settings
 from agents.auto_reply import reply_subject
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
-from agent_app import app, settings
 from agents.models import SpamVerdict
+from orchestrations.activity_calls import call_step, set_stage
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
-from orchestrations.activity_calls import call_step, set_stage
 
 SHOWN_TO_AGENTS = 12_000
 
@@ -72,7 +72,12 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
         set_stage(context, "checking_for_spam", email_id=email_id)
         verdict = yield from agents.ask(spam_detector, spam_prompt(text, screening))
     overrule = overruled(verdict, screening)
-    result = {"email_id": email_id, "is_spam": verdict["is_spam"] or bool(overrule), "verdict": verdict, "screening": screening}
+    result = {
+        "email_id": email_id,
+        "is_spam": verdict["is_spam"] or bool(overrule),
+        "verdict": verdict,
+        "screening": screening,
+    }
 
     if result["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
@@ -91,7 +96,12 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     reply = yield from agents.ask(email_assistant, f"Draft a reply to this email.\n\n{text}")
     reply = {**reply, "subject": reply_subject(reply_plan["subject"] or reply["subject"])}
     delivery = yield from call_step(
-        context, "send_email", to=reply_plan["to"], subject=reply["subject"], body=reply["body"], in_reply_to=email_id,
+        context,
+        "send_email",
+        to=reply_plan["to"],
+        subject=reply["subject"],
+        body=reply["body"],
+        in_reply_to=email_id,
         thread={"in_reply_to": reply_plan["in_reply_to"], "references": reply_plan["references"]},
     )
     set_stage(context, "done", branch="legitimate")

@@ -7,7 +7,7 @@ review page read it back with `ReviewStatus.read`. `DecisionEvent` is what the f
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -47,7 +47,7 @@ class Role(StrEnum):
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 UtcTime = Annotated[datetime, PlainSerializer(_utc, return_type=str, when_used="json")]
@@ -56,7 +56,7 @@ UtcTime = Annotated[datetime, PlainSerializer(_utc, return_type=str, when_used="
 
 def utc(moment: datetime) -> datetime:
     """`moment` as an aware UTC datetime (the durable context's clock is naive UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Decider(BaseModel):

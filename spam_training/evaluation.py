@@ -16,9 +16,9 @@ from pathlib import Path
 
 from agents.mail_parsing import ParsedMail, from_fields, parse, render
 from agents.spam_classifier import score_spam
-from spam_training.corpus import Example, fold_of
 from agents.spam_classifier.features import features
 from agents.spam_classifier.model import SpamModel
+from spam_training.corpus import Example, fold_of
 from spam_training.training import Labelled, train
 
 SPAM_PROMPT = "Is this email spam?\n\n{email}"
@@ -67,7 +67,7 @@ def cross_validate(
         "offline model (classifier + rules)": Tally(),
     }
     for fold in range(folds):
-        model = train([item for item, f in zip(data, outer) if f != fold], inner_folds)
+        model = train([item for item, f in zip(data, outer, strict=False) if f != fold], inner_folds)
         for index, example in enumerate(examples):
             if outer[index] != fold:
                 continue
@@ -103,8 +103,10 @@ def flow_sample(
     from devhost.process import REPO, DevHost
 
     outer = fold_of(data, folds)
-    model = train([item for item, f in zip(data, outer) if f != 0], inner_folds, description="held-out evaluation")
-    held_out = [example for example, f in zip(examples, outer) if f == 0]
+    model = train(
+        [item for item, f in zip(data, outer, strict=False) if f != 0], inner_folds, description="held-out evaluation"
+    )
+    held_out = [example for example, f in zip(examples, outer, strict=False) if f == 0]
     spam = [e for e in held_out if e.is_spam][: size // 2]
     sample = spam + [e for e in held_out if not e.is_spam][: size - len(spam)]
     tally = Tally()
@@ -112,8 +114,11 @@ def flow_sample(
         work = Path(folder)
         model.save(work / "model.json.gz")
         settings = {
-            "SPAM_MODEL_PATH": str(work / "model.json.gz"), "LOCAL_DATA_DIR": str(work / "data"),
-            "SMTP_HOST": "", "CONTENT_STORAGE_CONNECTION_STRING": "", "OFFLINE_MODEL_LATENCY_MS": "0",
+            "SPAM_MODEL_PATH": str(work / "model.json.gz"),
+            "LOCAL_DATA_DIR": str(work / "data"),
+            "SMTP_HOST": "",
+            "CONTENT_STORAGE_CONNECTION_STRING": "",
+            "OFFLINE_MODEL_LATENCY_MS": "0",
         }
         host = DevHost("function_app", REPO, work / "durable.db", work / "host.log", settings).start()
         try:
@@ -123,7 +128,9 @@ def flow_sample(
             for example, instance_id in instances:
                 status = host.wait_for(instance_id, timeout=120)
                 if status["runtimeStatus"] != "Completed":
-                    raise RuntimeError(f"{example.name}: flow {instance_id} ended {status['runtimeStatus']}: {status['output']}")
+                    raise RuntimeError(
+                        f"{example.name}: flow {instance_id} ended {status['runtimeStatus']}: {status['output']}"
+                    )
                 flagged = bool(status["output"]["is_spam"])
                 tally.add(example.is_spam, flagged)
                 agreed += flagged == offline_verdict(example, model)
@@ -162,4 +169,3 @@ def _flags(model: SpamModel, keys: frozenset[str]) -> bool:
 
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "-"
-

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agents.mail_parsing import parse
-from spam_training.corpus import Example, fold_of
 from agents.spam_classifier.features import features
 from agents.spam_classifier.model import SpamModel
+from spam_training.corpus import Example, fold_of
 
 FALSE_ALARM_COST = 10
 
@@ -43,7 +43,7 @@ def out_of_fold_scores(data: Sequence[Labelled], folds: Sequence[int]) -> list[f
     """Each message scored by a model trained on the other folds."""
     scores = [0.0] * len(data)
     for fold in sorted(set(folds)):
-        model = fit([item for item, f in zip(data, folds) if f != fold])
+        model = fit([item for item, f in zip(data, folds, strict=False) if f != fold])
         for index, item in enumerate(data):
             if folds[index] == fold:
                 scores[index] = model.score(item.keys).score
@@ -57,8 +57,8 @@ def choose_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
     A threshold flags the scores at or above it.
     """
     spam_total, ham_total = max(1, sum(labels)), max(1, len(labels) - sum(labels))
-    spam_at = Counter(score for score, is_spam in zip(scores, labels) if is_spam)
-    ham_at = Counter(score for score, is_spam in zip(scores, labels) if not is_spam)
+    spam_at = Counter(score for score, is_spam in zip(scores, labels, strict=False) if is_spam)
+    ham_at = Counter(score for score, is_spam in zip(scores, labels, strict=False) if not is_spam)
     ham_flagged, spam_missed, lower = ham_total, 0, 0.0
     ranges: list[tuple[float, float, float]] = []  # (cost, lower, upper): any threshold in (lower, upper]
     for value in sorted({*scores, 1.0}):

@@ -18,9 +18,13 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def require_chromium() -> Any:
@@ -40,9 +44,12 @@ def chromium(profiles: Path) -> Iterator[Callable[..., Any]]:
 
         def open_context(**options: Any) -> Any:
             context = playwright.chromium.launch_persistent_context(
-                str(profiles / f"profile-{len(contexts)}"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+                str(profiles / f"profile-{len(contexts)}"),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_FLAGS,
                 **{"viewport": {"width": 1280, "height": 900}, **options},
-            )  # fmt: skip
+            )
             context.set_default_timeout(15_000)
             contexts.append(context)
             return context
@@ -85,8 +92,7 @@ class Beacon:
     def hostile(self, where: str) -> str:
         """Text that calls the beacon (naming `where`) if a page ever runs it as markup or script."""
         call = f"fetch('{self.url}/{where}')"
-        return (f'<img src="{self.url}/{where}-img" onerror="{call}"><script>{call}</script>'
-                f'"><svg onload="{call}">')  # fmt: skip
+        return f'<img src="{self.url}/{where}-img" onerror="{call}"><script>{call}</script>"><svg onload="{call}">'
 
     def close(self) -> None:
         self.server.shutdown()

@@ -10,8 +10,9 @@ from devhost.process import DevHost
 APPS = Path(__file__).parent / "devhost" / "apps"
 
 
-def module_host(factory: pytest.TempPathFactory, app: str, env: dict[str, str] | None = None,
-                args: list[str] | None = None) -> Iterator[DevHost]:
+def module_host(
+    factory: pytest.TempPathFactory, app: str, env: dict[str, str] | None = None, args: list[str] | None = None
+) -> Iterator[DevHost]:
     """A started host of a test app for a whole test module (its database and log in a folder of its own);
     stopped when the module is done. For a module-scoped fixture: ``yield from module_host(...)``."""
     folder = factory.mktemp(app)

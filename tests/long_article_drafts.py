@@ -14,7 +14,7 @@ CHARACTERS = 30_000
 LAST_LINE = "The end of the long draft: nothing was cut off."
 PARAGRAPH = (
     "Durable flows keep long articles in storage and pass a reference: “quoted” words, Grüße, naïve café, "
-    "長い記事の本文 — and a backslash \\ with \"double quotes\" that JSON must escape. "
+    '長い記事の本文 — and a backslash \\ with "double quotes" that JSON must escape. '
 )
 
 first_draft = writing.article_draft

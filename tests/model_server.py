@@ -217,7 +217,9 @@ class ScriptedModelServer:
             headers = {"Retry-After": str(params["retry_after"])} if "retry_after" in params else {}
             return _error(params["status"], params.get("message", "scripted failure"), params.get("code"), headers)
         if kind == "no_json_schema":
-            return _error(400, "response_format type 'json_schema' is not supported by this server", "invalid_request_error")
+            return _error(
+                400, "response_format type 'json_schema' is not supported by this server", "invalid_request_error"
+            )
         if kind == "hang":  # for `seconds`, or until the test sets the `until` event
             if "until" in params:
                 await asyncio.to_thread(params["until"].wait, params.get("seconds", 3600))
@@ -226,8 +228,15 @@ class ScriptedModelServer:
         if kind == "trickle":
             return await _trickle(request)
         if kind == "empty_choices":
-            return web.json_response({"id": "chatcmpl-empty", "object": "chat.completion", "created": int(time.time()),
-                                      "model": body["model"], "choices": []})  # fmt: skip
+            return web.json_response(
+                {
+                    "id": "chatcmpl-empty",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body["model"],
+                    "choices": [],
+                }
+            )
         cap = self._cap(body)
         if kind == "runaway":  # a model that does not stop: it writes until its cap, if it has one
             await self._generate(cap if cap is not None else RUNAWAY_TOKENS, params.get("seconds_per_token"))
@@ -239,7 +248,9 @@ class ScriptedModelServer:
             del answer["usage"]
         if kind == "cut":
             return await _cut(request, answer)
-        if answer["choices"][0]["message"]["content"] is not None and (spoil := self._take_fault(agent, body, SPOILERS)):
+        if answer["choices"][0]["message"]["content"] is not None and (
+            spoil := self._take_fault(agent, body, SPOILERS)
+        ):
             _spoil(spoil.kind, spoil.params, answer["choices"][0])
             with self._lock:
                 self.requests[self.requests.index(record)] = ModelRequest(agent, request.path, body, spoil.kind)
@@ -249,17 +260,29 @@ class ScriptedModelServer:
         """The offline model's answer to this conversation, as a Chat Completions response."""
         messages, instructions = _framework_messages(body["messages"])
         response_format = body.get("response_format") or {}
-        schema_name = (response_format.get("json_schema") or {}).get("name") or (response_format.get("schema") or {}).get("title")
+        schema_name = (response_format.get("json_schema") or {}).get("name") or (
+            response_format.get("schema") or {}
+        ).get("title")
         if self.profile.needs_schema_in_response_format and schema_name is None:
-            return _completion(body, {"role": "assistant", "content": json.dumps({"answer": "Here you go", "ok": True})})
+            return _completion(
+                body, {"role": "assistant", "content": json.dumps({"answer": "Here you go", "ok": True})}
+            )
         tools = [SimpleNamespace(name=t["function"]["name"]) for t in body.get("tools") or []] if offer_tools else []
-        options = {"instructions": instructions, "response_format": getattr(models, str(schema_name), None), "tools": tools}
+        options = {
+            "instructions": instructions,
+            "response_format": getattr(models, str(schema_name), None),
+            "tools": tools,
+        }
         reply = (await self._brain.respond(messages, options)).messages[0]
         calls = [c for c in reply.contents if c.type == "function_call"]
         message: dict[str, Any] = {"role": "assistant", "content": None if calls else reply.text}
         if calls:
             message["tool_calls"] = [
-                {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": _arguments(c.arguments)}}
+                {
+                    "id": c.call_id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": _arguments(c.arguments)},
+                }
                 for c in calls
             ]
         return _completion(body, message, "tool_calls" if calls else "stop")
@@ -334,8 +357,14 @@ def _arguments(arguments: Any) -> str:
 
 
 def _error(status: int, message: str, code: str | None, headers: dict[str, str] | None = None) -> web.Response:
-    body = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error",
-                      "code": code, "param": None}}  # fmt: skip
+    body = {
+        "error": {
+            "message": message,
+            "type": "server_error" if status >= 500 else "invalid_request_error",
+            "code": code,
+            "param": None,
+        }
+    }
     return web.json_response(body, status=status, headers=headers)
 
 

@@ -45,9 +45,7 @@ class SmtpServer:
         """The messages whose envelope named `address`."""
         return [m for m, rcpts in zip(self.messages, self.recipients, strict=True) if address.lower() in rcpts]
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook)
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         self.attempts[address.lower()] += 1
         scripted = self.scripts.get(address.lower())
         answer = scripted.popleft() if scripted else None
@@ -59,7 +57,7 @@ class SmtpServer:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(BytesParser(policy=default).parsebytes(envelope.original_content))
         self.recipients.append([rcpt.lower() for rcpt in envelope.rcpt_tos])
         return "250 Message accepted"

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from agent_framework import (
@@ -109,7 +109,7 @@ class OfflineChatClient(
             messages=[reply],
             response_id=f"offline-{_digest(turn.prompt, output_text)}",
             model=MODEL_NAME,
-            created_at=datetime.now(timezone.utc).strftime(CREATED_AT_FORMAT),
+            created_at=datetime.now(UTC).strftime(CREATED_AT_FORMAT),
             finish_reason=finish_reason,
             usage_details={
                 "input_token_count": input_tokens,

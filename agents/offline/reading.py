@@ -19,8 +19,45 @@ HEADER_START = re.compile(
 )
 JSON_BLOCK = re.compile(r"```json\s*\n(.*?)\n```", re.DOTALL)
 STOP_WORDS = frozenset(
-    "a an and are as at be by for from how in into is it of on or our the their this to what when where which who "
-    "why with your you we us vs versus about".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "their",
+        "this",
+        "to",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "your",
+        "you",
+        "we",
+        "us",
+        "vs",
+        "versus",
+        "about",
+    ]
 )
 
 

@@ -72,7 +72,10 @@ def _spam_answer(turn: Turn) -> SpamVerdict:
     classifier = turn.result_or("score_spam", lambda: spam_classifier.score_spam(email_text(turn.prompt)))
     signals = spam_rules.email_signals(links, sender, read_text(email_text(turn.prompt)))  # every part, attachments
     return spam_rules.verdict(
-        signals, classifier, link_count=int(links.get("link_count", 0)), sender_domain=str(sender.get("domain", ""))  # type: ignore[arg-type]
+        signals,
+        classifier,
+        link_count=int(links.get("link_count", 0)),
+        sender_domain=str(sender.get("domain", "")),  # type: ignore[arg-type]
     )
 
 
@@ -143,7 +146,7 @@ SKILLS_BY_MODEL: dict[type[BaseModel], Skill] = {
 SKILLS_BY_AGENT: dict[str, Skill] = {
     catalog.SPAM_DETECTION: SPAM,
     catalog.EMAIL_ASSISTANT: REPLY,
-    **{name: RESEARCH for name in catalog.RESEARCH_AREAS},
+    **dict.fromkeys(catalog.RESEARCH_AREAS, RESEARCH),
     catalog.SUMMARY: SUMMARY,
     catalog.CONTENT_GENERATION: ARTICLE,
 }

@@ -33,25 +33,60 @@ PHRASE_RULES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
         "urgency or threat",
         1.5,
         (
-            "urgent", "immediately", "act now", "within 24 hours", "within 48 hours", "account will be",
-            "suspended", "locked", "final notice", "last chance", "expires today", "limited time",
+            "urgent",
+            "immediately",
+            "act now",
+            "within 24 hours",
+            "within 48 hours",
+            "account will be",
+            "suspended",
+            "locked",
+            "final notice",
+            "last chance",
+            "expires today",
+            "limited time",
         ),
     ),
     (
         "money, prize or payment bait",
         2.0,
         (
-            "you have won", "you've won", "winner", "lottery", "prize", "claim your", "cash", "bitcoin", "crypto",
-            "gift card", "wire transfer", "inheritance", "million dollars", "$$$", "free money", "investment opportunity",
-            "guaranteed", "100% free", "risk-free", "double your",
+            "you have won",
+            "you've won",
+            "winner",
+            "lottery",
+            "prize",
+            "claim your",
+            "cash",
+            "bitcoin",
+            "crypto",
+            "gift card",
+            "wire transfer",
+            "inheritance",
+            "million dollars",
+            "$$$",
+            "free money",
+            "investment opportunity",
+            "guaranteed",
+            "100% free",
+            "risk-free",
+            "double your",
         ),
     ),
     (
         "asks for credentials or personal data",
         2.5,
         (
-            "verify your account", "confirm your password", "your password", "login details", "social security",
-            "bank details", "credit card number", "update your payment", "confirm your identity", "pin code",
+            "verify your account",
+            "confirm your password",
+            "your password",
+            "login details",
+            "social security",
+            "bank details",
+            "credit card number",
+            "update your payment",
+            "confirm your identity",
+            "pin code",
         ),
     ),
     ("pushy call to action", 1.0, ("click here", "click below", "open the attachment", "download now", "buy now")),
@@ -117,7 +152,10 @@ def message_signals(mail: ParsedMail) -> list[Signal]:
             signals.append(Signal(risk, 4.0 if "disguised" in risk else 3.0))
     sender, reply_to = analysis.address_domain(mail.sender), analysis.address_domain(mail.reply_to)
     list_host = LIST_HOST.search(mail.list_id)
-    list_domains = {analysis.address_domain(mail.list_post), analysis.registered_domain(list_host[1]) if list_host else ""}
+    list_domains = {
+        analysis.address_domain(mail.list_post),
+        analysis.registered_domain(list_host[1]) if list_host else "",
+    }
     if sender and reply_to and reply_to != sender and reply_to not in list_domains:
         signals.append(Signal(f"Reply-To sends answers to {reply_to}, another domain than the sender's {sender}", 1.5))
     return signals
@@ -132,19 +170,28 @@ def authentication_signals(mail: ParsedMail) -> list[Signal]:
     """
     if not mail.authentication_results:
         return []
-    failed = {method.lower() for method, result in AUTH_RESULT.findall(mail.authentication_results[0])
-              if result.lower() == "fail"}
-    return [Signal(f"sender authentication: {method}=fail", AUTH_FAILURE_WEIGHTS[method]) for method in
-            ("dmarc", "dkim", "spf") if method in failed]
+    failed = {
+        method.lower()
+        for method, result in AUTH_RESULT.findall(mail.authentication_results[0])
+        if result.lower() == "fail"
+    }
+    return [
+        Signal(f"sender authentication: {method}=fail", AUTH_FAILURE_WEIGHTS[method])
+        for method in ("dmarc", "dkim", "spf")
+        if method in failed
+    ]
 
 
-def email_signals(
-    link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail
-) -> list[Signal]:
+def email_signals(link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail) -> list[Signal]:
     """Every rule that fires on an email: its links, its sender, the message's build and its wording (subject and
     every readable part of the body)."""
     wording = "\n".join((mail.subject, *mail.views))
-    return [*link_signals(link_report), *sender_signals(sender_report), *message_signals(mail), *wording_signals(wording)]
+    return [
+        *link_signals(link_report),
+        *sender_signals(sender_report),
+        *message_signals(mail),
+        *wording_signals(wording),
+    ]
 
 
 def verdict(
@@ -158,7 +205,9 @@ def verdict(
     classifier_says_spam = classifier.get("verdict") == "spam"
     if classifier_says_spam or (score >= UNSURE_FROM and rules >= RULES_THRESHOLD):
         found = [_evidence(item) for item in classifier.get("spam_evidence", [])] + rule_names
-        decided_by = "classifier" if classifier_says_spam else f"rules ({rules:g} >= {RULES_THRESHOLD:g}, classifier unsure)"
+        decided_by = (
+            "classifier" if classifier_says_spam else f"rules ({rules:g} >= {RULES_THRESHOLD:g}, classifier unsure)"
+        )
         reason = f"Spam ({source}, decided by the {decided_by}): {assessment}. Evidence: " + "; ".join(found) + "."
         confidence = max(score, min(0.95, 0.6 + rules / 25))
         return SpamVerdict(is_spam=True, confidence=round(min(confidence, 0.99), 2), reason=reason, signals=found)
@@ -169,7 +218,9 @@ def verdict(
         + (f"Evidence for legitimate mail: {'; '.join(for_ham)}. " if for_ham else "")
         + (f"Weak signals only: {'; '.join(rule_names)}." if rule_names else "No rule signals found.")
     )
-    return SpamVerdict(is_spam=False, confidence=round(min(0.99, max(0.5, 1 - score)), 2), reason=reason, signals=rule_names)
+    return SpamVerdict(
+        is_spam=False, confidence=round(min(0.99, max(0.5, 1 - score)), 2), reason=reason, signals=rule_names
+    )
 
 
 def _evidence(item: dict[str, Any]) -> str:

@@ -70,7 +70,9 @@ def reply(email: EmailText) -> EmailReply:
     thanks = f"Thank you for your message about {email.subject}." if email.subject else "Thank you for your message."
     lines = [greeting, "", thanks]
     if asked:
-        lines += ["", "You asked:"] + [f"- {q}" for q in asked] + ["", "I will look into each point and come back to you."]
+        lines += (
+            ["", "You asked:"] + [f"- {q}" for q in asked] + ["", "I will look into each point and come back to you."]
+        )
     else:
         lines += ["I have read it and will follow up with the details shortly."]
     lines += ["", "Best regards,", "The team", "", f"-- {NOTE_PREFIX} please review before relying on it."]
@@ -84,7 +86,10 @@ def research(area: str, topic: str) -> ResearchFindings:
     fill = {key: [line.format(topic=topic) for line in lines] for key, lines in template.items()}
     return ResearchFindings(
         area=area,
-        key_points=[f"{NOTE_PREFIX} these points frame the {area} analysis of '{topic}'; they are not findings.", *fill["key_points"]],
+        key_points=[
+            f"{NOTE_PREFIX} these points frame the {area} analysis of '{topic}'; they are not findings.",
+            *fill["key_points"],
+        ],
         risks=fill["risks"],
         open_questions=fill["open_questions"],
     )
@@ -98,7 +103,11 @@ def summary(topic: str, notes: list[ResearchFindings]) -> ResearchSummary:
         if points:
             parts.append(f"the {note.area} notes start from: {points[0].rstrip('.')}")
     risks = [risk for note in notes for risk in note.risks[:1]]
-    text = f"{NOTE_PREFIX} for {topic}, " + ("; ".join(parts) if parts else "no research notes were found in the input") + "."
+    text = (
+        f"{NOTE_PREFIX} for {topic}, "
+        + ("; ".join(parts) if parts else "no research notes were found in the input")
+        + "."
+    )
     if risks:
         text += " Main risks: " + " ".join(risks)
     recommendations = [q for note in notes for q in note.open_questions[:1]]
@@ -158,6 +167,9 @@ def article_revision(previous: Article, feedback: str) -> tuple[str, str]:
         "",
         f"{NOTE_PREFIX} this revision responds to the reviewer's feedback:",
         "",
-        *[f"- {point}: noted; the offline model cannot rewrite prose, so a writer should rework this." for point in points],
+        *[
+            f"- {point}: noted; the offline model cannot rewrite prose, so a writer should rework this."
+            for point in points
+        ],
     ]
     return previous.title, previous.body.rstrip() + "\n" + "\n".join(notes)

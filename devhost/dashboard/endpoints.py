@@ -63,17 +63,27 @@ async def list_orchestrations(request: web.Request) -> web.Response:
     limit = _limit(query.get("limit"), default=200)
     store = request.app[_ENGINE].store
     return await _answer(
-        request, "", views.orchestration_list, store, statuses or None, query.get("name") or None,
-        query.get("q") or None, limit,
-    )  # fmt: skip
+        request,
+        "",
+        views.orchestration_list,
+        store,
+        statuses or None,
+        query.get("name") or None,
+        query.get("q") or None,
+        limit,
+    )
 
 
 async def get_orchestration(request: web.Request) -> web.Response:
     engine, instance_id = request.app[_ENGINE], request.match_info["instance_id"]
     return await _answer(
-        request, f"no orchestration instance with ID '{instance_id[:300]}'", views.orchestration_detail,
-        engine.store, request.app[_NAMES], instance_id,
-    )  # fmt: skip
+        request,
+        f"no orchestration instance with ID '{instance_id[:300]}'",
+        views.orchestration_detail,
+        engine.store,
+        request.app[_NAMES],
+        instance_id,
+    )
 
 
 async def list_sessions(request: web.Request) -> web.Response:

@@ -73,7 +73,9 @@ class AgentNames:
     def __init__(self, store: Store, registered: Mapping[str, str]) -> None:
         self._store = store
         self._known: dict[str, str] = {
-            lower: name.removeprefix(AGENT_PREFIX) for lower, name in registered.items() if lower.startswith(AGENT_PREFIX)
+            lower: name.removeprefix(AGENT_PREFIX)
+            for lower, name in registered.items()
+            if lower.startswith(AGENT_PREFIX)
         }
 
     def lookup(self, entity_names: Iterable[str]) -> dict[str, str]:

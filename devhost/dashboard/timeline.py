@@ -164,7 +164,11 @@ def _timer(clock: _Clock, created: dict[str, Any], fired: dict[str, Any] | None,
     if due is None:
         name = "timer"
     else:
-        name = "timer, due at once" if due <= _at(created) else f"timer to {time.strftime('%d %b %H:%M', time.gmtime(due))} UTC"
+        name = (
+            "timer, due at once"
+            if due <= _at(created)
+            else f"timer to {time.strftime('%d %b %H:%M', time.gmtime(due))} UTC"
+        )
     if fired is not None:
         return clock.step("timer", name, "fired", _at(created), _at(fired), fires_at=fire_at)
     return clock.step("timer", name, "pending" if queued else "cancelled", _at(created), None, fires_at=fire_at)

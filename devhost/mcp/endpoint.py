@@ -121,7 +121,10 @@ def _invocation(ctx: ServerRequestContext[Any]) -> tuple[dict[str, Any], str]:
     request: Request = ctx.request  # every message reaches this server over HTTP
     headers = dict(request.headers)
     over_sse = request.url.path.endswith("/message")
-    transport: dict[str, Any] = {"name": "http-sse" if over_sse else "http-streamable", "properties": {"headers": headers}}
+    transport: dict[str, Any] = {
+        "name": "http-sse" if over_sse else "http-streamable",
+        "properties": {"headers": headers},
+    }
     invocation: dict[str, Any] = {"transport": transport}
     if session_id := headers.get(MCP_SESSION_ID_HEADER.lower()):
         transport["sessionId"] = session_id
@@ -159,7 +162,10 @@ def _like_the_extension(app: Any) -> Any:
 
         async def name_the_session(message: Any) -> None:
             if initialize and message["type"] == "http.response.start" and message["status"] == 200:
-                message = {**message, "headers": [*message.get("headers", ()), (b"mcp-session-id", uuid4().hex.encode())]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"mcp-session-id", uuid4().hex.encode())],
+                }
             await send(message)
 
         headers = [(name, value) for name, value in scope["headers"] if name != version_header or value in known]

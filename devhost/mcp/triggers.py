@@ -67,8 +67,12 @@ async def call_tool(
             content=[types.TextContent(type="text", text=f"An error occurred invoking '{params.name}'.")],
             is_error=True,
         )
-    log.info("MCP tool %s -> %s (%.1f ms)", tool.name, "error" if result.is_error else "ok",
-             (time.perf_counter() - started) * 1000)
+    log.info(
+        "MCP tool %s -> %s (%.1f ms)",
+        tool.name,
+        "error" if result.is_error else "ok",
+        (time.perf_counter() - started) * 1000,
+    )
     return result
 
 

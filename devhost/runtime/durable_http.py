@@ -21,9 +21,18 @@ ACTIVITY_NAME = "BuiltIn::HttpActivity"
 REQUEST_TIMEOUT = 100  # seconds, .NET HttpClient's default
 DEFAULT_POLL_SECONDS = 30  # HttpOptions.DefaultAsyncRequestSleepTimeMilliseconds
 _CONTENT_HEADERS = {
-    "allow", "content-disposition", "content-encoding", "content-language", "content-length",
-    "content-location", "content-md5", "content-range", "content-type", "expires", "last-modified",
-}  # fmt: skip
+    "allow",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-location",
+    "content-md5",
+    "content-range",
+    "content-type",
+    "expires",
+    "last-modified",
+}
 
 
 class DurableHttpError(Exception):

@@ -121,8 +121,9 @@ class Engine:
 
     # -- client operations -----------------------------------------------------------------
 
-    def start_orchestration(self, name: str, instance_id: str, input_json: str | None,
-                            version: str | None = None) -> None:
+    def start_orchestration(
+        self, name: str, instance_id: str, input_json: str | None, version: str | None = None
+    ) -> None:
         """Schedule a new instance; without a ``version`` it gets host.json's ``defaultVersion``."""
         if name not in self.index.orchestrators:
             raise UnknownFunction(f"no orchestrator function named '{name}' in this app")
@@ -352,7 +353,7 @@ class Engine:
         def commit(tx: Tx) -> None:
             tx.save_entity(entity_id, name, key, result["entityState"] if result.get("entityExists") else None)
             tx.finish_entity_ops([op.id for op in ops])
-            for op, outcome in zip(ops, result["results"]):
+            for op, outcome in zip(ops, result["results"], strict=False):
                 if op.caller_id and op.request_id:
                     response: dict[str, Any] = {"result": outcome.get("result")}
                     if outcome.get("isError"):

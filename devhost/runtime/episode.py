@@ -79,7 +79,7 @@ def run_episode(
     started = ev.event(EventType.ORCHESTRATOR_STARTED, now)
     replayed = [{**e, "IsPlayed": True} for e in past]
     body = {
-        "history": replayed + [started] + new,
+        "history": [*replayed, started, *new],
         "input": instance.input,
         "instanceId": instance_id,
         "isReplaying": bool(past),
@@ -119,7 +119,7 @@ def _check_limits(state: dict[str, Any], episode: Episode) -> None:
     """Raise LimitExceeded when the episode asks for something Azure would refuse."""
     if "customStatus" in state:
         limits.check_custom_status(state["customStatus"])
-    for task_id, activity, input_json in episode.activities:
+    for _task_id, activity, input_json in episode.activities:
         limits.check_payload(f"The input of activity '{activity}'", input_json)
     for request in episode.entity_requests:
         what = f"The input of operation '{request.operation}' on entity '{request.entity_id}'"
@@ -216,7 +216,7 @@ def _collect_work(
     scheduled = {e["EventId"]: e for e in history if e["EventType"] in SCHEDULING_EVENTS}
     recorded = [e for _, e in sorted(scheduled.items()) if not e.get(RETRY_MARK)]
     actions = [a for a in _flatten(ctx._action_payload_v2) if _schedules_work(a)]
-    for position, (old, action) in enumerate(zip(recorded, actions)):
+    for position, (old, action) in enumerate(zip(recorded, actions, strict=False)):
         _check_matches(old, action, position)
     if len(actions) < len(recorded):
         missing = recorded[len(actions)]
@@ -315,7 +315,9 @@ def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, 
             )
         )
         episode.entity_requests.append(
-            EntityRequest(entity_id, action.operation, action.input_, request_id if kind == ActionType.CALL_ENTITY else None)
+            EntityRequest(
+                entity_id, action.operation, action.input_, request_id if kind == ActionType.CALL_ENTITY else None
+            )
         )
     else:
         raise NonDeterminismError(f"action {ActionType(kind).name} is not supported by the local host")
@@ -329,7 +331,9 @@ def _schedule_retry(task: TaskBase, task_id: int, episode: Episode, instance_id:
         return
     # As the Durable extension computes it: first interval * backoffCoefficient^(failures - 1), capped.
     options = retryable.retry_options.to_json()
-    delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (retryable.num_attempts - 1)
+    delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (
+        retryable.num_attempts - 1
+    )
     delay = min(delay, options.get("maxRetryIntervalInMilliseconds", delay)) / 1000
     fire_at = now + delay
     episode.events.append(

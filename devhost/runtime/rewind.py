@@ -30,11 +30,12 @@ def rewind(tx: Tx, instance_id: str, reason: str, now: float) -> None:
     scheduled_before = {e["EventId"] for e in kept if e["EventType"] in SCHEDULING_EVENTS}
     first_episode_end = next((i for i, e in enumerate(later) if e["EventType"] == EventType.ORCHESTRATOR_COMPLETED), 0)
     redelivered = [
-        e for i, e in enumerate(later)
+        e
+        for i, e in enumerate(later)
         if e["EventType"] not in (*SCHEDULING_EVENTS, *_EPISODE_MARKS)
         and not (i < first_episode_end and e["EventType"] in _FAILURES)  # what failed it runs again
         and _target(e) in (None, *scheduled_before)  # results of work scheduled after the cut are redone
-    ]  # fmt: skip
+    ]
     tx.truncate_history(instance_id, cut)
     tx.reopen(instance_id)
     tx.send(instance_id, ev.event(EventType.GENERIC_EVENT, now, Data=json.dumps(f"Rewound: {reason}")))
@@ -72,7 +73,9 @@ def _run_again(tx: Tx, instance_id: str, scheduled: dict[str, Any], reason: str,
         tx.schedule_activity(instance_id, task_id, scheduled["Name"], scheduled.get("Input"))
     elif kind == EventType.TIMER_CREATED:  # cancelled timers fire too, as in Azure; the SDK ignores them
         fire_at = ev.parse_timestamp(scheduled["FireAt"])
-        tx.send(instance_id, ev.timer_fired(task_id, scheduled["FireAt"], fire_at), visible_at=fire_at, timer_id=task_id)
+        tx.send(
+            instance_id, ev.timer_fired(task_id, scheduled["FireAt"], fire_at), visible_at=fire_at, timer_id=task_id
+        )
     elif kind == EventType.SUB_ORCHESTRATION_CREATED:
         child = scheduled["InstanceId"]
         status = tx.status(child)

@@ -9,9 +9,10 @@ import azure.durable_functions
 import azure.functions
 
 #: Code that calls into the app: the local host itself and the SDKs whose wrappers run every function.
-_CALLERS = tuple(
-    str(Path(module.__file__).parent) for module in (azure.durable_functions, azure.functions)  # type: ignore[arg-type]
-) + (str(Path(__file__).parents[1]),)  # the devhost package
+_CALLERS = (
+    *(str(Path(str(module.__file__)).parent) for module in (azure.durable_functions, azure.functions)),
+    str(Path(__file__).parents[1]),  # the devhost package
+)
 
 
 def user_traceback(exc: BaseException) -> str:

@@ -304,8 +304,7 @@ class Store:
     def entity_ops(self, entity_id: str, limit: int) -> list[EntityOp]:
         rows = self.query("SELECT * FROM entity_ops WHERE entity_id = ? ORDER BY id LIMIT ?", (entity_id, limit))
         return [
-            EntityOp(r["id"], r["entity_id"], r["operation"], r["input"], r["caller_id"], r["request_id"])
-            for r in rows
+            EntityOp(r["id"], r["entity_id"], r["operation"], r["input"], r["caller_id"], r["request_id"]) for r in rows
         ]
 
     def entity(self, entity_id: str) -> sqlite3.Row | None:
@@ -391,7 +390,9 @@ class Tx:
             [(instance_id, first_seq + i, json.dumps(e)) for i, e in enumerate(events)],
         )
 
-    def send(self, instance_id: str, event: dict[str, Any], visible_at: float = 0.0, timer_id: int | None = None) -> None:
+    def send(
+        self, instance_id: str, event: dict[str, Any], visible_at: float = 0.0, timer_id: int | None = None
+    ) -> None:
         self._conn.execute(
             "INSERT INTO inbox (instance_id, event, visible_at, timer_id) VALUES (?, ?, ?, ?)",
             (instance_id, json.dumps(event), visible_at, timer_id),

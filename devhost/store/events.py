@@ -42,13 +42,13 @@ SCHEDULING_EVENTS = (
 
 def timestamp(at: float) -> str:
     """Epoch seconds as the SDK's timestamp string (UTC, microseconds, trailing Z)."""
-    return dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_timestamp(text: str) -> float:
     """An ISO 8601 time as epoch seconds; one without a zone is UTC, as the Durable extension reads it."""
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)).timestamp()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def event(kind: EventType, at: float, event_id: int = -1, **fields: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the application writes it, so server-sent events reach the client at once. After
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -47,10 +48,8 @@ async def serve(app: ASGIApp, request: web.Request, root_path: str) -> web.Strea
             body_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         while not complete.is_set() and request.transport is not None and not request.transport.is_closing():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(complete.wait(), DISCONNECT_POLL_SECONDS)
-            except TimeoutError:
-                pass
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:

@@ -172,8 +172,9 @@ def read_deadline(seconds: float, connections: Connections) -> Middleware:
                     async with asyncio.timeout(seconds):
                         await request.read()  # kept by the request: handlers read it from there
                 except TimeoutError:
-                    log.warning("%s %s: the body did not arrive within %g s", request.method, request.path[:200],
-                                seconds)
+                    log.warning(
+                        "%s %s: the body did not arrive within %g s", request.method, request.path[:200], seconds
+                    )
                     response = error(408, f"the request body did not arrive within {seconds:g} s")
                     response.force_close()
                     return response

@@ -41,8 +41,9 @@ class Guard:
     cors_credentials: bool = False
 
     @staticmethod
-    def create(bound_host: str, extra_hosts: Iterable[str] = (), cors: Iterable[str] = (),
-               cors_credentials: bool = False) -> Guard:
+    def create(
+        bound_host: str, extra_hosts: Iterable[str] = (), cors: Iterable[str] = (), cors_credentials: bool = False
+    ) -> Guard:
         return Guard(
             bound_host.strip("[]").lower(),
             frozenset(h.lower().rstrip(".") for h in extra_hosts),
@@ -54,8 +55,10 @@ class Guard:
         """Why the request must be refused, or None."""
         host = request.headers.get("Host")
         if host is not None and not self.serves(host_name(host)):
-            return (f"Host '{host[:100]}' is not served here: use localhost or {self.bound_host or 'this address'}"
-                    " (or start the host with --allow-host NAME)")
+            return (
+                f"Host '{host[:100]}' is not served here: use localhost or {self.bound_host or 'this address'}"
+                " (or start the host with --allow-host NAME)"
+            )
         origin = request.headers.get("Origin")
         if origin is not None and self.cors_allows(origin):
             return None
@@ -68,9 +71,11 @@ class Guard:
         else:
             foreign = foreign_site or foreign_origin
         if foreign:
-            return (f"{request.method} from another origin ({origin or site}) refused: the local host only "
-                    "takes requests from its own pages and from clients that are not browsers (allow an "
-                    "origin with Host.CORS in local.settings.json)")
+            return (
+                f"{request.method} from another origin ({origin or site}) refused: the local host only "
+                "takes requests from its own pages and from clients that are not browsers (allow an "
+                "origin with Host.CORS in local.settings.json)"
+            )
         return None
 
     def serves(self, name: str) -> bool:

@@ -80,9 +80,7 @@ async def dispatch(request: web.Request) -> web.Response:
             return error(405, f"{request.method} is not allowed on /api/{path}")
         return error(404, f"no function serves /api/{path}")
     function, route_params = found
-    kwargs: dict[str, Any] = {
-        function.request_param: to_function_request(request, await request.read(), route_params)
-    }
+    kwargs: dict[str, Any] = {function.request_param: to_function_request(request, await request.read(), route_params)}
     if function.client_param:
         binding = client_binding(caller_base_url(request), request.app[_RPC_BASE])
         kwargs[function.client_param] = json.dumps(binding)

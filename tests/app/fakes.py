@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from unittest import mock
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
 from agent_framework import Agent
 
-from activities import ACTIVITIES
 import agent_app
-from reviewing.protocol import DecisionEvent, Decider, Role
+from activities import ACTIVITIES
+from reviewing.protocol import Decider, DecisionEvent, Role
 from reviewing.signing import sign_event
 
 
@@ -38,7 +38,6 @@ class Timer:
     cancelled: bool = False
     is_completed: bool = False
     result: Any = None
-    is_completed: bool = False  # set when it wins a task_any
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -95,7 +94,7 @@ class FakeContext:
             self.activity_calls.append((name, input_))
             try:
                 return Done(self.activities[name](input_))
-            except Exception as error:  # noqa: BLE001 - what the durable retry catches too
+            except Exception as error:
                 failure = error
         return Failed(Exception(f"{type(failure).__name__}: {failure} \n Traceback: ..."))
 
@@ -159,6 +158,7 @@ class InProcessAgents:
 
     def __call__(self, name: str) -> _Proxy:
         return _Proxy(self, self.agents[name])
+
 
 @dataclass
 class _Proxy:

@@ -8,7 +8,7 @@ import os
 import smtplib
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -36,8 +36,15 @@ def key(execution: str = "run-1", step: str = "") -> str:
 
 
 def reply_request(instance_id: str = "inst-1", execution: str = "run-1", **changes: Any) -> dict[str, Any]:
-    return {"instance_id": instance_id, "step": "send_email", "idempotency_key": key(execution, "send_email"),
-            "to": "alice@contoso.com", "subject": "Re: sync", "body": "Thursday works.", **changes}  # fmt: skip
+    return {
+        "instance_id": instance_id,
+        "step": "send_email",
+        "idempotency_key": key(execution, "send_email"),
+        "to": "alice@contoso.com",
+        "subject": "Re: sync",
+        "body": "Thursday works.",
+        **changes,
+    }
 
 
 def test_send_email_over_smtp_sends_once_even_when_repeated(smtp_server: SmtpServer) -> None:
@@ -71,7 +78,9 @@ def test_mail_goes_to_the_parsed_address_alone(smtp_server: SmtpServer) -> None:
 
 
 @pytest.mark.parametrize("to", ["a@contoso.com, victim@example.com", "Team: a@contoso.com, b@contoso.com;", "nobody"])
-def test_a_recipient_that_is_not_one_address_fails_permanently_and_sends_nothing(smtp_server: SmtpServer, to: str) -> None:
+def test_a_recipient_that_is_not_one_address_fails_permanently_and_sends_nothing(
+    smtp_server: SmtpServer, to: str
+) -> None:
     with pytest.raises(PermanentFailure, match="Recipient"):
         send_email(reply_request(to=to))
     assert smtp_server.messages == [] and not smtp_server.attempts
@@ -106,7 +115,10 @@ def test_reply_without_a_known_sender_goes_to_our_own_mailbox(app_env: Path) -> 
 def test_a_451_is_transient_and_the_next_attempt_sends_exactly_one_mail(smtp_server: SmtpServer) -> None:
     smtp_server.script("alice@contoso.com", "451 4.3.0 Try again later")
 
-    with pytest.raises(TransientFailure, match=r"127\.0\.0\.1:\d+ refused the recipient \(alice@contoso.com: 451 4\.3\.0 Try again later\)"):
+    with pytest.raises(
+        TransientFailure,
+        match=r"127\.0\.0\.1:\d+ refused the recipient \(alice@contoso.com: 451 4\.3\.0 Try again later\)",
+    ):
         send_email(reply_request())
     assert smtp_server.messages == []
     assert send_email(reply_request())["repeat"] is False
@@ -116,14 +128,16 @@ def test_a_451_is_transient_and_the_next_attempt_sends_exactly_one_mail(smtp_ser
 def test_a_550_is_permanent_and_the_registered_activity_reports_it_instead_of_raising(smtp_server: SmtpServer) -> None:
     smtp_server.script("alice@contoso.com", "550 5.1.1 No such user", "550 5.1.1 No such user")
 
-    with pytest.raises(PermanentFailure, match="550 5.1.1 No such user"):
+    with pytest.raises(PermanentFailure, match=r"550 5\.1\.1 No such user"):
         send_email(reply_request())
     answer = REGISTERED["send_email"](reply_request())
     assert "550 5.1.1 No such user" in answer[PERMANENT_FAILURE]
     assert smtp_server.messages == []
 
 
-def test_a_stalled_server_times_out_as_a_transient_failure(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stalled_server_times_out_as_a_transient_failure(
+    smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "0.5")
     smtp_server.script("alice@contoso.com", 3.0)
 
@@ -189,7 +203,12 @@ def test_a_pasted_multi_line_subject_is_quarantined_on_one_line(app_env: Path) -
 
 
 def draft_request(instance_id: str = "inst-3", article: dict[str, Any] = ARTICLE) -> dict[str, Any]:
-    return {"instance_id": instance_id, "step": "save_draft", "idempotency_key": key(instance_id, "save_draft"), "article": article}
+    return {
+        "instance_id": instance_id,
+        "step": "save_draft",
+        "idempotency_key": key(instance_id, "save_draft"),
+        "article": article,
+    }
 
 
 def test_a_saved_draft_travels_as_a_short_reference_to_the_whole_text(app_env: Path) -> None:
@@ -204,8 +223,15 @@ def test_a_saved_draft_travels_as_a_short_reference_to_the_whole_text(app_env: P
 
 def test_publish_writes_the_stored_article_once_with_front_matter(app_env: Path) -> None:
     saved = save_draft(draft_request())
-    request = {"instance_id": "inst-3", "step": "publish_content", "idempotency_key": key("inst-3", "publish"),
-               "topic": "ES", "draft": saved, "reviewer": "r@x.io", "feedback": "ok"}  # fmt: skip
+    request = {
+        "instance_id": "inst-3",
+        "step": "publish_content",
+        "idempotency_key": key("inst-3", "publish"),
+        "topic": "ES",
+        "draft": saved,
+        "reviewer": "r@x.io",
+        "feedback": "ok",
+    }
     first, second = publish_content(request), publish_content(request)
 
     files = list((app_env / "published").rglob("*.md"))
@@ -224,15 +250,23 @@ def test_a_reply_subject_with_line_breaks_is_sent_on_one_line(smtp_server: SmtpS
     assert sent["Subject"] == "Re: sync next week" == result["subject"]
 
 
-DEADLINE = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=24, minutes=1)
+DEADLINE = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=24, minutes=1)
 
 
 def review_request(**changes: Any) -> dict[str, Any]:
     return {
-        "instance_id": "inst-5", "step": "notify_reviewer", "idempotency_key": key("inst-5", "notify"),
-        "to": None, "topic": "ES", "draft": save_draft(draft_request("inst-5")),
-        "deadline": DEADLINE.isoformat(), "round": 1, "max_rounds": 3, "feedback": [], **changes,
-    }  # fmt: skip
+        "instance_id": "inst-5",
+        "step": "notify_reviewer",
+        "idempotency_key": key("inst-5", "notify"),
+        "to": None,
+        "topic": "ES",
+        "draft": save_draft(draft_request("inst-5")),
+        "deadline": DEADLINE.isoformat(),
+        "round": 1,
+        "max_rounds": 3,
+        "feedback": [],
+        **changes,
+    }
 
 
 def mail_text(result: dict[str, Any]) -> str:
@@ -249,7 +283,7 @@ def test_reviewer_notification_leads_with_the_signed_link_and_the_deadline(smtp_
     assert result["to"] == "reviewer@example.com" == mail["To"]
     instructions = text.split(RULE)[0]
     assert instructions.index(result["review_url"]) < instructions.index("curl"), "the link first, curl for automation"
-    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-5", datetime.now(timezone.utc))
+    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-5", datetime.now(UTC))
     assert (link.round, link.role, link.address, link.deadline) == (1, Role.REVIEWER, "reviewer@example.com", DEADLINE)
     assert f"Deadline: {DEADLINE:%Y-%m-%d %H:%M} UTC (in 24 hours)." in text
     assert "http://localhost:7071/api/content/inst-5/decision" in text and "code=" not in text
@@ -269,8 +303,14 @@ def test_a_topic_pasted_with_line_breaks_still_notifies_the_reviewer(app_env: Pa
     [
         ({}, "http://localhost:7071/api"),
         ({"WEBSITE_HOSTNAME": "localhost:7072"}, "http://localhost:7072/api"),
-        ({"WEBSITE_HOSTNAME": "func-agents.azurewebsites.net", "WEBSITE_INSTANCE_ID": "abc", "REVIEW_LINK_KEY": "k" * 32},
-         "https://func-agents.azurewebsites.net/api"),
+        (
+            {
+                "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net",
+                "WEBSITE_INSTANCE_ID": "abc",
+                "REVIEW_LINK_KEY": "k" * 32,
+            },
+            "https://func-agents.azurewebsites.net/api",
+        ),
         ({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}, "https://agents.example.com/api"),
     ],
 )
@@ -287,18 +327,27 @@ def test_the_links_come_from_the_settings_never_from_the_request(
     assert result["decision_url"] in text and result["review_url"] in text and "attacker" not in text
 
 
-def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ESCALATION_EMAIL", "Boss <boss@example.com>")
-    missed = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
-    request = review_request(step="escalate_for_review", instance_id="inst-6", draft=save_draft(draft_request("inst-6")),
-                             reviewer="r@x.io", round=2, missed_deadline=missed.isoformat(), feedback=["Shorter"])  # fmt: skip
+    missed = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
+    request = review_request(
+        step="escalate_for_review",
+        instance_id="inst-6",
+        draft=save_draft(draft_request("inst-6")),
+        reviewer="r@x.io",
+        round=2,
+        missed_deadline=missed.isoformat(),
+        feedback=["Shorter"],
+    )
     result = escalate_for_review(request)
 
     assert result["to"] == "Boss <boss@example.com>" and result["action"] == "escalated"
     text = mail_text(result)
     assert "r@x.io did not decide on round 2 of 3" in text and "by 2026-01-02 12:00 UTC" in text
     assert 'revised after the feedback on round 1: "Shorter"' in text
-    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-6", datetime.now(timezone.utc))
+    link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-6", datetime.now(UTC))
     assert (link.role, link.address, link.round) == (Role.ESCALATION_CONTACT, "boss@example.com", 2)
     assert result["review_url"] in text and "# Event sourcing" in text
 
@@ -321,7 +370,9 @@ def test_line_breaks_in_a_topic_or_feedback_cannot_add_links_or_commands_to_a_re
     result = notify_reviewer(review_request(topic="Quarterly plan" + forged, round=2, feedback=["Fine" + forged]))
 
     instructions = mail_text(result).split(RULE)[0].splitlines()
-    assert not [line for line in instructions if line.startswith(("Read the draft", "  curl", "  http")) and "evil" in line]
+    assert not [
+        line for line in instructions if line.startswith(("Read the draft", "  curl", "  http")) and "evil" in line
+    ]
     assert any("https://evil.example/login" in line and line.startswith("Round 2 of 3") for line in instructions)
 
 
@@ -337,13 +388,24 @@ def test_a_later_round_quotes_the_feedback_of_every_earlier_round(app_env: Path)
 
 @pytest.mark.parametrize(
     ("outcome", "words"),
-    [("published", "was approved and published: /data/published/a.md"), ("rejected", "rejected in round 3, the last"),
-     ("expired", "expired: nobody decided before the escalation deadline")],
-)  # fmt: skip
+    [
+        ("published", "was approved and published: /data/published/a.md"),
+        ("rejected", "rejected in round 3, the last"),
+        ("expired", "expired: nobody decided before the escalation deadline"),
+    ],
+)
 def test_the_end_of_a_review_is_announced(app_env: Path, outcome: str, words: str) -> None:
-    request = {"instance_id": "inst-7", "step": "notify_outcome", "idempotency_key": key("inst-7", outcome),
-               "to": "r@x.io", "outcome": outcome, "topic": "ES", "draft": save_draft(draft_request("inst-7")),
-               "rounds": 3, "location": "/data/published/a.md"}  # fmt: skip
+    request = {
+        "instance_id": "inst-7",
+        "step": "notify_outcome",
+        "idempotency_key": key("inst-7", outcome),
+        "to": "r@x.io",
+        "outcome": outcome,
+        "topic": "ES",
+        "draft": save_draft(draft_request("inst-7")),
+        "rounds": 3,
+        "location": "/data/published/a.md",
+    }
     result = notify_outcome(request)
 
     text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
@@ -354,11 +416,27 @@ def test_the_end_of_a_review_is_announced(app_env: Path, outcome: str, words: st
 @pytest.mark.parametrize(
     ("error", "kind", "words"),
     [
-        (smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"), PermanentFailure, "rejected the login 535"),
-        (smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure"), TransientFailure, "rejected the login 454"),
-        (smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "agents@example.com"), PermanentFailure, "answered 553"),
+        (
+            smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"),
+            PermanentFailure,
+            "rejected the login 535",
+        ),
+        (
+            smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure"),
+            TransientFailure,
+            "rejected the login 454",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "agents@example.com"),
+            PermanentFailure,
+            "answered 553",
+        ),
         (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), PermanentFailure, "cannot be resolved"),
-        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), TransientFailure, "cannot be resolved"),
+        (
+            socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+            TransientFailure,
+            "cannot be resolved",
+        ),
         (ConnectionResetError(104, "Connection reset by peer"), TransientFailure, "dropped the connection"),
     ],
 )
@@ -369,14 +447,22 @@ def test_smtp_errors_are_sorted_into_transient_and_permanent(error: Exception, k
 
 @pytest.mark.parametrize(
     ("code", "kind"),
-    [(errno.ENOSPC, TransientFailure), (errno.EDQUOT, TransientFailure), (errno.EROFS, PermanentFailure), (errno.EACCES, PermanentFailure)],
+    [
+        (errno.ENOSPC, TransientFailure),
+        (errno.EDQUOT, TransientFailure),
+        (errno.EROFS, PermanentFailure),
+        (errno.EACCES, PermanentFailure),
+    ],
 )
 def test_a_full_disk_is_transient_and_a_read_only_one_permanent(code: int, kind: type) -> None:
     failure = disk_failure(OSError(code, os.strerror(code)), "/data/outbox/x.eml")
     assert type(failure) is kind and os.strerror(code) in str(failure)
 
 
-@pytest.mark.parametrize(("status", "kind"), [(503, TransientFailure), (429, TransientFailure), (403, PermanentFailure), (404, PermanentFailure)])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(503, TransientFailure), (429, TransientFailure), (403, PermanentFailure), (404, PermanentFailure)],
+)
 def test_blob_answers_are_sorted_by_status(status: int, kind: type) -> None:
     from azure.core.exceptions import HttpResponseError
 
@@ -391,10 +477,19 @@ def test_a_reply_in_a_thread_names_the_original_and_says_it_is_automatic() -> No
     from activities.mail import compose
     from settings import MailSettings
 
-    settings = MailSettings(sender="Agent Mail <agents@example.com>", reviewer="r@example.com", escalation="e@example.com", outbox_dir="out")
+    settings = MailSettings(
+        sender="Agent Mail <agents@example.com>", reviewer="r@example.com", escalation="e@example.com", outbox_dir="out"
+    )
     thread = {"in_reply_to": "<q-7@example.org>", "references": ["<q-5@example.org>", "not an id", "<q-7@example.org>"]}
-    message = compose(settings, to=Address("Ada", "ada", "example.org"), subject="Re: q", body="Hi", key="k-1",
-                      in_reply_to="q-7@example.org", thread=thread)
+    message = compose(
+        settings,
+        to=Address("Ada", "ada", "example.org"),
+        subject="Re: q",
+        body="Hi",
+        key="k-1",
+        in_reply_to="q-7@example.org",
+        thread=thread,
+    )
     plain = compose(settings, to=Address("Ada", "ada", "example.org"), subject="Note", body="Hi", key="k-2")
 
     assert message["Message-ID"] == "<k-1@example.com>" and message["In-Reply-To"] == "<q-7@example.org>"

@@ -6,9 +6,9 @@ import asyncio
 import json
 from typing import Any
 
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 import azure.functions as func
 import pytest
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from activities.side_effects import save_draft
 from api import decisions
@@ -55,14 +55,27 @@ class FakeClient:
         current = self.statuses[instance_id]
         review = dict(current["customStatus"])
         if self.flow == "applies":
-            applied = {"round": event_data["round"], "approved": event_data["approved"],
-                       "decided_by": event_data["decided_by"], "decision_id": event_data["decision_id"]}  # fmt: skip
+            applied = {
+                "round": event_data["round"],
+                "approved": event_data["approved"],
+                "decided_by": event_data["decided_by"],
+                "decision_id": event_data["decision_id"],
+            }
             self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [applied]}}
         elif self.flow == "superseded":
-            other = {"round": review["round"], "approved": True, "decided_by": {"role": "reviewer"}, "decision_id": "other"}
+            other = {
+                "round": review["round"],
+                "approved": True,
+                "decided_by": {"role": "reviewer"},
+                "decision_id": "other",
+            }
             self.statuses[instance_id] = {**current, "customStatus": {**review, "decisions": [other]}}
         elif self.flow == "ends":
-            self.statuses[instance_id] = {**current, "runtimeStatus": "Completed", "customStatus": {**review, "stage": "expired"}}
+            self.statuses[instance_id] = {
+                **current,
+                "runtimeStatus": "Completed",
+                "customStatus": {**review, "stage": "expired"},
+            }
 
 
 @pytest.fixture(autouse=True)
@@ -92,33 +105,68 @@ AWAITING = review("awaiting_approval", deadline="2099-01-01T00:00:00Z")
 
 
 def status(name: str, runtime_status: str, custom_status: Any = AWAITING) -> dict[str, Any]:
-    return {"name": name, "instanceId": "i1", "runtimeStatus": runtime_status, "createdTime": "2026-01-01T00:00:00Z",
-            "lastUpdatedTime": "2026-01-01T00:01:00Z", "customStatus": custom_status,
-            "input": "t", "output": None}  # fmt: skip
+    return {
+        "name": name,
+        "instanceId": "i1",
+        "runtimeStatus": runtime_status,
+        "createdTime": "2026-01-01T00:00:00Z",
+        "lastUpdatedTime": "2026-01-01T00:01:00Z",
+        "customStatus": custom_status,
+        "input": "t",
+        "output": None,
+    }
 
 
 def test_start_answers_202_with_id_management_urls_and_our_status_url() -> None:
     client = FakeClient()
-    code, body = call(start_flow(request("spam-detection/run", {"content": "hi"}), client, "spam_detection_orchestration", EmailInput, "spam-detection/run"))
+    code, body = call(
+        start_flow(
+            request("spam-detection/run", {"content": "hi"}),
+            client,
+            "spam_detection_orchestration",
+            EmailInput,
+            "spam-detection/run",
+        )
+    )
 
     assert code == 202
     assert body["id"] == "new-id" and body["statusUrl"] == f"{BASE}/orchestrations/new-id"
     assert body["statusQueryGetUri"].endswith("/instances/new-id")
-    assert client.started == [("spam_detection_orchestration", {"content": "hi", "email_id": None, "sender": None, "subject": None, "raw": None})]
+    assert client.started == [
+        (
+            "spam_detection_orchestration",
+            {"content": "hi", "email_id": None, "sender": None, "subject": None, "raw": None},
+        )
+    ]
 
 
 def test_content_start_accepts_a_bare_string_and_links_the_decision_route() -> None:
     client = FakeClient()
-    code, body = call(start_flow(request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"))
+    code, body = call(
+        start_flow(
+            request("content/run", "event sourcing"), client, "content_approval_workflow", ContentInput, "content/run"
+        )
+    )
 
     assert code == 202 and body["decisionUrl"] == f"{BASE}/content/new-id/decision"
-    assert client.started[0][1] == {"topic": "event sourcing", "reviewer": None, "timeout_hours": 24.0, "escalation_timeout_hours": 24.0, "max_review_rounds": 3}
+    assert client.started[0][1] == {
+        "topic": "event sourcing",
+        "reviewer": None,
+        "timeout_hours": 24.0,
+        "escalation_timeout_hours": 24.0,
+        "max_review_rounds": 3,
+    }
 
 
 def test_the_flow_input_carries_nothing_of_the_request_url_or_its_host_header() -> None:
     client = FakeClient()
-    req = func.HttpRequest("POST", "http://attacker.example/api/content/run", body=b'"edge"', route_params={},
-                           headers={"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"})
+    req = func.HttpRequest(
+        "POST",
+        "http://attacker.example/api/content/run",
+        body=b'"edge"',
+        route_params={},
+        headers={"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"},
+    )
     call(start_flow(req, client, "content_approval_workflow", ContentInput, "content/run"))
 
     assert "attacker" not in json.dumps(client.started)
@@ -136,7 +184,9 @@ def test_the_flow_input_carries_nothing_of_the_request_url_or_its_host_header() 
 )
 def test_a_sender_that_adds_recipients_is_400_naming_it_and_starts_nothing(body: dict[str, str]) -> None:
     client = FakeClient()
-    code, answer = call(start_flow(request("spam-detection/run", body), client, "flow", EmailInput, "spam-detection/run"))
+    code, answer = call(
+        start_flow(request("spam-detection/run", body), client, "flow", EmailInput, "spam-detection/run")
+    )
 
     assert code == 400 and [d["field"] for d in answer["details"]] == ["sender"]
     assert client.started == []
@@ -147,7 +197,9 @@ def test_a_reviewer_list_is_400_naming_it() -> None:
     body = {"topic": "x", "reviewer": "rita@contoso.com, v1@victim.example"}
     code, answer = call(start_flow(request("content/run", body), client, "flow", ContentInput, "content/run"))
 
-    assert code == 400 and answer["details"][0]["field"] == "reviewer" and "exactly one" in answer["details"][0]["message"]
+    assert (
+        code == 400 and answer["details"][0]["field"] == "reviewer" and "exactly one" in answer["details"][0]["message"]
+    )
     assert client.started == []
 
 
@@ -155,20 +207,40 @@ def test_empty_optional_fields_are_absent() -> None:
     client = FakeClient()
     body = {"content": "Hello", "sender": "", "subject": "  ", "email_id": None}
     code, _ = call(start_flow(request("spam-detection/run", body), client, "flow", EmailInput, "spam-detection/run"))
-    call(start_flow(request("content/run", {"topic": "x", "reviewer": "", "timeout_hours": None}), client, "flow",
-                    ContentInput, "content/run"))
+    call(
+        start_flow(
+            request("content/run", {"topic": "x", "reviewer": "", "timeout_hours": None}),
+            client,
+            "flow",
+            ContentInput,
+            "content/run",
+        )
+    )
 
     assert code == 202
     assert [flow_input for _, flow_input in client.started] == [
         {"content": "Hello", "email_id": None, "sender": None, "subject": None, "raw": None},
-        {"topic": "x", "reviewer": None, "timeout_hours": 24.0, "escalation_timeout_hours": 24.0, "max_review_rounds": 3},
+        {
+            "topic": "x",
+            "reviewer": None,
+            "timeout_hours": 24.0,
+            "escalation_timeout_hours": 24.0,
+            "max_review_rounds": 3,
+        },
     ]
 
 
 def test_an_address_is_passed_on_as_parsed() -> None:
     client = FakeClient()
-    call(start_flow(request("content/run", {"topic": "x", "reviewer": "  Rita   <rita@contoso.com> "}), client, "flow",
-                    ContentInput, "content/run"))
+    call(
+        start_flow(
+            request("content/run", {"topic": "x", "reviewer": "  Rita   <rita@contoso.com> "}),
+            client,
+            "flow",
+            ContentInput,
+            "content/run",
+        )
+    )
 
     assert client.started[0][1]["reviewer"] == "Rita <rita@contoso.com>"
 
@@ -207,7 +279,9 @@ def test_bad_bodies_are_400_naming_the_fields(route: str, model: type, body: Any
 @pytest.mark.parametrize(("field", "value"), [("sender", "a@b.c\nBcc: all@b.c"), ("email_id", "mail-1\r\nX-Evil: 1")])
 def test_line_breaks_in_identifiers_are_named_in_the_error(field: str, value: str) -> None:
     body = {"content": "x", field: value}
-    code, answer = call(start_flow(request("spam-detection/run", body), FakeClient(), "flow", EmailInput, "spam-detection/run"))
+    code, answer = call(
+        start_flow(request("spam-detection/run", body), FakeClient(), "flow", EmailInput, "spam-detection/run")
+    )
 
     assert code == 400 and answer["details"][0]["field"] == field
     assert "control characters" in answer["details"][0]["message"]
@@ -229,10 +303,20 @@ def test_unparseable_bodies_are_400(raw: bytes) -> None:
 
 def test_a_decision_is_raised_and_the_answer_says_it_was_applied_and_to_which_round() -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")})
-    code, body = call(deliver_decision(request("content/i1/decision", {"approved": False, "feedback": "More data"}, instance_id="i1"), client))
+    code, body = call(
+        deliver_decision(
+            request("content/i1/decision", {"approved": False, "feedback": "More data"}, instance_id="i1"), client
+        )
+    )
 
     [(instance_id, event, data)] = client.events
-    assert (instance_id, event, data["approved"], data["feedback"], data["round"]) == ("i1", "ApprovalDecision", False, "More data", 1)
+    assert (instance_id, event, data["approved"], data["feedback"], data["round"]) == (
+        "i1",
+        "ApprovalDecision",
+        False,
+        "More data",
+        1,
+    )
     assert code == 202 and body["applied"] is True and body["round"] == 1 and body["decision_id"] == data["decision_id"]
     assert body["decided_by"] == data["decided_by"] == {"role": "automation", "address": None}
     assert verify_event("i1", DecisionEvent.model_validate(data)), "signed, so that the flow believes it"
@@ -243,8 +327,11 @@ def test_a_decision_is_raised_and_the_answer_says_it_was_applied_and_to_which_ro
     [
         (2, AWAITING, "not_yet_open"),
         (1, review("awaiting_approval", 2), "already_decided"),
-        (1, {**AWAITING, "decisions": [{"round": 1, "approved": False, "decided_by": {"role": "reviewer"}}]},
-         "already_decided"),
+        (
+            1,
+            {**AWAITING, "decisions": [{"round": 1, "approved": False, "decided_by": {"role": "reviewer"}}]},
+            "already_decided",
+        ),
     ],
 )
 def test_a_decision_for_another_round_than_the_one_under_review_is_409(
@@ -264,9 +351,15 @@ def test_a_decision_for_another_round_than_the_one_under_review_is_409(
 
 def test_a_request_retried_with_its_idempotency_key_answers_as_the_first_and_decides_nothing_more() -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")})
-    first = request("content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
-    retry = request("content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
-    other = request("content/i1/decision", {"approved": True, "round": 1}, headers={"Idempotency-Key": "k-2"}, instance_id="i1")
+    first = request(
+        "content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1"
+    )
+    retry = request(
+        "content/i1/decision", {"approved": False, "round": 1}, headers={"Idempotency-Key": "k-1"}, instance_id="i1"
+    )
+    other = request(
+        "content/i1/decision", {"approved": True, "round": 1}, headers={"Idempotency-Key": "k-2"}, instance_id="i1"
+    )
 
     answers = [call(deliver_decision(r, client)) for r in (first, retry, other)]
     assert [code for code, _ in answers] == [202, 202, 409]
@@ -289,7 +382,9 @@ def test_a_second_decision_on_a_round_another_one_decided_is_409_already_decided
     assert code == 409 and body["error"].endswith("round 1 was already decided by another decision")
 
 
-def test_a_decision_the_flow_does_not_apply_in_time_is_202_but_says_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_decision_the_flow_does_not_apply_in_time_is_202_but_says_not_applied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(decisions, "CONFIRMATION_SECONDS", 0.3)
     client = FakeClient({"i1": status("content_approval_workflow", "Running")}, flow="idles")
     code, body = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
@@ -298,7 +393,9 @@ def test_a_decision_the_flow_does_not_apply_in_time_is_202_but_says_not_applied(
 
 
 def test_a_decision_overtaken_by_the_deadline_is_409_too_late() -> None:
-    client = FakeClient({"i1": status("content_approval_workflow", "Running", {**AWAITING, "stage": "escalated"})}, flow="ends")
+    client = FakeClient(
+        {"i1": status("content_approval_workflow", "Running", {**AWAITING, "stage": "escalated"})}, flow="ends"
+    )
     code, body = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
 
     assert code == 409 and body["error"].endswith("ended (expired) before the decision arrived: too late")
@@ -333,11 +430,14 @@ def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> 
         ("Running", review("notifying_reviewer", 2), "the reviewer is being notified of the draft"),
         ("Running", review("revising", 2), "the draft is being revised after the last decision"),
         ("Running", review("publishing"), "already decided (publishing)"),
-        ("Running", review("escalated", deadline="2020-01-01T00:00:00Z"),
-         "too late: the escalation deadline 2020-01-01 00:00:00Z has passed"),
+        (
+            "Running",
+            review("escalated", deadline="2020-01-01T00:00:00Z"),
+            "too late: the escalation deadline 2020-01-01 00:00:00Z has passed",
+        ),
         ("Completed", review("expired", 3), "it is Completed: the review has ended (expired)"),
     ],
-)  # fmt: skip
+)
 def test_decision_is_409_unless_it_would_count(runtime_status: str, custom_status: Any, reason: str) -> None:
     client = FakeClient({"i1": status("content_approval_workflow", runtime_status, custom_status)})
     code, answer = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
@@ -348,7 +448,10 @@ def test_decision_is_409_unless_it_would_count(runtime_status: str, custom_statu
 
 
 def test_decision_racing_completion_is_409() -> None:
-    client = FakeClient({"i1": status("content_approval_workflow", "Running")}, raise_error="Instance with ID i1 is gone: either completed or failed")
+    client = FakeClient(
+        {"i1": status("content_approval_workflow", "Running")},
+        raise_error="Instance with ID i1 is gone: either completed or failed",
+    )
     code, _ = call(deliver_decision(request("content/i1/decision", {"approved": True}, instance_id="i1"), client))
     assert code == 409
 
@@ -359,10 +462,15 @@ def test_status_route_reports_the_instance_or_404() -> None:
 
     assert code == 200
     assert body == {
-        "id": "i1", "name": "content_approval_workflow", "runtimeStatus": "Running",
-        "customStatus": AWAITING, "output": None, "input": "t",
-        "createdTime": "2026-01-01T00:00:00+00:00", "lastUpdatedTime": "2026-01-01T00:01:00+00:00",
-    }  # fmt: skip
+        "id": "i1",
+        "name": "content_approval_workflow",
+        "runtimeStatus": "Running",
+        "customStatus": AWAITING,
+        "output": None,
+        "input": "t",
+        "createdTime": "2026-01-01T00:00:00+00:00",
+        "lastUpdatedTime": "2026-01-01T00:01:00+00:00",
+    }
     code, _ = call(orchestration_status(request("orchestrations/nope", None, "GET", instance_id="nope"), client))
     assert code == 404
 
@@ -389,13 +497,23 @@ def test_instance_ids_of_every_durable_shape_are_looked_up() -> None:
 def test_every_http_route_but_health_and_the_review_page_needs_a_function_key(app_functions: list[Any]) -> None:
     """Read from the app's function index, as the Functions host reads it: the review page is anonymous (its signed
     link is the credential), the JSON decision route for automation is not."""
-    levels = {f.get_trigger().route: f.get_trigger().auth_level for f in app_functions if f.get_trigger().type == "httpTrigger"}
+    levels = {
+        f.get_trigger().route: f.get_trigger().auth_level
+        for f in app_functions
+        if f.get_trigger().type == "httpTrigger"
+    }
 
     assert levels.pop("health") == func.AuthLevel.ANONYMOUS
     assert levels.pop("review/{instance_id}") == func.AuthLevel.ANONYMOUS
     assert set(levels.values()) == {func.AuthLevel.FUNCTION}
-    assert {"spam-detection/run", "research/run", "content/run", "content/{instance_id}/decision",
-            "content/{instance_id}/drafts/{key}", "orchestrations/{instance_id}"} <= set(levels)
+    assert {
+        "spam-detection/run",
+        "research/run",
+        "content/run",
+        "content/{instance_id}/decision",
+        "content/{instance_id}/drafts/{key}",
+        "orchestrations/{instance_id}",
+    } <= set(levels)
 
 
 def test_a_stored_draft_is_served_whole_by_its_url(app_env: Any) -> None:
@@ -404,7 +522,9 @@ def test_a_stored_draft_is_served_whole_by_its_url(app_env: Any) -> None:
     saved = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": key, "article": article})
     assert saved["url"] == f"{BASE}/content/i1/drafts/{key}"
 
-    response = stored_draft(func.HttpRequest("GET", saved["url"], body=b"", route_params={"instance_id": "i1", "key": key}))
+    response = stored_draft(
+        func.HttpRequest("GET", saved["url"], body=b"", route_params={"instance_id": "i1", "key": key})
+    )
     assert (response.status_code, json.loads(response.get_body())) == (200, article)
 
 
@@ -417,7 +537,12 @@ def test_a_stored_draft_is_served_whole_by_its_url(app_env: Any) -> None:
         ("..", "6c92a884-be63-5825-ba5e-659af8b423e0", 400),
     ],
 )
-def test_a_draft_url_that_names_no_stored_draft_is_404_or_400(app_env: Any, instance_id: str, key: str, expected: int) -> None:
-    response = stored_draft(func.HttpRequest("GET", f"{BASE}/content/x/drafts/y", body=b"",
-                                             route_params={"instance_id": instance_id, "key": key}))
+def test_a_draft_url_that_names_no_stored_draft_is_404_or_400(
+    app_env: Any, instance_id: str, key: str, expected: int
+) -> None:
+    response = stored_draft(
+        func.HttpRequest(
+            "GET", f"{BASE}/content/x/drafts/y", body=b"", route_params={"instance_id": instance_id, "key": key}
+        )
+    )
     assert response.status_code == expected and json.loads(response.get_body())["error"]

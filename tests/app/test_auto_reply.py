@@ -12,7 +12,7 @@ PERSON = (
 )
 
 
-def plan(headers: str, body: str = "Hello, could you resend invoice 7? Thanks, Ada"):  # noqa: ANN201
+def plan(headers: str, body: str = "Hello, could you resend invoice 7? Thanks, Ada"):
     return plan_reply(parse(headers + "\n" + body), None, has_headers=True)
 
 

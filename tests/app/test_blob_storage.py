@@ -35,12 +35,24 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("Azurite is not installed (bash scripts/test.sh installs it with npm)")
     port = free_port()
     process = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(tmp_path_factory.mktemp("azurite")),
-         "--silent", "--skipApiVersionCheck"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            str(AZURITE),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--location",
+            str(tmp_path_factory.mktemp("azurite")),
+            "--silent",
+            "--skipApiVersionCheck",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
-    connection = (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={ACCOUNT_KEY};"
-                  f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;")
+    connection = (
+        f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={ACCOUNT_KEY};"
+        f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    )
     service = BlobServiceClient.from_connection_string(connection)
     deadline = time.time() + 20
     while True:
@@ -66,7 +78,12 @@ def test_drafts_and_publications_go_to_blob_storage_once(
 ) -> None:
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite)
     monkeypatch.setenv("CONTENT_CONTAINER", "articles")
-    article = {"title": "Blobs for Agents", "body": "Durable agents publish here.", "word_count": 4, "reading_time_minutes": 1}
+    article = {
+        "title": "Blobs for Agents",
+        "body": "Durable agents publish here.",
+        "word_count": 4,
+        "reading_time_minutes": 1,
+    }
     draft = save_draft(step("save_draft", article=article))
     request = step("publish_content", topic="blob storage", reviewer="rita@contoso.com", feedback="fine", draft=draft)
     first = publish_content(request)
@@ -90,11 +107,14 @@ def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
 ) -> None:
     article = {"title": "T", "body": "B", "word_count": 1, "reading_time_minutes": 1}
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(ACCOUNT_KEY, "d3Jvbmcga2V5" * 7 + "AA=="))
-    with pytest.raises(PermanentFailure, match="Blob container 'agent-content'.*(access denied|HTTP 403)"):
+    with pytest.raises(PermanentFailure, match=r"Blob container 'agent-content'.*(access denied|HTTP 403)"):
         save_draft(step("save_draft", article=article))
 
     with hanging_up_listener() as (port, connections):
-        monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(port)))
+        monkeypatch.setenv(
+            "CONTENT_STORAGE_CONNECTION_STRING",
+            azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(port)),
+        )
         with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
             save_draft(step("save_draft", article=article))
     assert len(connections) == 2, "bounded: one quick retry here, longer outages are the durable retry's turn"

@@ -20,8 +20,9 @@ from settings import ReviewSettings, SettingsError, load_review_settings
     ],
 )
 def test_deadlines_in_range_are_accepted(hours: float, review: ReviewSettings | None) -> None:
-    request = ContentInput.model_validate({"topic": "t", "timeout_hours": hours, "escalation_timeout_hours": hours},
-                                          context=review)  # fmt: skip
+    request = ContentInput.model_validate(
+        {"topic": "t", "timeout_hours": hours, "escalation_timeout_hours": hours}, context=review
+    )
     assert request.timeout_hours == request.escalation_timeout_hours == hours
 
 

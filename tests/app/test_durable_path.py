@@ -11,16 +11,18 @@ import logging
 import uuid
 from typing import Any
 
-import pytest
-
 import azure.functions as func
+import pytest
 from agent_framework_durabletask import load_agent_response
 
 from activities.mail_screening import screen_email
 from agents.models import SpamVerdict
 from orchestrations.agent_calls import read_answer
 
-SPAM = {"content": "You have WON a prize! Verify your account at http://bit.ly/x NOW!!!", "sender": "Win <win@lotto.xyz>"}
+SPAM = {
+    "content": "You have WON a prize! Verify your account at http://bit.ly/x NOW!!!",
+    "sender": "Win <win@lotto.xyz>",
+}
 T0, T1, T2 = "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:05.000000Z", "2026-01-01T00:00:09.000000Z"
 
 
@@ -29,15 +31,29 @@ def handler(functions: list[Any], name: str) -> Any:
 
 
 def episode(functions: list[Any], name: str, history: list[dict[str, Any]], flow_input: Any) -> dict[str, Any]:
-    body = {"history": history, "input": json.dumps(flow_input), "instanceId": "inst-1", "isReplaying": False,
-            "parentInstanceId": None, "upperSchemaVersion": 2}  # fmt: skip
+    body = {
+        "history": history,
+        "input": json.dumps(flow_input),
+        "instanceId": "inst-1",
+        "isReplaying": False,
+        "parentInstanceId": None,
+        "upperSchemaVersion": 2,
+    }
     return json.loads(handler(functions, name)(func.OrchestrationContext(json.dumps(body))))
 
 
 def started(name: str, flow_input: Any, at: str = T0) -> list[dict[str, Any]]:
     return [
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": at},
-        {"EventType": 0, "EventId": -1, "IsPlayed": False, "Timestamp": at, "Name": name, "Input": json.dumps(flow_input), "Version": ""},
+        {
+            "EventType": 0,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": at,
+            "Name": name,
+            "Input": json.dumps(flow_input),
+            "Version": "",
+        },
     ]
 
 
@@ -45,8 +61,12 @@ def run_entity(functions: list[Any], entity_id: str, operation: str, operation_i
     """One-operation batch; the operation input (already JSON) is JSON-encoded once more, as the host does."""
     name, key = entity_id.strip("@").split("@", 1)
     entity_name = next(f.get_function_name() for f in functions if f.get_function_name().lower() == name)
-    batch = {"self": {"name": name, "key": key}, "state": None, "exists": False,
-             "batch": [{"name": operation, "input": json.dumps(operation_input)}]}  # fmt: skip
+    batch = {
+        "self": {"name": name, "key": key},
+        "state": None,
+        "exists": False,
+        "batch": [{"name": operation, "input": json.dumps(operation_input)}],
+    }
     return json.loads(handler(functions, entity_name)(json.dumps(batch)))
 
 
@@ -59,20 +79,49 @@ def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tup
     assert screening["actionType"] == 0 and screening["functionName"] == "screen_email"
     screened = screen_email(json.loads(screening["input"]))
     history += [
-        {"EventType": 4, "EventId": 0, "IsPlayed": False, "Timestamp": start, "Name": "screen_email", "Input": screening["input"]},
+        {
+            "EventType": 4,
+            "EventId": 0,
+            "IsPlayed": False,
+            "Timestamp": start,
+            "Name": "screen_email",
+            "Input": screening["input"],
+        },
         {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": start},
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": start},
-        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": start, "TaskScheduledId": 0, "Result": json.dumps(screened)},
-    ]  # fmt: skip
+        {
+            "EventType": 5,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": start,
+            "TaskScheduledId": 0,
+            "Result": json.dumps(screened),
+        },
+    ]
     [[_, call]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     out = run_entity(functions, call["instanceId"], call["operation"], call["input"])
     guid = json.loads(call["input"])["correlationId"]
     history += [
-        {"EventType": 14, "EventId": 1, "IsPlayed": False, "Timestamp": start, "Name": "run", "InstanceId": call["instanceId"], "Input": json.dumps({"id": guid})},
+        {
+            "EventType": 14,
+            "EventId": 1,
+            "IsPlayed": False,
+            "Timestamp": start,
+            "Name": "run",
+            "InstanceId": call["instanceId"],
+            "Input": json.dumps({"id": guid}),
+        },
         {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": start},
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": answered},
-        {"EventType": 15, "EventId": -1, "IsPlayed": False, "Timestamp": answered, "Name": guid, "Input": json.dumps({"result": out["results"][0]["result"]})},
-    ]  # fmt: skip
+        {
+            "EventType": 15,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": answered,
+            "Name": guid,
+            "Input": json.dumps({"result": out["results"][0]["result"]}),
+        },
+    ]
     # The SDK sends a call with retry as a one-task WhenAll: the CallActivityWithRetry action (type 1) inside.
     [[*_, retry]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     [quarantine] = retry["compoundActions"]
@@ -95,8 +144,12 @@ def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(
     assert "inspect_links" in history_text and "check_sender" in history_text  # tool calls kept in the conversation
 
     assert quarantine["actionType"] == 1 and quarantine["functionName"] == "handle_spam_email"
-    assert quarantine["retryOptions"] == {"firstRetryIntervalInMilliseconds": 5000, "maxNumberOfAttempts": 5,
-                                          "backoffCoefficient": 2.0, "maxRetryIntervalInMilliseconds": 300_000}
+    assert quarantine["retryOptions"] == {
+        "firstRetryIntervalInMilliseconds": 5000,
+        "maxNumberOfAttempts": 5,
+        "backoffCoefficient": 2.0,
+        "maxRetryIntervalInMilliseconds": 300_000,
+    }
     activity_input = json.loads(quarantine["input"])
     assert activity_input["verdict"]["is_spam"] is True and activity_input["instance_id"] == "inst-1"
 
@@ -112,12 +165,29 @@ def test_the_idempotency_key_is_the_same_on_every_replay_and_new_for_every_execu
     assert str(uuid.UUID(first)) == first
     # A later episode replays the step (scheduled at T1) after it completed at T2: the action carries the same key.
     history += [
-        {"EventType": 4, "EventId": 2, "IsPlayed": False, "Timestamp": T1, "Name": "handle_spam_email", "Input": quarantine["input"]},
+        {
+            "EventType": 4,
+            "EventId": 2,
+            "IsPlayed": False,
+            "Timestamp": T1,
+            "Name": "handle_spam_email",
+            "Input": quarantine["input"],
+        },
         {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T2},
-        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": T2, "TaskScheduledId": 2, "Result": '{"action": "quarantined"}'},
-    ]  # fmt: skip
+        {
+            "EventType": 5,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": T2,
+            "TaskScheduledId": 2,
+            "Result": '{"action": "quarantined"}',
+        },
+    ]
     third = episode(app_functions, "spam_detection_orchestration", history, SPAM)
     assert third["isDone"] and key(third["actions"][0][-1]["compoundActions"][0]) == first
     # The same instance id started again later: a new execution, so new keys.
-    assert key(run_until_quarantine(app_functions, "2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z")[2]) != first
+    assert (
+        key(run_until_quarantine(app_functions, "2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z")[2])
+        != first
+    )

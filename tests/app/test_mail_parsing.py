@@ -86,7 +86,8 @@ def test_base64_and_quoted_printable_bodies_are_decoded_in_their_charset() -> No
         HEADERS + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64
     )
     from_qp = parse(
-        HEADERS + "Content-Type: text/plain; charset=iso-8859-15\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        HEADERS
+        + "Content-Type: text/plain; charset=iso-8859-15\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
         + qp
     )
     assert from_b64.text == from_qp.text == text
@@ -96,9 +97,7 @@ def test_base64_and_quoted_printable_bodies_are_decoded_in_their_charset() -> No
 
 def test_unknown_or_lying_charsets_and_broken_base64_still_give_text() -> None:
     unknown = parse(HEADERS + "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nplain words")
-    lying = parse(
-        (HEADERS + "Content-Type: text/plain; charset=us-ascii\r\n\r\n").encode() + "Café crème".encode("utf-8")
-    )
+    lying = parse((HEADERS + "Content-Type: text/plain; charset=us-ascii\r\n\r\n").encode() + "Café crème".encode())
     latin1_undeclared = parse(HEADERS.encode() + b"\r\nCaf\xe9 cr\xe8me")
     broken = parse(HEADERS + "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8gd29y!!bGQ")
     assert unknown.text == "plain words" and unknown.charsets == ("x-no-such-charset",)
@@ -108,9 +107,9 @@ def test_unknown_or_lying_charsets_and_broken_base64_still_give_text() -> None:
 
 def test_encoded_and_raw_utf8_headers_are_decoded() -> None:
     raw = (
-        "From: =?iso-8859-1?q?J=F6rg_M=FCller?= <joerg@example.de>\r\nSubject: =?utf-8?b?w5xiZXJ3ZWlzdW5n?=\r\n\r\nhi"
-    ).encode() + b""
-    raw_utf8 = "From: Jörg <joerg@example.de>\r\nSubject: Überweisung\r\n\r\nhi".encode("utf-8")
+        b"From: =?iso-8859-1?q?J=F6rg_M=FCller?= <joerg@example.de>\r\nSubject: =?utf-8?b?w5xiZXJ3ZWlzdW5n?=\r\n\r\nhi"
+    ) + b""
+    raw_utf8 = "From: Jörg <joerg@example.de>\r\nSubject: Überweisung\r\n\r\nhi".encode()
     assert parse(raw).sender == "Jörg Müller <joerg@example.de>"
     assert parse(raw).subject == parse(raw_utf8).subject == "Überweisung"
 
@@ -154,7 +153,9 @@ def test_fields_become_a_mail_and_the_body_is_bounded() -> None:
 
 
 def test_html_to_text_survives_broken_markup() -> None:
-    assert html_to_text("<p>unclosed <b>bold <a href='http://x.example/'>link") == "unclosed bold link <http://x.example/>"
+    assert (
+        html_to_text("<p>unclosed <b>bold <a href='http://x.example/'>link") == "unclosed bold link <http://x.example/>"
+    )
     assert html_to_text("<![if !supportLists]>text<![endif]><!-- hidden -->") == "text"
 
 
@@ -209,11 +210,20 @@ def test_headers_for_reply_rules_and_threading_are_read() -> None:
             f"more than {MAX_PARTS} MIME parts",
         ),
         (
-            HEADERS + "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH + 1)),
+            HEADERS
+            + "".join(
+                f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH + 1)
+            ),
             f"nested more than {MAX_DEPTH} levels deep",
         ),
-        (HEADERS + "Content-Type: message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi", f"nested more than {MAX_DEPTH}"),
-        (HEADERS + "Content-Type:\r\n message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi", f"nested more than {MAX_DEPTH}"),
+        (
+            HEADERS + "Content-Type: message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi",
+            f"nested more than {MAX_DEPTH}",
+        ),
+        (
+            HEADERS + "Content-Type:\r\n message/rfc822\r\n\r\n" * 1_000 + "Subject: x\r\n\r\nhi",
+            f"nested more than {MAX_DEPTH}",
+        ),
     ],
 )
 def test_structure_beyond_real_mail_is_refused_before_parsing_with_the_headers_kept(raw: str, problem: str) -> None:
@@ -224,13 +234,21 @@ def test_structure_beyond_real_mail_is_refused_before_parsing_with_the_headers_k
 
 
 def test_real_mail_structures_pass_the_limits() -> None:
-    nested = HEADERS + "".join(
-        f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH - 1)
-    ) + "Content-Type: text/plain\r\n\r\nhello\r\n" + "".join(f"--n{i}--\r\n" for i in reversed(range(MAX_DEPTH - 1)))
-    siblings = HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "".join(
-        f'--p\r\nContent-Type: multipart/alternative; boundary="q{i}"\r\n\r\n--q{i}\r\n\r\npart {i}\r\n--q{i}--\r\n'
-        for i in range(100)
-    ) + "--p--\r\n"
+    nested = (
+        HEADERS
+        + "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\r\n\r\n--n{i}\r\n' for i in range(MAX_DEPTH - 1))
+        + "Content-Type: text/plain\r\n\r\nhello\r\n"
+        + "".join(f"--n{i}--\r\n" for i in reversed(range(MAX_DEPTH - 1)))
+    )
+    siblings = (
+        HEADERS
+        + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n'
+        + "".join(
+            f'--p\r\nContent-Type: multipart/alternative; boundary="q{i}"\r\n\r\n--q{i}\r\n\r\npart {i}\r\n--q{i}--\r\n'
+            for i in range(100)
+        )
+        + "--p--\r\n"
+    )
     assert parse(nested).unreadable == "" and parse(nested).text == "hello"
     assert parse(siblings).unreadable == "" and "part 99" in parse(siblings).text
 
@@ -246,9 +264,12 @@ def test_header_values_that_make_the_header_parser_quadratic_are_read_only_as_fa
 
 def test_hundreds_of_parts_with_hostile_headers_are_read_with_the_headers_cut() -> None:
     part = '--p\r\nContent-Type: text/plain; {0}\r\nContent-Disposition: attachment; filename="{0}.exe"\r\n\r\nx\r\n'
-    raw = HEADERS + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + "".join(
-        part.format(f"{i}" + '"' * 1_000) for i in range(200)
-    ) + "--p--\r\n"
+    raw = (
+        HEADERS
+        + 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n'
+        + "".join(part.format(f"{i}" + '"' * 1_000) for i in range(200))
+        + "--p--\r\n"
+    )
     mail = parse(raw)
 
     assert mail.unreadable == "" and len(mail.attachments) == 30  # listed up to MAX_LISTED

@@ -13,8 +13,13 @@ from api.mcp_tools import tool_result
 def test_the_spam_agent_and_the_flow_tools_are_tool_triggers_with_the_durable_client(app_functions: list[Any]) -> None:
     triggers = {f.get_trigger().tool_name: f for f in app_functions if f.get_trigger().type == "mcpToolTrigger"}
 
-    assert set(triggers) == {"SpamDetectionAgent", "start_research_flow", "start_content_flow", "get_flow_status",
-                             "submit_review_decision"}  # fmt: skip
+    assert set(triggers) == {
+        "SpamDetectionAgent",
+        "start_research_flow",
+        "start_content_flow",
+        "get_flow_status",
+        "submit_review_decision",
+    }
     for name, function in triggers.items():
         assert "durableClient" in [b.type for b in function.get_bindings()], name
         # Every tool, the agent's included, answers in the result envelope, which can say `isError`.

@@ -16,16 +16,23 @@ LOCAL = {"OPENAI_API_KEY": "local", "OPENAI_CHAT_COMPLETION_MODEL": "m"}
 @pytest.mark.parametrize(
     ("env", "field", "cap"),
     [
-        ({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com", "AZURE_OPENAI_MODEL": "m"}, "max_completion_tokens", 4096),
+        (
+            {"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com", "AZURE_OPENAI_MODEL": "m"},
+            "max_completion_tokens",
+            4096,
+        ),
         (LOCAL, "max_completion_tokens", 4096),  # api.openai.com
         ({**LOCAL, "OPENAI_BASE_URL": "https://x.services.ai.azure.com/openai/v1/"}, "max_completion_tokens", 4096),
         ({**LOCAL, "OPENAI_BASE_URL": "http://localhost:11434/v1"}, "max_tokens", 2048),  # Ollama
         ({**LOCAL, "OPENAI_BASE_URL": "http://gpu-box:8080/v1", "MODEL_MAX_OUTPUT_TOKENS": "700"}, "max_tokens", 700),
-        ({**LOCAL, "OPENAI_BASE_URL": "http://vllm:8000/v1", "MODEL_MAX_TOKENS_FIELD": "max_completion_tokens"},
-         "max_completion_tokens", 4096),
+        (
+            {**LOCAL, "OPENAI_BASE_URL": "http://vllm:8000/v1", "MODEL_MAX_TOKENS_FIELD": "max_completion_tokens"},
+            "max_completion_tokens",
+            4096,
+        ),
     ],
     ids=["azure", "openai", "azure-v1-url", "ollama", "cap-set", "field-set"],
-)  # fmt: skip
+)
 def test_the_output_cap_goes_in_the_field_the_endpoint_honours(env: dict[str, str], field: str, cap: int) -> None:
     settings = load_model_settings(env)
     assert (settings.first_output_cap_field, settings.output_token_cap) == (field, cap)
@@ -40,8 +47,9 @@ def test_max_tokens_bypasses_the_frameworks_renaming_and_an_explicit_choice_neve
 
 
 def test_a_refused_cap_field_switches_once_and_a_refused_format_steps_down_to_bare_json_object() -> None:
-    guard = ModelCallGuard(endpoint="e", timeout_seconds=5, max_output_tokens=900, cap_field_may_change=True,
-                           response_format="auto")  # fmt: skip
+    guard = ModelCallGuard(
+        endpoint="e", timeout_seconds=5, max_output_tokens=900, cap_field_may_change=True, response_format="auto"
+    )
     refusal = "HTTP 400: Unsupported parameter: 'max_completion_tokens' is not supported with this model."
     assert guard.adapt(refusal.lower(), structured=True) and guard.output_cap_field == "max_tokens"
     assert guard.adapt(f"HTTP 500: {LLAMA_CPP_PYTHON_FORMAT_ERROR}", structured=True)

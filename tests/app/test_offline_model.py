@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from agent_framework import Message
@@ -77,7 +77,9 @@ def test_spam_check_calls_its_three_tools_through_the_framework(agents: dict[str
     assert sorted(c.name for c in calls) == ["check_sender", "inspect_links", "score_spam"]
     assert {r.call_id for r in results} == {c.call_id for c in calls}
     assert "paypa1.com" in json.dumps([c.parse_arguments() for c in calls])
-    classifier = next(json.loads(r.result) for r in results if r.call_id == next(c.call_id for c in calls if c.name == "score_spam"))
+    classifier = next(
+        json.loads(r.result) for r in results if r.call_id == next(c.call_id for c in calls if c.name == "score_spam")
+    )
     assert classifier["verdict"] == "spam" and classifier["spam_evidence"]
     assert response.value.confidence >= classifier["spam_score"] - 0.01
     usage = response.usage_details
@@ -95,7 +97,9 @@ def test_reply_answers_the_sender_by_name_and_says_it_is_offline(agents: dict[st
 
 
 def test_a_reply_to_mail_without_a_subject_reads_naturally(agents: dict[str, object]) -> None:
-    reply = run(agents[EMAIL_ASSISTANT], "Draft a reply.\n\nFrom: Bo <bo@contoso.com>\n\nSee you at noon.", EmailReply).value
+    reply = run(
+        agents[EMAIL_ASSISTANT], "Draft a reply.\n\nFrom: Bo <bo@contoso.com>\n\nSee you at noon.", EmailReply
+    ).value
 
     assert reply.subject == "Re: your message"
     assert "Thank you for your message." in reply.body and "about your message" not in reply.body
@@ -113,10 +117,12 @@ def test_notes_and_articles_on_a_plural_topic_need_no_verb_agreement(area: str) 
 
 def test_every_response_carries_a_utc_created_at_in_the_framework_format() -> None:
     client = OfflineChatClient()
-    response = asyncio.run(client.get_response([Message("user", ["Topic: x"])], options={"response_format": ResearchFindings}))
+    response = asyncio.run(
+        client.get_response([Message("user", ["Topic: x"])], options={"response_format": ResearchFindings})
+    )
 
-    created = datetime.strptime(str(response.created_at), CREATED_AT_FORMAT).replace(tzinfo=timezone.utc)
-    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
+    created = datetime.strptime(str(response.created_at), CREATED_AT_FORMAT).replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - created) < timedelta(minutes=1)
 
 
 def test_article_figures_are_measured_from_the_body_and_revised_with_feedback(agents: dict[str, object]) -> None:
@@ -135,7 +141,12 @@ def test_article_figures_are_measured_from_the_body_and_revised_with_feedback(ag
 
 
 def test_summary_is_built_from_the_research_notes_it_is_given(agents: dict[str, object]) -> None:
-    notes = ResearchFindings(area="market", key_points=["Buyers are platform teams."], risks=["Long sales cycles."], open_questions=["Who pays?"])
+    notes = ResearchFindings(
+        area="market",
+        key_points=["Buyers are platform teams."],
+        risks=["Long sales cycles."],
+        open_questions=["Who pays?"],
+    )
     prompt = f"Topic: vector databases\n\nMarket research notes:\n```json\n{notes.model_dump_json()}\n```"
 
     summary = run(agents[SUMMARY], prompt, ResearchSummary).value
@@ -219,7 +230,9 @@ def test_failed_sender_authentication_is_a_signal_and_a_claimed_pass_is_not() ->
 
     top = "Authentication-Results: mx.example.org; spf=fail smtp.mailfrom=bank.example; dkim=none; dmarc=FAIL\n"
     assert signals(top) == [("sender authentication: dmarc=fail", 3.0), ("sender authentication: spf=fail", 1.0)]
-    assert signals("Authentication-Results: mx.example.org; spf=pass; dkim=pass header.d=bank.example; dmarc=pass\n") == []
+    assert (
+        signals("Authentication-Results: mx.example.org; spf=pass; dkim=pass header.d=bank.example; dmarc=pass\n") == []
+    )
     # only the topmost header counts: the one the receiving server added
     older = "Authentication-Results: mx.example.org; dmarc=pass\nAuthentication-Results: relay.example; dkim=fail\n"
     assert signals(older) == []

@@ -11,10 +11,10 @@ import pytest
 from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from orchestrations.content_approval import content_approval_workflow
+from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW, SPAM_FLOW
 from orchestrations.inputs import InvalidInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
-from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW, SPAM_FLOW
 from reviewing.protocol import Decider, Role
 from tests.app.fakes import RITA, FakeContext, InProcessAgents, flow_context, run_flow, signed
 
@@ -23,7 +23,11 @@ SPAM = {
     "sender": "Prize Team <win@lotto-prizes.xyz>",
     "subject": "You are a WINNER",
 }
-HAM = {"content": "Hi, can we meet on Thursday to review the budget?", "sender": "Alice <alice@contoso.com>", "subject": "Budget"}
+HAM = {
+    "content": "Hi, can we meet on Thursday to review the budget?",
+    "sender": "Alice <alice@contoso.com>",
+    "subject": "Budget",
+}
 
 
 def test_spam_is_quarantined_and_not_answered(app_env: Path, agents: InProcessAgents) -> None:
@@ -54,7 +58,7 @@ def test_bare_content_is_enough(app_env: Path, agents: InProcessAgents) -> None:
 
 
 def test_spam_flow_rejects_input_without_content(agents: InProcessAgents) -> None:
-    with pytest.raises(InvalidInput, match="^Invalid input for this flow: content: Field required$"):
+    with pytest.raises(InvalidInput, match=r"^Invalid input for this flow: content: Field required$"):
         run_flow(spam_detection_orchestration, flow_context({"sender": "a@b.c"}), agents)
 
 
@@ -82,7 +86,9 @@ def steps(ctx: FakeContext) -> list[str]:
 
 
 def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decisions=[signed(APPROVE, 1)])
+    ctx = flow_context(
+        {"topic": "event sourcing", "reviewer": "rita@example.com", "timeout_hours": 2}, decisions=[signed(APPROVE, 1)]
+    )
     result = run_flow(content_approval_workflow, ctx, agents)
 
     waiting = next(s for s in ctx.custom_statuses if s["stage"] == "awaiting_approval")
@@ -92,21 +98,30 @@ def test_content_waits_for_the_decision_and_publishes_when_approved(app_env: Pat
     assert ctx.deadlines[0].fire_at == ctx.current_utc_datetime + timedelta(hours=2)
     assert ctx.deadlines[0].cancelled, "the timer must be cancelled when the decision wins"
     assert result["status"] == "published" and len(result["rounds"]) == 1
-    assert result["rounds"][0]["decision"] == {**APPROVE, "round": 1, "decided_by": RITA.model_dump(), "decision_id": "d1"}
+    assert result["rounds"][0]["decision"] == {
+        **APPROVE,
+        "round": 1,
+        "decided_by": RITA.model_dump(),
+        "decision_id": "d1",
+    }
     publication = Path(result["publication"]["location"]).read_text()
     assert publication.count("# Event sourcing") == 1 and '"approved_by": "reviewer rita@example.com"' in publication
     assert steps(ctx) == ["save_draft", "notify_reviewer", "verify_decision", "publish_content", "notify_outcome"]
     assert stages(ctx) == ["drafting", "notifying_reviewer", "awaiting_approval", "publishing", "published"]
 
 
-def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(app_env: Path, agents: InProcessAgents) -> None:
+def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(
+    app_env: Path, agents: InProcessAgents
+) -> None:
     ctx = flow_context("event sourcing", decisions=[signed(REJECT, 1), signed(APPROVE, 2)])
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published" and [r["round"] for r in result["rounds"]] == [1, 2]
     assert [r["decision"]["approved"] for r in result["rounds"]] == [False, True]
     first, second = (r["draft"] for r in result["rounds"])
-    assert "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), second)["body"] and first["url"] != second["url"]
+    assert (
+        "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), second)["body"] and first["url"] != second["url"]
+    )
     notices = [request for name, request in ctx.activity_calls if name == "notify_reviewer"]
     assert [(n["round"], n["feedback"]) for n in notices] == [(1, []), (2, ["Add a diagram"])]
     assert [name for name, _ in agents.prompts] == ["ContentGenerationAgent", "ContentGenerationAgent"]
@@ -118,28 +133,50 @@ def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(app_
 
 
 def test_every_round_rejected_ends_rejected_and_tells_the_reviewer(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 2}, decisions=[signed(REJECT, 1), signed(REJECT, 2)])
+    ctx = flow_context(
+        {"topic": "event sourcing", "max_review_rounds": 2}, decisions=[signed(REJECT, 1), signed(REJECT, 2)]
+    )
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "rejected" and len(result["rounds"]) == 2 and "publication" not in result
-    assert steps(ctx) == ["save_draft", "notify_reviewer", "verify_decision", "save_draft", "notify_reviewer",
-                          "verify_decision", "notify_outcome"]
+    assert steps(ctx) == [
+        "save_draft",
+        "notify_reviewer",
+        "verify_decision",
+        "save_draft",
+        "notify_reviewer",
+        "verify_decision",
+        "notify_outcome",
+    ]
     [outcome] = [request for name, request in ctx.activity_calls if name == "notify_outcome"]
     assert (outcome["outcome"], outcome["to"], outcome["rounds"]) == ("rejected", "reviewer@example.com", 2)
 
 
 def test_a_missed_deadline_escalates_and_the_escalation_contact_decides(app_env: Path, agents: InProcessAgents) -> None:
-    ctx = flow_context({"topic": "event sourcing", "timeout_hours": 1, "escalation_timeout_hours": 4},
-                       decisions=[None, signed(APPROVE, 1, Decider(role=Role.ESCALATION_CONTACT, address="boss@x.io"))])
+    ctx = flow_context(
+        {"topic": "event sourcing", "timeout_hours": 1, "escalation_timeout_hours": 4},
+        decisions=[None, signed(APPROVE, 1, Decider(role=Role.ESCALATION_CONTACT, address="boss@x.io"))],
+    )
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published"
     assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": "boss@x.io"}
     assert ctx.custom_statuses[-1]["escalation_contact"] == "editor-in-chief@example.com"
-    assert stages(ctx)[:6] == ["drafting", "notifying_reviewer", "awaiting_approval", "escalating", "escalated", "publishing"]
+    assert stages(ctx)[:6] == [
+        "drafting",
+        "notifying_reviewer",
+        "awaiting_approval",
+        "escalating",
+        "escalated",
+        "publishing",
+    ]
     escalated = next(s for s in ctx.custom_statuses if s["stage"] == "escalated")
     assert escalated["awaiting"] == "ApprovalDecision" and escalated["deadline"] == "2026-01-01T16:00:00Z"
-    assert [t.fire_at.hour for t in ctx.deadlines] == [13, 16] and not ctx.deadlines[0].cancelled and ctx.deadlines[1].cancelled
+    assert (
+        [t.fire_at.hour for t in ctx.deadlines] == [13, 16]
+        and not ctx.deadlines[0].cancelled
+        and ctx.deadlines[1].cancelled
+    )
 
 
 def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: Path, agents: InProcessAgents) -> None:
@@ -163,7 +200,9 @@ def test_two_missed_deadlines_expire_the_review_and_tell_both_contacts(app_env: 
     ],
     ids=["unsigned", "identity changed", "feedback changed", "decision changed"],
 )
-def test_a_decision_the_app_did_not_sign_as_it_is_never_counts(app_env: Path, agents: InProcessAgents, event: Any) -> None:
+def test_a_decision_the_app_did_not_sign_as_it_is_never_counts(
+    app_env: Path, agents: InProcessAgents, event: Any
+) -> None:
     ctx = flow_context({"topic": "event sourcing", "max_review_rounds": 1}, decisions=[event, None])
     result = run_flow(content_approval_workflow, ctx, agents)
 
@@ -178,10 +217,15 @@ def test_each_flow_is_an_orchestration_trigger_under_the_name_its_routes_start(a
 
 @pytest.mark.parametrize(
     "bad",
-    [{"topic": "x", "timeout_hours": 0}, {"topic": "x", "timeout_hours": 673}, {"topic": ""},
-     {"topic": "x", "max_review_rounds": 0}, {"topic": "x", "max_review_rounds": 11},
-     {"topic": "x", "escalation_timeout_hours": 0}],
-)  # fmt: skip
+    [
+        {"topic": "x", "timeout_hours": 0},
+        {"topic": "x", "timeout_hours": 673},
+        {"topic": ""},
+        {"topic": "x", "max_review_rounds": 0},
+        {"topic": "x", "max_review_rounds": 11},
+        {"topic": "x", "escalation_timeout_hours": 0},
+    ],
+)
 def test_content_rejects_bad_timeouts_and_empty_topics(agents: InProcessAgents, bad: object) -> None:
     with pytest.raises(InvalidInput):
         run_flow(content_approval_workflow, flow_context(bad), agents)

@@ -39,8 +39,11 @@ def test_a_raw_message_is_not_parsed_by_the_input_model_but_read_once_by_the_fir
     assert read["email_id"] == "patch-review-3@example.org"
     assert read["text"].startswith("Email-ID: patch-review-3@example.org\nFrom: Grace Hopper <grace@example.org>\n")
     assert read["reply"] == {
-        "to": "Grace Hopper <grace@example.org>", "not_answered": None, "subject": "Re: parser patch for the release branch",
-        "in_reply_to": "<patch-review-3@example.org>", "references": ["<patch-review-3@example.org>"],
+        "to": "Grace Hopper <grace@example.org>",
+        "not_answered": None,
+        "subject": "Re: parser patch for the release branch",
+        "in_reply_to": "<patch-review-3@example.org>",
+        "references": ["<patch-review-3@example.org>"],
     }
     given = screen_email({"email": {"raw": RAW_HAM, "email_id": "mine", "subject": "Other"}, "instance_id": "i-1"})
     assert given["email_id"] == "mine" and given["reply"]["subject"] == "Other"
@@ -71,7 +74,7 @@ def test_unusable_raw_messages_are_refused_naming_the_field(body: dict, field: s
 
 
 def test_raw_spam_is_quarantined_as_it_arrived_with_the_verdict_on_top(app_env: Path, agents: InProcessAgents) -> None:
-    result, ctx = spam_flow({"raw": RAW_SPAM}, agents)
+    result, _ctx = spam_flow({"raw": RAW_SPAM}, agents)
 
     assert result["branch"] == "spam" and result["email_id"] == "prize-77@prize-center.example"
     prompt = agents.prompts[0][1]
@@ -85,7 +88,7 @@ def test_raw_spam_is_quarantined_as_it_arrived_with_the_verdict_on_top(app_env: 
 
 
 def test_raw_ham_is_answered_to_its_from_address(app_env: Path, agents: InProcessAgents) -> None:
-    result, ctx = spam_flow({"raw": RAW_HAM}, agents)
+    result, _ctx = spam_flow({"raw": RAW_HAM}, agents)
 
     assert result["branch"] == "legitimate" and result["email_id"] == "patch-review-3@example.org"
     assert result["reply"]["subject"] == "Re: parser patch for the release branch"
@@ -96,9 +99,11 @@ def test_raw_ham_is_answered_to_its_from_address(app_env: Path, agents: InProces
 def test_a_message_beyond_the_limits_of_real_mail_is_quarantined_without_asking_a_model(
     app_env: Path, agents: InProcessAgents
 ) -> None:
-    nested = "From: a@example.org\nSubject: deep\n" + "".join(
-        f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n' for i in range(1_000)
-    ) + "\nhi"
+    nested = (
+        "From: a@example.org\nSubject: deep\n"
+        + "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n' for i in range(1_000))
+        + "\nhi"
+    )
     result, _ = spam_flow({"raw": nested}, agents)
 
     assert result["branch"] == "spam" and result["verdict"]["confidence"] == 1.0
@@ -125,7 +130,9 @@ def test_a_legitimate_list_post_is_neither_answered_nor_quarantined(app_env: Pat
 
 
 def test_the_html_alternative_is_checked_and_the_riskier_part_wins() -> None:
-    text_only = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"})
+    text_only = screen_email(
+        {"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"}
+    )
     both = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part()}, "instance_id": "b"})
 
     assert not text_only["screening"]["flags_spam"]

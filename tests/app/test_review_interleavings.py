@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -28,7 +28,7 @@ def one_round(context: df.DurableOrchestrationContext) -> Generator[Any, Any, An
     """The wait of round 1 as the content flow runs it: listen from the start, then wait for a decision or the deadline."""
     review = Review(context, ContentInput(topic="interleavings", timeout_hours=1))
     yield from review.listen()
-    decision = yield from review._wait(1, Stage.AWAITING_APPROVAL, DEADLINE.replace(tzinfo=timezone.utc))
+    decision = yield from review._wait(1, Stage.AWAITING_APPROVAL, DEADLINE.replace(tzinfo=UTC))
     return None if decision is None else decision.output()
 
 
@@ -47,7 +47,10 @@ class History:
         return self
 
     def episode(
-        self, at: datetime, *events: tuple[int, dict[str, Any]], timers: tuple[tuple[int, datetime], ...] = (),
+        self,
+        at: datetime,
+        *events: tuple[int, dict[str, Any]],
+        timers: tuple[tuple[int, datetime], ...] = (),
         activities: tuple[tuple[int, str], ...] = (),
     ) -> History:
         """One episode at `at`: the new events, then the timers and activities the orchestrator scheduled in it."""
@@ -64,9 +67,17 @@ class History:
         """Run the episode at `at` with `events` new, through the SDK's orchestrator handler."""
         history = [{**event, "IsPlayed": True} for event in self.events]
         history.append({"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at)})
-        history += [{"EventType": kind, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at), **f} for kind, f in events]
-        body = {"history": history, "input": None, "instanceId": "review-1", "isReplaying": False,
-                "parentInstanceId": None, "upperSchemaVersion": 2}  # fmt: skip
+        history += [
+            {"EventType": kind, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at), **f} for kind, f in events
+        ]
+        body = {
+            "history": history,
+            "input": None,
+            "instanceId": "review-1",
+            "isReplaying": False,
+            "parentInstanceId": None,
+            "upperSchemaVersion": 2,
+        }
         try:
             return json.loads(df.Orchestrator.create(one_round)(json.dumps(body)))
         except Exception as failure:  # the SDK reports a failed orchestrator by raising with its state attached
@@ -99,12 +110,20 @@ def test_a_decision_taken_just_before_the_deadline_fires_is_applied_not_a_failed
     """The decision arrives first; reopening the wait and verifying it take more episodes, in which the deadline
     also fires."""
     just_before = DEADLINE - timedelta(seconds=1)
-    history = waiting_for_a_decision().episode(just_before, decision(True, decision_id="d-1"), timers=((2, just_before),))
+    history = waiting_for_a_decision().episode(
+        just_before, decision(True, decision_id="d-1"), timers=((2, just_before),)
+    )
     history.episode(DEADLINE, fired(1, DEADLINE), fired(2, just_before), activities=((3, "verify_decision"),))
     state = history.replay(DEADLINE, verified(3))
     assert "failed" not in state, state["failed"]
     assert state["isDone"] is True
-    assert state["output"] == {"round": 1, "approved": True, "decided_by": REVIEWER, "decision_id": "d-1", "feedback": ""}
+    assert state["output"] == {
+        "round": 1,
+        "approved": True,
+        "decided_by": REVIEWER,
+        "decision_id": "d-1",
+        "feedback": "",
+    }
 
 
 @pytest.mark.parametrize("order", ["deadline first", "decision first"])
@@ -132,7 +151,9 @@ def test_a_decision_whose_signature_does_not_verify_is_ignored_and_the_round_sti
 
 def test_an_unsigned_event_is_ignored_without_asking_who_sent_it() -> None:
     """Identity fields in a raw event (raised through the Durable API) are never believed, nor even checked."""
-    forged = decision(True, decision_id="raw", signature=None, decided_by={"role": Role.ESCALATION_CONTACT, "address": "ceo@x.io"})
+    forged = decision(
+        True, decision_id="raw", signature=None, decided_by={"role": Role.ESCALATION_CONTACT, "address": "ceo@x.io"}
+    )
     history = waiting_for_a_decision().episode(START, forged, timers=((2, START),))
     state = history.replay(START, fired(2, START))
     assert "failed" not in state, state["failed"]

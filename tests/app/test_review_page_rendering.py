@@ -4,7 +4,7 @@ from callers and the model shown escaped under a Content-Security-Policy that al
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.functions as func
@@ -20,25 +20,46 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
 
 def link(**changes: Any) -> str:
-    grant = ReviewLink(instance_id="i1", round=1, role=Role.REVIEWER, address="rita@contoso.com",
-                       deadline=datetime.now(timezone.utc) + timedelta(hours=3))  # fmt: skip
+    grant = ReviewLink(
+        instance_id="i1",
+        round=1,
+        role=Role.REVIEWER,
+        address="rita@contoso.com",
+        deadline=datetime.now(UTC) + timedelta(hours=3),
+    )
     return sign_link(grant.model_copy(update=changes))
 
 
 def open_page(
     client: FakeClient, token: str, form: bytes | None = None, headers: dict[str, str] | None = None
 ) -> tuple[int, str, dict[str, str]]:
-    req = func.HttpRequest("POST" if form is not None else "GET", "http://localhost:7071/api/review/i1", body=form or b"",
-                           params={"t": token}, route_params={"instance_id": "i1"}, headers=headers or {})  # fmt: skip
+    req = func.HttpRequest(
+        "POST" if form is not None else "GET",
+        "http://localhost:7071/api/review/i1",
+        body=form or b"",
+        params={"t": token},
+        route_params={"instance_id": "i1"},
+        headers=headers or {},
+    )
     response = asyncio.run(review_page(req, client))
     return response.status_code, response.get_body().decode(), dict(response.headers)
 
 
 @pytest.fixture
 def waiting(app_env: Any) -> FakeClient:
-    draft = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": "6c92a884-be63-5825-ba5e-659af8b423e0",
-                        "article": {"title": HOSTILE, "body": f"# {HOSTILE}\n\n{HOSTILE}", "word_count": 3,
-                                    "reading_time_minutes": 1}})  # fmt: skip
+    draft = save_draft(
+        {
+            "instance_id": "i1",
+            "step": "save_draft",
+            "idempotency_key": "6c92a884-be63-5825-ba5e-659af8b423e0",
+            "article": {
+                "title": HOSTILE,
+                "body": f"# {HOSTILE}\n\n{HOSTILE}",
+                "word_count": 3,
+                "reading_time_minutes": 1,
+            },
+        }
+    )
     custom = review("awaiting_approval", topic=HOSTILE, draft=draft, deadline="2099-01-01T00:00:00Z")
     return FakeClient({"i1": status("content_approval_workflow", "Running", custom)})
 
@@ -57,9 +78,14 @@ def test_caller_and_model_text_is_escaped_and_no_script_may_run(waiting: FakeCli
 
 @pytest.mark.parametrize(
     ("form", "field"),
-    [(b"decision=maybe", "decision"), (b"feedback=x", "decision"), (b"decision=reject&feedback=" + b"x" * 5001, "feedback"),
-     (b"decision=approve&\xff", "form"), (b"decision=approve&" + b"a=1&" * 20, "form")],
-)  # fmt: skip
+    [
+        (b"decision=maybe", "decision"),
+        (b"feedback=x", "decision"),
+        (b"decision=reject&feedback=" + b"x" * 5001, "feedback"),
+        (b"decision=approve&\xff", "form"),
+        (b"decision=approve&" + b"a=1&" * 20, "form"),
+    ],
+)
 def test_a_form_that_is_not_a_decision_is_400_and_decides_nothing(waiting: FakeClient, form: bytes, field: str) -> None:
     code, html, _ = open_page(waiting, link(), form)
     assert code == 400 and "could not be read" in html and waiting.events == []

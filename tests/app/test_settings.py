@@ -35,7 +35,11 @@ def test_no_model_settings_selects_the_offline_model_and_logs_it(caplog: pytest.
 
 def test_azure_openai_with_a_key() -> None:
     settings = load_model_settings(
-        {"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com", "AZURE_OPENAI_MODEL": "gpt-4o-mini", "AZURE_OPENAI_API_KEY": "k"}
+        {
+            "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com",
+            "AZURE_OPENAI_MODEL": "gpt-4o-mini",
+            "AZURE_OPENAI_API_KEY": "k",
+        }
     )
     client = create_chat_client(settings)
     assert (settings.provider, settings.model, settings.api_key) == ("azure_openai", "gpt-4o-mini", "k")
@@ -52,7 +56,11 @@ def test_azure_openai_without_a_key_uses_default_azure_credential(caplog: pytest
 
 def test_openai_compatible_server() -> None:
     settings = load_model_settings(
-        {"OPENAI_API_KEY": "ollama", "OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_CHAT_COMPLETION_MODEL": "llama3.2"}
+        {
+            "OPENAI_API_KEY": "ollama",
+            "OPENAI_BASE_URL": "http://localhost:11434/v1",
+            "OPENAI_CHAT_COMPLETION_MODEL": "llama3.2",
+        }
     )
     client = create_chat_client(settings)
     assert settings.provider == "openai"
@@ -67,7 +75,10 @@ def test_openai_compatible_server() -> None:
         ({"AZURE_OPENAI_MODEL": "gpt-4o"}, "AZURE_OPENAI_ENDPOINT is missing"),
         ({"AZURE_OPENAI_API_KEY": "k"}, "AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_MODEL are missing"),
         ({"OPENAI_API_KEY": "sk"}, "OPENAI_CHAT_COMPLETION_MODEL is missing"),
-        ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_CHAT_COMPLETION_MODEL": "m"}, "OPENAI_API_KEY is missing"),
+        (
+            {"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_CHAT_COMPLETION_MODEL": "m"},
+            "OPENAI_API_KEY is missing",
+        ),
     ],
 )
 def test_half_configured_model_fails_naming_the_missing_setting(env: dict[str, str], missing: str) -> None:
@@ -99,12 +110,17 @@ def test_model_calls_are_bounded_by_default() -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("MODEL_TIMEOUT_SECONDS", "soon"), ("MODEL_TIMEOUT_SECONDS", "0"), ("MODEL_TIMEOUT_SECONDS", "601"),
-        ("MODEL_MAX_OUTPUT_TOKENS", "100"), ("MODEL_MAX_OUTPUT_TOKENS", "lots"),
-        ("MODEL_RESPONSE_FORMAT", "xml"), ("MODEL_MAX_ATTEMPTS", "0"), ("MODEL_MAX_ATTEMPTS", "11"),
+        ("MODEL_TIMEOUT_SECONDS", "soon"),
+        ("MODEL_TIMEOUT_SECONDS", "0"),
+        ("MODEL_TIMEOUT_SECONDS", "601"),
+        ("MODEL_MAX_OUTPUT_TOKENS", "100"),
+        ("MODEL_MAX_OUTPUT_TOKENS", "lots"),
+        ("MODEL_RESPONSE_FORMAT", "xml"),
+        ("MODEL_MAX_ATTEMPTS", "0"),
+        ("MODEL_MAX_ATTEMPTS", "11"),
         ("MODEL_RETRY_DELAY_SECONDS", "-1"),
     ],
-)  # fmt: skip
+)
 def test_bad_model_call_settings_fail_naming_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_model_settings({name: value})
@@ -126,7 +142,9 @@ def test_the_defaults_end_a_persistent_outage_within_five_minutes() -> None:
 
 
 def test_the_openai_client_is_bounded_and_leaves_retries_to_the_flows() -> None:
-    settings = load_model_settings({"OPENAI_API_KEY": "k", "OPENAI_CHAT_COMPLETION_MODEL": "m", "MODEL_TIMEOUT_SECONDS": "12"})
+    settings = load_model_settings(
+        {"OPENAI_API_KEY": "k", "OPENAI_CHAT_COMPLETION_MODEL": "m", "MODEL_TIMEOUT_SECONDS": "12"}
+    )
     client = create_chat_client(settings)
     assert (client.client.timeout, client.client.max_retries) == (12.0, 0)  # type: ignore[attr-defined]
     [guard] = client.chat_middleware  # type: ignore[attr-defined]
@@ -184,7 +202,10 @@ def test_content_container_must_be_a_blob_container_name(container: str) -> None
     [
         ({"PUBLIC_BASE_URL": "https://agents.example.com/", "WEBSITE_HOSTNAME": "x"}, "https://agents.example.com/api"),
         ({"PUBLIC_BASE_URL": "https://example.com/agents"}, "https://example.com/agents/api"),
-        ({"WEBSITE_HOSTNAME": "app.azurewebsites.net", "WEBSITE_SITE_NAME": "app"}, "https://app.azurewebsites.net/api"),
+        (
+            {"WEBSITE_HOSTNAME": "app.azurewebsites.net", "WEBSITE_SITE_NAME": "app"},
+            "https://app.azurewebsites.net/api",
+        ),
         ({"WEBSITE_HOSTNAME": "localhost:7072"}, "http://localhost:7072/api"),  # Core Tools and the local host
         ({}, "http://localhost:7071/api"),
     ],
@@ -193,8 +214,16 @@ def test_links_point_to_the_public_base_url_else_the_app_host_name(env: dict[str
     assert public_api_root(env) == root
 
 
-@pytest.mark.parametrize("url", ["agents.example.com", "ftp://agents.example.com", "https://agents.example.com/?x=1",
-                                 "https://user:pw@agents.example.com", "https://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "agents.example.com",
+        "ftp://agents.example.com",
+        "https://agents.example.com/?x=1",
+        "https://user:pw@agents.example.com",
+        "https://",
+    ],
+)
 def test_public_base_url_must_be_a_plain_http_url(url: str) -> None:
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         load_settings({"PUBLIC_BASE_URL": url, "LOCAL_DATA_DIR": "/tmp/agent-settings-test"})
@@ -227,14 +256,25 @@ def test_retry_and_timeout_settings_are_checked(env: dict[str, str], message: st
 
 
 def test_retry_and_timeout_settings_are_read() -> None:
-    settings = load_settings({"ACTIVITY_MAX_ATTEMPTS": "3", "ACTIVITY_FIRST_RETRY_SECONDS": "0.5", "SMTP_HOST": "h",
-                              "SMTP_TIMEOUT_SECONDS": "10", "LOCAL_DATA_DIR": "/tmp/agent-settings-test"})  # fmt: skip
+    settings = load_settings(
+        {
+            "ACTIVITY_MAX_ATTEMPTS": "3",
+            "ACTIVITY_FIRST_RETRY_SECONDS": "0.5",
+            "SMTP_HOST": "h",
+            "SMTP_TIMEOUT_SECONDS": "10",
+            "LOCAL_DATA_DIR": "/tmp/agent-settings-test",
+        }
+    )
     assert (settings.activity_retry.max_attempts, settings.activity_retry.first_retry_seconds) == (3, 0.5)
     assert settings.mail.smtp_timeout_seconds == 10
 
 
-AZURE = {"WEBSITE_SITE_NAME": "func-agents", "WEBSITE_INSTANCE_ID": "0a1b2c", "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net",
-         "REVIEW_LINK_KEY": "k" * 64}
+AZURE = {
+    "WEBSITE_SITE_NAME": "func-agents",
+    "WEBSITE_INSTANCE_ID": "0a1b2c",
+    "WEBSITE_HOSTNAME": "func-agents.azurewebsites.net",
+    "REVIEW_LINK_KEY": "k" * 64,
+}
 
 
 def test_in_azure_the_local_folders_default_to_the_temp_dir_and_mail_without_smtp_is_warned_about() -> None:
@@ -259,8 +299,13 @@ def test_a_local_folder_that_cannot_be_written_stops_the_start_naming_it(tmp_pat
 
     with pytest.raises(SettingsError, match=f"LOCAL_DATA_DIR {blocker / 'data'} is not writable"):
         load_settings({"LOCAL_DATA_DIR": str(blocker / "data")})
-    load_settings({"LOCAL_DATA_DIR": str(blocker / "data"), "SMTP_HOST": "h",
-                   "CONTENT_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"})  # no local folder needed
+    load_settings(
+        {
+            "LOCAL_DATA_DIR": str(blocker / "data"),
+            "SMTP_HOST": "h",
+            "CONTENT_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+        }
+    )  # no local folder needed
 
 
 def start_app() -> None:
@@ -322,7 +367,10 @@ def test_in_azure_the_start_log_warns_about_what_would_be_lost(
     [
         ({**AZURE, "REVIEW_LINK_KEY": ""}, "REVIEW_LINK_KEY is missing"),
         ({"REVIEW_LINK_KEY": "short"}, "REVIEW_LINK_KEY must be at least 15 characters"),
-        ({"REVIEW_LINK_KEY": "k" * 32, "REVIEW_LINK_PREVIOUS_KEY": "old"}, "REVIEW_LINK_PREVIOUS_KEY must be at least 15"),
+        (
+            {"REVIEW_LINK_KEY": "k" * 32, "REVIEW_LINK_PREVIOUS_KEY": "old"},
+            "REVIEW_LINK_PREVIOUS_KEY must be at least 15",
+        ),
         ({"REVIEW_LINK_PREVIOUS_KEY": "p" * 32}, "REVIEW_LINK_PREVIOUS_KEY is set without REVIEW_LINK_KEY"),
     ],
 )

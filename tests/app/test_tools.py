@@ -50,7 +50,9 @@ def test_links_to_bare_ip_addresses_are_reported_with_the_whole_address() -> Non
 
 
 def test_domains_under_country_registries_and_broken_links_read_as_a_person_would() -> None:
-    report = analysis.check_sender("Shop <news@mail.shop.co.jp>", "Sale: http://www.shop.co.jp/sale and http://www.dcc-")
+    report = analysis.check_sender(
+        "Shop <news@mail.shop.co.jp>", "Sale: http://www.shop.co.jp/sale and http://www.dcc-"
+    )
 
     assert report["domain"] == "shop.co.jp" and report["flags"] == []
     assert analysis.inspect_links("cut at the line end: http://www.dcc- or http://[broken/x")["link_count"] == 0
@@ -95,15 +97,27 @@ def test_score_spam_runs_through_the_framework_and_explains_itself_in_words() ->
     schema = score_spam.parameters()
     assert schema["required"] == ["email_text"]
 
-    [spam] = asyncio.run(score_spam.invoke(arguments={"email_text": (
-        "From: Lottery Board <claims@winners.example>\nSubject: You are a WINNER\n\n"
-        "Dear friend, you have been selected to receive a cash prize of $500,000. To claim it, "
-        "reply with your bank account details. Click here to remove yourself from our mailing list."
-    )}))
-    [ham] = asyncio.run(score_spam.invoke(arguments={"email_text": (
-        "Hi Bob, the build on the release branch fails since yesterday's merge. Could you look at the "
-        "patch I sent to the list? The test for the config parser breaks. Thanks, Alice"
-    )}))
+    [spam] = asyncio.run(
+        score_spam.invoke(
+            arguments={
+                "email_text": (
+                    "From: Lottery Board <claims@winners.example>\nSubject: You are a WINNER\n\n"
+                    "Dear friend, you have been selected to receive a cash prize of $500,000. To claim it, "
+                    "reply with your bank account details. Click here to remove yourself from our mailing list."
+                )
+            }
+        )
+    )
+    [ham] = asyncio.run(
+        score_spam.invoke(
+            arguments={
+                "email_text": (
+                    "Hi Bob, the build on the release branch fails since yesterday's merge. Could you look at the "
+                    "patch I sent to the list? The test for the config parser breaks. Thanks, Alice"
+                )
+            }
+        )
+    )
     spam_result, ham_result = json.loads(spam.text), json.loads(ham.text)
 
     assert spam_result["verdict"] == "spam" and spam_result["spam_score"] >= spam_result["threshold"]

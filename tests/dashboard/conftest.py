@@ -9,17 +9,23 @@ from typing import Any
 import pytest
 
 from devhost.process import DevHost
-from tests.e2e.conftest import awaiting_review
 
 APPS = Path(__file__).parent / "apps"
 DASHBOARD_API = "/dashboard/api"
 #: Empty values win over local.settings.json, so agents always use the built-in offline model here.
-OFFLINE = {
-    name: ""
-    for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_MODEL", "AZURE_OPENAI_API_KEY",
-                 "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_COMPLETION_MODEL",
-                 "SMTP_HOST", "CONTENT_STORAGE_CONNECTION_STRING")
-}  # fmt: skip
+OFFLINE = dict.fromkeys(
+    (
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_MODEL",
+        "AZURE_OPENAI_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_CHAT_COMPLETION_MODEL",
+        "SMTP_HOST",
+        "CONTENT_STORAGE_CONNECTION_STRING",
+    ),
+    "",
+)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -52,4 +58,3 @@ def start(host: DevHost, route: str, body: object) -> str:
     code, reply = host.request("POST", f"/api/{route}/run", body)
     assert code == 202, reply
     return reply["id"]
-

@@ -132,8 +132,9 @@ def test_admin_actions_suspend_resume_raise_terminate_restart_and_purge_an_orche
     page.locator("#event-payload").fill('{"approved": true, "round": 1, "decided_by": {"role": "reviewer"}}')
     page.locator("#event-name").fill("ApprovalDecision")
     sync_api.expect(act(page, "raise")).to_contain_text("Raise event: accepted (202)")
-    ignored = app_host.wait_for(instance_id, ("Running",),
-                                predicate=lambda s: "did not sign" in (s["customStatus"].get("message") or ""))  # fmt: skip
+    ignored = app_host.wait_for(
+        instance_id, ("Running",), predicate=lambda s: "did not sign" in (s["customStatus"].get("message") or "")
+    )
     assert ignored["customStatus"]["decisions"] == [], "a raw event is delivered, and the app does not believe it"
 
     page.locator("#action-reason").fill("done with it")

@@ -91,7 +91,9 @@ def test_timers_and_events_show_on_the_timeline_named_and_the_dashboard_knows_no
     fires = datetime.fromisoformat(timer["firesAt"].replace("Z", "+00:00"))
     assert (timer["status"], timer["name"]) == ("pending", f"timer to {fires:%d %b %H:%M} UTC")
 
-    code, _ = host.request("POST", f"/api/content/{waiting_content}/decision", {"approved": True, "feedback": "Ship it"})
+    code, _ = host.request(
+        "POST", f"/api/content/{waiting_content}/decision", {"approved": True, "feedback": "Ship it"}
+    )
     assert code == 202
     assert host.wait_for(waiting_content)["output"]["status"] == "published"
     done = dashboard(host, f"/orchestrations/{waiting_content}")
@@ -109,7 +111,9 @@ def test_an_instance_page_shows_deeply_nested_inputs_and_events_cut_short(host: 
     assert code == 202, started
     waiting = start(host, "content", {"topic": "deep events"})
     host.wait_for(waiting, ("Running",), predicate=awaiting_review)
-    assert host.request("POST", f"/runtime/webhooks/durabletask/instances/{waiting}/raiseEvent/Deep", raw=deep)[0] == 202
+    assert (
+        host.request("POST", f"/runtime/webhooks/durabletask/instances/{waiting}/raiseEvent/Deep", raw=deep)[0] == 202
+    )
     host.wait_for(started["id"])
 
     for instance_id in (started["id"], waiting):

@@ -35,8 +35,9 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevHost,
 
 def test_the_first_metrics_over_every_session_leave_the_host_serving(crowded: tuple[DevHost, str]) -> None:
     host, instance_id = crowded
-    metrics_seconds, probes = meanwhile(host, f"{DASHBOARD_API}/metrics",
-                                        f"/runtime/webhooks/durabletask/instances/{instance_id}")
+    metrics_seconds, probes = meanwhile(
+        host, f"{DASHBOARD_API}/metrics", f"/runtime/webhooks/durabletask/instances/{instance_id}"
+    )
     # Had the metrics held the event loop, no probe sent meanwhile would have been answered before it finished.
     assert len(probes) >= 3 and max(probes) < metrics_seconds, (metrics_seconds, probes)
     agents = {a["agent"]: a for a in dashboard(host, "/metrics")["agents"]}

@@ -234,7 +234,9 @@ class Deployment:
         local = local or {}
         handler = getattr(self, f"_{node.type}", None)
         if handler is None:
-            raise NotImplementedError(f"{self.template.path.name}:{node.start_point[0] + 1}: {node.type} {text(node)!r}")
+            raise NotImplementedError(
+                f"{self.template.path.name}:{node.start_point[0] + 1}: {node.type} {text(node)!r}"
+            )
         return handler(node, local)
 
     def _string(self, node: Node, local: Mapping[str, Any]) -> str:
@@ -293,7 +295,9 @@ class Deployment:
     def _binary_expression(self, node: Node, local: Mapping[str, Any]) -> Any:
         left, right = (self.known(self.value(node.child_by_field_name(side), local)) for side in ("left", "right"))
         operators: dict[str, Callable[[], Any]] = {
-            "==": lambda: left == right, "!=": lambda: left != right, "&&": lambda: left and right,
+            "==": lambda: left == right,
+            "!=": lambda: left != right,
+            "&&": lambda: left and right,
             "||": lambda: left or right,
         }
         return operators[text(node.child_by_field_name("operator"))]()

@@ -42,7 +42,9 @@ class CoreToolsIgnore:
         if not patterns:
             return re.compile("$^")
         prepared = [
-            re.sub(r"[\-\[\]/{}()+?.\\^$|]", lambda m: "\\" + m.group(0), p).replace("**", "(.+)").replace("*", r"([^\/]+)")
+            re.sub(r"[\-\[\]/{}()+?.\\^$|]", lambda m: "\\" + m.group(0), p)
+            .replace("**", "(.+)")
+            .replace("*", r"([^\/]+)")
             for p in sorted(patterns)
         ]
         # ECMAScript \b is ASCII-only.
@@ -74,11 +76,11 @@ def azd_pack(root: Path) -> set[str]:
     for folder, folders, files in os.walk(root, followlinks=True):
         base = Path(folder).relative_to(root)
         folders[:] = [
-            name for name in folders
-            if name != ".azure" and not spec.match_file((base / name).as_posix() + "/")
+            name for name in folders if name != ".azure" and not spec.match_file((base / name).as_posix() + "/")
         ]
         packed |= {
-            (base / name).as_posix() for name in files
+            (base / name).as_posix()
+            for name in files
             if name not in (".funcignore", "local.settings.json") and not spec.match_file((base / name).as_posix())
         }
     return packed

@@ -85,12 +85,20 @@ def in_azure(deployment: Deployment) -> dict[str, str]:
     reference resolved as the platform resolves it, to the secret the same deployment stores."""
     environment = {name: str(value) for name, value in app_settings(deployment).items()}
     if environment.get("SMTP_PASSWORD"):
-        assert environment["SMTP_PASSWORD"] == SMTP_PASSWORD_REFERENCE, "a reference to the secret keyvault.bicep stores"
+        assert environment["SMTP_PASSWORD"] == SMTP_PASSWORD_REFERENCE, (
+            "a reference to the secret keyvault.bicep stores"
+        )
         vault = deployment.module("keyVault")
-        environment["SMTP_PASSWORD"] = vault.value(vault.template.symbols["smtpPasswordSecret"].body)["properties"]["value"]
-    assert environment["REVIEW_LINK_KEY"] == REVIEW_LINK_KEY_REFERENCE, "a reference to the secret keyvault.bicep stores"
+        environment["SMTP_PASSWORD"] = vault.value(vault.template.symbols["smtpPasswordSecret"].body)["properties"][
+            "value"
+        ]
+    assert environment["REVIEW_LINK_KEY"] == REVIEW_LINK_KEY_REFERENCE, (
+        "a reference to the secret keyvault.bicep stores"
+    )
     vault = deployment.module("keyVault")
-    environment["REVIEW_LINK_KEY"] = vault.value(vault.template.symbols["reviewLinkKeySecret"].body)["properties"]["value"]
+    environment["REVIEW_LINK_KEY"] = vault.value(vault.template.symbols["reviewLinkKeySecret"].body)["properties"][
+        "value"
+    ]
     unknown = re.compile(r"<([A-Za-z_]\w*(?:\.\w+)+)>")  # as Unknown renders: <resource.properties.x>
     return {name: unknown.sub(lambda m: AZURE_VALUES[m[1]], value) for name, value in environment.items()}
 
@@ -98,7 +106,9 @@ def in_azure(deployment: Deployment) -> dict[str, str]:
 def names_the_app_reads() -> set[str]:
     example = json.loads((REPO / "local.settings.json.example").read_text())["Values"]
     host = (REPO / "host.json").read_text()
-    names = set(example) | set(re.findall(r"%(\w+)%", host)) | set(re.findall(r'"connectionStringName":\s*"(\w+)"', host))
+    names = (
+        set(example) | set(re.findall(r"%(\w+)%", host)) | set(re.findall(r'"connectionStringName":\s*"(\w+)"', host))
+    )
     for values in ({}, example, in_azure(deploy())):
         environment = RecordingEnvironment(values)
         load_settings(environment)
@@ -136,7 +146,10 @@ def test_flex_settings_are_identity_based() -> None:
 
 def test_the_app_starts_in_azure_on_azure_openai_and_blob_storage_by_identity() -> None:
     settings = load_settings(in_azure(deploy()))
-    assert (settings.model.provider, settings.model.endpoint) == ("azure_openai", AZURE_VALUES["openAiAccount.properties.endpoint"])
+    assert (settings.model.provider, settings.model.endpoint) == (
+        "azure_openai",
+        AZURE_VALUES["openAiAccount.properties.endpoint"],
+    )
     assert settings.model.model == "gpt-5-mini" and settings.model.api_key is None
     assert settings.storage.account_url == AZURE_VALUES["account.properties.primaryEndpoints.blob"]
     assert settings.storage.connection_string is None and settings.storage.container == "agent-content"
@@ -144,19 +157,29 @@ def test_the_app_starts_in_azure_on_azure_openai_and_blob_storage_by_identity() 
 
 
 def test_smtp_password_travels_through_key_vault() -> None:
-    deployment = deploy(SMTP_HOST="smtp.example.com", SMTP_USERNAME="agents@example.com", SMTP_PASSWORD="s3cret",
-                        MAIL_FROM="Agents <agents@example.com>")
+    deployment = deploy(
+        SMTP_HOST="smtp.example.com",
+        SMTP_USERNAME="agents@example.com",
+        SMTP_PASSWORD="s3cret",
+        MAIL_FROM="Agents <agents@example.com>",
+    )
     assert app_settings(deployment)["SMTP_PASSWORD"].startswith("@Microsoft.KeyVault(SecretUri=")
     mail = load_settings(in_azure(deployment)).mail
     assert (mail.smtp_host, mail.smtp_port, mail.smtp_username, mail.smtp_password) == (
-        "smtp.example.com", 587, "agents@example.com", "s3cret")
+        "smtp.example.com",
+        587,
+        "agents@example.com",
+        "s3cret",
+    )
     assert mail.sender == "Agents <agents@example.com>"
 
 
 def test_without_a_password_no_secret_and_no_reference() -> None:
     deployment = deploy(SMTP_HOST="smtp.example.com")
     assert app_settings(deployment)["SMTP_PASSWORD"] == ""
-    assert not deployment.module("keyVault").enabled(deployment.module("keyVault").template.symbols["smtpPasswordSecret"])
+    assert not deployment.module("keyVault").enabled(
+        deployment.module("keyVault").template.symbols["smtpPasswordSecret"]
+    )
 
 
 def test_without_azure_openai_the_app_runs_its_offline_model() -> None:

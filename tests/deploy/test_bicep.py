@@ -39,11 +39,15 @@ def references(template: Template) -> Iterator[tuple[Node, frozenset[str]]]:
         if node.type == "for_statement":
             loop = loop | {text(named(node)[0])}
         parent = node.parent
-        if node.type == "identifier" and parent is not None and not (
-            (parent.type == "call_expression" and node == parent.child_by_field_name("function"))
-            or (parent.type == "object_property" and node == named(parent)[0])
-            or (parent.type.endswith("_declaration") and node == named(parent)[0])
-            or (parent.type == "for_statement" and node == named(parent)[0])
+        if (
+            node.type == "identifier"
+            and parent is not None
+            and not (
+                (parent.type == "call_expression" and node == parent.child_by_field_name("function"))
+                or (parent.type == "object_property" and node == named(parent)[0])
+                or (parent.type.endswith("_declaration") and node == named(parent)[0])
+                or (parent.type == "for_statement" and node == named(parent)[0])
+            )
         ):
             yield node, loop
         stack.extend((child, loop) for child in node.children)
@@ -66,9 +70,9 @@ def test_no_member_access_follows_an_unparenthesized_ternary(template: Template)
     stack = [template.tree.root_node]
     while stack:
         node = stack.pop()
-        assert not (node.type == "member_expression" and node.child_by_field_name("object").type == "ternary_expression"), (
-            f"{template.path.name}:{node.start_point[0] + 1}: write `c ? b.x : a` or `c ? a : (b.x)`"
-        )
+        assert not (
+            node.type == "member_expression" and node.child_by_field_name("object").type == "ternary_expression"
+        ), f"{template.path.name}:{node.start_point[0] + 1}: write `c ? b.x : a` or `c ? a : (b.x)`"
         stack.extend(node.children)
 
 
@@ -84,7 +88,8 @@ def test_modules_get_exactly_their_parameters_and_expose_the_outputs_used(templa
         used = {
             text(node.parent.parent.child_by_field_name("property"))
             for node, _ in references(template)
-            if text(node) == name and node.parent.type == "member_expression"
+            if text(node) == name
+            and node.parent.type == "member_expression"
             and text(node.parent.child_by_field_name("property")) == "outputs"
         }
         assert used <= set(target.of_kind("output")), f"{name}: no outputs {used - set(target.of_kind('output'))}"
@@ -185,10 +190,13 @@ def test_no_shared_keys_or_local_auth_anywhere() -> None:
         assert function_app.value(function_app.template.symbols[name].body)["properties"] == {"allow": False}
 
 
-@pytest.mark.parametrize(("environment", "sku"), [
-    ({}, {"name": "Consumption"}),
-    ({"DTS_SKU": "Dedicated", "DTS_CAPACITY": "2"}, {"name": "Dedicated", "capacity": 2}),
-])
+@pytest.mark.parametrize(
+    ("environment", "sku"),
+    [
+        ({}, {"name": "Consumption"}),
+        ({"DTS_SKU": "Dedicated", "DTS_CAPACITY": "2"}, {"name": "Dedicated", "capacity": 2}),
+    ],
+)
 def test_scheduler_is_consumption_by_default_and_dedicated_on_request(environment: dict, sku: dict) -> None:
     scheduler = deploy(**environment).module("scheduler")
     assert scheduler.value(scheduler.template.symbols["scheduler"].body)["properties"]["sku"] == sku
@@ -226,8 +234,11 @@ def test_conditional_modules_and_resources_are_read_only_through_a_guard(templat
     unguarded = []
     for node, _ in references(template):
         parent = node.parent
-        if text(node) in conditional and parent is not None and parent.type == "member_expression" and (
-            node == parent.child_by_field_name("object")
+        if (
+            text(node) in conditional
+            and parent is not None
+            and parent.type == "member_expression"
+            and (node == parent.child_by_field_name("object"))
         ):
             tokens = [child.type for child in parent.children]
             if "!" not in tokens and ".?" not in tokens:
@@ -263,8 +274,18 @@ NO_REGISTRATION = {"gpt-5-mini", "gpt-5-nano"}
 # official azd quickstart (Azure-Samples/functions-quickstart-python-http-azd, infra/main.bicep) intersected with the
 # regions the Durable Task Scheduler samples allow (Azure-Samples/Durable-Task-Scheduler, samples/*/infra/main.bicep).
 FLEX_CONSUMPTION_AND_SCHEDULER = {
-    "australiaeast", "centralus", "eastasia", "eastus", "eastus2", "northcentralus", "northeurope", "southcentralus",
-    "southeastasia", "swedencentral", "uksouth", "westus2",
+    "australiaeast",
+    "centralus",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "northcentralus",
+    "northeurope",
+    "southcentralus",
+    "southeastasia",
+    "swedencentral",
+    "uksouth",
+    "westus2",
 }
 
 

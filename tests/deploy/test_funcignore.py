@@ -108,21 +108,24 @@ othernonexistent/**/what
 """
 
 
-@pytest.mark.parametrize(("path", "accepted"), [
-    ("test/index.js", True),
-    ("wat/test/index.js", True),
-    ("/othernonexistent/blah/adsasd/what/foo", True),
-    ("test1File.wat", True),
-    ("nonexistent/foo", True),
-    ("nonexistent/foo/wat", True),
-    ("test2", False),
-    ("test.swp", False),
-    ("node_modules/what.js", False),
-    ("foo/bar.wat", False),
-    ("othernonexistent/blah/what", False),
-    ("nonexistent/bar", False),
-    ("test1", False),
-])
+@pytest.mark.parametrize(
+    ("path", "accepted"),
+    [
+        ("test/index.js", True),
+        ("wat/test/index.js", True),
+        ("/othernonexistent/blah/adsasd/what/foo", True),
+        ("test1File.wat", True),
+        ("nonexistent/foo", True),
+        ("nonexistent/foo/wat", True),
+        ("test2", False),
+        ("test.swp", False),
+        ("node_modules/what.js", False),
+        ("foo/bar.wat", False),
+        ("othernonexistent/blah/what", False),
+        ("nonexistent/bar", False),
+        ("test1", False),
+    ],
+)
 def test_core_tools_matcher_port_agrees_with_upstream_tests(path: str, accepted: bool) -> None:
     assert CoreToolsIgnore(UPSTREAM_FUNCIGNORE).accepts(path) is accepted
 

@@ -62,4 +62,3 @@ def test_the_mcp_server_introduces_itself_and_its_flow_tools() -> None:
     for tool in ("start_research_flow", "start_content_flow", "get_flow_status", "submit_review_decision"):
         assert tool in mcp["instructions"]
     assert "system" not in mcp, "the endpoints keep the default System level: the mcp_extension key"
-

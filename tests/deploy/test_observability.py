@@ -47,7 +47,7 @@ class Ingestion(ThreadingHTTPServer):
 class IngestionHandler(BaseHTTPRequestHandler):
     server: Ingestion
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
@@ -87,19 +87,31 @@ def names(items: list[dict[str, Any]], base_type: str) -> set[str]:
 
 
 def test_agent_spans_logs_and_token_metrics_reach_application_insights(tmp_path: Path, ingestion: Ingestion) -> None:
-    host = DevHost("function_app", REPO, tmp_path / "db.sqlite", tmp_path / "host.log", {
-        "APPLICATIONINSIGHTS_CONNECTION_STRING": ingestion.connection_string,
-        "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",  # no calls home from the test
-        "OTEL_BSP_SCHEDULE_DELAY": "200",
-        "WEBSITE_SITE_NAME": SITE,
-        "REVIEW_LINK_KEY": "k" * 32,  # required where the platform markers say Azure
-        "LOCAL_DATA_DIR": str(tmp_path / "data"),
-        "CONTENT_STORAGE_CONNECTION_STRING": "",
-    }).start()
+    host = DevHost(
+        "function_app",
+        REPO,
+        tmp_path / "db.sqlite",
+        tmp_path / "host.log",
+        {
+            "APPLICATIONINSIGHTS_CONNECTION_STRING": ingestion.connection_string,
+            "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",  # no calls home from the test
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "WEBSITE_SITE_NAME": SITE,
+            "REVIEW_LINK_KEY": "k" * 32,  # required where the platform markers say Azure
+            "LOCAL_DATA_DIR": str(tmp_path / "data"),
+            "CONTENT_STORAGE_CONNECTION_STRING": "",
+        },
+    ).start()
     try:
-        code, started = host.request("POST", "/api/spam-detection/run", {
-            "sender": "PayPal Security <security@paypa1.com>", "subject": "URGENT",
-            "content": "Verify your account at http://bit.ly/secure within 24 hours!!!"})
+        code, started = host.request(
+            "POST",
+            "/api/spam-detection/run",
+            {
+                "sender": "PayPal Security <security@paypa1.com>",
+                "subject": "URGENT",
+                "content": "Verify your account at http://bit.ly/secure within 24 hours!!!",
+            },
+        )
         assert code == 202, started
         assert host.wait_for(started["id"])["runtimeStatus"] == "Completed"
 
@@ -128,5 +140,5 @@ def test_nothing_is_configured_without_the_connection_string() -> None:
 
 
 def test_a_malformed_connection_string_fails_the_start_naming_the_setting() -> None:
-    with pytest.raises(SettingsError, match="APPLICATIONINSIGHTS_CONNECTION_STRING .*instrumentation key"):
+    with pytest.raises(SettingsError, match=r"APPLICATIONINSIGHTS_CONNECTION_STRING .*instrumentation key"):
         configure_observability({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=not-a-key"})

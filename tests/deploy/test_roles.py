@@ -12,7 +12,10 @@ DOCUMENTED = {
     "StorageBlobDataOwner": ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "storage#storage-blob-data-owner"),
     "StorageQueueDataContributor": ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "storage#storage-queue-data-contributor"),
     "StorageTableDataContributor": ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "storage#storage-table-data-contributor"),
-    "CognitiveServicesOpenAIUser": ("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", "ai-machine-learning#cognitive-services-openai-user"),
+    "CognitiveServicesOpenAIUser": (
+        "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+        "ai-machine-learning#cognitive-services-openai-user",
+    ),
     "MonitoringMetricsPublisher": ("3913510d-42f4-4e42-8a64-420c390055eb", "monitor#monitoring-metrics-publisher"),
     "KeyVaultSecretsUser": ("4633458b-17de-408a-b874-0445c86b69e6", "security#key-vault-secrets-user"),
 }
@@ -46,7 +49,9 @@ def assignments(deployment: Deployment) -> set[tuple[str, str, str, str]]:
             principal = str(assignment["principalId"])
             assert isinstance(scope, ResourceRef), f"{declaration.name}: scoped to one resource, not wider"
             # A name that is the same on every run makes re-deploying idempotent.
-            assert inner.value(body["name"], local) == Guid((Unknown(f"{scope.name}.id"), assignment["principalId"], role))
+            assert inner.value(body["name"], local) == Guid(
+                (Unknown(f"{scope.name}.id"), assignment["principalId"], role)
+            )
             found.add((principal, assignment["principalType"], ROLE_NAMES.get(role, role), scope.type))
     return found
 

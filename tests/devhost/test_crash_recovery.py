@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from devhost.process import DevHost
@@ -34,7 +34,7 @@ def test_finished_activity_is_not_rerun_and_a_timer_due_while_down_fires(tmp_pat
     due = timer_due_at(host, instance_id)
     assert due is not None
     host.kill()
-    while datetime.now(timezone.utc) <= due:  # the timer comes due while nothing runs
+    while datetime.now(UTC) <= due:  # the timer comes due while nothing runs
         time.sleep(0.05)
     host = host.successor().start()
     try:

@@ -101,4 +101,5 @@ def test_an_unreachable_server_fails_the_task_with_the_reason(host: DevHost) -> 
     error = fetch(host, {"method": "GET", "uri": uri})["error"]
     assert error.startswith(f"GET {uri} failed:") and "refused" in error
     assert fetch(host, {"method": "GET", "uri": "ftp://example.com/x"})["error"].startswith(
-        "call_http needs an http or https URL")
+        "call_http needs an http or https URL"
+    )

@@ -109,8 +109,9 @@ def test_a_newer_version_than_the_host_runs_waits_by_default_and_fails_when_conf
         time.sleep(0.05)
     assert waiting.status(instance_id)["runtimeStatus"] == "Pending"
 
-    failing = devhost_factory("function_app", versioning_app(tmp_path / "fail", defaultVersion="1.0",
-                                                             versionFailureStrategy="Fail"))
+    failing = devhost_factory(
+        "function_app", versioning_app(tmp_path / "fail", defaultVersion="1.0", versionFailureStrategy="Fail")
+    )
     status = failing.wait_for(start_versioned(failing, "2.0"))
     assert status["runtimeStatus"] == "Failed"
     assert status["output"] == "The orchestration version '2.0' is greater than the worker version '1.0'."
@@ -125,8 +126,9 @@ def test_a_failed_instance_keeps_its_custom_status(devhost_factory: StartHost) -
     host = devhost_factory("failures_app")
     status = host.wait_for(host.request("POST", f"{API}/orchestrators/fails_midway")[1]["id"])
     assert status["runtimeStatus"] == "Failed" and status["customStatus"] == {"stage": "checking"}
-    assert status["output"].startswith("Orchestrator function 'fails_midway' failed: Activity function 'explode' "
-                                       "failed: ValueError: first")
+    assert status["output"].startswith(
+        "Orchestrator function 'fails_midway' failed: Activity function 'explode' failed: ValueError: first"
+    )
 
 
 def test_an_activity_failure_reaches_its_orchestrator_worded_as_in_azure_without_host_frames(

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from devhost.runtime.limits import MAX_MESSAGE_BYTES
 from devhost.process import DevHost
+from devhost.runtime.limits import MAX_MESSAGE_BYTES
 from tests.conftest import module_host
 
 API = "/runtime/webhooks/durabletask"
@@ -42,8 +42,10 @@ def test_an_orchestration_output_over_one_mib_fails_the_instance(host: DevHost) 
     assert run(host, "output_of_size", MAX_MESSAGE_BYTES - 2)["runtimeStatus"] == "Completed"
     status = run(host, "output_of_size", MAX_MESSAGE_BYTES)
     assert status["runtimeStatus"] == "Failed"
-    assert "The orchestration output is 1,048,578 bytes; Durable Task Scheduler messages are limited to 1 MiB" in (
-        status["output"])
+    assert (
+        "The orchestration output is 1,048,578 bytes; Durable Task Scheduler messages are limited to 1 MiB"
+        in (status["output"])
+    )
 
 
 def test_an_activity_result_over_one_mib_fails_the_task(host: DevHost) -> None:
@@ -51,7 +53,8 @@ def test_an_activity_result_over_one_mib_fails_the_task(host: DevHost) -> None:
     assert run(host, "activity_result_of_size", MAX_MESSAGE_BYTES)["output"] == (
         "Activity function 'text_of' failed: LimitExceeded: The result of activity 'text_of' is 1,048,578 bytes; "
         "Durable Task Scheduler messages are limited to 1 MiB (1,048,576 bytes). Keep large data in storage and "
-        "pass a reference.")
+        "pass a reference."
+    )
 
 
 def test_an_event_or_input_over_one_mib_is_refused(host: DevHost) -> None:
@@ -64,12 +67,15 @@ def test_an_event_or_input_over_one_mib_is_refused(host: DevHost) -> None:
     assert host.wait_for(body["id"])["output"] == "fits"
 
 
-@pytest.mark.parametrize(("instance_id", "message"), [
-    ("a" * 257, "Instance ID lengths must not exceed 256 characters."),
-    ("@entity", "Orchestration instance ids must not start with @."),
-    ("tab%09in-id", "Orchestration instance ids must not contain /, \\, #, ?, or control characters."),
-    ("hash%23in-id", "Orchestration instance ids must not contain /, \\, #, ?, or control characters."),
-])
+@pytest.mark.parametrize(
+    ("instance_id", "message"),
+    [
+        ("a" * 257, "Instance ID lengths must not exceed 256 characters."),
+        ("@entity", "Orchestration instance ids must not start with @."),
+        ("tab%09in-id", "Orchestration instance ids must not contain /, \\, #, ?, or control characters."),
+        ("hash%23in-id", "Orchestration instance ids must not contain /, \\, #, ?, or control characters."),
+    ],
+)
 def test_an_instance_id_azure_refuses_is_refused(host: DevHost, instance_id: str, message: str) -> None:
     assert host.request("POST", f"{API}/orchestrators/output_of_size/{instance_id}", 1) == (400, {"error": message})
     code, body = host.request("POST", f"{RPC}/orchestrators/output_of_size/{instance_id}", "1")

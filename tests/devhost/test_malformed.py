@@ -32,9 +32,14 @@ BODIES = {
     "non-UTF-8 bytes": (b'"\xff\xfe"', "application/json", {}, 400, "not utf-8 text"),
     "a bogus charset": (b'"x"', "application/json; charset=bogus", {}, 415, "charset 'bogus' is not supported"),
     "a 5,000-digit integer": (b"1" * 5000, "application/json", {}, 400, "not valid JSON"),
-    "gzip declared, not gzip": (b'{"a": 1}', "application/json", {"Content-Encoding": "gzip"}, 415,
-                                "Content-Encoding 'gzip' is not supported"),
-}  # fmt: skip
+    "gzip declared, not gzip": (
+        b'{"a": 1}',
+        "application/json",
+        {"Content-Encoding": "gzip"},
+        415,
+        "Content-Encoding 'gzip' is not supported",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", BODIES)
@@ -53,19 +58,22 @@ def test_a_body_that_cannot_be_read_is_a_4xx_naming_why(host: DevHost, waiting: 
     assert host.status(waiting)["runtimeStatus"] == "Running"
 
 
-@pytest.mark.parametrize(("path", "status", "reason"), [
-    (f"{API}/instances?top=99999999999999999999", 400, "top must be a whole number from 1 to 1000"),
-    (f"{API}/instances?top=%C2%B2", 400, "top must be a whole number"),
-    (f"{API}/instances?createdTimeFrom=9999999999-01-01", 400, "createdTimeFrom must be an ISO 8601 time"),
-    (f"{API}/instances?runtimeStatus={'x' * 5000}", 400, "unknown runtimeStatus"),
-    ("/dashboard/api/orchestrations?limit=%C2%B2", 400, "limit must be a whole number from 1 to 1000"),
-    ("/dashboard/api/agents?limit=99999999999999999999", 400, "limit must be a whole number"),
-    (f"/dashboard/static/{'a' * 5000}", 404, "no such file"),
-    ("/dashboard/static/..%2F..%2Fhost.json", 404, "no such file"),
-    ("/dashboard/static/%00", 404, "no such file"),
-    ("/nothing/here", 404, "Not Found"),
-    ("/dashboard/api/nothing", 404, "Not Found"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "status", "reason"),
+    [
+        (f"{API}/instances?top=99999999999999999999", 400, "top must be a whole number from 1 to 1000"),
+        (f"{API}/instances?top=%C2%B2", 400, "top must be a whole number"),
+        (f"{API}/instances?createdTimeFrom=9999999999-01-01", 400, "createdTimeFrom must be an ISO 8601 time"),
+        (f"{API}/instances?runtimeStatus={'x' * 5000}", 400, "unknown runtimeStatus"),
+        ("/dashboard/api/orchestrations?limit=%C2%B2", 400, "limit must be a whole number from 1 to 1000"),
+        ("/dashboard/api/agents?limit=99999999999999999999", 400, "limit must be a whole number"),
+        (f"/dashboard/static/{'a' * 5000}", 404, "no such file"),
+        ("/dashboard/static/..%2F..%2Fhost.json", 404, "no such file"),
+        ("/dashboard/static/%00", 404, "no such file"),
+        ("/nothing/here", 404, "Not Found"),
+        ("/dashboard/api/nothing", 404, "Not Found"),
+    ],
+)
 def test_a_query_or_path_that_cannot_be_served_is_a_4xx_naming_why(
     host: DevHost, path: str, status: int, reason: str
 ) -> None:
@@ -75,7 +83,7 @@ def test_a_query_or_path_that_cannot_be_served_is_a_4xx_naming_why(
 
 
 def test_a_method_a_route_does_not_take_is_a_json_405(host: DevHost, waiting: str) -> None:
-    code, answer, body = host.exchange("PUT", f"{API}/instances/{waiting}", b"{}")
+    code, _answer, body = host.exchange("PUT", f"{API}/instances/{waiting}", b"{}")
     assert (code, json.loads(body)) == (405, {"error": "Method Not Allowed"})
 
 

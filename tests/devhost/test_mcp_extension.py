@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,7 +107,10 @@ def test_missing_required_properties_and_unknown_tools_are_invalid_params(host: 
 
     with pytest.raises(MCPError) as unknown:
         call(host, "no_such_tool", {})
-    assert unknown.value.error.code == types.INVALID_PARAMS and unknown.value.error.message == "Unknown tool: 'no_such_tool'"
+    assert (
+        unknown.value.error.code == types.INVALID_PARAMS
+        and unknown.value.error.message == "Unknown tool: 'no_such_tool'"
+    )
 
 
 def test_tool_names_are_matched_case_insensitively(host: DevHost) -> None:

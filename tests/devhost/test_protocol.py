@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APPS
 from devhost.process import DevHost
+from tests.conftest import APPS
 
 API = "/runtime/webhooks/durabletask"
 
@@ -18,8 +18,9 @@ API = "/runtime/webhooks/durabletask"
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
     folder = tmp_path_factory.mktemp("protocol")
-    server = DevHost("protocol_app", APPS, folder / "db.sqlite", folder / "host.log",
-                     {"PROTOCOL_SCRATCH": str(folder)}).start()
+    server = DevHost(
+        "protocol_app", APPS, folder / "db.sqlite", folder / "host.log", {"PROTOCOL_SCRATCH": str(folder)}
+    ).start()
     yield server
     server.stop()
 
@@ -117,7 +118,10 @@ def test_orchestrator_exception_fails_with_message_and_stack(host: DevHost) -> N
     completed = host.status(status["instanceId"], history=True)["historyEvents"][-2]
     assert completed["EventType"] == "ExecutionCompleted" and completed["Result"] == status["output"]
     assert completed["Details"].startswith("Traceback") and "protocol_app.py" in completed["Details"]
-    assert "devhost/runtime/episode.py" not in completed["Details"] and "TaskOrchestrationExecutor" not in completed["Details"]
+    assert (
+        "devhost/runtime/episode.py" not in completed["Details"]
+        and "TaskOrchestrationExecutor" not in completed["Details"]
+    )
 
 
 def test_entities_signal_call_and_persist_state(host: DevHost) -> None:
@@ -183,7 +187,7 @@ def test_start_and_wait_answers_with_the_output(host: DevHost) -> None:
 
 
 def test_purge_by_creation_time_and_status_removes_only_ended_instances_that_match(host: DevHost) -> None:
-    since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # after every earlier test's instances
+    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # after every earlier test's instances
     failed = [run(host, "boom")["instanceId"] for _ in range(3)]
     done = run(host, "sequence", 1)["instanceId"]
     waiting = start(host, "race", 600)

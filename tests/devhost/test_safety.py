@@ -29,12 +29,15 @@ def post(host: DevHost, path: str, headers: dict[str, str]) -> tuple[int, dict]:
     return code, json.loads(body)
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": EVIL},
-    {"Origin": "null"},
-    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
-    {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:3000"},  # another local dev server
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": EVIL},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:3000"},  # another local dev server
+    ],
+)
 def test_a_write_from_another_origin_is_refused_and_changes_nothing(host: DevHost, headers: dict[str, str]) -> None:
     before = count(host)
     for path in ("/api/start/sequence", f"{API}/orchestrators/sequence"):
@@ -57,11 +60,19 @@ def test_reads_from_another_site_are_refused_but_following_a_link_is_not(host: D
     assert host.exchange("GET", "/dashboard", headers=link)[0] == 200
 
 
-@pytest.mark.parametrize(("name", "served"), [
-    ("localhost", True), ("127.0.0.1", True), ("[::1]", True), ("dashboard.localhost", True),
-    ("tunnel.example", True),  # --allow-host
-    ("evil.example", False), ("127.0.0.1.nip.io", False), ("10.1.2.3", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "served"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("[::1]", True),
+        ("dashboard.localhost", True),
+        ("tunnel.example", True),  # --allow-host
+        ("evil.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("10.1.2.3", False),
+    ],
+)
 def test_only_local_names_and_the_bound_address_are_served(host: DevHost, name: str, served: bool) -> None:
     """A DNS-rebound name points at 127.0.0.1 too: only the Host header tells it apart."""
     code, _, body = host.exchange("GET", "/dashboard/api/orchestrations", headers={"Host": f"{name}:{host.port}"})
@@ -78,8 +89,15 @@ def test_origins_allowed_by_host_cors_in_local_settings_may_call(tmp_path: Path)
     host = DevHost("protocol_app", tmp_path, tmp_path / "db.sqlite", tmp_path / "host.log").start()
     try:
         frontend = {"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site"}
-        code, headers, _ = host.exchange("OPTIONS", "/api/start/sequence", headers={
-            **frontend, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+        code, headers, _ = host.exchange(
+            "OPTIONS",
+            "/api/start/sequence",
+            headers={
+                **frontend,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         assert code == 204 and headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
         assert headers["Access-Control-Allow-Methods"] == "POST"
         code, headers, _ = host.exchange("POST", "/api/start/sequence", b"1", frontend)

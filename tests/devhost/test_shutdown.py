@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import threading
@@ -38,12 +39,14 @@ def stop_timed(host: DevHost, signum: signal.Signals) -> float:
 def test_a_stop_signal_ends_the_host_while_an_activity_an_entity_and_a_request_hang(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
-    host = DevHost("hanging_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   {"HANG_SCRATCH": str(tmp_path)}).start()
+    host = DevHost(
+        "hanging_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log", {"HANG_SCRATCH": str(tmp_path)}
+    ).start()
     code, body = host.request("POST", "/runtime/webhooks/durabletask/orchestrators/stuck")
     assert code == 202
-    threading.Thread(target=lambda: _ignore_errors(lambda: urllib.request.urlopen(f"{host.url}/api/hang", timeout=60)),
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: _ignore_errors(lambda: urllib.request.urlopen(f"{host.url}/api/hang", timeout=60)), daemon=True
+    ).start()
     wait_for(lambda: all((tmp_path / m).exists() for m in ("activity-a", "entity-k", "http")))
 
     assert stop_timed(host, signum) < STOP_WITHIN
@@ -64,8 +67,9 @@ def silent_model() -> Iterator[tuple[str, list[socket.socket]]]:
     """A model endpoint that accepts connections and never answers."""
     server = socket.create_server(("127.0.0.1", 0))
     accepted: list[socket.socket] = []
-    threading.Thread(target=lambda: _ignore_errors(lambda: [accepted.append(server.accept()[0]) for _ in iter(int, 1)]),
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: _ignore_errors(lambda: [accepted.append(server.accept()[0]) for _ in iter(int, 1)]), daemon=True
+    ).start()
     yield f"http://127.0.0.1:{server.getsockname()[1]}/v1", accepted
     server.close()
     for connection in accepted:
@@ -76,8 +80,13 @@ def test_the_real_app_stops_on_sigterm_while_its_agents_wait_for_a_hanging_model
     tmp_path: Path, silent_model: tuple[str, list[socket.socket]]
 ) -> None:
     url, accepted = silent_model
-    env = {**OFFLINE, "OPENAI_API_KEY": "test", "OPENAI_BASE_URL": url, "OPENAI_CHAT_COMPLETION_MODEL": "gpt-test",
-           "LOCAL_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **OFFLINE,
+        "OPENAI_API_KEY": "test",
+        "OPENAI_BASE_URL": url,
+        "OPENAI_CHAT_COMPLETION_MODEL": "gpt-test",
+        "LOCAL_DATA_DIR": str(tmp_path / "data"),
+    }
     host = DevHost("function_app", REPO, tmp_path / "db.sqlite", tmp_path / "host.log", env).start()
     code, body = host.request("POST", "/api/research/run", {"topic": "hanging models"})
     assert code == 202, body
@@ -87,7 +96,5 @@ def test_the_real_app_stops_on_sigterm_while_its_agents_wait_for_a_hanging_model
 
 
 def _ignore_errors(action) -> None:  # type: ignore[no-untyped-def]
-    try:
+    with contextlib.suppress(Exception):
         action()
-    except Exception:
-        pass

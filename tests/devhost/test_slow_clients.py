@@ -31,8 +31,14 @@ pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
     folder = tmp_path_factory.mktemp("slow")
-    server = DevHost("protocol_app", APPS, folder / "db.sqlite", folder / "host.log",
-                     {"PROTOCOL_SCRATCH": str(folder)}, ["--read-timeout", str(READ_TIMEOUT)]).start()
+    server = DevHost(
+        "protocol_app",
+        APPS,
+        folder / "db.sqlite",
+        folder / "host.log",
+        {"PROTOCOL_SCRATCH": str(folder)},
+        ["--read-timeout", str(READ_TIMEOUT)],
+    ).start()
     yield server
     server.stop()
 
@@ -62,8 +68,10 @@ def test_a_request_head_that_trickles_in_is_cut_off(host: DevHost) -> None:
 
 def test_a_request_body_that_trickles_in_is_a_408(host: DevHost) -> None:
     with socket.create_connection(("127.0.0.1", host.port)) as sock:
-        sock.sendall(f"POST /api/greet HTTP/1.1\r\nHost: 127.0.0.1:{host.port}\r\nContent-Length: 100000\r\n"
-                     "Content-Type: text/plain\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /api/greet HTTP/1.1\r\nHost: 127.0.0.1:{host.port}\r\nContent-Length: 100000\r\n"
+            "Content-Type: text/plain\r\n\r\n".encode()
+        )
         answer = trickle(sock, b"x")
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 "), answer
@@ -110,8 +118,14 @@ def open_idle_connections(port: int, served: bool) -> list[socket.socket]:
 def test_more_idle_connections_than_a_1024_file_limit_allows_neither_stall_the_host_nor_flood_its_log(
     tmp_path: Path,
 ) -> None:
-    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   {"PROTOCOL_SCRATCH": str(tmp_path)}, open_files=(FILE_LIMIT, FILE_LIMIT)).start()
+    host = DevHost(
+        "protocol_app",
+        APPS,
+        tmp_path / "db.sqlite",
+        tmp_path / "host.log",
+        {"PROTOCOL_SCRATCH": str(tmp_path)},
+        open_files=(FILE_LIMIT, FILE_LIMIT),
+    ).start()
     connections: list[socket.socket] = []
     try:
         connections = open_idle_connections(host.port, served=False)
@@ -135,8 +149,14 @@ def test_where_the_system_allows_more_files_the_host_raises_its_limit_and_keeps_
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     if hard != resource.RLIM_INFINITY and hard < 4 * FILE_LIMIT:
         pytest.skip(f"this test gives the host a hard limit of {4 * FILE_LIMIT} open files; the limit here is {hard}")
-    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   {"PROTOCOL_SCRATCH": str(tmp_path)}, open_files=(FILE_LIMIT, 4 * FILE_LIMIT)).start()
+    host = DevHost(
+        "protocol_app",
+        APPS,
+        tmp_path / "db.sqlite",
+        tmp_path / "host.log",
+        {"PROTOCOL_SCRATCH": str(tmp_path)},
+        open_files=(FILE_LIMIT, 4 * FILE_LIMIT),
+    ).start()
     assert host.process is not None
     connections: list[socket.socket] = []
     try:

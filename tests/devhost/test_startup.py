@@ -20,9 +20,12 @@ def failed_start(root: Path, app: str, *args: str, env: dict[str, str] | None = 
     """Start ``python -m devhost`` expecting it to refuse; the one line it printed about why."""
     proc = subprocess.run(
         [sys.executable, "-m", "devhost", "--app", app, "--root", str(root), *args],
-        capture_output=True, text=True, timeout=60, cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-    )  # fmt: skip
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "Traceback" not in output, output
@@ -56,22 +59,37 @@ def test_half_configured_settings_of_the_app_are_one_line(tmp_path: Path) -> Non
     assert reason.startswith("cannot load the app 'function_app': SettingsError: ") and "AZURE_OPENAI_MODEL" in reason
 
 
-@pytest.mark.parametrize(("app", "expected"), [
-    ("two_apps", "More than one FunctionApp or other top level function app instances are defined in 'two_apps'."),
-    ("broken_app", "cannot load the app 'broken_app': ValueError: invalid literal for int() with base 10: 'three' "
-                   "(broken_app.py:6)"),
-    ("no_such_module", "cannot load the app 'no_such_module': ModuleNotFoundError: No module named 'no_such_module'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [
+        ("two_apps", "More than one FunctionApp or other top level function app instances are defined in 'two_apps'."),
+        (
+            "broken_app",
+            "cannot load the app 'broken_app': ValueError: invalid literal for int() with base 10: 'three' "
+            "(broken_app.py:6)",
+        ),
+        (
+            "no_such_module",
+            "cannot load the app 'no_such_module': ModuleNotFoundError: No module named 'no_such_module'",
+        ),
+    ],
+)
 def test_an_app_that_cannot_load_is_one_line_naming_the_place(tmp_path: Path, app: str, expected: str) -> None:
     assert failed_start(APPS, app, "--db", str(tmp_path / "db"), "--port", str(free_port())) == expected
 
 
-@pytest.mark.parametrize(("file", "text", "expected"), [
-    ("local.settings.json", "{not json", "local.settings.json is not valid JSON"),
-    ("local.settings.json", '{"Values": []}', "local.settings.json: 'Values' must be an object"),
-    ("host.json", '{"extensions": {"durableTask": {"defaultVersion": "1.0", "versionMatchStrategy": "Loose"}}}',
-     "durableTask.versionMatchStrategy is 'Loose'; use one of None, Strict, CurrentOrOlder"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("file", "text", "expected"),
+    [
+        ("local.settings.json", "{not json", "local.settings.json is not valid JSON"),
+        ("local.settings.json", '{"Values": []}', "local.settings.json: 'Values' must be an object"),
+        (
+            "host.json",
+            '{"extensions": {"durableTask": {"defaultVersion": "1.0", "versionMatchStrategy": "Loose"}}}',
+            "durableTask.versionMatchStrategy is 'Loose'; use one of None, Strict, CurrentOrOlder",
+        ),
+    ],
+)
 def test_unusable_configuration_files_are_one_line(tmp_path: Path, file: str, text: str, expected: str) -> None:
     (tmp_path / "named_app.py").write_text((APPS / "named_app.py").read_text())
     (tmp_path / file).write_text(text)

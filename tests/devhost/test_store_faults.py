@@ -27,8 +27,9 @@ pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs 
 
 
 def test_a_full_disk_delays_work_but_never_loses_or_repeats_it(tmp_path: Path) -> None:
-    host = DevHost("gate_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   {"GATE_SCRATCH": str(tmp_path)}).start()
+    host = DevHost(
+        "gate_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log", {"GATE_SCRATCH": str(tmp_path)}
+    ).start()
     assert host.process is not None
     try:
         code, started = host.request("POST", f"{API}/orchestrators/through_gate")
@@ -56,22 +57,24 @@ def test_a_full_disk_delays_work_but_never_loses_or_repeats_it(tmp_path: Path) -
         recovered = re.search(r"the store works again, after (\d+) failed attempt", host.log())
         assert recovered, host.log()[-2000:]
         assert int(recovered[1]) <= 20  # growing pauses, not a tight loop
-        code, again = host.request("POST", f"{API}/orchestrators/through_gate")
+        code, _again = host.request("POST", f"{API}/orchestrators/through_gate")
         assert code == 202
     finally:
         host.kill()
 
 
 def test_an_app_route_answers_503_not_500_while_the_store_refuses_writes(tmp_path: Path) -> None:
-    host = DevHost("protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log",
-                   {"PROTOCOL_SCRATCH": str(tmp_path)}).start()
+    host = DevHost(
+        "protocol_app", APPS, tmp_path / "db.sqlite", tmp_path / "host.log", {"PROTOCOL_SCRATCH": str(tmp_path)}
+    ).start()
     assert host.process is not None
     try:
         limit = resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE)
         resource.prlimit(host.process.pid, resource.RLIMIT_FSIZE, (1, limit[1]))  # every write now fails
         try:
-            code, headers, raw = host.exchange("POST", "/api/start/sequence", b"[]",
-                                               {"Content-Type": "application/json"})
+            code, headers, raw = host.exchange(
+                "POST", "/api/start/sequence", b"[]", {"Content-Type": "application/json"}
+            )
             refused = json.loads(raw)
             assert code == 503 and "store is unavailable" in refused["error"], (code, raw)
             assert headers["Retry-After"].isdigit()

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+
 from devhost.process import REPO, DevHost
 from tests.smtp import SmtpServer, running_smtp_server
 
@@ -43,13 +44,22 @@ def app_settings(data_dir: Path, smtp_port: int, **extra: str) -> dict[str, str]
 
 
 def new_app_host(
-    folder: Path, smtp_port: int, latency_ms: int = 0, data_dir: Path | None = None, app: str = "function_app",
+    folder: Path,
+    smtp_port: int,
+    latency_ms: int = 0,
+    data_dir: Path | None = None,
+    app: str = "function_app",
     **settings: str,
 ) -> DevHost:
     """A host of its own (not yet started) for the real app (or a test variant of it, `app`): database and log
     under `folder`, data there too unless `data_dir` says otherwise; `settings` add app settings."""
-    return DevHost(app, REPO, folder / "db.sqlite", folder / "host.log",
-                   app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms), **settings))
+    return DevHost(
+        app,
+        REPO,
+        folder / "db.sqlite",
+        folder / "host.log",
+        app_settings(data_dir or folder / "data", smtp_port, OFFLINE_MODEL_LATENCY_MS=str(latency_ms), **settings),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +99,7 @@ def history(host: DevHost, instance_id: str) -> list[dict[str, Any]]:
 def stored_draft(host: DevHost, reference: dict[str, Any]) -> dict[str, Any]:
     """The whole draft behind a reference in a content workflow's custom status or output, read from its url."""
     assert reference["url"].startswith(f"{host.url}/api/content/"), reference["url"]  # the host's own address
-    code, draft = host.request("GET", reference["url"][len(host.url):])
+    code, draft = host.request("GET", reference["url"][len(host.url) :])
     assert code == 200, draft
     return draft
 
@@ -101,12 +111,18 @@ def review_link(host: DevHost, mail: Message) -> str:
     """The page link of a review mail, as a path on the host (the mail names the host's own address)."""
     [url] = LINK.findall(mail.get_content())
     assert url.startswith(host.url + "/api/review/"), url
-    return url[len(host.url):]
+    return url[len(host.url) :]
 
 
 def awaiting(host: DevHost, instance_id: str, round_number: int) -> None:
-    host.wait_for(instance_id, ("Running",), predicate=lambda s: (s.get("customStatus") or {}).get("stage")
-                  == "awaiting_approval" and s["customStatus"]["round"] == round_number)  # fmt: skip
+    host.wait_for(
+        instance_id,
+        ("Running",),
+        predicate=lambda s: (
+            (s.get("customStatus") or {}).get("stage") == "awaiting_approval"
+            and s["customStatus"]["round"] == round_number
+        ),
+    )
 
 
 def page(host: DevHost, path: str, decision: str | None = None, feedback: str = "") -> tuple[int, Message, str]:

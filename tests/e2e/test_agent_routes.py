@@ -25,8 +25,9 @@ PHISHING = (
 
 
 def ask(host: DevHost, agent: str, body: Any) -> tuple[int, Any, dict[str, str]]:
-    code, headers, content = host.exchange("POST", f"/api/agents/{agent}/run", json.dumps(body).encode(),
-                                           {"Content-Type": "application/json"})  # fmt: skip
+    code, headers, content = host.exchange(
+        "POST", f"/api/agents/{agent}/run", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
     return code, json.loads(content), dict(headers)
 
 
@@ -146,9 +147,10 @@ def flow_session(host: DevHost, agent: str, instance_id: str) -> dict[str, Any]:
     code, sessions = host.request("GET", f"{API}/entities/dafx-{agent.lower()}")
     assert code == 200, sessions
     [session] = [
-        s for s in sessions
+        s
+        for s in sessions
         if any(e.get("orchestrationId") == instance_id for e in s["state"]["data"]["conversationHistory"])
-    ]  # fmt: skip
+    ]
     return session
 
 
@@ -168,10 +170,15 @@ def test_a_message_with_a_content_flows_session_id_does_not_reach_its_conversati
     assert code == 200, reply  # answered, in a conversation of the caller's own
     assert full_id == 400 and full["details"][0]["field"] == "session_id", full
     assert "INJECTED" not in said(flow_session(app_host, WRITER, instance_id))
-    assert app_host.request("POST", f"/api/content/{instance_id}/decision",
-                            {"approved": False, "feedback": "Shorter, please."})[0] == 202  # fmt: skip
-    revised = app_host.wait_for(instance_id, ("Running",), predicate=lambda s: awaiting_review(s)
-                                and s["customStatus"]["round"] == 2)["customStatus"]["draft"]  # fmt: skip
+    assert (
+        app_host.request(
+            "POST", f"/api/content/{instance_id}/decision", {"approved": False, "feedback": "Shorter, please."}
+        )[0]
+        == 202
+    )
+    revised = app_host.wait_for(
+        instance_id, ("Running",), predicate=lambda s: awaiting_review(s) and s["customStatus"]["round"] == 2
+    )["customStatus"]["draft"]
     assert "INJECTED" not in json.dumps(stored_draft(app_host, revised))
     assert "INJECTED" not in said(flow_session(app_host, WRITER, instance_id))
 
@@ -186,8 +193,9 @@ def test_a_message_with_a_content_flows_session_id_does_not_reach_its_conversati
         (SPAM_AGENT, ["hi"], 400, "body"),
     ],
 )
-def test_bad_requests_are_4xx_naming_the_problem(app_host: DevHost, agent: str, body: Any, status: int,
-                                                 field: str | None) -> None:  # fmt: skip
+def test_bad_requests_are_4xx_naming_the_problem(
+    app_host: DevHost, agent: str, body: Any, status: int, field: str | None
+) -> None:
     code, reply, _ = ask(app_host, agent, body)
 
     assert code == status, reply

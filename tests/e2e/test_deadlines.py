@@ -35,8 +35,9 @@ def host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> Iterator
         ("escalation_timeout_hours", 1000),
     ],
 )
-def test_a_deadline_outside_a_minute_to_four_weeks_is_a_400_naming_the_limits(host: DevHost, field: str,
-                                                                              hours: float) -> None:  # fmt: skip
+def test_a_deadline_outside_a_minute_to_four_weeks_is_a_400_naming_the_limits(
+    host: DevHost, field: str, hours: float
+) -> None:
     code, reply = host.request("POST", "/api/content/run", {"topic": "deadlines", field: hours})
 
     assert code == 400, reply
@@ -54,8 +55,11 @@ def test_a_flow_started_around_the_routes_with_a_deadline_too_short_fails_before
     host: DevHost, smtp: SmtpServer
 ) -> None:
     sent = len(smtp.messages)
-    code, reply = host.request("POST", f"{API}/orchestrators/content_approval_workflow",
-                               {"topic": "around the route", "timeout_hours": 0.00000001})  # fmt: skip
+    code, reply = host.request(
+        "POST",
+        f"{API}/orchestrators/content_approval_workflow",
+        {"topic": "around the route", "timeout_hours": 0.00000001},
+    )
     assert code == 202, reply
 
     status = host.wait_for(reply["id"])
@@ -66,28 +70,34 @@ def test_a_flow_started_around_the_routes_with_a_deadline_too_short_fails_before
 
 
 def test_a_four_week_deadline_is_one_durable_timer_and_the_review_goes_on(host: DevHost) -> None:
-    instance_id = start_flow(host, "content", {"topic": "A long review", "timeout_hours": 672,
-                                               "escalation_timeout_hours": 1 / 60})  # fmt: skip
+    instance_id = start_flow(
+        host, "content", {"topic": "A long review", "timeout_hours": 672, "escalation_timeout_hours": 1 / 60}
+    )
 
     waiting = host.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]
 
     started = datetime.fromisoformat(host.status(instance_id)["createdTime"].replace("Z", "+00:00"))
     deadline = datetime.fromisoformat(waiting["deadline"].replace("Z", "+00:00"))
     assert timedelta(weeks=4) <= deadline - started < timedelta(weeks=4, minutes=1)
-    fire_times = [datetime.fromisoformat(e["FireAt"].replace("Z", "+00:00"))
-                  for e in history(host, instance_id) if e["EventType"] == "TimerCreated"]  # fmt: skip
+    fire_times = [
+        datetime.fromisoformat(e["FireAt"].replace("Z", "+00:00"))
+        for e in history(host, instance_id)
+        if e["EventType"] == "TimerCreated"
+    ]
     [long_timer] = [t for t in fire_times if t > started + timedelta(days=1)]  # one timer, not a chain of short ones
     assert abs(long_timer - deadline) < timedelta(seconds=1)  # the status shows it to the second
     assert host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})[0] == 202
     assert host.wait_for(instance_id)["output"]["status"] == "published"
 
 
-def test_a_started_flow_keeps_its_deadline_when_the_minimum_rises(tmp_path_factory: pytest.TempPathFactory,
-                                                                  smtp: SmtpServer) -> None:  # fmt: skip
+def test_a_started_flow_keeps_its_deadline_when_the_minimum_rises(
+    tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
+) -> None:
     first = new_app_host(tmp_path_factory.mktemp("minimum-rises"), smtp.port, REVIEW_MIN_DEADLINE_SECONDS="1").start()
     try:
-        instance_id = start_flow(first, "content", {"topic": "Short review", "timeout_hours": 0.5,
-                                                    "escalation_timeout_hours": 0.01})  # fmt: skip
+        instance_id = start_flow(
+            first, "content", {"topic": "Short review", "timeout_hours": 0.5, "escalation_timeout_hours": 0.01}
+        )
         first.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     finally:
         first.stop()

@@ -6,23 +6,22 @@ from datetime import datetime
 from pathlib import Path
 
 from devhost.process import DevHost
+from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
 from tests.smtp import SmtpServer
-from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow, stored_draft
 
 SPAM = {
     "content": "URGENT!!! You have WON $1,000,000. Click http://bit.ly/claim-now within 24 hours "
-               "and send your bank details to claim your prize.",
+    "and send your bank details to claim your prize.",
     "sender": "lottery@winner-prizes.biz",
     "subject": "YOU WON",
 }
 HAM = {
     "email_id": "ham-1",
     "content": "Hi Sam, could we move Thursday's project review to 3pm? I'd like to walk through "
-               "the migration plan and the open questions on testing. Thanks, Alex",
+    "the migration plan and the open questions on testing. Thanks, Alex",
     "sender": "alex@contoso.com",
     "subject": "Project review time",
 }
-
 
 
 def test_spam_is_quarantined_with_the_reason_and_no_mail_is_sent(app_host: DevHost, smtp: SmtpServer) -> None:
@@ -46,8 +45,10 @@ def test_legitimate_mail_gets_a_reply_sent_over_smtp(app_host: DevHost, smtp: Sm
 
 
 def test_two_spam_runs_reusing_an_email_id_keep_their_own_quarantined_files(app_host: DevHost) -> None:
-    runs = [start_flow(app_host, "spam-detection", {**SPAM, "email_id": "reused-1", "subject": subject})
-            for subject in ("FIRST WIN", "SECOND WIN")]
+    runs = [
+        start_flow(app_host, "spam-detection", {**SPAM, "email_id": "reused-1", "subject": subject})
+        for subject in ("FIRST WIN", "SECOND WIN")
+    ]
     first, second = (app_host.wait_for(run)["output"]["quarantine"] for run in runs)
     assert (first["repeat"], second["repeat"]) == (False, False)
     assert first["location"] != second["location"]
@@ -55,7 +56,9 @@ def test_two_spam_runs_reusing_an_email_id_keep_their_own_quarantined_files(app_
     assert "SECOND WIN" in Path(second["location"]).read_text()
 
 
-def test_line_breaks_pasted_into_a_subject_or_topic_end_up_on_one_header_line(app_host: DevHost, smtp: SmtpServer) -> None:
+def test_line_breaks_pasted_into_a_subject_or_topic_end_up_on_one_header_line(
+    app_host: DevHost, smtp: SmtpServer
+) -> None:
     spam = start_flow(app_host, "spam-detection", {**SPAM, "subject": "YOU\r\nWON"})
     ham = start_flow(app_host, "spam-detection", {**HAM, "email_id": "ham-pasted", "subject": "Project\r\nreview time"})
     for instance_id in (spam, ham):
@@ -86,7 +89,11 @@ def test_research_runs_three_agents_concurrently_then_summarises(app_host: DevHo
     calls = [e for e in events if e["EventType"] == "EventSent"]
     agents = [c["InstanceId"].split("@")[1] for c in calls]
     assert agents[-1] == "dafx-summaryagent"
-    assert set(agents[:3]) == {"dafx-technicalresearchagent", "dafx-marketresearchagent", "dafx-competitorresearchagent"}
+    assert set(agents[:3]) == {
+        "dafx-technicalresearchagent",
+        "dafx-marketresearchagent",
+        "dafx-competitorresearchagent",
+    }
     # The three research calls leave in one episode: scheduled together, before any of them answered.
     assert len({c["Timestamp"] for c in calls[:3]}) == 1
 
@@ -98,14 +105,18 @@ def test_content_approved_is_published(app_host: DevHost, data_dir: Path, smtp: 
     [notice] = [m for m in smtp.messages if "rita@contoso.com" in (m["To"] or "")]
     # The link points back to where the flow was started: this host, on its own port.
     assert f"{app_host.url}/api/content/{instance_id}/decision" in notice.get_content()
-    code, body = app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"})
+    code, body = app_host.request(
+        "POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"}
+    )
     assert code == 202, body
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "published" and result["rounds"][0]["decision"]["feedback"] == "Ship it"
     published = Path(result["publication"]["location"])
     assert published.exists() and waiting["customStatus"]["draft"]["title"] in published.read_text()
     events = history(app_host, instance_id)
-    deadline = {e["EventId"] for e in events if e["EventType"] == "TimerCreated" and at(e["FireAt"]) > at(e["Timestamp"])}
+    deadline = {
+        e["EventId"] for e in events if e["EventType"] == "TimerCreated" and at(e["FireAt"]) > at(e["Timestamp"])
+    }
     fired = {e["TimerId"] for e in events if e["EventType"] == "TimerFired"}
     assert len(deadline) == 1 and not deadline & fired  # the decision won: the deadline never fired
 
@@ -148,8 +159,9 @@ def test_malformed_decision_raised_directly_is_ignored_and_the_review_goes_on(ap
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     raw_event = f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision"
     assert app_host.request("POST", raw_event, {"approved": "maybe"})[0] == 202
-    waiting = app_host.wait_for(instance_id, ("Running",),
-                                predicate=lambda s: "malformed" in s["customStatus"].get("message", ""))
+    waiting = app_host.wait_for(
+        instance_id, ("Running",), predicate=lambda s: "malformed" in s["customStatus"].get("message", "")
+    )
     assert waiting["customStatus"]["stage"] == "awaiting_approval"
     assert app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})[0] == 202
     assert app_host.wait_for(instance_id)["output"]["status"] == "published"

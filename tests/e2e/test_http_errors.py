@@ -77,8 +77,9 @@ def test_decision_for_another_flow_is_409(app_host: DevHost) -> None:
 
 
 def test_decision_for_a_finished_workflow_is_409(app_host: DevHost) -> None:
-    instance_id = start_flow(app_host, "content", {"topic": "finished", "timeout_hours": 0.0003,
-                                                    "escalation_timeout_hours": 0.0003})
+    instance_id = start_flow(
+        app_host, "content", {"topic": "finished", "timeout_hours": 0.0003, "escalation_timeout_hours": 0.0003}
+    )
     assert app_host.wait_for(instance_id)["output"]["status"] == "expired"
     code, body = app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True})
     assert code == 409 and "Completed" in body["error"]

@@ -60,17 +60,31 @@ def test_the_spam_agent_and_the_flow_tools_are_listed_with_their_schemas(app_hos
     assert listed["start_content_flow"].input_schema == {
         "type": "object",
         "properties": {
-            "topic": {"type": "string", "description": listed["start_research_flow"].input_schema["properties"]["topic"]["description"]},
-            "reviewer": {"type": "string", "description": "Email address of the reviewer (default: the app's REVIEWER_EMAIL)."},
-            "timeout_hours": {"type": "number", "description": "Hours the reviewer has for each round before it is "
-                              f"escalated: {DEADLINES} (default 24)."},
-            "escalation_timeout_hours": {"type": "number", "description": "Hours the escalation contact then has before "
-                                         f"the review expires: {DEADLINES} (default 24)."},
-            "max_review_rounds": {"type": "integer", "description": "Review rounds before a draft rejected each time "
-                                  "ends rejected, 1 to 10 (default 3)."},
+            "topic": {
+                "type": "string",
+                "description": listed["start_research_flow"].input_schema["properties"]["topic"]["description"],
+            },
+            "reviewer": {
+                "type": "string",
+                "description": "Email address of the reviewer (default: the app's REVIEWER_EMAIL).",
+            },
+            "timeout_hours": {
+                "type": "number",
+                "description": "Hours the reviewer has for each round before it is "
+                f"escalated: {DEADLINES} (default 24).",
+            },
+            "escalation_timeout_hours": {
+                "type": "number",
+                "description": "Hours the escalation contact then has before "
+                f"the review expires: {DEADLINES} (default 24).",
+            },
+            "max_review_rounds": {
+                "type": "integer",
+                "description": "Review rounds before a draft rejected each time ends rejected, 1 to 10 (default 3).",
+            },
         },
         "required": ["topic"],
-    }  # fmt: skip
+    }
     assert listed["submit_review_decision"].input_schema["required"] == ["instance_id", "approved"]
     assert listed["submit_review_decision"].input_schema["properties"]["approved"]["type"] == "boolean"
     for name in FLOW_TOOLS:
@@ -90,7 +104,9 @@ def test_the_spam_agent_flags_a_phishing_mail_and_passes_a_normal_one(app_host: 
     assert [len(smtp.to(sender)) for sender in senders] == sent_before  # a verdict, nothing sent
 
 
-def test_research_started_over_mcp_answers_at_once_and_its_result_is_read_with_the_status_tool(app_host: DevHost) -> None:
+def test_research_started_over_mcp_answers_at_once_and_its_result_is_read_with_the_status_tool(
+    app_host: DevHost,
+) -> None:
     started = answer(call(app_host, "start_research_flow", {"topic": "vector databases"}))
     assert started["name"] == "research_orchestration" and started["runtimeStatus"] == "Pending"
 
@@ -103,8 +119,13 @@ def test_research_started_over_mcp_answers_at_once_and_its_result_is_read_with_t
 
 
 def test_a_content_review_is_followed_and_decided_with_the_tools(app_host: DevHost, smtp: SmtpServer) -> None:
-    started = answer(call(app_host, "start_content_flow", {"topic": "agents as MCP tools", "reviewer": "mia@contoso.com",
-                                                           "timeout_hours": 2, "max_review_rounds": 1}))
+    started = answer(
+        call(
+            app_host,
+            "start_content_flow",
+            {"topic": "agents as MCP tools", "reviewer": "mia@contoso.com", "timeout_hours": 2, "max_review_rounds": 1},
+        )
+    )
 
     waiting = status_until(app_host, started["id"], awaiting_review)
     assert waiting["runtimeStatus"] == "Running" and waiting["customStatus"]["draft"]["title"]
@@ -112,11 +133,21 @@ def test_a_content_review_is_followed_and_decided_with_the_tools(app_host: DevHo
     # The reviewer's link is the app's own address (never one taken from a request), here this host.
     assert f"{app_host.url}/api/content/{started['id']}/decision" in notice.get_content()
 
-    decided = answer(call(app_host, "submit_review_decision",
-                          {"instance_id": started["id"], "approved": False, "feedback": "Add an example"}))
+    decided = answer(
+        call(
+            app_host,
+            "submit_review_decision",
+            {"instance_id": started["id"], "approved": False, "feedback": "Add an example"},
+        )
+    )
     assert {k: decided[k] for k in ("id", "applied", "round", "decided_by", "approved", "feedback")} == {
-        "id": started["id"], "applied": True, "round": 1, "decided_by": {"role": "automation", "address": None}, "approved": False,
-        "feedback": "Add an example"}  # fmt: skip
+        "id": started["id"],
+        "applied": True,
+        "round": 1,
+        "decided_by": {"role": "automation", "address": None},
+        "approved": False,
+        "feedback": "Add an example",
+    }
     output = status_until(app_host, started["id"], finished)["output"]
     assert output["status"] == "rejected" and output["rounds"][0]["decision"]["feedback"] == "Add an example"
 
@@ -127,9 +158,12 @@ def test_a_content_review_is_followed_and_decided_with_the_tools(app_host: DevHo
 def test_a_decision_for_a_flow_that_is_no_review_or_unknown_is_refused(app_host: DevHost) -> None:
     research = start_flow(app_host, "research", {"topic": "refusals"})
     assert "not a content_approval_workflow" in error_of(
-        call(app_host, "submit_review_decision", {"instance_id": research, "approved": True}))
-    assert error_of(call(app_host, "submit_review_decision", {"instance_id": "no-such-flow", "approved": True})) == \
-        '{"error": "No orchestration instance \'no-such-flow\'"}'
+        call(app_host, "submit_review_decision", {"instance_id": research, "approved": True})
+    )
+    assert (
+        error_of(call(app_host, "submit_review_decision", {"instance_id": "no-such-flow", "approved": True}))
+        == '{"error": "No orchestration instance \'no-such-flow\'"}'
+    )
     assert "No orchestration instance" in error_of(call(app_host, "get_flow_status", {"instance_id": "no-such-flow"}))
 
 
@@ -148,8 +182,9 @@ def test_a_decision_for_a_flow_that_is_no_review_or_unknown_is_refused(app_host:
         ("get_flow_status", {"instance_id": 7}, "instance_id"),
     ],
 )
-def test_bad_arguments_are_tool_errors_naming_the_argument(app_host: DevHost, tool: str, arguments: dict[str, Any],
-                                                           field: str) -> None:
+def test_bad_arguments_are_tool_errors_naming_the_argument(
+    app_host: DevHost, tool: str, arguments: dict[str, Any], field: str
+) -> None:
     result = call(app_host, tool, arguments)
 
     assert result.is_error
@@ -158,8 +193,11 @@ def test_bad_arguments_are_tool_errors_naming_the_argument(app_host: DevHost, to
 
 
 def test_missing_required_arguments_are_invalid_params(app_host: DevHost) -> None:
-    for tool, arguments, missing in [("start_research_flow", {}, "topic"), ("SpamDetectionAgent", {}, "query"),
-                                     ("submit_review_decision", {"instance_id": "x"}, "approved")]:
+    for tool, arguments, missing in [
+        ("start_research_flow", {}, "topic"),
+        ("SpamDetectionAgent", {}, "query"),
+        ("submit_review_decision", {"instance_id": "x"}, "approved"),
+    ]:
         with pytest.raises(MCPError) as error:
             call(app_host, tool, arguments)
         assert error.value.error.code == types.INVALID_PARAMS and error.value.error.message.endswith(missing)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from devhost.process import DevHost, free_port
 from agents.analysis import text_statistics
+from devhost.process import DevHost, free_port
 from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow, stored_draft
 from tests.model_server import LLAMA_CPP_PYTHON, ScriptedModelServer
 from tests.smtp import SmtpServer
@@ -26,16 +26,19 @@ SPAM_AGENT, REPLY_AGENT = "SpamDetectionAgent", "EmailAssistantAgent"
 MARKET, SUMMARY, WRITER = "MarketResearchAgent", "SummaryAgent", "ContentGenerationAgent"
 PHISHING = {
     "content": "Your account will be suspended. Verify your account at http://paypa1-secure.xyz/login "
-               "and confirm your password within 24 hours.",
+    "and confirm your password within 24 hours.",
     "sender": "PayPal Security <security@paypa1.com>",
     "subject": "Account suspended",
-}  # fmt: skip
+}
 
 
 def ham(name: str) -> dict[str, str]:
     """A legitimate email from a sender of its own, so each test counts only its own replies."""
-    return {"content": "Hi, could we move the review to 3pm on Thursday? Thanks, Alex",
-            "sender": f"Alex <{name}@contoso.com>", "subject": "Review time"}  # fmt: skip
+    return {
+        "content": "Hi, could we move the review to 3pm on Thursday? Thanks, Alex",
+        "sender": f"Alex <{name}@contoso.com>",
+        "subject": "Review time",
+    }
 
 
 def mails_to(smtp: SmtpServer, address: str) -> int:
@@ -47,8 +50,15 @@ def replies_to(smtp: SmtpServer, name: str) -> int:
 
 
 def scripted_settings(base_url: str, **extra: str) -> dict[str, str]:
-    return {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": base_url, "OPENAI_CHAT_COMPLETION_MODEL": "scripted",
-            "MODEL_TIMEOUT_SECONDS": "2", "MODEL_RETRY_DELAY_SECONDS": "0.5", "MODEL_MAX_ATTEMPTS": "3", **extra}  # fmt: skip
+    return {
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_CHAT_COMPLETION_MODEL": "scripted",
+        "MODEL_TIMEOUT_SECONDS": "2",
+        "MODEL_RETRY_DELAY_SECONDS": "0.5",
+        "MODEL_MAX_ATTEMPTS": "3",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +123,12 @@ def test_a_429_with_retry_after_waits_on_a_durable_timer_then_succeeds(
     ids=["429", "500", "hang", "trickle", "cut-body"],
 )
 def test_a_transient_fault_once_is_absorbed_and_always_fails_the_flow_naming_agent_and_cause(
-    host: DevHost, model: ScriptedModelServer, smtp: SmtpServer, kind: str, params: dict[str, Any], cause: str,
+    host: DevHost,
+    model: ScriptedModelServer,
+    smtp: SmtpServer,
+    kind: str,
+    params: dict[str, Any],
+    cause: str,
     request: pytest.FixtureRequest,
 ) -> None:
     name = request.node.callspec.id
@@ -143,8 +158,15 @@ def test_a_transient_fault_once_is_absorbed_and_always_fails_the_flow_naming_age
     [
         ({"status": 401, "message": "Incorrect API key provided"}, "HTTP 401 from http://127.0.0.1"),
         ({"status": 404, "message": "The model `scripted` does not exist", "code": "model_not_found"}, "HTTP 404"),
-        ({"status": 400, "code": "content_filter", "message": "The response was filtered due to the prompt triggering "
-          "Azure OpenAI's content management policy."}, "content filter of http://127.0.0.1"),
+        (
+            {
+                "status": 400,
+                "code": "content_filter",
+                "message": "The response was filtered due to the prompt triggering "
+                "Azure OpenAI's content management policy.",
+            },
+            "content filter of http://127.0.0.1",
+        ),
     ],
     ids=["401", "404-model", "content-filter"],
 )
@@ -196,7 +218,9 @@ def test_an_answer_still_invalid_after_the_repair_turn_fails_the_flow_saying_wha
     assert len(model.requests_for(SPAM_AGENT)) == 3  # tool round, answer, repair
 
 
-def test_a_raw_line_break_or_a_code_fence_around_the_json_needs_no_repair(host: DevHost, model: ScriptedModelServer) -> None:
+def test_a_raw_line_break_or_a_code_fence_around_the_json_needs_no_repair(
+    host: DevHost, model: ScriptedModelServer
+) -> None:
     model.fail("raw_newline", agent=SPAM_AGENT)
     model.fail("fenced", agent=REPLY_AGENT)
     assert finish(host, start_flow(host, "spam-detection", ham("lenient")))["runtimeStatus"] == "Completed"
@@ -220,14 +244,16 @@ def test_a_model_that_skips_its_tools_still_sees_the_evidence_and_cannot_get_a_p
     assert "Verify your account" in Path(output["quarantine"]["location"]).read_text()
     [first, *_] = model.requests_for(SPAM_AGENT)
     assert "The app's own checks already ran on it" in first.body["messages"][-1]["content"]
-    assert all("tool_calls" not in (m.get("role") == "assistant" and m or {}) for m in first.body["messages"])
+    assert all("tool_calls" not in ((m.get("role") == "assistant" and m) or {}) for m in first.body["messages"])
     assert len(smtp.messages) == sent_before
 
 
 # -- the research fan-out degrades to the angles that succeeded --------------------------------------------------
 
 
-def test_research_with_one_angle_down_is_summarized_from_the_other_two(host: DevHost, model: ScriptedModelServer) -> None:
+def test_research_with_one_angle_down_is_summarized_from_the_other_two(
+    host: DevHost, model: ScriptedModelServer
+) -> None:
     model.fail("status", agent=MARKET, times=None, status=503, message="Service unavailable")
     status = finish(host, start_flow(host, "research", {"topic": "edge inference"}))
     assert status["runtimeStatus"] == "Completed", status
@@ -242,8 +268,10 @@ def test_research_with_every_angle_down_fails_clearly(host: DevHost, model: Scri
     model.fail("status", times=None, status=500, message="The server had an error")
     message = failure(finish(host, start_flow(host, "research", {"topic": "outages"})))
     assert "every research angle failed" in message
-    assert all(f"{name} failed after 3 attempts: HTTP 500" in message
-               for name in ("TechnicalResearchAgent", MARKET, "CompetitorResearchAgent"))  # fmt: skip
+    assert all(
+        f"{name} failed after 3 attempts: HTTP 500" in message
+        for name in ("TechnicalResearchAgent", MARKET, "CompetitorResearchAgent")
+    )
     assert not model.requests_for(SUMMARY)
 
 
@@ -270,7 +298,10 @@ def test_the_articles_word_count_and_reading_time_are_measured_by_the_app_whatev
     instance_id = start_flow(host, "content", {"topic": "honest figures", "timeout_hours": 1})
     draft = host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)["customStatus"]["draft"]
     measured = text_statistics(stored_draft(host, draft)["body"])
-    assert (draft["word_count"], draft["reading_time_minutes"]) == (measured["word_count"], measured["reading_time_minutes"])
+    assert (draft["word_count"], draft["reading_time_minutes"]) == (
+        measured["word_count"],
+        measured["reading_time_minutes"],
+    )
     assert 100 < draft["word_count"] < 5000
     assert [r.fault for r in model.requests_for(WRITER)] == [None, "override"]  # tool round, then taken as it is
     host.request("POST", f"{API}/instances/{instance_id}/terminate?reason=done")
@@ -340,8 +371,12 @@ def test_a_server_without_json_schema_support_gets_json_object_with_the_schema_i
 
 
 def test_azure_openai_deployment_paths(tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer) -> None:
-    settings = {"AZURE_OPENAI_ENDPOINT": model.azure_endpoint, "AZURE_OPENAI_API_KEY": "test-key",
-                "AZURE_OPENAI_MODEL": "gpt-test", "MODEL_TIMEOUT_SECONDS": "5"}  # fmt: skip
+    settings = {
+        "AZURE_OPENAI_ENDPOINT": model.azure_endpoint,
+        "AZURE_OPENAI_API_KEY": "test-key",
+        "AZURE_OPENAI_MODEL": "gpt-test",
+        "MODEL_TIMEOUT_SECONDS": "5",
+    }
     server = new_app_host(tmp_path, smtp.port, **settings).start()
     try:
         assert finish(server, start_flow(server, "research", {"topic": "azure paths"}))["runtimeStatus"] == "Completed"
@@ -350,7 +385,9 @@ def test_azure_openai_deployment_paths(tmp_path: Path, smtp: SmtpServer, model: 
     assert {r.path for r in model.requests} == {"/openai/deployments/gpt-test/chat/completions"}
 
 
-def test_an_unreachable_endpoint_fails_after_the_retries_saying_connection_refused(tmp_path: Path, smtp: SmtpServer) -> None:
+def test_an_unreachable_endpoint_fails_after_the_retries_saying_connection_refused(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
     closed = free_port()
     server = new_app_host(tmp_path, smtp.port, **scripted_settings(f"http://127.0.0.1:{closed}/v1")).start()
     try:
@@ -368,8 +405,11 @@ def test_response_times_are_measured_by_the_hosts_clock_not_the_servers_second(
     assert finish(host, instance_id)["runtimeStatus"] == "Completed"
     code, sessions = host.request("GET", f"{API}/entities/dafx-summaryagent")
     assert code == 200
-    [entries] = [s["state"]["data"]["conversationHistory"] for s in sessions
-                 if any(e.get("orchestrationId") == instance_id for e in s["state"]["data"]["conversationHistory"])]
+    [entries] = [
+        s["state"]["data"]["conversationHistory"]
+        for s in sessions
+        if any(e.get("orchestrationId") == instance_id for e in s["state"]["data"]["conversationHistory"])
+    ]
     request, response = entries
     asked, answered = (datetime.fromisoformat(e["createdAt"].replace("Z", "+00:00")) for e in (request, response))
     assert answered.microsecond != 0  # the server's `created` is a whole second
@@ -406,7 +446,9 @@ def llama() -> Iterator[ScriptedModelServer]:
 
 
 @pytest.fixture(scope="module")
-def llama_host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, llama: ScriptedModelServer) -> Iterator[DevHost]:
+def llama_host(
+    tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, llama: ScriptedModelServer
+) -> Iterator[DevHost]:
     settings = scripted_settings(llama.base_url, MODEL_TIMEOUT_SECONDS="8", MODEL_MAX_OUTPUT_TOKENS="256")
     server = new_app_host(tmp_path_factory.mktemp("llama"), smtp.port, **settings).start()
     yield server
@@ -423,13 +465,21 @@ def test_every_flow_completes_on_a_llama_cpp_python_like_server(
     assert personal["runtimeStatus"] == "Completed" and personal["output"]["branch"] == "legitimate", personal
     assert replies_to(smtp, "llama") == 1
     research = finish(llama_host, start_flow(llama_host, "research", {"topic": "small models"}))
-    assert research["runtimeStatus"] == "Completed" and set(research["output"]["sections"]) == {"technical", "market", "competitor"}
+    assert research["runtimeStatus"] == "Completed" and set(research["output"]["sections"]) == {
+        "technical",
+        "market",
+        "competitor",
+    }
 
     reviewer = "llama-reviewer@contoso.com"
-    instance_id = start_flow(llama_host, "content", {"topic": "local inference", "reviewer": reviewer, "timeout_hours": 1})
+    instance_id = start_flow(
+        llama_host, "content", {"topic": "local inference", "reviewer": reviewer, "timeout_hours": 1}
+    )
     llama_host.wait_for(instance_id, ("Running",), predicate=awaiting_review, timeout=60)
     assert mails_to(smtp, reviewer) == 1
-    code, decided = llama_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"})
+    code, decided = llama_host.request(
+        "POST", f"/api/content/{instance_id}/decision", {"approved": True, "feedback": "Ship it"}
+    )
     assert code == 202 and decided["applied"] is True, decided
     content = finish(llama_host, instance_id)
     assert content["runtimeStatus"] == "Completed" and content["output"]["status"] == "published", content
@@ -437,7 +487,9 @@ def test_every_flow_completes_on_a_llama_cpp_python_like_server(
     # json_schema was refused once (HTTP 500), then every request carried the schema in a json_object format
     [refused, *accepted] = llama.requests
     assert refused.fault == "no_json_schema" and refused.body["response_format"]["type"] == "json_schema"
-    assert all(r.body["response_format"]["type"] == "json_object" and r.body["response_format"]["schema"] for r in accepted)
+    assert all(
+        r.body["response_format"]["type"] == "json_object" and r.body["response_format"]["schema"] for r in accepted
+    )
     assert all(r.body.get("max_tokens") == 256 and "max_completion_tokens" not in r.body for r in llama.requests)
     log = llama_host.log()
     assert "rejected the json_schema response format" in log and "Input should be 'text' or 'json_object'" in log
@@ -466,7 +518,9 @@ def test_a_repair_turn_shows_in_the_custom_status_and_the_log_while_it_runs(
     llama.fail("hang", agent=REPLY_AGENT, skip=1, seconds=7, until=release)  # the repair turn waits for the test
     instance_id = start_flow(llama_host, "spam-detection", ham("visible-repair"))
     try:
-        running = llama_host.wait_for(instance_id, ("Running",), predicate=lambda s: "repairing" in (s["customStatus"] or {}))
+        running = llama_host.wait_for(
+            instance_id, ("Running",), predicate=lambda s: "repairing" in (s["customStatus"] or {})
+        )
     finally:
         release.set()
     [repair] = running["customStatus"]["repairing"]

@@ -142,7 +142,7 @@ def test_a_burst_of_hostile_structures_is_quarantined_and_other_routes_keep_answ
 
 
 def test_a_start_answered_with_an_error_never_runs(own_host: tuple[DevHost, SmtpServer]) -> None:
-    host, smtp = own_host
+    host, _smtp = own_host
     refused = [
         {"raw": "Dear friend, no headers at all, just words."},
         {"raw": personal() + "x" * 512 * 1024},

@@ -7,9 +7,8 @@ import time
 from pathlib import Path
 
 from devhost.process import DevHost
-from tests.smtp import SmtpServer
 from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
-
+from tests.smtp import SmtpServer
 
 RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devhost.process import DevHost
@@ -71,9 +71,14 @@ def test_tampered_expired_foreign_and_unsigned_links_are_refused_alike(
     awaiting(app_host, other_id, 1)
     link = review_link(app_host, smtp.to(reviewer)[0])
     key = Keys((data_dir / LOCAL_KEY_FILE).read_bytes())
-    grant = ReviewLink(instance_id=instance_id, round=1, role=Role.REVIEWER, address=reviewer,
-                       deadline=datetime.now(timezone.utc) + timedelta(hours=1))  # fmt: skip
-    expired = grant.model_copy(update={"deadline": datetime.now(timezone.utc) - timedelta(seconds=1)})
+    grant = ReviewLink(
+        instance_id=instance_id,
+        round=1,
+        role=Role.REVIEWER,
+        address=reviewer,
+        deadline=datetime.now(UTC) + timedelta(hours=1),
+    )
+    expired = grant.model_copy(update={"deadline": datetime.now(UTC) - timedelta(seconds=1)})
 
     refused = {
         "tampered signature": link[:-2] + ("A" if link[-2] != "A" else "B") + link[-1],
@@ -97,12 +102,18 @@ def test_tampered_expired_foreign_and_unsigned_links_are_refused_alike(
 def test_an_event_raised_around_the_app_with_a_forged_identity_is_never_believed(app_host: DevHost) -> None:
     instance_id = start_flow(app_host, "content", {"topic": "forged events", "reviewer": "boss@contoso.com"})
     awaiting(app_host, instance_id, 1)
-    forged = {"approved": True, "round": 1, "decision_id": "forged",
-              "decided_by": {"role": "reviewer", "address": "boss@contoso.com"}, "signature": "c2lnbmVk"}  # fmt: skip
+    forged = {
+        "approved": True,
+        "round": 1,
+        "decision_id": "forged",
+        "decided_by": {"role": "reviewer", "address": "boss@contoso.com"},
+        "signature": "c2lnbmVk",
+    }
     raw = f"/runtime/webhooks/durabletask/instances/{instance_id}/raiseEvent/ApprovalDecision"
     assert app_host.request("POST", raw, forged)[0] == 202
-    waiting = app_host.wait_for(instance_id, ("Running",),
-                                predicate=lambda s: "did not sign" in (s["customStatus"].get("message") or ""))  # fmt: skip
+    waiting = app_host.wait_for(
+        instance_id, ("Running",), predicate=lambda s: "did not sign" in (s["customStatus"].get("message") or "")
+    )
     assert waiting["customStatus"]["decisions"] == [] and waiting["customStatus"]["stage"] == "awaiting_approval"
     code, answer = app_host.request("POST", f"/api/content/{instance_id}/decision", {"approved": False, "round": 1})
     assert (code, answer["decided_by"]) == (202, {"role": "automation", "address": None})

@@ -47,7 +47,7 @@ def test_a_rejection_sends_the_revised_draft_back_to_the_reviewer_who_then_appro
     waiting = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=2))
     review = waiting["customStatus"]
     assert review["last_feedback"] == "Add a concrete example" and review["max_rounds"] == 3
-    first, second = mails_to(smtp, reviewer)
+    _first, second = mails_to(smtp, reviewer)
     assert "(round 2 of 3)" in second["Subject"]
     assert 'revised after the feedback on round 1: "Add a concrete example"' in second.get_content()
     assert "Add a concrete example" in stored_draft(app_host, review["draft"])["body"]
@@ -57,30 +57,49 @@ def test_a_rejection_sends_the_revised_draft_back_to_the_reviewer_who_then_appro
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "published"
     assert [(r["round"], r["decision"]["approved"], r["decision"]["feedback"]) for r in result["rounds"]] == [
-        (1, False, "Add a concrete example"), (2, True, "Better")]
+        (1, False, "Add a concrete example"),
+        (2, True, "Better"),
+    ]
     assert result["rounds"][0]["draft"]["url"] != result["rounds"][1]["draft"]["url"]
     *_, outcome = mails_to(smtp, reviewer)
-    assert outcome["Subject"].startswith("Review published:") and result["publication"]["location"] in outcome.get_content()
+    assert (
+        outcome["Subject"].startswith("Review published:")
+        and result["publication"]["location"] in outcome.get_content()
+    )
 
 
 def test_rejecting_every_round_ends_rejected_and_tells_the_reviewer(app_host: DevHost, smtp: SmtpServer) -> None:
     reviewer = "strict@contoso.com"
-    instance_id = start_flow(app_host, "content", {"topic": "never good enough", "reviewer": reviewer, "max_review_rounds": 2})
+    instance_id = start_flow(
+        app_host, "content", {"topic": "never good enough", "reviewer": reviewer, "max_review_rounds": 2}
+    )
     for round_number in (1, 2):
         app_host.wait_for(instance_id, ("Running",), predicate=stage_is("awaiting_approval", round_number=round_number))
         assert decide(app_host, instance_id, False, f"No, take {round_number}")[0] == 202
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "rejected" and len(result["rounds"]) == 2 and "publication" not in result
     subjects = [m["Subject"] for m in mails_to(smtp, reviewer)]
-    assert subjects[:2] == ["Review requested (round 1 of 2): Never good enough",
-                            "Review requested (round 2 of 2): Never good enough"]  # fmt: skip
+    assert subjects[:2] == [
+        "Review requested (round 1 of 2): Never good enough",
+        "Review requested (round 2 of 2): Never good enough",
+    ]
     assert subjects[2].startswith("Review rejected:") and len(subjects) == 3
 
 
-def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publishes(app_host: DevHost, smtp: SmtpServer) -> None:
+def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publishes(
+    app_host: DevHost, smtp: SmtpServer
+) -> None:
     before = len(mails_to(smtp, EDITOR))
-    instance_id = start_flow(app_host, "content", {"topic": "escalated review", "reviewer": "slow@contoso.com",
-                                                    "timeout_hours": 0.0005, "escalation_timeout_hours": 1})  # fmt: skip
+    instance_id = start_flow(
+        app_host,
+        "content",
+        {
+            "topic": "escalated review",
+            "reviewer": "slow@contoso.com",
+            "timeout_hours": 0.0005,
+            "escalation_timeout_hours": 1,
+        },
+    )
     escalated = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalated"), timeout=30)
     assert escalated["customStatus"]["awaiting"] == "ApprovalDecision"
     [escalation] = mails_to(smtp, EDITOR)[before:]
@@ -93,21 +112,31 @@ def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publish
     assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": EDITOR}
 
 
-def test_a_second_missed_deadline_expires_the_review_and_a_late_decision_is_409(app_host: DevHost, smtp: SmtpServer) -> None:
+def test_a_second_missed_deadline_expires_the_review_and_a_late_decision_is_409(
+    app_host: DevHost, smtp: SmtpServer
+) -> None:
     reviewer = "away@contoso.com"
     before = len(mails_to(smtp, EDITOR))
-    instance_id = start_flow(app_host, "content", {"topic": "nobody decides", "reviewer": reviewer,
-                                                    "timeout_hours": 0.0003, "escalation_timeout_hours": 0.0003})  # fmt: skip
+    instance_id = start_flow(
+        app_host,
+        "content",
+        {"topic": "nobody decides", "reviewer": reviewer, "timeout_hours": 0.0003, "escalation_timeout_hours": 0.0003},
+    )
     result = app_host.wait_for(instance_id, timeout=30)["output"]
     assert result["status"] == "expired" and result["rounds"][0]["decision"] is None
-    assert [m["Subject"].split(":")[0] for m in mails_to(smtp, reviewer)] == ["Review requested (round 1 of 3)", "Review expired"]
+    assert [m["Subject"].split(":")[0] for m in mails_to(smtp, reviewer)] == [
+        "Review requested (round 1 of 3)",
+        "Review expired",
+    ]
     assert [m["Subject"].split(":")[0] for m in mails_to(smtp, EDITOR)[before:]] == ["Escalation", "Review expired"]
 
     code, answer = decide(app_host, instance_id, True)
     assert code == 409 and "the review has ended (expired)" in answer["error"], answer
 
 
-def test_mails_read_as_plain_text_carry_a_whole_link_and_a_command_that_works(app_host: DevHost, smtp: SmtpServer) -> None:
+def test_mails_read_as_plain_text_carry_a_whole_link_and_a_command_that_works(
+    app_host: DevHost, smtp: SmtpServer
+) -> None:
     """What a reviewer sees with `cat`: no quoted-printable soft breaks; the curl command, pasted, decides."""
     reviewer = "terminal@contoso.com"
     instance_id = start_flow(app_host, "content", {"topic": "copy and paste", "reviewer": reviewer})
@@ -128,12 +157,20 @@ def test_decisions_at_the_last_moment_are_either_applied_or_refused_never_lost(a
     """Thirty reviews expire within a second of a decision sent just before or after their deadline: every 202 was
     applied to the output, every refusal says too late, and no decision said 202 and then vanished."""
     deadline_hours = 2.5 / 3600  # the escalation deadline, 2.5 s after the escalation
-    runs = [start_flow(app_host, "content", {"topic": f"race {n}", "timeout_hours": 0.0002,
-                                              "escalation_timeout_hours": deadline_hours}) for n in range(30)]  # fmt: skip
+    runs = [
+        start_flow(
+            app_host,
+            "content",
+            {"topic": f"race {n}", "timeout_hours": 0.0002, "escalation_timeout_hours": deadline_hours},
+        )
+        for n in range(30)
+    ]
     answers: dict[str, tuple[int, dict[str, Any]]] = {}
 
     def decide_at_the_deadline(index: int, instance_id: str) -> None:
-        review = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalated"), timeout=60)["customStatus"]
+        review = app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalated"), timeout=60)[
+            "customStatus"
+        ]
         deadline = datetime.fromisoformat(review["deadline"].replace("Z", "+00:00")).timestamp()
         time.sleep(max(0.0, deadline - time.time() + (index % 10 - 5) * 0.05))  # from 0.25 s before to 0.2 s after
         answers[instance_id] = decide(app_host, instance_id, True, "just in time?")
@@ -158,8 +195,10 @@ def test_two_rejections_at_once_decide_round_one_once_and_round_two_waits(app_ho
     instance_id = start_flow(app_host, "content", {"topic": "two editors at once", "reviewer": "pair@contoso.com"})
     app_host.wait_for(instance_id, ("Running",), predicate=awaiting_review)
     answers: list[tuple[int, dict[str, Any]]] = []
-    threads = [threading.Thread(target=lambda n=n: answers.append(decide(app_host, instance_id, False, f"no {n}")))
-               for n in range(2)]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda n=n: answers.append(decide(app_host, instance_id, False, f"no {n}")))
+        for n in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -187,8 +226,11 @@ def test_a_retried_decision_for_round_one_never_decides_round_two(app_host: DevH
 
 def test_a_decision_sent_while_the_escalation_mail_goes_out_is_applied(app_host: DevHost, smtp: SmtpServer) -> None:
     smtp.script(EDITOR, "451 4.3.0 try later", "451 4.3.0 try later")  # holds the flow in `escalating` a while
-    instance_id = start_flow(app_host, "content", {"topic": "decided while escalating", "reviewer": "late@contoso.com",
-                                                    "timeout_hours": 0.0003})  # fmt: skip
+    instance_id = start_flow(
+        app_host,
+        "content",
+        {"topic": "decided while escalating", "reviewer": "late@contoso.com", "timeout_hours": 0.0003},
+    )
     app_host.wait_for(instance_id, ("Running",), predicate=stage_is("escalating"), timeout=30)
     code, answer = decide(app_host, instance_id, False, "rejected during the escalation")
     assert (code, answer["applied"], answer["decided_by"]) == (202, True, AUTOMATION), answer

@@ -40,7 +40,11 @@ def failed_tasks(host: DevHost, instance_id: str) -> list[str]:
 @pytest.mark.parametrize(
     ("route", "body", "field"),
     [
-        ("spam-detection", {"content": "Hi", "sender": "a@example.com, v1@victim.example, v2@victim.example"}, "sender"),
+        (
+            "spam-detection",
+            {"content": "Hi", "sender": "a@example.com, v1@victim.example, v2@victim.example"},
+            "sender",
+        ),
         ("spam-detection", {"content": "Hi", "sender": "Friends: v1@victim.example, v2@victim.example;"}, "sender"),
         ("spam-detection", {"content": "Hi", "sender": "a@example.com v1@victim.example"}, "sender"),
         ("content", {"topic": "t", "reviewer": "rita@contoso.com, v1@victim.example"}, "reviewer"),
@@ -120,7 +124,9 @@ def test_a_reused_instance_id_mails_again_to_its_new_recipient(app_host: DevHost
 def test_long_and_look_alike_instance_ids_keep_their_own_artifacts(app_host: DevHost, data_dir: Path) -> None:
     ids = ["x" * 256, "coll.a", "coll--a", "coll:a", "coll_a", "coll@a"]  # "/" is refused by Azure (and here)
     for instance_id in ids:
-        start_with_id(app_host, "spam_detection_orchestration", instance_id, {**SPAM, "email_id": "same", "subject": instance_id})
+        start_with_id(
+            app_host, "spam_detection_orchestration", instance_id, {**SPAM, "email_id": "same", "subject": instance_id}
+        )
     files = [Path(app_host.wait_for(quote(i, safe=""))["output"]["quarantine"]["location"]) for i in ids]
 
     assert len(set(files)) == len(ids)

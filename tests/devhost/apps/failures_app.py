@@ -77,8 +77,11 @@ def step_then_broken(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def fan_out_with_a_broken_one(context: df.DurableOrchestrationContext):
     """The broken one fails the instance while the slow one still runs."""
-    return (yield context.task_all([context.call_activity("steady", "slow"),
-                                    context.call_activity("fails_until_fixed", "fanned")]))
+    return (
+        yield context.task_all(
+            [context.call_activity("steady", "slow"), context.call_activity("fails_until_fixed", "fanned")]
+        )
+    )
 
 
 @app.orchestration_trigger(context_name="context")

@@ -35,8 +35,10 @@ def agent(context: df.DurableEntityContext) -> None:
 
 @app.orchestration_trigger(context_name="context")
 def through_gate(context: df.DurableOrchestrationContext):
-    results = yield context.task_all([
-        context.call_activity("gated", "mail"),
-        context.call_entity(df.EntityId("agent", "a1"), "ask", "question"),
-    ])
+    results = yield context.task_all(
+        [
+            context.call_activity("gated", "mail"),
+            context.call_entity(df.EntityId("agent", "a1"), "ask", "question"),
+        ]
+    )
     return results

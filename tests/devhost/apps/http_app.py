@@ -15,14 +15,16 @@ def mimetype_with_charset(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="content-type-header", methods=["GET"])
 def content_type_header(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse('{"title": "not found"}', status_code=404,
-                             headers={"Content-Type": "application/problem+json"})
+    return func.HttpResponse(
+        '{"title": "not found"}', status_code=404, headers={"Content-Type": "application/problem+json"}
+    )
 
 
 @app.route(route="csv", methods=["GET"])
 def csv(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(b"a,b\n1,2\n", mimetype="text/csv", charset="latin-1",
-                             headers={"Set-Cookie": "session=abc; Path=/; HttpOnly"})
+    return func.HttpResponse(
+        b"a,b\n1,2\n", mimetype="text/csv", charset="latin-1", headers={"Set-Cookie": "session=abc; Path=/; HttpOnly"}
+    )
 
 
 @app.route(route="echo-headers", methods=["GET"])

@@ -13,8 +13,9 @@ def fetch(context: df.DurableOrchestrationContext):
     """Input: {"method", "uri", "content"?}; the durable HTTP response, or the error's message."""
     request = context.get_input()
     try:
-        response = yield context.call_http(request["method"], request["uri"], request.get("content"),
-                                           headers={"X-Caller": "orchestrator"})
+        response = yield context.call_http(
+            request["method"], request["uri"], request.get("content"), headers={"X-Caller": "orchestrator"}
+        )
     except Exception as error:
         return {"error": str(error)}
     return response

@@ -9,17 +9,25 @@ import azure.functions as func
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-TICKET = json.dumps([
-    {"propertyName": "title", "propertyType": "string", "description": "What is wrong.", "isRequired": True},
-    {"propertyName": "tags", "propertyType": "string", "description": "Labels.", "isArray": True},
-    {"propertyName": "priority", "propertyType": "string", "description": "How urgent.", "enumValues": ["low", "high"]},
-    {"propertyName": "count", "propertyType": "integer", "description": "", "isRequired": True},
-])  # fmt: skip
+TICKET = json.dumps(
+    [
+        {"propertyName": "title", "propertyType": "string", "description": "What is wrong.", "isRequired": True},
+        {"propertyName": "tags", "propertyType": "string", "description": "Labels.", "isArray": True},
+        {
+            "propertyName": "priority",
+            "propertyType": "string",
+            "description": "How urgent.",
+            "enumValues": ["low", "high"],
+        },
+        {"propertyName": "count", "propertyType": "integer", "description": "", "isRequired": True},
+    ]
+)
 
 
 @app.function_name("echo_context")
-@app.mcp_tool_trigger(arg_name="context", tool_name="echo", description="Answers the invocation context it got.",
-                      tool_properties=TICKET)
+@app.mcp_tool_trigger(
+    arg_name="context", tool_name="echo", description="Answers the invocation context it got.", tool_properties=TICKET
+)
 def echo(context: str) -> str:
     return context
 
@@ -37,25 +45,40 @@ def failing(context: str) -> str:
 
 
 @app.function_name("structured")
-@app.mcp_tool_trigger(arg_name="context", tool_name="structured", description="Answers JSON as structured content.",
-                      use_result_schema=True)
+@app.mcp_tool_trigger(
+    arg_name="context",
+    tool_name="structured",
+    description="Answers JSON as structured content.",
+    use_result_schema=True,
+)
 def structured(context: str) -> str:
     payload = {"arguments": json.loads(context).get("arguments")}
-    return json.dumps({"type": "text", "content": json.dumps({"type": "text", "text": json.dumps(payload)}),
-                       "structuredContent": json.dumps(payload)})
+    return json.dumps(
+        {
+            "type": "text",
+            "content": json.dumps({"type": "text", "text": json.dumps(payload)}),
+            "structuredContent": json.dumps(payload),
+        }
+    )
 
 
 @app.function_name("broken_envelope")
-@app.mcp_tool_trigger(arg_name="context", tool_name="broken_envelope", description="Not an envelope.",
-                      use_result_schema=True)
+@app.mcp_tool_trigger(
+    arg_name="context", tool_name="broken_envelope", description="Not an envelope.", use_result_schema=True
+)
 def broken_envelope(context: str) -> str:
     return "plain text where the envelope belongs"
 
 
 @app.function_name("start_hello")
-@app.mcp_tool_trigger(arg_name="context", tool_name="start_hello", description="Starts hello_orchestrator.",
-                      tool_properties=json.dumps([{"propertyName": "name", "propertyType": "string",
-                                                   "description": "Who to greet.", "isRequired": True}]))
+@app.mcp_tool_trigger(
+    arg_name="context",
+    tool_name="start_hello",
+    description="Starts hello_orchestrator.",
+    tool_properties=json.dumps(
+        [{"propertyName": "name", "propertyType": "string", "description": "Who to greet.", "isRequired": True}]
+    ),
+)
 @app.durable_client_input(client_name="client")
 async def start_hello(context: str, client: df.DurableOrchestrationClient) -> str:
     return await client.start_new("hello_orchestrator", client_input=json.loads(context)["arguments"]["name"])

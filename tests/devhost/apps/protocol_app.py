@@ -19,8 +19,9 @@ SCRATCH = Path(os.environ.get("PROTOCOL_SCRATCH", "/tmp"))
 
 @app.route(route="items/{id:int}", methods=["GET"])
 def item(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(f'{{"id": {req.route_params["id"]}, "q": "{req.params.get("q", "")}"}}',
-                             mimetype="application/json")
+    return func.HttpResponse(
+        f'{{"id": {req.route_params["id"]}, "q": "{req.params.get("q", "")}"}}', mimetype="application/json"
+    )
 
 
 @app.route(route="files/{*path}", methods=["GET"])
@@ -38,8 +39,9 @@ def greet(req: func.HttpRequest) -> func.HttpResponse:
 @app.durable_client_input(client_name="client")
 async def start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     body = req.get_body()
-    instance_id = await client.start_new(req.route_params["name"], req.params.get("id"),
-                                         req.get_json() if body else None)
+    instance_id = await client.start_new(
+        req.route_params["name"], req.params.get("id"), req.get_json() if body else None
+    )
     return client.create_check_status_response(req, instance_id)
 
 
