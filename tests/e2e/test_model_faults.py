@@ -235,7 +235,7 @@ def test_a_model_that_skips_its_tools_still_sees_the_evidence_and_cannot_get_a_p
 ) -> None:
     model.fail("ignore_tools", agent=SPAM_AGENT)
     model.fail("override", agent=SPAM_AGENT, values={"is_spam": False, "confidence": 0.9})
-    sent_before = len(smtp.messages)
+    sent_before = len(smtp.to("security@paypa1.com"))  # where a reply would go
     status = finish(host, start_flow(host, "spam-detection", PHISHING))
     output = status["output"]
     assert output["branch"] == "spam" and output["verdict"]["is_spam"] is False
@@ -245,7 +245,7 @@ def test_a_model_that_skips_its_tools_still_sees_the_evidence_and_cannot_get_a_p
     [first, *_] = model.requests_for(SPAM_AGENT)
     assert "The app's own checks already ran on it" in first.body["messages"][-1]["content"]
     assert all("tool_calls" not in ((m.get("role") == "assistant" and m) or {}) for m in first.body["messages"])
-    assert len(smtp.messages) == sent_before
+    assert len(smtp.to("security@paypa1.com")) == sent_before
 
 
 # -- the research fan-out degrades to the angles that succeeded --------------------------------------------------
