@@ -63,7 +63,9 @@ class History:
             self.add(4, at, event_id=task_id, Name=name)  # TaskScheduled
         return self.add(13, at)  # OrchestratorCompleted
 
-    def replay(self, at: datetime, *events: tuple[int, dict[str, Any]]) -> dict[str, Any]:
+    def replay(
+        self, at: datetime, *events: tuple[int, dict[str, Any]], orchestrator: Any = one_round
+    ) -> dict[str, Any]:
         """Run the episode at `at` with `events` new, through the SDK's orchestrator handler."""
         history = [{**event, "IsPlayed": True} for event in self.events]
         history.append({"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": iso(at)})
@@ -79,7 +81,7 @@ class History:
             "upperSchemaVersion": 2,
         }
         try:
-            return json.loads(df.Orchestrator.create(one_round)(json.dumps(body)))
+            return json.loads(df.Orchestrator.create(orchestrator)(json.dumps(body)))
         except Exception as failure:  # the SDK reports a failed orchestrator by raising with its state attached
             state = str(failure).split("$OutOfProcData$:", 1)[-1]
             return {"isDone": False, "failed": str(failure), **json.loads(state)}
@@ -159,3 +161,31 @@ def test_an_unsigned_event_is_ignored_without_asking_who_sent_it() -> None:
     assert "failed" not in state, state["failed"]
     assert state["isDone"] is False and state["customStatus"]["decisions"] == []
     assert not [a for a in state["actions"] for action in a if action.get("functionName") == "verify_decision"]
+
+
+SECOND_DEADLINE = DEADLINE + timedelta(hours=1)
+
+
+def two_rounds(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Rounds 1 and 2 as the content flow waits for them, listening from the start."""
+    review = Review(context, ContentInput(topic="interleavings", timeout_hours=1))
+    yield from review.listen()
+    first = yield from review._wait(1, Stage.AWAITING_APPROVAL, DEADLINE.replace(tzinfo=UTC))
+    second = yield from review._wait(2, Stage.AWAITING_APPROVAL, SECOND_DEADLINE.replace(tzinfo=UTC))
+    return [None if d is None else d.output() for d in (first, second)]
+
+
+def test_a_decision_raised_before_the_round_waits_decides_that_round_once_and_never_the_next() -> None:
+    """The SDK hands an event raised while no wait for it is open to every later wait
+    (Azure/azure-functions-durable-python#507): the always-open wait takes it once, so round 2 waits for its own."""
+    history = History().episode(START, (0, {"Name": "two_rounds", "Input": None, "Version": ""}), timers=((0, START),))
+    early = decision(True, decision_id="d-early")  # raised while the draft was being written
+    history.episode(START, early, timers=((1, DEADLINE), (2, START)))
+    history.episode(START, fired(0, START), fired(2, START), activities=((3, "verify_decision"),))
+    history.episode(START, verified(3), timers=((4, SECOND_DEADLINE),))
+    state = history.replay(SECOND_DEADLINE, fired(4, SECOND_DEADLINE), orchestrator=two_rounds)
+    assert "failed" not in state, state["failed"]
+    assert state["isDone"] is True
+    first, second = state["output"]
+    assert first["decision_id"] == "d-early" and second is None  # round 2 ran to its deadline, nothing replayed
+    assert "Ignored" not in (state["customStatus"].get("message") or "")
