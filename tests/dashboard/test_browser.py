@@ -21,7 +21,8 @@ import pytest
 
 from devhost.process import REPO, DevHost
 from tests.browser import chromium_context, require_chromium
-from tests.dashboard.conftest import APPS, awaiting_review, start, start_host
+from tests.dashboard.conftest import APPS, start, start_host
+from tests.e2e.conftest import awaiting_review
 
 sync_api = require_chromium()
 

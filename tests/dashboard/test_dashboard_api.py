@@ -8,7 +8,8 @@ from urllib.parse import quote
 import pytest
 
 from devhost.process import DevHost
-from tests.dashboard.conftest import DASHBOARD_API, awaiting_review, dashboard, start
+from tests.dashboard.conftest import DASHBOARD_API, dashboard, start
+from tests.e2e.conftest import awaiting_review
 
 RESEARCHERS = {"TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent"}
 

@@ -11,7 +11,8 @@ import pytest
 
 from bench.scale import meanwhile, multiply
 from devhost.process import DevHost
-from tests.dashboard.conftest import APPS, DASHBOARD_API, OFFLINE, awaiting_review, dashboard, start
+from tests.dashboard.conftest import APPS, DASHBOARD_API, OFFLINE, dashboard, start
+from tests.e2e.conftest import awaiting_review
 
 INSTANCES = 10_000
 

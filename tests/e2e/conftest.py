@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from devhost.process import REPO, DevHost
+from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer, running_smtp_server
 
 API = "/runtime/webhooks/durabletask"
@@ -21,6 +22,14 @@ API = "/runtime/webhooks/durabletask"
 def smtp() -> Iterator[SmtpServer]:
     with running_smtp_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[ScriptedModelServer]:
+    """The scripted OpenAI-compatible server, one per test module (tests script its faults)."""
+    server = ScriptedModelServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

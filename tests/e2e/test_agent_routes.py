@@ -82,13 +82,6 @@ def test_a_model_that_is_down_is_a_503_naming_it_and_the_same_session_answers_on
 
 
 @pytest.fixture(scope="module")
-def model() -> Iterator[ScriptedModelServer]:
-    server = ScriptedModelServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def scripted_host(
     tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, model: ScriptedModelServer
 ) -> Iterator[DevHost]:

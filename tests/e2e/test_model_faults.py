@@ -62,13 +62,6 @@ def scripted_settings(base_url: str, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def model() -> Iterator[ScriptedModelServer]:
-    server = ScriptedModelServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, model: ScriptedModelServer) -> Iterator[DevHost]:
     server = new_app_host(tmp_path_factory.mktemp("faults"), smtp.port, **scripted_settings(model.base_url)).start()
     yield server
