@@ -102,7 +102,7 @@ def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
     body = "\n".join(
         [
             f'The draft "{quoted(mail.draft.title)}" (topic: {quoted(mail.topic)}) {explanation}.',
-            f"Review rounds: {mail.rounds}. The whole record: {public_api_root()}/orchestrations/{mail.instance_id}",
+            f"Review rounds: {mail.rounds}. Instance id, for the app's status route: {mail.instance_id}",
         ]
     )
     return mail_once(
@@ -166,7 +166,11 @@ def _feedback_section(feedback: list[str]) -> list[str]:
     last = len(feedback)
     return [
         "",
-        f'This draft was revised after the feedback on round {last}: "{quoted(feedback[-1])}"',
+        (
+            f'This draft was revised after the feedback on round {last}: "{quoted(feedback[-1])}"'
+            if feedback[-1].strip()
+            else f"This draft was revised after round {last}, which was rejected without feedback."
+        ),
         *[f'Feedback on round {number}: "{quoted(text)}"' for number, text in enumerate(feedback[:-1], start=1)],
         "",
     ]
@@ -192,7 +196,7 @@ def _automation_section(mail: ReviewMail) -> list[str]:
 
 def _draft_section(mail: ReviewMail, draft: dict[str, Any]) -> list[str]:
     return [
-        f"{draft['word_count']} words, {draft['reading_time_minutes']} min read; also at {mail.draft.url}",
+        f"{draft['word_count']} words, {draft['reading_time_minutes']} min read (the link above shows it too)",
         RULE,
         draft["body"],
     ]

@@ -66,6 +66,8 @@ class Outcome(StrEnum):
     NOT_YET_OPEN = "not_yet_open"
     ALREADY_DECIDED = "already_decided"
     TOO_LATE = "too_late"
+    SUSPENDED = "suspended"
+    """An administrator suspended the flow: a decision counts again once it is resumed."""
 
 
 async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -111,6 +113,16 @@ async def decide(
         raise Refused(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
     review = ReviewStatus.read(status.custom_status)
     if decision_id and review and (earlier := _applied(review, decision_id)):
+        if earlier.approved != decision.approved or decision.round not in (None, earlier.round):
+            # The key names a decision already taken, and this body asks for another one (as the IETF
+            # Idempotency-Key draft says, a key reused with a different request is refused, not answered).
+            raise Refused(
+                f"Instance {instance_id!r}: this Idempotency-Key was used for another decision "
+                f"(approved={str(earlier.approved).lower()}, round {earlier.round})",
+                422,
+                outcome=Outcome.ALREADY_DECIDED,
+                round=earlier.round,
+            )
         return _answer(instance_id, decision, earlier, Outcome.APPLIED)  # a retry answers as the first did
     where = {"round": review.round} if review else {}
     if found := refusal(status, review, decision.round, datetime.now(UTC)):
@@ -172,6 +184,8 @@ def refusal(status: Any, review: ReviewStatus | None, wanted: int | None, now: d
     applied to the current round."""
     if wanted is not None and review is not None and (wanted < review.round or review.decision_of(wanted)):
         return Outcome.ALREADY_DECIDED, f"round {wanted} was already decided"  # whether the review has ended or not
+    if status.runtime_status == df.OrchestrationRuntimeStatus.Suspended:
+        return Outcome.SUSPENDED, "the flow is suspended; decide once it is resumed"
     if status.runtime_status not in RUNNING:
         state = status.runtime_status.value if status.runtime_status else "unknown"
         return Outcome.TOO_LATE, f"it is {state}: the review has ended ({review.stage if review else 'no stage'})"
@@ -227,6 +241,8 @@ async def _confirmation(
                 return Outcome.APPLIED, applied, None
             if review.decision_of(round_number):
                 return Outcome.ALREADY_DECIDED, None, None
+        if status and status.runtime_status == df.OrchestrationRuntimeStatus.Suspended:
+            return Outcome.PENDING, None, None  # the event waits in the flow's queue until it is resumed
         if status and status.runtime_status not in RUNNING:
             return Outcome.TOO_LATE, None, str(review.stage) if review else "ended"
         if time.monotonic() >= give_up:

@@ -194,6 +194,7 @@ def _refused(outcome: Any, reason: str) -> Said:
         Outcome.NOT_YET_OPEN: "Not open for a decision yet",
         Outcome.ALREADY_DECIDED: "Already decided",
         Outcome.TOO_LATE: "Too late",
+        Outcome.SUSPENDED: "Paused",
     }.get(outcome, "No decision possible now")
     return Said(title, reason[:1].upper() + reason[1:] + ".", False)
 
@@ -219,7 +220,9 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
         logger.warning("Review page of %s: draft unreadable: %s", link.instance_id, error)
         return '<section><p class="muted">The draft cannot be read right now; please try again shortly.</p></section>'
     parts: list[str] = []
-    if review.last_feedback:
+    # The status keeps the newest decision's feedback: it is what this draft answers only while this round is open.
+    answers_previous = bool(review.decisions) and review.decisions[-1].round == link.round - 1
+    if review.last_feedback and answers_previous:
         parts.append(
             f"<section><h2>The feedback this draft answers (round {link.round - 1})</h2>"
             f"<blockquote>{escape(review.last_feedback)}</blockquote></section>"

@@ -18,7 +18,7 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from activities.side_effects import shorten
-from orchestrations.activity_calls import StepGaveUp, call_step
+from orchestrations.activity_calls import StepGaveUp, call_step, utc_iso
 from orchestrations.inputs import ContentInput, problems
 from reviewing.protocol import (
     APPROVAL_EVENT,
@@ -168,7 +168,7 @@ class Review:
         """Wait for a verified ApprovalDecision for this round or the deadline, whichever comes first; an event that
         is malformed, unsigned, forged or meant for another round is noted and ignored."""
         context = self.context
-        message = f"Waiting for {APPROVAL_EVENT} until {deadline.isoformat()}."
+        message = f"Waiting for {APPROVAL_EVENT} until {utc_iso(deadline)}."  # as the deadline field reads
         timer = context.create_timer(deadline.replace(tzinfo=None))
         while True:
             self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=deadline, message=message)

@@ -367,6 +367,17 @@ def test_a_request_retried_with_its_idempotency_key_answers_as_the_first_and_dec
     assert len(client.events) == 1
 
 
+def test_an_idempotency_key_reused_for_another_decision_is_422_and_decides_nothing() -> None:
+    client = FakeClient({"i1": status("content_approval_workflow", "Running")})
+    reject = request("content/i1/decision", {"approved": False}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    approve = request("content/i1/decision", {"approved": True}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+
+    assert call(deliver_decision(reject, client))[0] == 202
+    code, answer = call(deliver_decision(approve, client))
+    assert code == 422 and "used for another decision (approved=false, round 1)" in answer["error"]
+    assert len(client.events) == 1
+
+
 @pytest.mark.parametrize("key", ["", "x" * 201, "caf\u00e9", "a\tb"])
 def test_an_idempotency_key_that_is_not_one_is_400(key: str) -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")})
@@ -436,6 +447,7 @@ def test_decision_errors(statuses: dict[str, Any], body: Any, expected: int) -> 
             "too late: the escalation deadline 2020-01-01 00:00:00Z has passed",
         ),
         ("Completed", review("expired", 3), "it is Completed: the review has ended (expired)"),
+        ("Suspended", review("awaiting_approval"), "the flow is suspended; decide once it is resumed"),
     ],
 )
 def test_decision_is_409_unless_it_would_count(runtime_status: str, custom_status: Any, reason: str) -> None:

@@ -110,3 +110,22 @@ def test_a_link_for_a_round_not_yet_open_shows_no_form(waiting: FakeClient) -> N
     assert code == 200 and "Not open for a decision yet" in html and "<form" not in html
     code, html, _ = open_page(waiting, link(round=2), b"decision=approve")
     assert code == 409 and "round 2 is not open yet" in html.lower() and waiting.events == []
+
+
+def test_the_page_quotes_the_feedback_its_draft_answers_never_a_later_one(waiting: FakeClient) -> None:
+    decided = {"approved": False, "decided_by": {"role": "reviewer", "address": "rita@contoso.com"}}
+    custom = waiting.statuses["i1"]["customStatus"]
+    round_two = {**custom, "round": 2, "decisions": [{**decided, "round": 1}], "last_feedback": "Add an example"}
+    waiting.statuses["i1"] = status("content_approval_workflow", "Running", round_two)
+    assert "<blockquote>Add an example</blockquote>" in open_page(waiting, link(round=2))[1]
+
+    approved = {**decided, "round": 2, "approved": True}
+    ended = {
+        **round_two,
+        "stage": "published",
+        "decisions": [{**decided, "round": 1}, approved],
+        "last_feedback": "Ship it",
+    }
+    waiting.statuses["i1"] = status("content_approval_workflow", "Completed", ended)
+    html = open_page(waiting, link(round=2))[1]
+    assert "Ship it" not in html and "The feedback this draft answers" not in html
