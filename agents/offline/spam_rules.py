@@ -119,24 +119,24 @@ def wording_signals(text: str) -> list[Signal]:
     return signals
 
 
-def link_signals(link_report: dict[str, object]) -> list[Signal]:
+def link_signals(link_report: analysis.LinkReport) -> list[Signal]:
     """Signals from the inspect_links tool result. Link text showing another site than the link weighs no more than
     the other flags: newsletters send every link through a click-tracking site, so alone it is not phishing."""
     signals = []
-    for link in link_report.get("links", []):  # type: ignore[union-attr]
+    for link in link_report.get("links", []):
         for flag in link.get("flags", []):
             if flag == "not encrypted (http)":
                 continue
             signals.append(Signal(f"link {link['url']}: {flag}", 1.5))
-    if int(link_report.get("link_count", 0)) > 5:  # type: ignore[arg-type]
+    if link_report.get("link_count", 0) > 5:
         signals.append(Signal(f"{link_report['link_count']} links in one email", 1.0))
     return signals
 
 
-def sender_signals(sender_report: dict[str, object]) -> list[Signal]:
+def sender_signals(sender_report: analysis.SenderReport) -> list[Signal]:
     """Signals from the check_sender tool result; foreign link domains alone are common and weigh little."""
     signals = []
-    for flag in sender_report.get("flags", []):  # type: ignore[union-attr]
+    for flag in sender_report.get("flags", []):
         weight = 0.5 if flag.startswith(("links point to", "no sender address")) else 2.0
         signals.append(Signal(f"sender: {flag}", weight))
     return signals
@@ -182,7 +182,9 @@ def authentication_signals(mail: ParsedMail) -> list[Signal]:
     ]
 
 
-def email_signals(link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail) -> list[Signal]:
+def email_signals(
+    link_report: analysis.LinkReport, sender_report: analysis.SenderReport, mail: ParsedMail
+) -> list[Signal]:
     """Every rule that fires on an email: its links, its sender, the message's build and its wording (subject and
     every readable part of the body)."""
     wording = "\n".join((mail.subject, *mail.views))
