@@ -13,6 +13,7 @@ from pydantic import Field
 
 from agents import analysis, spam_classifier
 from agents.analysis import LinkReport, SenderReport, TextStatistics
+from agents.spam_classifier import SpamScore
 
 
 @tool(name="inspect_links")
@@ -37,7 +38,7 @@ def score_spam(
     email_text: Annotated[
         str, Field(description="The email exactly as given to you, headers included (or a raw RFC 822 message).")
     ],
-) -> dict[str, object]:
+) -> SpamScore:
     """Score an email with the trained spam classifier: spam score, threshold, and the strongest evidence each way."""
     return spam_classifier.score_spam(email_text)
 

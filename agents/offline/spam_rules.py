@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from agents import analysis
 from agents.mail_parsing import ParsedMail
 from agents.models import SpamVerdict
+from agents.spam_classifier import SpamScore
+from agents.spam_classifier.model import Evidence
 
 OFFLINE = "offline model: trained classifier plus rules, no LLM"
 LIST_HOST = re.compile(r"<([^<>\s]{1,255})>")
@@ -197,7 +198,7 @@ def email_signals(
 
 
 def verdict(
-    signals: list[Signal], classifier: dict[str, Any], *, link_count: int, sender_domain: str, source: str = OFFLINE
+    signals: list[Signal], classifier: SpamScore, *, link_count: int, sender_domain: str, source: str = OFFLINE
 ) -> SpamVerdict:
     """Decide from the classifier's result and the rule signals; the reason names `source` and the strongest evidence."""
     score, threshold = float(classifier["spam_score"]), float(classifier["threshold"])
@@ -225,5 +226,5 @@ def verdict(
     )
 
 
-def _evidence(item: dict[str, Any]) -> str:
+def _evidence(item: Evidence) -> str:
     return f"{item['evidence']} (in {item['seen_in']})"
