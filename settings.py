@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
@@ -342,7 +342,18 @@ def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
     return ModelSettings(provider="offline", **common)
 
 
-def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
+class _ModelCallSettings(TypedDict):
+    """The fields of ModelSettings that every provider shares."""
+
+    offline_latency_ms: int
+    timeout_seconds: float
+    max_output_tokens: int | None
+    output_cap_field: OutputCapFieldMode
+    response_format: ResponseFormatMode
+    retry: ModelRetryPolicy
+
+
+def _model_call_settings(env: Mapping[str, str]) -> _ModelCallSettings:
     """The bounds and retry policy every model call gets, whichever provider serves it."""
     mode: ResponseFormatMode = _choice(env, "MODEL_RESPONSE_FORMAT", ("auto", "json_schema", "json_object"))
     cap_field: OutputCapFieldMode = _choice(
