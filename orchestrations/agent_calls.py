@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import azure.durable_functions as df
+from agent_framework import AgentResponse
 from pydantic import BaseModel, ValidationError
 
 from agents.catalog import ANSWERS
@@ -182,7 +183,7 @@ class AgentCalls:
         return True
 
 
-def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
+def read_answer(response: AgentResponse[Any], model: type[BaseModel]) -> dict[str, Any]:
     """The answer as plain JSON, or a _Problem saying why there is none."""
     for message in response.messages:
         for content in message.contents:
@@ -204,7 +205,7 @@ def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
         ) from None
 
 
-def _answer_text(response: Any) -> str:
+def _answer_text(response: AgentResponse[Any]) -> str:
     """The last assistant text, without a Markdown code fence some models put around JSON."""
     texts = [m.text for m in response.messages if m.role == "assistant" and m.text and m.text.strip()]
     if not texts:
@@ -215,7 +216,11 @@ def _answer_text(response: Any) -> str:
 
 
 def _next_step(
-    attempt: _Attempt, problem: _Problem, policy: ModelRetryPolicy, waits: list[Any], repairs: list[Any]
+    attempt: _Attempt,
+    problem: _Problem,
+    policy: ModelRetryPolicy,
+    waits: list[tuple[_Attempt, str, float]],
+    repairs: list[tuple[_Attempt, str]],
 ) -> None:
     """Decide what follows a failed attempt: a repair turn, a retry after a wait, or the end of the call."""
     agent, model = attempt.call.agent_name, ANSWERS[attempt.call.agent_name]
