@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import azure.durable_functions as df
-from agent_framework import AgentResponse
+from agent_framework import AgentResponse, AgentSession
 from pydantic import BaseModel, ValidationError
 
 from agents.catalog import ANSWERS
@@ -51,9 +51,9 @@ class AgentProxy(Protocol):
     @property
     def name(self) -> str | None: ...
 
-    def create_session(self) -> Any: ...
+    def create_session(self) -> AgentSession: ...
 
-    def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Any: ...
+    def run(self, messages: str, *, session: AgentSession, options: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class AgentCall:
 
     agent: AgentProxy
     prompt: str
-    session: Any = None
+    session: AgentSession | None = None
 
     @property
     def agent_name(self) -> str:
@@ -81,7 +81,7 @@ class Outcome:
 @dataclass
 class _Attempt:
     call: AgentCall
-    session: Any
+    session: AgentSession
     prompt: str
     attempt: int = 1
     repaired: bool = False
@@ -101,7 +101,9 @@ class AgentCalls:
     def __init__(self, context: df.DurableOrchestrationContext, policy: ModelRetryPolicy) -> None:
         self.context, self.policy = context, policy
 
-    def ask(self, agent: AgentProxy, prompt: str, session: Any = None) -> Generator[Any, Any, dict[str, Any]]:
+    def ask(
+        self, agent: AgentProxy, prompt: str, session: AgentSession | None = None
+    ) -> Generator[Any, Any, dict[str, Any]]:
         """One call: its answer as plain JSON, or AgentCallFailed naming agent and cause."""
         [outcome] = yield from self.ask_all([AgentCall(agent, prompt, session)])
         if outcome.answer is None:
