@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from settings import SettingsError
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk._logs.export import LogRecordExporter
+    from opentelemetry.sdk.metrics.export import MetricExporter
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 
@@ -36,7 +42,7 @@ def configure_observability(env: Mapping[str, str] = os.environ) -> bool:
     )
 
     try:
-        exporters = [
+        exporters: list[LogRecordExporter | SpanExporter | MetricExporter] = [
             exporter(connection_string=connection_string)
             for exporter in (AzureMonitorTraceExporter, AzureMonitorLogExporter, AzureMonitorMetricExporter)
         ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 ModelProvider = Literal["azure_openai", "openai", "offline"]
@@ -44,6 +44,7 @@ ADDRESS_SETTINGS = {
 
 
 Number = TypeVar("Number", int, float)
+Choice = TypeVar("Choice", bound=str)
 
 
 class SettingsError(ValueError):
@@ -63,7 +64,7 @@ class ModelRetryPolicy:
 
     def delay_before(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before `attempt` (2, 3, ...): tripled each time, at least what the server asked for."""
-        backoff = self.first_delay_seconds * 3 ** (attempt - 2)
+        backoff = self.first_delay_seconds * 3.0 ** (attempt - 2)
         return min(self.max_delay_seconds, max(backoff, retry_after or 0.0))
 
 
@@ -260,7 +261,9 @@ def single_mailbox(value: str) -> Address:
     """
     try:
         header = _HEADERS("To", value)
-        groups = header.groups
+        # typeshed types every registry header as BaseHeader; "To" is built on AddressHeader (typeshed types that
+        # one as a bare mixin, so an isinstance narrowing is ruled out as impossible).
+        groups = header.groups  # type: ignore[attr-defined]
     except Exception:  # the standard parser raises IndexError on input such as "a@"
         raise ValueError("must be one email address such as 'Jane <jane@example.com>'") from None
     if len(groups) != 1 or groups[0].display_name is not None or len(groups[0].addresses) != 1:
@@ -339,10 +342,23 @@ def load_model_settings(env: Mapping[str, str] = os.environ) -> ModelSettings:
     return ModelSettings(provider="offline", **common)
 
 
-def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
+class _ModelCallSettings(TypedDict):
+    """The fields of ModelSettings that every provider shares."""
+
+    offline_latency_ms: int
+    timeout_seconds: float
+    max_output_tokens: int | None
+    output_cap_field: OutputCapFieldMode
+    response_format: ResponseFormatMode
+    retry: ModelRetryPolicy
+
+
+def _model_call_settings(env: Mapping[str, str]) -> _ModelCallSettings:
     """The bounds and retry policy every model call gets, whichever provider serves it."""
-    mode = _choice(env, "MODEL_RESPONSE_FORMAT", ("auto", "json_schema", "json_object"))
-    cap_field = _choice(env, "MODEL_MAX_TOKENS_FIELD", ("auto", "max_tokens", "max_completion_tokens"))
+    mode: ResponseFormatMode = _choice(env, "MODEL_RESPONSE_FORMAT", ("auto", "json_schema", "json_object"))
+    cap_field: OutputCapFieldMode = _choice(
+        env, "MODEL_MAX_TOKENS_FIELD", ("auto", "max_tokens", "max_completion_tokens")
+    )
     return {
         "offline_latency_ms": _int(env, "OFFLINE_MODEL_LATENCY_MS", 0),
         "timeout_seconds": _number(env, "MODEL_TIMEOUT_SECONDS", 60.0, minimum=1, maximum=600),
@@ -356,19 +372,18 @@ def _model_call_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> Any:
+def _choice(env: Mapping[str, str], name: str, choices: tuple[Choice, ...]) -> Choice:
     """A setting that names one of a few choices, the first being the default; any case."""
     value = (_get(env, name) or choices[0]).lower()
-    if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
 def load_mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:
     """Read the SMTP settings; a username without password (or the reverse) is an error."""
-    security = (_get(env, "SMTP_SECURITY") or "auto").lower()
-    if security not in ("auto", "starttls", "ssl", "none"):
-        raise SettingsError(f"SMTP_SECURITY must be one of auto, starttls, ssl, none; got {security!r}")
+    security: SmtpSecurity = _choice(env, "SMTP_SECURITY", ("auto", "starttls", "ssl", "none"))
     username, password = _get(env, "SMTP_USERNAME"), _get(env, "SMTP_PASSWORD")
     if bool(username) != bool(password):
         raise SettingsError("SMTP_USERNAME and SMTP_PASSWORD must be set together")
@@ -385,7 +400,7 @@ def load_mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:
         smtp_port=_int(env, "SMTP_PORT", 465 if security == "ssl" else 587, minimum=1),
         smtp_username=username,
         smtp_password=password,
-        smtp_security=security,  # type: ignore[arg-type]
+        smtp_security=security,
         smtp_timeout_seconds=_number(env, "SMTP_TIMEOUT_SECONDS", 30.0, minimum=0.1, maximum=600),
     )
 

@@ -21,14 +21,14 @@ from activities.side_effects import handle_spam_email, publish_content, save_dra
 PERMANENT_FAILURE = "permanent_failure"
 logger = logging.getLogger(__name__)
 
-Activity = Callable[[dict], dict]
+Activity = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def reports_permanent_failures(activity: Activity) -> Activity:
     """The activity, answering `{PERMANENT_FAILURE: message}` instead of raising a PermanentFailure."""
 
     @functools.wraps(activity)
-    def run(request: dict) -> dict[str, Any]:
+    def run(request: dict[str, Any]) -> dict[str, Any]:
         try:
             return activity(request)
         except PermanentFailure as failure:

@@ -25,7 +25,7 @@ TITLE_CHARACTERS = 200
 DRAFTS = "drafts"
 
 
-def handle_spam_email(request: dict) -> dict:
+def handle_spam_email(request: dict[str, Any]) -> dict[str, Any]:
     """Quarantine a spam email as an .eml artifact whose headers carry the verdict."""
     store = open_store(load_storage_settings())
 
@@ -54,7 +54,7 @@ def handle_spam_email(request: dict) -> dict:
     return run_once(store, request, quarantine)
 
 
-def send_email(request: dict) -> dict:
+def send_email(request: dict[str, Any]) -> dict[str, Any]:
     """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown).
 
     `thread` ({"in_reply_to", "references"}) marks it as an automatic reply in the original's thread."""
@@ -71,7 +71,7 @@ def send_email(request: dict) -> dict:
     )
 
 
-def save_draft(request: dict) -> dict:
+def save_draft(request: dict[str, Any]) -> dict[str, Any]:
     """Store an article and return what travels instead of its text: title, size, excerpt and where it is.
 
     The custom status, the other steps' inputs and the flow's output carry this reference, so a long
@@ -102,10 +102,11 @@ def load_draft(store: ArtifactStore, draft: Mapping[str, Any]) -> dict[str, Any]
     data = store.get(str(draft["name"]))
     if data is None:
         raise PermanentFailure(f"The stored draft {draft['name']} is missing from {draft['location']}")
-    return json.loads(data)
+    article: dict[str, Any] = json.loads(data)
+    return article
 
 
-def publish_content(request: dict) -> dict:
+def publish_content(request: dict[str, Any]) -> dict[str, Any]:
     """Publish the approved article as Markdown with a small front matter."""
     store = open_store(load_storage_settings())
 
@@ -129,7 +130,7 @@ def publish_content(request: dict) -> dict:
 
 
 def mail_once(
-    request: dict,
+    request: dict[str, Any],
     settings: MailSettings,
     action: str,
     *,
@@ -139,7 +140,7 @@ def mail_once(
     in_reply_to: str | None = None,
     thread: Mapping[str, Any] | None = None,
     **details: Any,
-) -> dict:
+) -> dict[str, Any]:
     """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
     try:
         recipient = single_mailbox(to)

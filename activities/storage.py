@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from activities.failures import blob_failure, disk_failure
 from settings import StorageSettings
@@ -77,11 +77,15 @@ class BlobStore:
         from azure.storage.blob import BlobServiceClient, ExponentialRetry
 
         # Bounded: short timeouts and one quick retry here; longer outages are the durable retry's job.
-        options = {
+        options: dict[str, Any] = {  # passed on as the clients' **kwargs: Any
             "connection_timeout": BLOB_CONNECT_TIMEOUT_SECONDS,
             "read_timeout": BLOB_READ_TIMEOUT_SECONDS,
             "retry_policy": ExponentialRetry(
-                initial_backoff=1, increment_base=2, retry_total=1, random_jitter_range=0.5
+                initial_backoff=1,
+                increment_base=2,
+                retry_total=1,
+                # Typed int, but only ever added to and subtracted from the float backoff: half a second is fine.
+                random_jitter_range=0.5,  # type: ignore[arg-type]
             ),
         }
         if settings.connection_string:

@@ -10,6 +10,7 @@ import ipaddress
 import math
 import re
 from email.utils import parseaddr
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 URL_PATTERN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
@@ -154,9 +155,46 @@ def extract_links(text: str) -> list[str]:
     return list(seen)
 
 
-def inspect_links(text: str) -> dict[str, object]:
+class LinkFinding(TypedDict):
+    """One link of an email: where it points and what makes it risky."""
+
+    url: str
+    domain: str
+    flags: list[str]
+
+
+class LinkReport(TypedDict):
+    """What `inspect_links` answers."""
+
+    link_count: int
+    domains: list[str]
+    suspicious_count: int
+    links: list[LinkFinding]
+
+
+class SenderReport(TypedDict):
+    """What `check_sender` answers."""
+
+    sender: str
+    display_name: str
+    domain: str
+    free_mail: bool
+    flags: list[str]
+
+
+class TextStatistics(TypedDict):
+    """What `text_statistics` answers."""
+
+    word_count: int
+    sentence_count: int
+    paragraph_count: int
+    average_sentence_length: float
+    reading_time_minutes: int
+
+
+def inspect_links(text: str) -> LinkReport:
     """Extract the links of an email and flag the ones phishing typically uses."""
-    links: list[dict[str, object]] = []
+    links: list[LinkFinding] = []
     shown_as = _shown_hosts(text)
     for url in extract_links(text):
         host = _host(url)
@@ -180,7 +218,7 @@ def inspect_links(text: str) -> dict[str, object]:
         links.append({"url": url, "domain": registered_domain(host), "flags": flags})
     return {
         "link_count": len(links),
-        "domains": sorted({str(link["domain"]) for link in links}),
+        "domains": sorted({link["domain"] for link in links}),
         "suspicious_count": sum(1 for link in links if link["flags"]),
         "links": links,
     }
@@ -202,7 +240,7 @@ def address_domain(header: str) -> str:
     return registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
 
 
-def check_sender(sender: str, text: str) -> dict[str, object]:
+def check_sender(sender: str, text: str) -> SenderReport:
     """Compare the sender's address with the brands and link domains the email mentions."""
     display_name, address = parseaddr(sender or "")
     domain = registered_domain(address.rsplit("@", 1)[1]) if "@" in address else ""
@@ -235,7 +273,7 @@ def check_sender(sender: str, text: str) -> dict[str, object]:
     }
 
 
-def text_statistics(text: str) -> dict[str, object]:
+def text_statistics(text: str) -> TextStatistics:
     """Word, sentence and paragraph counts plus reading time at 200 words per minute."""
     words = WORD_PATTERN.findall(text)
     sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
@@ -291,7 +329,7 @@ def _brand_imitated_with_digits(domain: str) -> str | None:
     label = domain.split(".")[0]
     if not re.search(r"[0-9]", label):
         return None
-    readings = {label.translate(str.maketrans({"0": "o", "3": "e", "1": one})) for one in ("l", "i")}
+    readings = {label.translate(str.maketrans("031", "oe" + one)) for one in ("l", "i")}
     for brand in BRAND_DOMAINS:
         if any(brand.lower().replace(" ", "") in reading for reading in readings):
             return brand

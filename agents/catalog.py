@@ -9,9 +9,9 @@ failure it was, not as an unparseable answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-from agent_framework import Agent, SupportsChatGetResponse
+from agent_framework import Agent, SupportsAgentRun, SupportsChatGetResponse
 from pydantic import BaseModel
 
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
@@ -86,7 +86,15 @@ When you are asked to revise, keep what worked and address every point of the re
 You may call text_statistics to check the length of a draft; answer with the title and the body only."""
 
 
-class NonStreamingAgent(Agent):
+if TYPE_CHECKING:  # ChatOptions is generic for type checkers only; each agent has its own response model
+    from agent_framework import ChatOptions
+
+    _AnsweringAgent = Agent[ChatOptions[Any]]
+else:
+    _AnsweringAgent = Agent
+
+
+class NonStreamingAgent(_AnsweringAgent):
     """An agent that answers each model turn with one non-streaming request.
 
     The durable agent entity asks for a stream first and, when that fails for any reason, repeats
@@ -97,13 +105,11 @@ class NonStreamingAgent(Agent):
     are left out of the conversation sent to the model (`without_failed_requests`).
     """
 
-    def run(  # type: ignore[override]
-        self, messages: Any = None, *, stream: bool = False, **kwargs: Any
-    ) -> Any:
+    def run(self, messages: Any = None, *, stream: bool = False, **kwargs: Any) -> Any:
         if stream:
             raise TypeError("durable agents answer without streaming; run again with stream=False")
         if isinstance(messages, list):
-            messages = without_failed_requests(cast(list[Any], messages))
+            messages = without_failed_requests(messages)
         return super().run(messages, **kwargs)
 
 
@@ -125,10 +131,12 @@ def without_failed_requests(messages: list[Any]) -> list[Any]:
     return kept
 
 
-def build_agents(client: SupportsChatGetResponse) -> list[Agent]:
+def build_agents(client: SupportsChatGetResponse) -> list[SupportsAgentRun]:
     """Create the app's agents on one chat client, each bound to its response model."""
 
-    def agent(name: str, instructions: str, tools: Sequence[Any] = (), description: str | None = None) -> Agent:
+    def agent(
+        name: str, instructions: str, tools: Sequence[Any] = (), description: str | None = None
+    ) -> NonStreamingAgent:
         return NonStreamingAgent(
             client=client,
             name=name,

@@ -25,6 +25,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING, cast
 
 MAX_RAW_BYTES = 512 * 1024
 """The largest raw message the app accepts."""
@@ -228,7 +229,7 @@ def structure_problem(data: bytes) -> str | None:
         if (kind and kind.group(1)) or (folded_type and line.lstrip().lower().startswith(b"message/")):
             attached += 1  # a message inside a part: one level deeper until the part ends
             deepest = max(deepest, len(open_boundaries) + attached)
-        folded_type = bool(kind) and not line[kind.end() :].strip()
+        folded_type = kind is not None and not line[kind.end() :].strip()
         if line.startswith(b"--") and (boundary := _delimiter_of(line, boundaries)):
             name, closing = boundary
             if name in open_boundaries:
@@ -527,7 +528,13 @@ def _parsed_length(name: str) -> int:
     return MAX_STRUCTURED_HEADER_CHARS if name.lower() in STRUCTURED_HEADERS else MAX_PARSED_HEADER_CHARS
 
 
-class _BoundedPolicy(EmailPolicy):
+if TYPE_CHECKING:  # generic in typeshed only: at run time EmailPolicy takes no type argument
+    _EmailMessagePolicy = EmailPolicy[EmailMessage]
+else:
+    _EmailMessagePolicy = EmailPolicy
+
+
+class _BoundedPolicy(_EmailMessagePolicy):
     """`policy.default`, except that the header parser reads each value once and only its start: at most
     `_parsed_length` characters, and once a message's structured headers have used up STRUCTURED_BUDGET
     characters, MIN_STRUCTURED_HEADER_CHARS. Every part's Content-Type is read several times while a message
@@ -541,7 +548,7 @@ class _BoundedPolicy(EmailPolicy):
 
     def header_fetch_parse(self, name: str, value: str) -> str:
         if hasattr(value, "name"):  # already parsed
-            return super().header_fetch_parse(name, value)
+            return cast(str, super().header_fetch_parse(name, value))  # typeshed leaves the result unannotated
         limit = _parsed_length(name)
         budget: list[int] = self.__dict__["budget"]
         if limit == MAX_STRUCTURED_HEADER_CHARS:
@@ -553,7 +560,8 @@ class _BoundedPolicy(EmailPolicy):
 @functools.lru_cache(maxsize=1024)
 def _parsed_header(name: str, value: str) -> str:
     """A header as `policy.default` parses it; the parsed header is immutable, so one copy serves every fetch."""
-    return policy.default.header_fetch_parse(name, value)
+    # A header object (a str subclass); typeshed leaves EmailPolicy.header_fetch_parse's result unannotated.
+    return cast(str, policy.default.header_fetch_parse(name, value))
 
 
 class _HtmlText(HTMLParser):

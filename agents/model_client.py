@@ -113,6 +113,7 @@ def _check_served_model(settings: ModelSettings) -> None:
 
 def _model_ids(listing: object) -> set[str]:
     """The ids of an OpenAI model list ({"data": [{"id": ...}, ...]}); anything else lists none."""
+    # Untyped JSON: each level is checked with isinstance, and the casts name what the check found.
     data = cast(dict[str, object], listing).get("data") if isinstance(listing, dict) else None
     items = cast(list[object], data) if isinstance(data, list) else []
     models = [cast(dict[str, object], item) for item in items if isinstance(item, dict)]

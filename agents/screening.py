@@ -45,16 +45,16 @@ def screen(email_text: str) -> dict[str, Any]:
     decision = spam_rules.verdict(
         signals,
         classifier,
-        link_count=int(links["link_count"]),
-        sender_domain=str(sender["domain"]),
-        source=SOURCE,  # type: ignore[call-overload]
+        link_count=links["link_count"],
+        sender_domain=sender["domain"],
+        source=SOURCE,
     )
     return {
         "flags_spam": decision.is_spam,
         "reason": decision.reason,
         "classifier": {key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
         "rule_signals": [signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
-        "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],  # type: ignore[index]
+        "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],
         "sender": {
             **{key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
             "authentication_results": list(mail.authentication_results[:1]),  # the receiving server's, if any

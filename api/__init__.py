@@ -1,5 +1,6 @@
 """The HTTP API and the MCP tools of the app (/api/health comes from AgentFunctionApp)."""
 
-from api.mcp_tools import blueprint  # the routes' blueprint, with the MCP tools registered on it
+from api import mcp_tools  # noqa: F401 - registers the MCP tools on the routes' blueprint
+from api.http_routes import blueprint
 
 __all__ = ["blueprint"]

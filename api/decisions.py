@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -75,7 +75,7 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
     try:
         instance_id = instance_id_param(req)
         decision = parse_body(req, ApprovalDecision)
-        headers = cast(Mapping[str, str], req.headers)
+        headers: Mapping[str, str] = req.headers  # func.HttpRequest leaves its properties unannotated
         decision_id = idempotent_decision_id(instance_id, headers.get(IDEMPOTENCY_HEADER))
         return json_response(await decide(client, instance_id, decision, decision_id=decision_id), 202)
     except BadRequest as error:

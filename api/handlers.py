@@ -49,7 +49,7 @@ async def start(client: df.DurableOrchestrationClient, flow: str, flow_input: di
     if encoded > MAX_FLOW_INPUT_BYTES:
         message = f"is {encoded:,} bytes once encoded; a flow's input must stay under {MAX_FLOW_INPUT_BYTES:,} bytes"
         raise BadRequest("Request body too large for a durable flow", [{"field": "body", "message": message}])
-    instance_id = await client.start_new(flow, client_input=flow_input)
+    instance_id: str = await client.start_new(flow, client_input=flow_input)  # azure-functions-durable is untyped
     logger.info("Started %s instance %s", flow, instance_id)
     return instance_id
 

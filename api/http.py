@@ -97,7 +97,7 @@ def check_instance_id(instance_id: Any) -> str:
 
 def draft_key_param(req: func.HttpRequest) -> str:
     """The `key` route parameter: a stored draft's idempotency key, a UUID."""
-    key = req.route_params.get("key", "")
+    key: str = req.route_params.get("key", "")  # func.HttpRequest leaves its properties unannotated
     try:
         if str(uuid.UUID(key)) == key:
             return key
@@ -108,7 +108,7 @@ def draft_key_param(req: func.HttpRequest) -> str:
 
 def api_root(req: func.HttpRequest, route: str) -> str:
     """The API root of this request (e.g. "http://localhost:7071/api"), whatever host and prefix served it."""
-    url = req.url.split("?", 1)[0].rstrip("/")
+    url: str = req.url.split("?", 1)[0].rstrip("/")
     suffix = "/" + route.strip("/")
     if url.endswith(suffix):
         return url[: -len(suffix)]

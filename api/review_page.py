@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs
 
 import azure.durable_functions as df
@@ -133,7 +133,7 @@ def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:
     """With App Service Authentication on, the signed-in user must be the person the link was mailed to."""
     if os.environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() != "true":
         return False
-    headers = cast(Mapping[str, str], req.headers)
+    headers: Mapping[str, str] = req.headers  # func.HttpRequest leaves its properties unannotated
     return headers.get(SIGNED_IN_USER, "").strip().lower() != link.address
 
 

@@ -19,7 +19,7 @@ class StepGaveUp(Exception):
     """A side effect failed for good: at once when no retry could help, else after the last attempt."""
 
 
-class BackoffRetryOptions(df.RetryOptions):
+class BackoffRetryOptions(df.RetryOptions):  # type: ignore[misc]  # azure-functions-durable ships no types
     """`df.RetryOptions` with exponential backoff.
 
     The Durable extension runs the retries and reads `backoffCoefficient` and `maxRetryIntervalInMilliseconds`
@@ -63,7 +63,7 @@ def call_step(
     request = {"instance_id": context.instance_id, "step": step, "idempotency_key": context.new_uuid(), **payload}
     retry = activity_retry_options()
     try:
-        result = yield context.call_activity_with_retry(step, retry, request)
+        result: dict[str, Any] = yield context.call_activity_with_retry(step, retry, request)
     except Exception as error:  # the SDK raises a bare Exception carrying the last attempt's reason
         raise StepGaveUp(f"{step} failed {retry.max_number_of_attempts} time(s); giving up: {_reason(error)}") from None
     if PERMANENT_FAILURE in result:

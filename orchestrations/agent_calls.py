@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import azure.durable_functions as df
+from agent_framework import AgentResponse, AgentSession
 from pydantic import BaseModel, ValidationError
 
 from agents.catalog import ANSWERS
@@ -50,9 +51,9 @@ class AgentProxy(Protocol):
     @property
     def name(self) -> str | None: ...
 
-    def create_session(self) -> Any: ...
+    def create_session(self) -> AgentSession: ...
 
-    def run(self, messages: str, *, session: Any, options: dict[str, Any]) -> Any: ...
+    def run(self, messages: str, *, session: AgentSession, options: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class AgentCall:
 
     agent: AgentProxy
     prompt: str
-    session: Any = None
+    session: AgentSession | None = None
 
     @property
     def agent_name(self) -> str:
@@ -80,7 +81,7 @@ class Outcome:
 @dataclass
 class _Attempt:
     call: AgentCall
-    session: Any
+    session: AgentSession
     prompt: str
     attempt: int = 1
     repaired: bool = False
@@ -100,7 +101,9 @@ class AgentCalls:
     def __init__(self, context: df.DurableOrchestrationContext, policy: ModelRetryPolicy) -> None:
         self.context, self.policy = context, policy
 
-    def ask(self, agent: AgentProxy, prompt: str, session: Any = None) -> Generator[Any, Any, dict[str, Any]]:
+    def ask(
+        self, agent: AgentProxy, prompt: str, session: AgentSession | None = None
+    ) -> Generator[Any, Any, dict[str, Any]]:
         """One call: its answer as plain JSON, or AgentCallFailed naming agent and cause."""
         [outcome] = yield from self.ask_all([AgentCall(agent, prompt, session)])
         if outcome.answer is None:
@@ -182,7 +185,7 @@ class AgentCalls:
         return True
 
 
-def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
+def read_answer(response: AgentResponse[Any], model: type[BaseModel]) -> dict[str, Any]:
     """The answer as plain JSON, or a _Problem saying why there is none."""
     for message in response.messages:
         for content in message.contents:
@@ -204,7 +207,7 @@ def read_answer(response: Any, model: type[BaseModel]) -> dict[str, Any]:
         ) from None
 
 
-def _answer_text(response: Any) -> str:
+def _answer_text(response: AgentResponse[Any]) -> str:
     """The last assistant text, without a Markdown code fence some models put around JSON."""
     texts = [m.text for m in response.messages if m.role == "assistant" and m.text and m.text.strip()]
     if not texts:
@@ -215,7 +218,11 @@ def _answer_text(response: Any) -> str:
 
 
 def _next_step(
-    attempt: _Attempt, problem: _Problem, policy: ModelRetryPolicy, waits: list[Any], repairs: list[Any]
+    attempt: _Attempt,
+    problem: _Problem,
+    policy: ModelRetryPolicy,
+    waits: list[tuple[_Attempt, str, float]],
+    repairs: list[tuple[_Attempt, str]],
 ) -> None:
     """Decide what follows a failed attempt: a repair turn, a retry after a wait, or the end of the call."""
     agent, model = attempt.call.agent_name, ANSWERS[attempt.call.agent_name]

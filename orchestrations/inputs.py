@@ -168,7 +168,7 @@ class EmailInput(_Input):
     @model_serializer(mode="wrap")
     def _raw_stands_for_its_content(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Without the placeholder `content` of a raw message: a flow's input carries the message once."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)  # pydantic types the handler's result Any; a model dumps to a dict
         if self.raw is not None:
             data.pop("content", None)
         return data

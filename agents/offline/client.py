@@ -22,6 +22,7 @@ from agent_framework import (
     ChatResponse,
     ChatResponseUpdate,
     Content,
+    FinishReasonLiteral,
     FunctionInvocationLayer,
     Message,
     ResponseStream,
@@ -69,7 +70,7 @@ class OfflineChatClient(
             response = await self.respond(messages, options)
             for message in response.messages:
                 yield ChatResponseUpdate(
-                    role=message.role,
+                    role="assistant",  # `respond` answers as the assistant only
                     contents=list(message.contents),
                     response_id=response.response_id,
                     model=MODEL_NAME,
@@ -94,6 +95,7 @@ class OfflineChatClient(
         turn = read_turn(messages, options)
         skill = skill_for(options.get("response_format"), turn.instructions)
         calls = skill.plan(turn) if skill else []
+        finish_reason: FinishReasonLiteral
         if pending := turn.missing_calls(calls):
             reply = Message("assistant", [_function_call(turn, call) for call in pending])
             output_text = json.dumps([call.arguments for call in pending])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -18,6 +19,8 @@ from agents.mail_parsing import read_text
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary, SpamVerdict
 from agents.offline import spam_rules, writing
 from agents.offline.reading import email_text, json_blocks, labelled, read_email
+
+Report = TypeVar("Report", bound=Mapping[str, object])
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,11 @@ class Turn:
         """The calls still to make: offered tools whose result is not in yet."""
         return [c for c in calls if c.name in self.offered_tools and c.name not in self.tool_results]
 
-    def result_or(self, name: str, compute: Callable[[], dict[str, object]]) -> dict[str, object]:
+    def result_or(self, name: str, compute: Callable[[], Report]) -> Report:
         """A tool's result from the conversation, or computed directly when the tool was not offered."""
         result = self.tool_results.get(name)
-        return result if isinstance(result, dict) else compute()
+        # The framework hands tool results back as untyped JSON; this one is the answer of the tool `compute` runs.
+        return cast(Report, result) if isinstance(result, dict) else compute()
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,8 @@ def _spam_answer(turn: Turn) -> SpamVerdict:
     return spam_rules.verdict(
         signals,
         classifier,
-        link_count=int(links.get("link_count", 0)),
-        sender_domain=str(sender.get("domain", "")),  # type: ignore[arg-type]
+        link_count=links.get("link_count", 0),
+        sender_domain=sender.get("domain", ""),
     )
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from agents import analysis
 from agents.mail_parsing import ParsedMail
 from agents.models import SpamVerdict
+from agents.spam_classifier import SpamScore
+from agents.spam_classifier.model import Evidence
 
 OFFLINE = "offline model: trained classifier plus rules, no LLM"
 LIST_HOST = re.compile(r"<([^<>\s]{1,255})>")
@@ -119,24 +120,24 @@ def wording_signals(text: str) -> list[Signal]:
     return signals
 
 
-def link_signals(link_report: dict[str, object]) -> list[Signal]:
+def link_signals(link_report: analysis.LinkReport) -> list[Signal]:
     """Signals from the inspect_links tool result. Link text showing another site than the link weighs no more than
     the other flags: newsletters send every link through a click-tracking site, so alone it is not phishing."""
     signals = []
-    for link in link_report.get("links", []):  # type: ignore[union-attr]
+    for link in link_report.get("links", []):
         for flag in link.get("flags", []):
             if flag == "not encrypted (http)":
                 continue
             signals.append(Signal(f"link {link['url']}: {flag}", 1.5))
-    if int(link_report.get("link_count", 0)) > 5:  # type: ignore[arg-type]
+    if link_report.get("link_count", 0) > 5:
         signals.append(Signal(f"{link_report['link_count']} links in one email", 1.0))
     return signals
 
 
-def sender_signals(sender_report: dict[str, object]) -> list[Signal]:
+def sender_signals(sender_report: analysis.SenderReport) -> list[Signal]:
     """Signals from the check_sender tool result; foreign link domains alone are common and weigh little."""
     signals = []
-    for flag in sender_report.get("flags", []):  # type: ignore[union-attr]
+    for flag in sender_report.get("flags", []):
         weight = 0.5 if flag.startswith(("links point to", "no sender address")) else 2.0
         signals.append(Signal(f"sender: {flag}", weight))
     return signals
@@ -182,7 +183,9 @@ def authentication_signals(mail: ParsedMail) -> list[Signal]:
     ]
 
 
-def email_signals(link_report: dict[str, object], sender_report: dict[str, object], mail: ParsedMail) -> list[Signal]:
+def email_signals(
+    link_report: analysis.LinkReport, sender_report: analysis.SenderReport, mail: ParsedMail
+) -> list[Signal]:
     """Every rule that fires on an email: its links, its sender, the message's build and its wording (subject and
     every readable part of the body)."""
     wording = "\n".join((mail.subject, *mail.views))
@@ -195,7 +198,7 @@ def email_signals(link_report: dict[str, object], sender_report: dict[str, objec
 
 
 def verdict(
-    signals: list[Signal], classifier: dict[str, Any], *, link_count: int, sender_domain: str, source: str = OFFLINE
+    signals: list[Signal], classifier: SpamScore, *, link_count: int, sender_domain: str, source: str = OFFLINE
 ) -> SpamVerdict:
     """Decide from the classifier's result and the rule signals; the reason names `source` and the strongest evidence."""
     score, threshold = float(classifier["spam_score"]), float(classifier["threshold"])
@@ -223,5 +226,5 @@ def verdict(
     )
 
 
-def _evidence(item: dict[str, Any]) -> str:
+def _evidence(item: Evidence) -> str:
     return f"{item['evidence']} (in {item['seen_in']})"

@@ -10,14 +10,28 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from agents.mail_parsing import read_text
 from agents.spam_classifier.features import features
-from agents.spam_classifier.model import Clue, SpamModel
+from agents.spam_classifier.model import Clue, Evidence, SpamModel
 from settings import load_spam_model_path
 
 BUNDLED_MODEL = Path(__file__).with_name("model.json.gz")
 EVIDENCE_SHOWN = 5
+
+
+class SpamScore(TypedDict):
+    """What `score_spam` answers."""
+
+    verdict: Literal["spam", "legitimate"]
+    spam_score: float
+    threshold: float
+    summary: str
+    spam_evidence: list[Evidence]
+    ham_evidence: list[Evidence]
+    known_features: int
+    model: str
 
 
 @lru_cache(maxsize=4)
@@ -31,7 +45,7 @@ def configured_model() -> SpamModel:
     return load_model(load_spam_model_path() or BUNDLED_MODEL)
 
 
-def score_spam(email_text: str, model: SpamModel | None = None) -> dict[str, object]:
+def score_spam(email_text: str, model: SpamModel | None = None) -> SpamScore:
     """Score an email (a raw RFC 822 message, the text the agents are shown, or a bare body).
 
     Answers the spam score from 0 to 1, the threshold the verdict uses, and the strongest

@@ -54,14 +54,14 @@ def features(mail: ParsedMail) -> frozenset[str]:
     keys: set[str] = set()
     body = VERDICT_LINE.sub("", mail.text)
     links = analysis.inspect_links(body)
-    for link in links["links"]:  # type: ignore[union-attr]
+    for link in links["links"]:
         keys.add(f"link:{link['domain']}")
         flags = " ".join(link["flags"])
         if "raw IP" in flags:
             keys.add("fact:ip-link")
         if "shortener" in flags:
             keys.add("fact:shortener")
-    if int(links["link_count"]) > MANY_LINKS:  # type: ignore[arg-type]
+    if links["link_count"] > MANY_LINKS:
         keys.add("fact:many-links")
     prose = ADDRESS.sub(" ", analysis.URL_PATTERN.sub(" ", body))
     keys.update(f"word:{word}" for word in words(prose))

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from agents.spam_classifier.features import describe
 
@@ -29,6 +29,14 @@ STRENGTH = 0.45  # Robinson's s: how many messages' worth of weight the 0.5 prio
 MIN_STRENGTH = 0.1  # features with |p - 0.5| below this are not evidence
 MAX_CLUES = 150
 MIN_DOCUMENTS = 3  # features seen in fewer training messages are not kept
+
+
+class Evidence(TypedDict):
+    """A clue as the classifier's answer words it."""
+
+    evidence: str
+    points_to: Literal["spam", "ham"]
+    seen_in: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class Clue:
     spam_share: float
     ham_share: float
 
-    def explain(self) -> dict[str, object]:
+    def explain(self) -> Evidence:
         return {
             "evidence": describe(self.key),
             "points_to": "spam" if self.probability > 0.5 else "ham",
