@@ -16,13 +16,13 @@ from agents.model_client import check_served_model, create_chat_client
 from agents.spam_classifier import BUNDLED_MODEL, load_model
 from api.health import allow_anonymous_health_check
 from observability import configure_observability
-from settings import load_settings
+from settings import app_settings
 
 logger = logging.getLogger(__name__)
 
 configure_observability()  # Application Insights, when APPLICATIONINSIGHTS_CONNECTION_STRING is set
 
-settings = load_settings()
+settings = app_settings()
 logger.info("Mail goes to %s", settings.mail.destination)
 logger.info("Artifacts go to %s", settings.storage.destination)
 for warning in settings.warnings:

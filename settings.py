@@ -7,6 +7,7 @@ local.settings.json.example lists every setting with an empty default.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -215,6 +216,18 @@ class Settings:
         return warnings
 
     spam_model_path: Path | None = None
+    api_root: str = "http://localhost:7071/api"
+    """Where links in mail point (see `public_api_root`)."""
+    review_link_keys: ReviewLinkKeys = field(default_factory=lambda: ReviewLinkKeys(None, None, _local_dir({})))
+    app_service_auth: bool = False
+    """WEBSITE_AUTH_ENABLED: App Service Authentication is on, so requests carry the signed-in user."""
+
+
+@functools.cache
+def app_settings() -> Settings:
+    """The settings the app runs on: read from the environment and validated once per process, at start
+    (`agent_app`); every activity and route reads them here, never the environment."""
+    return load_settings()
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -304,9 +317,10 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         review=load_review_settings(env),
         in_azure=running_in_azure(env),
         spam_model_path=load_spam_model_path(env),
+        api_root=public_api_root(env),
+        review_link_keys=load_review_link_keys(env),
+        app_service_auth=(_get(env, "WEBSITE_AUTH_ENABLED") or "").lower() == "true",
     )
-    public_api_root(env)  # checks PUBLIC_BASE_URL now rather than at the first mail
-    load_review_link_keys(env)
     if not settings.mail.smtp_host or not settings.storage.uses_blob:
         _check_writable(settings.storage.local_dir)
     return settings

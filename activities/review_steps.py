@@ -18,7 +18,7 @@ from activities.side_effects import load_draft, mail_once, shorten
 from activities.storage import open_store
 from reviewing.protocol import OutcomeMail, ReviewMail, Role, Stage, VerifyDecision, utc
 from reviewing.signing import ReviewLink, sign_link, verify_event
-from settings import load_mail_settings, load_storage_settings, public_api_root, single_mailbox
+from settings import app_settings, single_mailbox
 
 RULE = "-" * 72
 QUOTED = 300
@@ -32,9 +32,9 @@ def quoted(text: str) -> str:
 
 def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
     """Mail the reviewer this round's draft, with their link to decide on it before the deadline."""
-    mail, settings = ReviewMail.model_validate(request), load_mail_settings()
+    mail, settings = ReviewMail.model_validate(request), app_settings().mail
     to = mail.to or settings.reviewer
-    draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
+    draft = load_draft(open_store(app_settings().storage), mail.draft.model_dump())
     lines = [
         (
             f'Round {mail.round} of {mail.max_rounds}: the draft "{quoted(draft["title"])}" on "{quoted(mail.topic)}" '
@@ -63,9 +63,9 @@ def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
 
 def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
     """Tell the escalation contact that the reviewer let the deadline pass, and let them decide instead."""
-    mail, settings = ReviewMail.model_validate(request), load_mail_settings()
+    mail, settings = ReviewMail.model_validate(request), app_settings().mail
     to = settings.escalation
-    draft = load_draft(open_store(load_storage_settings()), mail.draft.model_dump())
+    draft = load_draft(open_store(app_settings().storage), mail.draft.model_dump())
     missed = _utc_text(mail.missed_deadline) if mail.missed_deadline else "the deadline"
     lines = [
         (
@@ -93,7 +93,7 @@ def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
 
 def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
     """Tell one of the people involved how the review ended: published, rejected or expired."""
-    mail, settings = OutcomeMail.model_validate(request), load_mail_settings()
+    mail, settings = OutcomeMail.model_validate(request), app_settings().mail
     explanation = {
         Stage.PUBLISHED: f"was approved and published: {mail.location}",
         Stage.REJECTED: f"was rejected in round {mail.rounds}, the last review round, and is not published",
@@ -130,11 +130,11 @@ def review_url(mail: ReviewMail, role: Role, to: str) -> str:
         address=single_mailbox(to).addr_spec.lower(),
         deadline=utc(mail.deadline),
     )
-    return f"{public_api_root()}/review/{quote(mail.instance_id, safe='')}?t={sign_link(link)}"
+    return f"{app_settings().api_root}/review/{quote(mail.instance_id, safe='')}?t={sign_link(link)}"
 
 
 def decision_url(instance_id: str) -> str:
-    return f"{public_api_root()}/content/{quote(instance_id, safe='')}/decision"
+    return f"{app_settings().api_root}/content/{quote(instance_id, safe='')}/decision"
 
 
 def _utc_text(moment: datetime) -> str:

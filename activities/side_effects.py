@@ -18,7 +18,7 @@ from activities import mail
 from activities.failures import PermanentFailure
 from activities.ledger import artifact_name, artifact_path, idempotency_key, run_once
 from activities.storage import ArtifactStore, open_store
-from settings import MailSettings, load_mail_settings, load_storage_settings, public_api_root, single_mailbox
+from settings import MailSettings, app_settings, single_mailbox
 
 EXCERPT_CHARACTERS = 280
 TITLE_CHARACTERS = 200
@@ -27,7 +27,7 @@ DRAFTS = "drafts"
 
 def handle_spam_email(request: dict[str, Any]) -> dict[str, Any]:
     """Quarantine a spam email as an .eml artifact whose headers carry the verdict."""
-    store = open_store(load_storage_settings())
+    store = open_store(app_settings().storage)
 
     def quarantine() -> dict[str, Any]:
         email, verdict = request["email"], request["verdict"]
@@ -58,7 +58,7 @@ def send_email(request: dict[str, Any]) -> dict[str, Any]:
     """Send the drafted reply to the original sender (to our own mailbox when the sender is unknown).
 
     `thread` ({"in_reply_to", "references"}) marks it as an automatic reply in the original's thread."""
-    settings = load_mail_settings()
+    settings = app_settings().mail
     return mail_once(
         request,
         settings,
@@ -79,7 +79,7 @@ def save_draft(request: dict[str, Any]) -> dict[str, Any]:
     """
     article = request["article"]
     name = draft_name(request["instance_id"], request["idempotency_key"])
-    location = open_store(load_storage_settings()).put(name, json.dumps(article).encode(), "application/json")
+    location = open_store(app_settings().storage).put(name, json.dumps(article).encode(), "application/json")
     return {
         "title": shorten(article["title"], TITLE_CHARACTERS),
         "word_count": article["word_count"],
@@ -88,7 +88,7 @@ def save_draft(request: dict[str, Any]) -> dict[str, Any]:
         "characters": len(article["body"]),
         "name": name,
         "location": location,
-        "url": f"{public_api_root()}/content/{request['instance_id']}/drafts/{idempotency_key(request)}",
+        "url": f"{app_settings().api_root}/content/{request['instance_id']}/drafts/{idempotency_key(request)}",
     }
 
 
@@ -108,7 +108,7 @@ def load_draft(store: ArtifactStore, draft: Mapping[str, Any]) -> dict[str, Any]
 
 def publish_content(request: dict[str, Any]) -> dict[str, Any]:
     """Publish the approved article as Markdown with a small front matter."""
-    store = open_store(load_storage_settings())
+    store = open_store(app_settings().storage)
 
     def publish() -> dict[str, Any]:
         article = load_draft(store, request["draft"])
@@ -155,7 +155,7 @@ def mail_once(
         outbox_name = artifact_path(request, str(request["step"]), "eml")
         return {"action": action, **details, **mail.deliver(settings, message, recipient, outbox_name)}
 
-    return run_once(open_store(load_storage_settings()), request, send)
+    return run_once(open_store(app_settings().storage), request, send)
 
 
 def shorten(text: str, limit: int) -> str:

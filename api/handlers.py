@@ -32,7 +32,7 @@ from api.http import (
 )
 from orchestrations.flow_names import CONTENT_FLOW
 from orchestrations.inputs import AgentMessage
-from settings import load_model_settings, load_review_settings, load_storage_settings
+from settings import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def start_flow(
 ) -> func.HttpResponse:
     """Validate the body with `model`, start `flow` and answer 202 with where to follow it."""
     try:
-        flow_input = parse_body(req, model, load_review_settings()).model_dump(mode="json")
+        flow_input = parse_body(req, model, app_settings().review).model_dump(mode="json")
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     root = api_root(req, route)  # only echoed to this caller; links in mail never come from a request
@@ -112,7 +112,7 @@ def stored_draft(req: func.HttpRequest) -> func.HttpResponse:
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     try:
-        data = open_store(load_storage_settings()).get(draft_name(instance_id, key))
+        data = open_store(app_settings().storage).get(draft_name(instance_id, key))
     except SideEffectError as error:
         return error_response(f"The draft store cannot be read now: {error}", 503)
     if data is None:
@@ -125,7 +125,7 @@ async def agent_message(req: func.HttpRequest, client: df.DurableOrchestrationCl
     try:
         agent = check_agent(req.route_params.get("name", ""))
         request = parse_body(req, AgentMessage)
-        answer = await run_agent(client, agent, request, wait_for(load_model_settings().timeout_seconds))
+        answer = await run_agent(client, agent, request, wait_for(app_settings().model.timeout_seconds))
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
     except Refused as refused:

@@ -34,7 +34,7 @@ from api.http import BadRequest, Refused, check_instance_id, validate
 from api.http_routes import blueprint
 from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW
 from orchestrations.inputs import MAX_DEADLINE_HOURS, AgentMessage, ApprovalDecision, ContentInput, ResearchInput
-from settings import load_model_settings, load_review_settings
+from settings import app_settings
 
 STATUS_TOOL = "get_flow_status"
 DEADLINE_RANGE = (
@@ -130,7 +130,7 @@ async def spam_detection_agent(context: str, client: df.DurableOrchestrationClie
             details = [{**d, "field": names.get(d["field"], d["field"])} for d in error.details]
             fields = ", ".join(dict.fromkeys(d["field"] for d in details))
             raise BadRequest(f"Invalid arguments: {fields}", details) from None
-        reply = await run_agent(client, SPAM_DETECTION, request, wait_for(load_model_settings().timeout_seconds))
+        reply = await run_agent(client, SPAM_DETECTION, request, wait_for(app_settings().model.timeout_seconds))
         try:
             verdict = json.loads(reply.text)
         except ValueError:
@@ -186,7 +186,7 @@ async def start_research_flow(context: str, client: df.DurableOrchestrationClien
 )
 async def start_content_flow(context: str, client: df.DurableOrchestrationClient) -> str:
     async def work(arguments: dict[str, Any]) -> dict[str, Any]:
-        request = validate(ContentInput, arguments, "arguments", load_review_settings())
+        request = validate(ContentInput, arguments, "arguments", app_settings().review)
         return await started(
             client,
             CONTENT_FLOW,

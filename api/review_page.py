@@ -15,7 +15,6 @@ import asyncio
 import base64
 import hashlib
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from api.http import BadRequest, Refused, check_instance_id
 from orchestrations.inputs import ApprovalDecision
 from reviewing.protocol import DraftReference, ReviewStatus, utc
 from reviewing.signing import InvalidLink, ReviewLink, open_link
-from settings import load_storage_settings
+from settings import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ def _link(req: func.HttpRequest) -> ReviewLink | None:
 
 def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:
     """With App Service Authentication on, the signed-in user must be the person the link was mailed to."""
-    if os.environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() != "true":
+    if not app_settings().app_service_auth:
         return False
     headers: Mapping[str, str] = req.headers  # func.HttpRequest leaves its properties unannotated
     return headers.get(SIGNED_IN_USER, "").strip().lower() != link.address
@@ -237,7 +236,7 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
 
 
 def _draft_text(reference: DraftReference) -> str:
-    return str(load_draft(open_store(load_storage_settings()), reference.model_dump())["body"])
+    return str(load_draft(open_store(app_settings().storage), reference.model_dump())["body"])
 
 
 def _render(text: str) -> str:

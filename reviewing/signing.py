@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reviewing.protocol import Decider, DecisionEvent, Role, UtcTime, utc
-from settings import ReviewLinkKeys, load_review_link_keys
+from settings import ReviewLinkKeys, app_settings
 
 LINK_PURPOSE = b"review-link/v1\n"
 EVENT_PURPOSE = b"review-decision/v1\n"
@@ -75,7 +75,7 @@ class Keys:
 def signing_keys(configured: ReviewLinkKeys | None = None) -> Keys:
     """The configured keys; without REVIEW_LINK_KEY (only outside Azure, see settings), a key of the local data
     folder, created on first use, so links keep working across restarts of the local host."""
-    configured = configured or load_review_link_keys()
+    configured = configured or app_settings().review_link_keys
     previous = configured.previous.encode() if configured.previous else None
     if configured.current:
         return Keys(configured.current.encode(), previous)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from settings import app_settings
 from tests.app.fakes import InProcessAgents
 from tests.smtp import SmtpServer, running_smtp_server
 
@@ -54,6 +55,16 @@ APP_SETTINGS = (
     "REVIEW_LINK_PREVIOUS_KEY",
     "WEBSITE_AUTH_ENABLED",
 )
+
+
+@pytest.fixture(autouse=True)
+def settings_read_at_first_use() -> Iterator[None]:
+    """Each test starts the app afresh: its settings (`settings.app_settings`, read once per process in Azure) are
+    read at the test's first use, from the environment its fixtures set; a test that changes the environment
+    later clears them again."""
+    app_settings.cache_clear()
+    yield
+    app_settings.cache_clear()
 
 
 @pytest.fixture

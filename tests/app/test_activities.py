@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import smtplib
 import socket
 import uuid
@@ -24,6 +25,7 @@ from activities.side_effects import handle_spam_email, load_draft, publish_conte
 from activities.storage import LocalFolderStore
 from reviewing.protocol import Role
 from reviewing.signing import open_link
+from settings import app_settings
 from tests.smtp import SmtpServer
 
 ARTICLE = {"title": "Event sourcing", "body": "# Event sourcing\n\nText.", "word_count": 3, "reading_time_minutes": 1}
@@ -152,12 +154,13 @@ def test_a_refused_connection_is_transient(smtp_server: SmtpServer) -> None:
     assert len(smtp_server.messages) == 1
 
 
-def test_a_folder_that_cannot_be_written_is_permanent(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    blocker = app_env.parent / "a-file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("LOCAL_DATA_DIR", str(blocker))
+def test_a_folder_that_cannot_be_written_is_permanent(app_env: Path) -> None:
+    """Writable when the app started (else the start fails, see test_settings), a file in its place since."""
+    assert app_settings().storage.local_dir == str(app_env)
+    shutil.rmtree(app_env)
+    app_env.write_text("not a folder")
 
-    with pytest.raises(PermanentFailure, match=f"Writing {blocker}.*LOCAL_DATA_DIR"):
+    with pytest.raises(PermanentFailure, match=f"Writing {app_env}.*LOCAL_DATA_DIR"):
         save_draft(draft_request())
 
 

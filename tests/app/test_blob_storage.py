@@ -19,6 +19,7 @@ from azure.storage.blob import BlobServiceClient
 from activities.failures import PermanentFailure, TransientFailure
 from activities.side_effects import publish_content, save_draft
 from devhost.process import free_port
+from settings import app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
@@ -107,6 +108,7 @@ def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
 ) -> None:
     article = {"title": "T", "body": "B", "word_count": 1, "reading_time_minutes": 1}
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(ACCOUNT_KEY, "d3Jvbmcga2V5" * 7 + "AA=="))
+    app_settings.cache_clear()
     with pytest.raises(PermanentFailure, match=r"Blob container 'agent-content'.*(access denied|HTTP 403)"):
         save_draft(step("save_draft", article=article))
 
@@ -115,6 +117,7 @@ def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
             "CONTENT_STORAGE_CONNECTION_STRING",
             azurite.replace(azurite.split("127.0.0.1:")[1].split("/")[0], str(port)),
         )
+        app_settings.cache_clear()  # a start with the other account
         with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
             save_draft(step("save_draft", article=article))
     assert len(connections) == 2, "bounded: one quick retry here, longer outages are the durable retry's turn"

@@ -14,6 +14,7 @@ from activities.side_effects import save_draft
 from api.review_page import review_page
 from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link
+from settings import app_settings
 from tests.app.test_api import FakeClient, review, status
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
@@ -95,6 +96,7 @@ def test_with_app_service_authentication_only_the_person_the_link_was_mailed_to_
     waiting: FakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
+    app_settings.cache_clear()  # App Service Authentication switched on: a new start
     assert open_page(waiting, link())[0] == 403
     assert open_page(waiting, link(), headers={"X-MS-CLIENT-PRINCIPAL-NAME": "mallory@contoso.com"})[0] == 403
     code, _, _ = open_page(

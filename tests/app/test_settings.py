@@ -15,6 +15,7 @@ from agents.model_client import create_chat_client
 from agents.offline import OfflineChatClient
 from settings import (
     SettingsError,
+    app_settings,
     load_mail_settings,
     load_model_settings,
     load_settings,
@@ -311,6 +312,7 @@ def test_a_local_folder_that_cannot_be_written_stops_the_start_naming_it(tmp_pat
 def start_app() -> None:
     """Build the app as the host's import of function_app.py does (agent_app.py, in a fresh namespace: the session's
     app is left alone)."""
+    app_settings.cache_clear()  # a new process would read them afresh
     runpy.run_path(str(ROOT / "agent_app.py"), run_name="agent_app")
 
 

@@ -35,6 +35,7 @@ LEFT_UNSET = {
     "SPAM_MODEL_PATH": "the trained spam model ships with the app (agents/spam_classifier/model.json.gz)",
     "REVIEW_LINK_PREVIOUS_KEY": "set only during a rotation of the review link key (docs/review.md)",
     "REVIEW_MIN_DEADLINE_SECONDS": "people review in Azure: a minute, the default, is the shortest useful deadline",
+    "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service Authentication is turned on",
     "MODEL_RESPONSE_FORMAT": "Azure OpenAI supports json_schema: auto never needs its fallback there",
     "MODEL_MAX_TOKENS_FIELD": "auto sends max_completion_tokens to Azure OpenAI, which its models require",
     "MODEL_MAX_ATTEMPTS": "the default retry policy (3 attempts, 10 s then 30 s) suits Azure OpenAI's rate limits",
