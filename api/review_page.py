@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 import azure.durable_functions as df
 import azure.functions as func
+from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from activities.failures import PermanentFailure, SideEffectError
@@ -240,17 +241,16 @@ def _draft_text(reference: DraftReference) -> str:
 
 
 def _render(text: str) -> str:
-    """The draft's Markdown shown safely: headings, and paragraphs with their line breaks (lists stay lists to
-    the eye); every character escaped, nothing interpreted."""
-    blocks: list[str] = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
-        level = len(lines[0]) - len(lines[0].lstrip("#")) if lines else 0
-        if len(lines) == 1 and 1 <= level <= 6 and lines[0][level : level + 1] == " ":
-            blocks.append(f"<h3>{escape(lines[0][level + 1 :])}</h3>")
-        elif lines:
-            blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
-    return "\n".join(blocks)
+    """The draft's Markdown as HTML (CommonMark, by markdown-it-py): raw HTML in it is escaped, links and images
+    stay text (a reviewer's page points nowhere the draft chose), headings sit below the page's own."""
+    tokens = _MARKDOWN.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 
 
 def _header(review: ReviewStatus | None, link: ReviewLink) -> str:

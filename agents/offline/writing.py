@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from agents.auto_reply import REPLY_PREFIX
 from agents.models import Article, EmailReply, ResearchFindings, ResearchSummary
 from agents.offline.reading import EmailText, keywords, questions
 
@@ -67,7 +68,8 @@ def reply(email: EmailText) -> EmailReply:
     """A polite reply that acknowledges the subject and every question the sender asked."""
     greeting = f"Hello {email.sender_name}," if email.sender_name else "Hello,"
     asked = questions(email.body)
-    thanks = f"Thank you for your message about {email.subject}." if email.subject else "Thank you for your message."
+    topic = REPLY_PREFIX.sub("", email.subject or "")  # "about Re: Budget" reads as "about Budget"
+    thanks = f"Thank you for your message about {topic}." if topic else "Thank you for your message."
     lines = [greeting, "", thanks]
     if asked:
         lines += (

@@ -105,6 +105,13 @@ def test_a_reply_to_mail_without_a_subject_reads_naturally(agents: dict[str, obj
     assert "Thank you for your message." in reply.body and "about your message" not in reply.body
 
 
+def test_a_reply_in_a_thread_names_the_subject_without_its_reply_prefix(agents: dict[str, object]) -> None:
+    mail = "Draft a reply.\n\nFrom: Bo <bo@contoso.com>\nSubject: RE: Re: Invoice 42\n\nAny news?"
+    reply = run(agents[EMAIL_ASSISTANT], mail, EmailReply).value
+
+    assert "Thank you for your message about Invoice 42." in reply.body
+
+
 @pytest.mark.parametrize("area", ["technical", "market", "competitor"])
 def test_notes_and_articles_on_a_plural_topic_need_no_verb_agreement(area: str) -> None:
     notes = writing.research(area, "vector databases").model_dump_json()

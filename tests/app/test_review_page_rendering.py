@@ -131,3 +131,15 @@ def test_the_page_quotes_the_feedback_its_draft_answers_never_a_later_one(waitin
     waiting.statuses["i1"] = status("content_approval_workflow", "Completed", ended)
     html = open_page(waiting, link(round=2))[1]
     assert "Ship it" not in html and "The feedback this draft answers" not in html
+
+
+def test_the_draft_reads_as_formatted_text_and_its_links_go_nowhere(app_env: Any) -> None:
+    body = "# Title\n\nSome *emphasis* and **strong** text.\n\n- one\n- two\n\n[click](javascript:alert(1)) <https://x.example>"
+    article = {"title": "Title", "body": body, "word_count": 9, "reading_time_minutes": 1}
+    draft = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": "k-markdown", "article": article})
+    custom = review("awaiting_approval", draft=draft, deadline="2099-01-01T00:00:00Z")
+    code, html, _ = open_page(FakeClient({"i1": status("content_approval_workflow", "Running", custom)}), link())
+
+    assert code == 200 and "<em>emphasis</em>" in html and "<strong>strong</strong>" in html
+    assert "<li>one</li>" in html and "<h3>Title</h3>" in html  # below the page's own headings
+    assert "<a " not in html and "[click](javascript:alert(1))" in html and "&lt;https://x.example&gt;" in html
