@@ -8,8 +8,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
-import agent_app
 from activities import PERMANENT_FAILURE
+from settings import app_settings
 
 BACKOFF_COEFFICIENT = 2.0
 MAX_RETRY_INTERVAL_SECONDS = 300
@@ -43,7 +43,7 @@ class BackoffRetryOptions(df.RetryOptions):  # type: ignore[misc]  # azure-funct
 def activity_retry_options() -> BackoffRetryOptions:
     """The app's activity retry policy (ACTIVITY_MAX_ATTEMPTS, ACTIVITY_FIRST_RETRY_SECONDS), as read at start: an
     orchestrator never reads the environment, so a replay schedules what the first run did."""
-    policy = agent_app.settings.activity_retry
+    policy = app_settings().activity_retry
     return BackoffRetryOptions(policy.first_retry_seconds, policy.max_attempts)
 
 

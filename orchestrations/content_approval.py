@@ -13,13 +13,14 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from agent_app import app, settings
+from agent_app import app
 from agents.catalog import CONTENT_GENERATION
 from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review_rounds import Review
 from reviewing.protocol import Stage
+from settings import app_settings
 
 
 @app.orchestration_trigger(context_name="context")
@@ -31,10 +32,10 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
     """
     # The app's shortest deadline is checked in the first episode only: a flow that started keeps its deadlines when
     # REVIEW_MIN_DEADLINE_SECONDS changes later (on replay, as on the HTTP route, the longest is always checked).
-    request = read_input(ContentInput, context.get_input(), None if context.is_replaying else settings.review)
+    request = read_input(ContentInput, context.get_input(), None if context.is_replaying else app_settings().review)
     writer = app.get_agent(context, CONTENT_GENERATION)
     session = writer.create_session()  # one conversation: each revision answers the feedback on the previous draft
-    agents = AgentCalls(context, settings.model.retry)
+    agents = AgentCalls(context, app_settings().model.retry)
     review = Review(context, request)
     rounds: list[dict[str, Any]] = []
 

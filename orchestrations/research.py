@@ -13,11 +13,12 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from agent_app import app, settings
+from agent_app import app
 from agents.catalog import RESEARCH_AREAS, SUMMARY
 from orchestrations.activity_calls import set_stage
 from orchestrations.agent_calls import AgentCall, AgentCalls
 from orchestrations.inputs import ResearchInput, read_input
+from settings import app_settings
 
 
 def summary_prompt(topic: str, sections: dict[str, dict[str, Any]], missing: dict[str, str]) -> str:
@@ -37,7 +38,7 @@ def research_orchestration(context: df.DurableOrchestrationContext) -> Generator
     prompt = f"Topic: {topic}\n\nResearch this topic from your angle."
     researchers = [app.get_agent(context, name) for name in RESEARCH_AREAS]
     summarizer = app.get_agent(context, SUMMARY)
-    agents = AgentCalls(context, settings.model.retry)
+    agents = AgentCalls(context, app_settings().model.retry)
 
     set_stage(context, "researching", topic=topic, agents=list(RESEARCH_AREAS))
     outcomes = yield from agents.ask_all([AgentCall(researcher, prompt) for researcher in researchers])

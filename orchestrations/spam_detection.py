@@ -12,13 +12,14 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from agent_app import app, settings
+from agent_app import app
 from agents.auto_reply import reply_subject
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.models import SpamVerdict
 from orchestrations.activity_calls import call_step, set_stage
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
+from settings import app_settings
 
 SHOWN_TO_AGENTS = 12_000
 
@@ -55,7 +56,7 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     """Input: {"content" | "raw", "email_id"?, "sender"?, "subject"?}. Output says which branch ran and what it did."""
     spam_detector = app.get_agent(context, SPAM_DETECTION)
     email_assistant = app.get_agent(context, EMAIL_ASSISTANT)
-    agents = AgentCalls(context, settings.model.retry)
+    agents = AgentCalls(context, app_settings().model.retry)
     email = read_input(EmailInput, context.get_input())
     set_stage(context, "checking_for_spam", email_id=email.email_id or context.instance_id)
     reading = yield context.call_activity(

@@ -4,21 +4,18 @@ real offline agents, real activities and a real SMTP server."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import agent_app
 from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from agents.offline import writing
 from orchestrations.activity_calls import StepGaveUp
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.spam_detection import spam_detection_orchestration
-from settings import ActivityRetrySettings
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
 from tests.long_article_drafts import LAST_LINE, long_article_draft
@@ -77,8 +74,7 @@ def test_an_end_notice_that_bounces_does_not_undo_a_publication(
 def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     smtp_server: SmtpServer, agents: InProcessAgents, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    retry = ActivityRetrySettings(max_attempts=3, first_retry_seconds=5)  # ACTIVITY_MAX_ATTEMPTS=3, read at start
-    monkeypatch.setattr(agent_app, "settings", dataclasses.replace(agent_app.settings, activity_retry=retry))
+    monkeypatch.setenv("ACTIVITY_MAX_ATTEMPTS", "3")
     smtp_server.script("alice@contoso.com", *["421 4.7.0 Too many connections"] * 3)
     ctx = flow_context(HAM)
 
