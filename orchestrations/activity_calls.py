@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -79,8 +78,3 @@ def _reason(error: Exception) -> str:
 def set_stage(context: df.DurableOrchestrationContext, stage: str, **details: Any) -> None:
     """Publish progress in the custom status, always with a `stage` field."""
     context.set_custom_status({"stage": stage, **details})
-
-
-def utc_iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z suffix."""
-    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

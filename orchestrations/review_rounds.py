@@ -18,7 +18,7 @@ import azure.durable_functions as df
 from pydantic import ValidationError
 
 from activities.side_effects import shorten
-from orchestrations.activity_calls import StepGaveUp, call_step, utc_iso
+from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.inputs import ContentInput, problems
 from reviewing.protocol import (
     APPROVAL_EVENT,
@@ -30,6 +30,7 @@ from reviewing.protocol import (
     Role,
     Stage,
     utc,
+    utc_iso,
 )
 
 FEEDBACK_IN_STATUS = 280

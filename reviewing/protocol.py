@@ -46,17 +46,19 @@ class Role(StrEnum):
     """The function-key decision route or the MCP tool: a program, not a person a link was mailed to."""
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-UtcTime = Annotated[datetime, PlainSerializer(_utc, return_type=str, when_used="json")]
-"""A moment in UTC, written as ISO 8601 with a Z suffix."""
-
-
 def utc(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (the durable context's clock is naive UTC)."""
+    """`moment` as an aware UTC datetime. A naive one is UTC already, never local time: the durable context's clock
+    (`context.current_utc_datetime`) is naive UTC, and the app makes no other naive datetime."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def utc_iso(moment: datetime) -> str:
+    """`moment` in UTC as ISO 8601 to the second with a Z suffix, "2026-05-04T09:30:00Z" (a naive one is UTC)."""
+    return utc(moment).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+UtcTime = Annotated[datetime, PlainSerializer(utc_iso, return_type=str, when_used="json")]
+"""A moment in UTC, written as ISO 8601 with a Z suffix."""
 
 
 class Decider(BaseModel):
