@@ -62,28 +62,28 @@ def registered(name: str, run: Callable[[dict[str, Any]], BaseModel]) -> Registe
     return activity
 
 
-def check(activity: Callable[[Request], BaseModel], model: type[Request]) -> Registered:
+def check_activity(activity: Callable[[Request], BaseModel], model: type[Request]) -> Registered:
     """An activity without side effects: it reads its request alone."""
     name = activity.__name__
     return registered(name, lambda data: activity(read_request(model, data, name)))
 
 
-def step(activity: Callable[[Request, StepCall], BaseModel], model: type[Request]) -> Registered:
+def step_activity(activity: Callable[[Request, StepCall], BaseModel], model: type[Request]) -> Registered:
     """A side effect: it reads its request and, from the same JSON object, the `StepCall` that `call_step` added."""
     name = activity.__name__
     return registered(name, lambda data: activity(read_request(model, data, name), read_request(StepCall, data, name)))
 
 
 ACTIVITIES = (
-    check(screen_email, ScreenEmail),
-    step(handle_spam_email, HandleSpamEmail),
-    step(send_email, SendEmail),
-    step(save_draft, SaveDraft),
-    step(notify_reviewer, NotifyReviewer),
-    step(escalate_for_review, EscalateForReview),
-    step(publish_content, PublishContent),
-    step(notify_outcome, NotifyOutcome),
-    step(verify_decision, VerifyDecision),
+    check_activity(screen_email, ScreenEmail),
+    step_activity(handle_spam_email, HandleSpamEmail),
+    step_activity(send_email, SendEmail),
+    step_activity(save_draft, SaveDraft),
+    step_activity(notify_reviewer, NotifyReviewer),
+    step_activity(escalate_for_review, EscalateForReview),
+    step_activity(publish_content, PublishContent),
+    step_activity(notify_outcome, NotifyOutcome),
+    step_activity(verify_decision, VerifyDecision),
 )
 
 blueprint = df.Blueprint()
