@@ -11,11 +11,12 @@ transport's details; the flow passes them on in its output.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from agents.models import Article, SpamVerdict
+from agents.screening import Screening
 from orchestrations.inputs import EmailInput
 from reviewing.protocol import DecisionEvent, DraftReference, Stage
 
@@ -70,8 +71,7 @@ class EmailReading(BaseModel):
     email_id: str
     text: str
     """The email as the agents are shown it."""
-    screening: dict[str, Any]
-    """The checks' verdict and evidence (`agents.screening.screen`), shown to SpamDetectionAgent as they are."""
+    screening: Screening
     reply: ReplyRoute
 
 

@@ -17,6 +17,7 @@ from agent_app import app
 from agents.auto_reply import reply_subject
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.models import SpamVerdict
+from agents.screening import Screening
 from orchestrations.activity_calls import call_check, call_step, set_stage
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
@@ -36,20 +37,20 @@ def shown_to_agents(text: str) -> str:
     return text[:SHOWN_TO_AGENTS] + f"\n[... {len(text) - SHOWN_TO_AGENTS:,} more characters not shown]"
 
 
-def spam_prompt(text: str, screening: dict[str, Any]) -> str:
+def spam_prompt(text: str, screening: Screening) -> str:
     """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
     return (
         "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link, sender, "
         "attachment and authentication inspection, wording rules, on every text and HTML part):\n"
-        f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
+        f"```json\n{json.dumps(screening.model_dump(mode='json'), indent=2)}\n```\n\n{text}"
     )
 
 
-def overruled(verdict: SpamVerdict, screening: dict[str, Any]) -> str | None:
+def overruled(verdict: SpamVerdict, screening: Screening) -> str | None:
     """Why the checks overrule a 'legitimate' verdict, if they do: an automatic reply never goes to mail they flag."""
-    if verdict.is_spam or not screening["flags_spam"]:
+    if verdict.is_spam or not screening.flags_spam:
         return None
-    return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening['reason']}"
+    return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening.reason}"
 
 
 @app.orchestration_trigger(context_name="context")
@@ -66,10 +67,8 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     email_id, screening, reply_plan = reading.email_id, reading.screening, reading.reply
     text = shown_to_agents(reading.text)
 
-    if screening.get("unreadable"):  # nothing a model could read: the checks decide alone
-        verdict = SpamVerdict(
-            is_spam=True, confidence=1.0, reason=screening["reason"], signals=screening["rule_signals"]
-        )
+    if screening.unreadable:  # nothing a model could read: the checks decide alone
+        verdict = SpamVerdict(is_spam=True, confidence=1.0, reason=screening.reason, signals=screening.rule_signals)
     else:
         set_stage(context, "checking_for_spam", email_id=email_id)
         verdict = SpamVerdict.model_validate((yield from agents.ask(spam_detector, spam_prompt(text, screening))))
@@ -78,7 +77,7 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
         "email_id": email_id,
         "is_spam": verdict.is_spam or bool(overrule),
         "verdict": verdict.model_dump(mode="json"),
-        "screening": screening,
+        "screening": screening.model_dump(mode="json"),
     }
 
     if result["is_spam"]:
