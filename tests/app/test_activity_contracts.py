@@ -7,6 +7,7 @@ JSON objects below, which are what the flows sent when they built these dicts by
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from activities.contracts import (
     VerifyDecision,
 )
 from agents.models import Article, SpamVerdict
+from agents.screening import Screening
 from orchestrations.activity_calls import StepGaveUp, read_result, wire
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.inputs import EmailInput
@@ -247,7 +249,20 @@ RESULTS: list[tuple[type[BaseModel], dict[str, Any]]] = [
         {
             "email_id": "abc@contoso.com",
             "text": "Email-ID: abc@contoso.com\nFrom: Alice <alice@contoso.com>\n\nThursday?",
-            "screening": {"flags_spam": False, "reason": "Legitimate.", "classifier": None, "rule_signals": []},
+            "screening": {
+                "flags_spam": False,
+                "reason": "Legitimate (the app's checks: trained classifier plus rules).",
+                "classifier": {"verdict": "ham", "spam_score": 0.03, "threshold": 0.5, "summary": "ham"},
+                "rule_signals": [],
+                "links": [{"url": "https://contoso.com/budget", "flags": []}],
+                "sender": {
+                    "sender": "Alice <alice@contoso.com>",
+                    "domain": "contoso.com",
+                    "free_mail": False,
+                    "flags": [],
+                    "authentication_results": [],
+                },
+            },
             "reply": {
                 "to": "Alice <alice@contoso.com>",
                 "not_answered": None,
@@ -255,6 +270,23 @@ RESULTS: list[tuple[type[BaseModel], dict[str, Any]]] = [
                 "in_reply_to": "<abc@contoso.com>",
                 "references": ["<abc@contoso.com>"],
             },
+        },
+    ),
+    (
+        EmailReading,
+        {
+            "email_id": "inst-1",
+            "text": "Email-ID: inst-1\n",
+            "screening": {
+                "flags_spam": True,
+                "reason": "Spam: not read as mail, 10,000 parts; real mail never is.",
+                "unreadable": "10,000 parts",
+                "classifier": None,
+                "rule_signals": ["10,000 parts"],
+                "links": [],
+                "sender": None,
+            },
+            "reply": {"to": None, "not_answered": None, "subject": None, "in_reply_to": None, "references": []},
         },
     ),
     (
@@ -310,3 +342,10 @@ def test_a_malformed_request_fails_permanently_naming_the_field_and_is_not_retri
     with pytest.raises(StepGaveUp, match=f"^{step} failed, and retrying cannot help: {step} got a malformed request"):
         read_result(step, answer, BaseModel)
     assert not list(app_env.rglob("*")), "nothing was stored or sent"
+
+
+@pytest.mark.parametrize("recorded", [result["screening"] for model, result in RESULTS if model is EmailReading])
+def test_the_screening_is_shown_to_the_agent_as_it_was_written_key_order_included(recorded: dict[str, Any]) -> None:
+    shown = Screening.model_validate(recorded).model_dump(mode="json")
+
+    assert json.dumps(shown, indent=2) == json.dumps(recorded, indent=2)
