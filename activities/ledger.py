@@ -14,37 +14,38 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
+from activities.contracts import StepCall
 from activities.storage import ArtifactStore, name_part
 
 logger = logging.getLogger(__name__)
 
 
-def idempotency_key(request: Mapping[str, Any]) -> str:
+def idempotency_key(call: StepCall) -> str:
     """The key of this step call: a UUID the orchestration derived from its execution (safe as a name part)."""
-    return name_part(str(request["idempotency_key"]))
+    return name_part(call.idempotency_key)
 
 
-def artifact_path(request: Mapping[str, Any], label: str, extension: str) -> str:
+def artifact_path(call: StepCall, label: str, extension: str) -> str:
     """`<instance>/<label>-<key>.<extension>`: unique through the key, readable through the instance id and label,
     and short enough for any file system and for blob names, whatever the instance id."""
-    return f"{name_part(str(request['instance_id']))}/{name_part(label)}-{idempotency_key(request)}.{extension}"
+    return f"{name_part(call.instance_id)}/{name_part(label)}-{idempotency_key(call)}.{extension}"
 
 
-def artifact_name(request: Mapping[str, Any], folder: str, label: str, extension: str) -> str:
+def artifact_name(call: StepCall, folder: str, label: str, extension: str) -> str:
     """Where a step keeps its artifact in the store: no other execution or step can overwrite it."""
-    return f"{folder}/{artifact_path(request, label, extension)}"
+    return f"{folder}/{artifact_path(call, label, extension)}"
 
 
-def run_once(store: ArtifactStore, request: Mapping[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_once(store: ArtifactStore, call: StepCall, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Return the recorded result of this step call, or run `action` and record its result."""
-    key = idempotency_key(request)
-    record_name = artifact_name(request, "ledger", str(request["step"]), "json")
+    key = idempotency_key(call)
+    record_name = artifact_name(call, "ledger", call.step, "json")
     recorded = store.get(record_name)
     if recorded is not None:
-        logger.info("Step %s (%s) already done; returning the recorded result", request["step"], key)
+        logger.info("Step %s (%s) already done; returning the recorded result", call.step, key)
         return {**json.loads(recorded), "repeat": True}
     result = {**action(), "idempotency_key": key}
     store.put(record_name, json.dumps(result, indent=2).encode(), "application/json")

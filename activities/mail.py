@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from activities.contracts import Thread
 from activities.failures import smtp_failure
 from activities.storage import LocalFolderStore
 from agents.mail_parsing import message_ids, to_bytes
@@ -68,7 +69,7 @@ def compose(
     body: str,
     key: str,
     in_reply_to: str | None = None,
-    thread: Mapping[str, Any] | None = None,
+    thread: Thread | None = None,
 ) -> EmailMessage:
     """Build a message whose Message-ID is the idempotency key, so a resend is recognisable.
 
@@ -86,8 +87,8 @@ def compose(
         "X-In-Reply-To-Email-ID": in_reply_to,
     }
     if thread is not None:
-        references = [ref for ref in thread.get("references") or () if message_ids(ref) == [ref]]
-        original = thread.get("in_reply_to")
+        references = [ref for ref in thread.references if message_ids(ref) == [ref]]
+        original = thread.in_reply_to
         headers |= {
             "In-Reply-To": original if original and message_ids(original) == [original] else None,
             "References": " ".join(references) or None,

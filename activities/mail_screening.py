@@ -8,8 +8,8 @@ from it: the text the agents are shown, the checks' verdict, and whether and whe
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
+from activities.contracts import EmailReading, ReplyRoute, ScreenEmail
 from agents.auto_reply import plan_reply
 from agents.mail_parsing import from_fields, message_ids, parse, render
 from agents.screening import screen, unreadable
@@ -17,34 +17,30 @@ from agents.screening import screen, unreadable
 MAX_EMAIL_ID_CHARS = 200
 
 
-def screen_email(request: dict[str, Any]) -> dict[str, Any]:
-    """Input: {"email": the flow's input, "instance_id"}.
-
-    Output: {"email_id", "text": the email as the agents are shown it, "screening": see `agents.screening.screen`,
-    "reply": {"to", "not_answered", "subject", "in_reply_to", "references"}}. A field given beside `raw` wins over
-    what the message says; email_id defaults to the Message-ID, then to the instance id.
-    """
-    email: dict[str, Any] = request["email"]
-    if email.get("raw"):
-        read = parse(email["raw"])
-        mail = replace(read, sender=email.get("sender") or read.sender, subject=email.get("subject") or read.subject)
+def screen_email(request: ScreenEmail) -> EmailReading:
+    """The email read once and checked. A field given beside `raw` wins over what the message says; email_id defaults
+    to the Message-ID, then to the instance id."""
+    email = request.email
+    if email.raw:
+        read = parse(email.raw)
+        mail = replace(read, sender=email.sender or read.sender, subject=email.subject or read.subject)
     else:
-        mail = from_fields(email["content"], email.get("sender"), email.get("subject"))
-    email_id = email.get("email_id") or _email_id(mail.message_id) or str(request["instance_id"])
+        mail = from_fields(email.content, email.sender, email.subject)
+    email_id = email.email_id or _email_id(mail.message_id) or request.instance_id
     text = render(mail, email_id)
-    plan = plan_reply(mail, email.get("sender"), has_headers=bool(email.get("raw")))
-    return {
-        "email_id": email_id,
-        "text": text,
-        "screening": unreadable(mail.unreadable) if mail.unreadable else screen(text),
-        "reply": {
-            "to": plan.to,
-            "not_answered": plan.refusal,
-            "subject": mail.subject or None,
-            "in_reply_to": plan.in_reply_to,
-            "references": list(plan.references),
-        },
-    }
+    plan = plan_reply(mail, email.sender, has_headers=bool(email.raw))
+    return EmailReading(
+        email_id=email_id,
+        text=text,
+        screening=unreadable(mail.unreadable) if mail.unreadable else screen(text),
+        reply=ReplyRoute(
+            to=plan.to,
+            not_answered=plan.refusal,
+            subject=mail.subject or None,
+            in_reply_to=plan.in_reply_to,
+            references=list(plan.references),
+        ),
+    )
 
 
 def _email_id(message_id: str) -> str | None:

@@ -5,7 +5,7 @@ Plain text meant to be read on a phone and clicked as it is: first the signed li
 which decides this round once, as the person it was mailed to, until the deadline; then the deadline in UTC
 and how long is left, the feedback earlier rounds gave; the decision route's curl command comes last among the
 instructions, as the alternative for automation (it takes the app's function key, which no mail carries);
-the draft follows the rule. Each mail goes to one address, at most once per step (`steps.mail_once`).
+the draft follows the rule. Each mail goes to one address, at most once per step (`side_effects.mail_once`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from activities.contracts import (
+    EscalateForReview,
+    MailSent,
+    NotifyOutcome,
+    NotifyReviewer,
+    ReviewMail,
+    StepCall,
+    Verification,
+    VerifyDecision,
+)
 from activities.side_effects import load_draft, mail_once, shorten
 from activities.storage import open_store
-from reviewing.protocol import OutcomeMail, ReviewMail, Role, Stage, VerifyDecision, utc
+from reviewing.protocol import Role, Stage, utc
 from reviewing.signing import ReviewLink, sign_link, verify_event
 from settings import app_settings, single_mailbox
 
@@ -30,70 +40,69 @@ def quoted(text: str) -> str:
     return shorten(text, QUOTED)
 
 
-def notify_reviewer(request: dict[str, Any]) -> dict[str, Any]:
+def notify_reviewer(mail: NotifyReviewer, call: StepCall) -> MailSent:
     """Mail the reviewer this round's draft, with their link to decide on it before the deadline."""
-    mail, settings = ReviewMail.model_validate(request), app_settings().mail
+    settings = app_settings().mail
     to = mail.to or settings.reviewer
-    draft = load_draft(open_store(app_settings().storage), mail.draft.model_dump())
+    draft = load_draft(open_store(app_settings().storage), mail.draft)
     lines = [
         (
             f'Round {mail.round} of {mail.max_rounds}: the draft "{quoted(draft["title"])}" on "{quoted(mail.topic)}" '
             "waits for your review."
         ),
         "",
-        *_link_section(mail, Role.REVIEWER, to),
+        *_link_section(mail, call, Role.REVIEWER, to),
         f"Without a decision by then it goes to {settings.escalation}.",
         *_feedback_section(mail.feedback),
         _what_a_rejection_does(mail.round, mail.max_rounds),
         "",
-        *_automation_section(mail),
-        *_draft_section(mail, draft),
+        *_automation_section(mail, call),
+        *_draft_section(draft),
     ]
     return mail_once(
-        request,
+        call,
         settings,
         "reviewer_notified",
         to=to,
         subject=f"Review requested (round {mail.round} of {mail.max_rounds}): {draft['title']}",
         body="\n".join(lines),
-        review_url=review_url(mail, Role.REVIEWER, to),
-        decision_url=decision_url(mail.instance_id),
+        review_url=review_url(mail, call, Role.REVIEWER, to),
+        decision_url=decision_url(call.instance_id),
     )
 
 
-def escalate_for_review(request: dict[str, Any]) -> dict[str, Any]:
+def escalate_for_review(mail: EscalateForReview, call: StepCall) -> MailSent:
     """Tell the escalation contact that the reviewer let the deadline pass, and let them decide instead."""
-    mail, settings = ReviewMail.model_validate(request), app_settings().mail
+    settings = app_settings().mail
     to = settings.escalation
-    draft = load_draft(open_store(app_settings().storage), mail.draft.model_dump())
-    missed = _utc_text(mail.missed_deadline) if mail.missed_deadline else "the deadline"
+    draft = load_draft(open_store(app_settings().storage), mail.draft)
     lines = [
         (
             f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of "
-            f'the draft "{quoted(draft["title"])}" (topic: {quoted(mail.topic)}) by {missed}.'
+            f'the draft "{quoted(draft["title"])}" (topic: {quoted(mail.topic)}) by {_utc_text(mail.missed_deadline)}.'
         ),
         "Please decide instead; after your deadline the review expires and nothing is published.",
         "",
-        *_link_section(mail, Role.ESCALATION_CONTACT, to),
+        *_link_section(mail, call, Role.ESCALATION_CONTACT, to),
         *_feedback_section(mail.feedback),
-        *_automation_section(mail),
-        *_draft_section(mail, draft),
+        *_automation_section(mail, call),
+        *_draft_section(draft),
     ]
     return mail_once(
-        request,
+        call,
         settings,
         "escalated",
         to=to,
         subject=f"Escalation: review overdue for {draft['title']}",
         body="\n".join(lines),
-        review_url=review_url(mail, Role.ESCALATION_CONTACT, to),
-        decision_url=decision_url(mail.instance_id),
+        review_url=review_url(mail, call, Role.ESCALATION_CONTACT, to),
+        decision_url=decision_url(call.instance_id),
     )
 
 
-def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
+def notify_outcome(mail: NotifyOutcome, call: StepCall) -> MailSent:
     """Tell one of the people involved how the review ended: published, rejected or expired."""
-    mail, settings = OutcomeMail.model_validate(request), app_settings().mail
+    settings = app_settings().mail
     explanation = {
         Stage.PUBLISHED: f"was approved and published: {mail.location}",
         Stage.REJECTED: f"was rejected in round {mail.rounds}, the last review round, and is not published",
@@ -102,11 +111,11 @@ def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
     body = "\n".join(
         [
             f'The draft "{quoted(mail.draft.title)}" (topic: {quoted(mail.topic)}) {explanation}.',
-            f"Review rounds: {mail.rounds}. Instance id, for the app's status route: {mail.instance_id}",
+            f"Review rounds: {mail.rounds}. Instance id, for the app's status route: {call.instance_id}",
         ]
     )
     return mail_once(
-        request,
+        call,
         settings,
         "outcome_sent",
         to=mail.to or settings.reviewer,
@@ -115,22 +124,21 @@ def notify_outcome(request: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def verify_decision(request: dict[str, Any]) -> dict[str, Any]:
+def verify_decision(check: VerifyDecision, call: StepCall) -> Verification:
     """Whether a decision event was signed by the decision route or a review link, for this instance."""
-    check = VerifyDecision.model_validate(request)
-    return {"verified": verify_event(check.instance_id, check.event)}
+    return Verification(verified=verify_event(call.instance_id, check.event))
 
 
-def review_url(mail: ReviewMail, role: Role, to: str) -> str:
+def review_url(mail: ReviewMail, call: StepCall, role: Role, to: str) -> str:
     """The review page, with the signed link that lets `to` decide this round as `role` until the deadline."""
     link = ReviewLink(
-        instance_id=mail.instance_id,
+        instance_id=call.instance_id,
         round=mail.round,
         role=role,
         address=single_mailbox(to).addr_spec.lower(),
         deadline=utc(mail.deadline),
     )
-    return f"{app_settings().api_root}/review/{quote(mail.instance_id, safe='')}?t={sign_link(link)}"
+    return f"{app_settings().api_root}/review/{quote(call.instance_id, safe='')}?t={sign_link(link)}"
 
 
 def decision_url(instance_id: str) -> str:
@@ -150,10 +158,10 @@ def time_left(deadline: datetime, now: datetime) -> str:
     return f"in {hours} hours"
 
 
-def _link_section(mail: ReviewMail, role: Role, to: str) -> list[str]:
+def _link_section(mail: ReviewMail, call: StepCall, role: Role, to: str) -> list[str]:
     return [
         "Read the draft and approve or reject it on this page (the link is yours: it decides this round once):",
-        f"  {review_url(mail, role, to)}",
+        f"  {review_url(mail, call, role, to)}",
         "",
         f"Deadline: {_utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(UTC))}).",
     ]
@@ -182,19 +190,19 @@ def _what_a_rejection_does(round_number: int, max_rounds: int) -> str:
     return f"A rejection with your feedback has the draft revised; it comes back for round {round_number + 1} of {max_rounds}."
 
 
-def _automation_section(mail: ReviewMail) -> list[str]:
+def _automation_section(mail: ReviewMail, call: StepCall) -> list[str]:
     """The decision route, for programs holding the app's function key (never in mail): the header names it."""
     body = f'{{"approved": true, "feedback": "Looks good", "round": {mail.round}}}'
     return [
         "For automation, the decision route (it takes the app's function key, which this mail does not carry):",
-        f"  curl -X POST '{decision_url(mail.instance_id)}' \\",
+        f"  curl -X POST '{decision_url(call.instance_id)}' \\",
         "    -H \"x-functions-key: $FUNCTION_KEY\" -H 'Content-Type: application/json' \\",
         f"    -d '{body}'",
         "",
     ]
 
 
-def _draft_section(mail: ReviewMail, draft: dict[str, Any]) -> list[str]:
+def _draft_section(draft: dict[str, Any]) -> list[str]:
     return [
         f"{draft['word_count']} words, {draft['reading_time_minutes']} min read (the link above shows it too)",
         RULE,

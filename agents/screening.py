@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+
 from agents import analysis
 from agents.mail_parsing import read_text
 from agents.offline import spam_rules
@@ -20,22 +22,43 @@ MAX_LINKS_SHOWN = 20
 SOURCE = "the app's checks: trained classifier plus rules"
 
 
-def unreadable(problem: str) -> dict[str, Any]:
+class Screening(BaseModel):
+    """The checks' verdict on one email and their evidence, shown to SpamDetectionAgent as JSON, as written here."""
+
+    flags_spam: bool
+    reason: str
+    unreadable: str | None = None
+    """Why the message was not read as mail; only a message beyond the limits of real mail has this field."""
+    classifier: dict[str, Any] | None
+    rule_signals: list[str]
+    """The rules' findings, strongest first."""
+    links: list[dict[str, Any]]
+    sender: dict[str, Any] | None
+
+    @model_serializer(mode="wrap")
+    def _unreadable_only_when_it_is(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)  # pydantic types the handler's result Any; a model dumps to a dict
+        if self.unreadable is None:
+            data.pop("unreadable", None)
+        return data
+
+
+def unreadable(problem: str) -> Screening:
     """The checks' answer on a message beyond the limits of real mail (see `mail_parsing.structure_problem`):
     flagged without reading further, since no mail program shows such a message as its sender meant it."""
     reason = f"Spam ({SOURCE}): not read as mail, {problem}; real mail never is."
-    return {
-        "flags_spam": True,
-        "reason": reason,
-        "unreadable": problem,
-        "classifier": None,
-        "rule_signals": [problem],
-        "links": [],
-        "sender": None,
-    }
+    return Screening(
+        flags_spam=True,
+        reason=reason,
+        unreadable=problem,
+        classifier=None,
+        rule_signals=[problem],
+        links=[],
+        sender=None,
+    )
 
 
-def screen(email_text: str) -> dict[str, Any]:
+def screen(email_text: str) -> Screening:
     """The checks on one email, as the agents are shown it: whether they flag it, why, and their evidence."""
     mail = read_text(email_text)
     links = analysis.inspect_links(email_text)
@@ -49,14 +72,14 @@ def screen(email_text: str) -> dict[str, Any]:
         sender_domain=sender["domain"],
         source=SOURCE,
     )
-    return {
-        "flags_spam": decision.is_spam,
-        "reason": decision.reason,
-        "classifier": {key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
-        "rule_signals": [signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
-        "links": [{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],
-        "sender": {
+    return Screening(
+        flags_spam=decision.is_spam,
+        reason=decision.reason,
+        classifier={key: classifier[key] for key in ("verdict", "spam_score", "threshold", "summary")},
+        rule_signals=[signal.description for signal in sorted(signals, key=lambda s: -s.weight)],
+        links=[{"url": link["url"], "flags": link["flags"]} for link in links["links"][:MAX_LINKS_SHOWN]],
+        sender={
             **{key: sender[key] for key in ("sender", "domain", "free_mail", "flags")},
             "authentication_results": list(mail.authentication_results[:1]),  # the receiving server's, if any
         },
-    }
+    )

@@ -237,7 +237,7 @@ async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
 
 
 def _draft_text(reference: DraftReference) -> str:
-    return str(load_draft(open_store(app_settings().storage), reference.model_dump())["body"])
+    return str(load_draft(open_store(app_settings().storage), reference)["body"])
 
 
 def _render(text: str) -> str:

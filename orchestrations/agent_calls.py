@@ -32,8 +32,8 @@ from pydantic import BaseModel, ValidationError
 from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, retry_after
 from agents.repair import repair_prompt
-from orchestrations.activity_calls import utc_iso
 from orchestrations.inputs import problems
+from reviewing.protocol import utc_iso
 from settings import ModelRetryPolicy
 
 logger = logging.getLogger(__name__)

@@ -9,17 +9,20 @@ the escalation contact may decide instead, until a second deadline, after which 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import azure.durable_functions as df
 
+from activities.contracts import MailSent, NotifyOutcome, Publication, PublishContent, SaveDraft
 from agent_app import app
 from agents.catalog import CONTENT_GENERATION
+from agents.models import Article
 from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
-from orchestrations.review_rounds import Review
-from reviewing.protocol import Stage
+from orchestrations.review_rounds import Decision, Review
+from reviewing.protocol import DraftReference, Stage
 from settings import app_settings
 
 
@@ -37,28 +40,26 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
     session = writer.create_session()  # one conversation: each revision answers the feedback on the previous draft
     agents = AgentCalls(context, app_settings().model.retry)
     review = Review(context, request)
-    rounds: list[dict[str, Any]] = []
+    rounds: list[ReviewedDraft] = []
 
     yield from review.listen()  # every ApprovalDecision from now on lands in an open wait
     review.stage(Stage.DRAFTING, 1)
     article = yield from agents.ask(writer, f"Topic: {request.topic}\n\nWrite the article.", session)
     for number in range(1, request.max_review_rounds + 1):
-        draft = yield from call_step(context, "save_draft", article=article)
+        draft = yield from call_step(
+            context, "save_draft", SaveDraft(article=Article.model_validate(article)), DraftReference
+        )
         decision = yield from review.round(number, draft)
-        rounds.append({"round": number, "draft": draft, "decision": decision.output() if decision else None})
+        rounds.append(ReviewedDraft(number, draft, decision))
         if decision is None:
             return (yield from finish(context, review, Stage.EXPIRED, rounds))
         if decision.approved:
             review.stage(Stage.PUBLISHING, number)
-            publication = yield from call_step(
-                context,
-                "publish_content",
-                topic=request.topic,
-                draft=draft,
-                reviewer=str(decision.decided_by),
-                feedback=decision.feedback,
+            approved = PublishContent(
+                topic=request.topic, draft=draft, reviewer=str(decision.decided_by), feedback=decision.feedback
             )
-            return (yield from finish(context, review, Stage.PUBLISHED, rounds, publication=publication))
+            publication = yield from call_step(context, "publish_content", approved, Publication)
+            return (yield from finish(context, review, Stage.PUBLISHED, rounds, publication))
         if number == request.max_review_rounds:
             break
         review.stage(Stage.REVISING, number + 1)
@@ -70,7 +71,11 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
 
 
 def finish(
-    context: df.DurableOrchestrationContext, review: Review, status: Stage, rounds: list[dict[str, Any]], **details: Any
+    context: df.DurableOrchestrationContext,
+    review: Review,
+    status: Stage,
+    rounds: list[ReviewedDraft],
+    publication: Publication | None = None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output.
 
@@ -79,30 +84,41 @@ def finish(
     """
     last = rounds[-1]
     recipients = [review.reviewer, *([review.escalation_contact] if status == Stage.EXPIRED else [])]
-    location = details.get("publication", {}).get("location")
-    notices = []
+    location = publication.location if publication else None
+    notices: list[dict[str, Any]] = []
     for to in recipients:
+        outcome = NotifyOutcome(
+            to=to, outcome=status, topic=review.request.topic, draft=last.draft, rounds=len(rounds), location=location
+        )
         try:
-            notice = yield from call_step(
-                context,
-                "notify_outcome",
-                to=to,
-                outcome=str(status),
-                topic=review.request.topic,
-                draft=last["draft"],
-                rounds=len(rounds),
-                location=location,
-            )
-            notices.append({"to": notice["to"], "sent": True})
+            notice = yield from call_step(context, "notify_outcome", outcome, MailSent)
+            notices.append({"to": notice.to, "sent": True})
         except StepGaveUp as failed:
             notices.append({"to": to, "sent": False, "error": str(failed)})
-    review.stage(status, last["round"], location=location)
+    review.stage(status, last.round, location=location)
     return {
         "status": str(status),
         "topic": review.request.topic,
         "reviewer": review.reviewer,
-        "draft": last["draft"],
-        "rounds": rounds,
+        "draft": last.draft.model_dump(mode="json"),
+        "rounds": [reviewed.output() for reviewed in rounds],
         "notices": notices,
-        **details,
+        **({"publication": publication.model_dump(mode="json")} if publication else {}),
     }
+
+
+@dataclass(frozen=True)
+class ReviewedDraft:
+    """One round of the review: its draft, and the decision on it (None: both deadlines passed)."""
+
+    round: int
+    draft: DraftReference
+    decision: Decision | None
+
+    def output(self) -> dict[str, Any]:
+        """As the flow's output lists it."""
+        return {
+            "round": self.round,
+            "draft": self.draft.model_dump(mode="json"),
+            "decision": self.decision.output() if self.decision else None,
+        }

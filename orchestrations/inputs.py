@@ -106,14 +106,18 @@ def problems(error: ValidationError, whole: str = "body") -> list[dict[str, str]
     ]
 
 
+def reasons(error: ValidationError, whole: str = "body") -> str:
+    """Every problem of `problems` on one line: "field: message; field: message"."""
+    return "; ".join(f"{p['field']}: {p['message']}" for p in problems(error, whole))
+
+
 def read_input(model: type[InputModel], data: Any, context: Any = None) -> InputModel:
     """A flow's input validated with `model` (and the validation `context` its model reads, such as the app's
     ReviewSettings), or InvalidInput naming each bad field."""
     try:
         return model.model_validate(data, context=context)
     except ValidationError as error:
-        reasons = "; ".join(f"{p['field']}: {p['message']}" for p in problems(error))
-        raise InvalidInput(f"Invalid input for this flow: {reasons}") from None
+        raise InvalidInput(f"Invalid input for this flow: {reasons(error)}") from None
 
 
 class _Input(BaseModel):

@@ -17,8 +17,9 @@ from typing import Any
 import azure.durable_functions as df
 from pydantic import ValidationError
 
+from activities.contracts import EscalateForReview, MailSent, NotifyReviewer, Verification, VerifyDecision
 from activities.side_effects import shorten
-from orchestrations.activity_calls import StepGaveUp, call_step, utc_iso
+from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.inputs import ContentInput, problems
 from reviewing.protocol import (
     APPROVAL_EVENT,
@@ -30,6 +31,7 @@ from reviewing.protocol import (
     Role,
     Stage,
     utc,
+    utc_iso,
 )
 
 FEEDBACK_IN_STATUS = 280
@@ -129,39 +131,42 @@ class Review:
         )
         self.context.set_custom_status(status.as_custom_status())
 
-    def round(self, number: int, draft: dict[str, Any]) -> Generator[Any, Any, Decision | None]:
+    def round(self, number: int, draft: DraftReference) -> Generator[Any, Any, Decision | None]:
         """Review `draft` as round `number`: the decision, or None when reviewer and escalation contact both let
         their deadline pass."""
         context, request = self.context, self.request
-        self.drafts.append(DraftReference.model_validate(draft))
+        self.drafts.append(draft)
         deadline = utc(context.current_utc_datetime) + timedelta(hours=request.timeout_hours)
         self.stage(Stage.NOTIFYING_REVIEWER, number)
-        mail = {
-            "topic": request.topic,
-            "draft": draft,
-            "round": number,
-            "max_rounds": request.max_review_rounds,
-            "feedback": [d.feedback for d in self.decisions],
-        }
-        notice = yield from call_step(
-            context, "notify_reviewer", **mail, to=self.reviewer or request.reviewer, deadline=deadline.isoformat()
+        mail = NotifyReviewer(
+            topic=request.topic,
+            draft=draft,
+            round=number,
+            max_rounds=request.max_review_rounds,
+            feedback=[d.feedback for d in self.decisions],
+            to=self.reviewer or request.reviewer,
+            deadline=deadline,
         )
-        self.reviewer = notice["to"]
+        notice = yield from call_step(context, "notify_reviewer", mail, MailSent)
+        self.reviewer = notice.to
         decision = yield from self._wait(number, Stage.AWAITING_APPROVAL, deadline)
         if decision is not None:
             return decision
 
         self.stage(Stage.ESCALATING, number, missed_deadline=deadline)
         escalation_deadline = utc(context.current_utc_datetime) + timedelta(hours=request.escalation_timeout_hours)
-        escalation = yield from call_step(
-            context,
-            "escalate_for_review",
-            **mail,
+        overdue = EscalateForReview(
+            topic=mail.topic,
+            draft=draft,
+            round=number,
+            max_rounds=mail.max_rounds,
+            feedback=mail.feedback,
             reviewer=self.reviewer,
-            missed_deadline=deadline.isoformat(),
-            deadline=escalation_deadline.isoformat(),
+            missed_deadline=deadline,
+            deadline=escalation_deadline,
         )
-        self.escalation_contact = escalation["to"]
+        escalation = yield from call_step(context, "escalate_for_review", overdue, MailSent)
+        self.escalation_contact = escalation.to
         return (yield from self._wait(number, Stage.ESCALATED, escalation_deadline))
 
     def _wait(self, number: int, stage: Stage, deadline: datetime) -> Generator[Any, Any, Decision | None]:
@@ -205,7 +210,7 @@ class Review:
         if not event.signature:
             return False
         try:
-            verdict = yield from call_step(self.context, "verify_decision", event=event.model_dump(mode="json"))
+            verdict = yield from call_step(self.context, "verify_decision", VerifyDecision(event=event), Verification)
         except StepGaveUp:
             return False
-        return bool(verdict.get("verified"))
+        return verdict.verified

@@ -12,11 +12,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from activities.contracts import EmailReading, HandleSpamEmail, MailSent, Quarantine, ScreenEmail, SendEmail
 from agent_app import app
 from agents.auto_reply import reply_subject
 from agents.catalog import EMAIL_ASSISTANT, SPAM_DETECTION
 from agents.models import SpamVerdict
-from orchestrations.activity_calls import call_step, set_stage
+from agents.screening import Screening
+from orchestrations.activity_calls import call_check, call_step, set_stage
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import EmailInput, read_input
 from settings import app_settings
@@ -35,20 +37,20 @@ def shown_to_agents(text: str) -> str:
     return text[:SHOWN_TO_AGENTS] + f"\n[... {len(text) - SHOWN_TO_AGENTS:,} more characters not shown]"
 
 
-def spam_prompt(text: str, screening: dict[str, Any]) -> str:
+def spam_prompt(text: str, screening: Screening) -> str:
     """The email with the app's own checks, so the verdict rests on that evidence whether or not tools are called."""
     return (
         "Is this email spam?\n\nThe app's own checks already ran on it (the trained classifier, link, sender, "
         "attachment and authentication inspection, wording rules, on every text and HTML part):\n"
-        f"```json\n{json.dumps(screening, indent=2)}\n```\n\n{text}"
+        f"```json\n{json.dumps(screening.model_dump(mode='json'), indent=2)}\n```\n\n{text}"
     )
 
 
-def overruled(verdict: dict[str, Any], screening: dict[str, Any]) -> str | None:
+def overruled(verdict: SpamVerdict, screening: Screening) -> str | None:
     """Why the checks overrule a 'legitimate' verdict, if they do: an automatic reply never goes to mail they flag."""
-    if verdict["is_spam"] or not screening["flags_spam"]:
+    if verdict.is_spam or not screening.flags_spam:
         return None
-    return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening['reason']}"
+    return f"SpamDetectionAgent judged it legitimate, but the app's checks flag it. {screening.reason}"
 
 
 @app.orchestration_trigger(context_name="context")
@@ -59,51 +61,49 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     agents = AgentCalls(context, app_settings().model.retry)
     email = read_input(EmailInput, context.get_input())
     set_stage(context, "checking_for_spam", email_id=email.email_id or context.instance_id)
-    reading = yield context.call_activity(
-        "screen_email", {"email": email.model_dump(mode="json"), "instance_id": context.instance_id}
+    reading = yield from call_check(
+        context, "screen_email", ScreenEmail(email=email, instance_id=context.instance_id), EmailReading
     )
-    email_id, screening, reply_plan = reading["email_id"], reading["screening"], reading["reply"]
-    text = shown_to_agents(reading["text"])
+    email_id, screening, reply_plan = reading.email_id, reading.screening, reading.reply
+    text = shown_to_agents(reading.text)
 
-    if screening.get("unreadable"):  # nothing a model could read: the checks decide alone
-        verdict = SpamVerdict(
-            is_spam=True, confidence=1.0, reason=screening["reason"], signals=screening["rule_signals"]
-        ).model_dump()
+    if screening.unreadable:  # nothing a model could read: the checks decide alone
+        verdict = SpamVerdict(is_spam=True, confidence=1.0, reason=screening.reason, signals=screening.rule_signals)
     else:
         set_stage(context, "checking_for_spam", email_id=email_id)
-        verdict = yield from agents.ask(spam_detector, spam_prompt(text, screening))
+        verdict = SpamVerdict.model_validate((yield from agents.ask(spam_detector, spam_prompt(text, screening))))
     overrule = overruled(verdict, screening)
     result = {
         "email_id": email_id,
-        "is_spam": verdict["is_spam"] or bool(overrule),
-        "verdict": verdict,
-        "screening": screening,
+        "is_spam": verdict.is_spam or bool(overrule),
+        "verdict": verdict.model_dump(mode="json"),
+        "screening": screening.model_dump(mode="json"),
     }
 
     if result["is_spam"]:
         set_stage(context, "quarantining", email_id=email_id)
-        applied = {**verdict, "reason": overrule} if overrule else verdict
+        applied = verdict.model_copy(update={"reason": overrule}) if overrule else verdict
         quarantine = yield from call_step(
-            context, "handle_spam_email", email=email.model_dump(), email_id=email_id, verdict=applied
+            context, "handle_spam_email", HandleSpamEmail(email=email, email_id=email_id, verdict=applied), Quarantine
         )
         set_stage(context, "done", branch="spam")
-        return {**result, **({"overruled": overrule} if overrule else {}), "branch": "spam", "quarantine": quarantine}
+        return {
+            **result,
+            **({"overruled": overrule} if overrule else {}),
+            "branch": "spam",
+            "quarantine": quarantine.model_dump(mode="json"),
+        }
 
-    if reason := reply_plan["not_answered"]:  # decided from the headers, before any reply is drafted
+    if reason := reply_plan.not_answered:  # decided from the headers, before any reply is drafted
         set_stage(context, "done", branch="not_answered", reason=reason)
         return {**result, "branch": "not_answered", "reason": reason}
 
     set_stage(context, "drafting_reply", email_id=email_id)
     reply = yield from agents.ask(email_assistant, f"Draft a reply to this email.\n\n{text}")
-    reply = {**reply, "subject": reply_subject(reply_plan["subject"] or reply["subject"])}
-    delivery = yield from call_step(
-        context,
-        "send_email",
-        to=reply_plan["to"],
-        subject=reply["subject"],
-        body=reply["body"],
-        in_reply_to=email_id,
-        thread={"in_reply_to": reply_plan["in_reply_to"], "references": reply_plan["references"]},
+    reply = {**reply, "subject": reply_subject(reply_plan.subject or reply["subject"])}
+    mail = SendEmail(
+        to=reply_plan.to, subject=reply["subject"], body=reply["body"], in_reply_to=email_id, thread=reply_plan.thread
     )
+    delivery = yield from call_step(context, "send_email", mail, MailSent)
     set_stage(context, "done", branch="legitimate")
-    return {**result, "branch": "legitimate", "reply": reply, "delivery": delivery}
+    return {**result, "branch": "legitimate", "reply": reply, "delivery": delivery.model_dump(mode="json")}

@@ -46,17 +46,19 @@ class Role(StrEnum):
     """The function-key decision route or the MCP tool: a program, not a person a link was mailed to."""
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-UtcTime = Annotated[datetime, PlainSerializer(_utc, return_type=str, when_used="json")]
-"""A moment in UTC, written as ISO 8601 with a Z suffix."""
-
-
 def utc(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (the durable context's clock is naive UTC)."""
+    """`moment` as an aware UTC datetime. A naive one is UTC already, never local time: the durable context's clock
+    (`context.current_utc_datetime`) is naive UTC, and the app makes no other naive datetime."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def utc_iso(moment: datetime) -> str:
+    """`moment` in UTC as ISO 8601 to the second with a Z suffix, "2026-05-04T09:30:00Z" (a naive one is UTC)."""
+    return utc(moment).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+UtcTime = Annotated[datetime, PlainSerializer(utc_iso, return_type=str, when_used="json")]
+"""A moment in UTC, written as ISO 8601 with a Z suffix."""
 
 
 class Decider(BaseModel):
@@ -160,44 +162,3 @@ class DecisionEvent(BaseModel):
     decision_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     decided_by: Decider | None = None
     signature: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-
-class VerifyDecision(BaseModel):
-    """Input of the verify_decision activity: the event as received and the instance it was raised on."""
-
-    instance_id: str
-    event: DecisionEvent
-
-
-class ReviewMail(BaseModel):
-    """Input of the review mail activities (notify_reviewer, escalate_for_review), beside the step's envelope."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    instance_id: str
-    topic: str
-    draft: DraftReference
-    round: int
-    max_rounds: int
-    deadline: datetime
-    to: str | None = None
-    """The recipient; None: the app's REVIEWER_EMAIL (notify_reviewer) or ESCALATION_EMAIL (escalate_for_review)."""
-    feedback: list[str] = Field(default_factory=list[str])
-    """Every earlier round's feedback, oldest first: the last one is what this draft answers."""
-    reviewer: str | None = None
-    """For the escalation: the reviewer who let `missed_deadline` pass."""
-    missed_deadline: datetime | None = None
-
-
-class OutcomeMail(BaseModel):
-    """Input of notify_outcome: how the review ended, for one of the people involved."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    instance_id: str
-    to: str | None = None
-    outcome: Stage
-    topic: str
-    draft: DraftReference
-    rounds: int
-    location: str | None = None

@@ -144,9 +144,19 @@ def signed(decision: dict[str, Any], round_number: int, by: Decider = RITA, deci
     return sign_event("instance-1", event).model_dump(mode="json")
 
 
+REGISTERED = {activity.__name__: activity for activity in ACTIVITIES}
+"""The app's activities as the host calls them: request and result as the orchestration history records them."""
+
+
+def run_activity(name: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Run the activity `name` as the host does: a request that does not validate, like any permanent failure,
+    comes back as `{"permanent_failure": why}`; a transient failure raises."""
+    return REGISTERED[name](request)
+
+
 def flow_context(flow_input: Any, **kwargs: Any) -> FakeContext:
     """A context for one run of a flow whose activities are the app's own, as registered."""
-    return FakeContext(flow_input, {activity.__name__: activity for activity in ACTIVITIES}, **kwargs)
+    return FakeContext(flow_input, dict(REGISTERED), **kwargs)
 
 
 class InProcessAgents:

@@ -18,18 +18,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from activities import ACTIVITIES, PERMANENT_FAILURE
+from activities import PERMANENT_FAILURE
+from activities.contracts import Thread
 from activities.failures import PermanentFailure, TransientFailure, blob_failure, disk_failure, smtp_failure
-from activities.review_steps import RULE, escalate_for_review, notify_outcome, notify_reviewer
-from activities.side_effects import handle_spam_email, load_draft, publish_content, save_draft, send_email
+from activities.review_steps import RULE
+from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
-from reviewing.protocol import Role
+from reviewing.protocol import DraftReference, Role
 from reviewing.signing import open_link
 from settings import app_settings
+from tests.app.fakes import run_activity as run
 from tests.smtp import SmtpServer
 
-ARTICLE = {"title": "Event sourcing", "body": "# Event sourcing\n\nText.", "word_count": 3, "reading_time_minutes": 1}
-REGISTERED = {activity.__name__: activity for activity in ACTIVITIES}
+BODY = "# Event sourcing\n\nEvery change to the state is an event, stored in order; the state is what replaying the events gives, at any moment."
+ARTICLE = {"title": "Event sourcing", "body": BODY, "word_count": 25, "reading_time_minutes": 1}
 
 
 def key(execution: str = "run-1", step: str = "") -> str:
@@ -50,8 +52,8 @@ def reply_request(instance_id: str = "inst-1", execution: str = "run-1", **chang
 
 
 def test_send_email_over_smtp_sends_once_even_when_repeated(smtp_server: SmtpServer) -> None:
-    first = send_email(reply_request())
-    second = send_email(reply_request())
+    first = run("send_email", reply_request())
+    second = run("send_email", reply_request())
 
     assert len(smtp_server.messages) == 1
     sent = smtp_server.messages[0]
@@ -63,8 +65,8 @@ def test_send_email_over_smtp_sends_once_even_when_repeated(smtp_server: SmtpSer
 
 
 def test_a_new_execution_under_the_same_instance_id_sends_again(smtp_server: SmtpServer) -> None:
-    a = send_email(reply_request(execution="run-1", to="first@contoso.com"))
-    b = send_email(reply_request(execution="run-2", to="second@contoso.com"))
+    a = run("send_email", reply_request(execution="run-1", to="first@contoso.com"))
+    b = run("send_email", reply_request(execution="run-2", to="second@contoso.com"))
 
     assert smtp_server.recipients == [["first@contoso.com"], ["second@contoso.com"]]
     assert (a["repeat"], b["repeat"]) == (False, False)
@@ -72,7 +74,7 @@ def test_a_new_execution_under_the_same_instance_id_sends_again(smtp_server: Smt
 
 
 def test_mail_goes_to_the_parsed_address_alone(smtp_server: SmtpServer) -> None:
-    send_email(reply_request(to='"Alice, Bob and Eve" <alice@contoso.com>'))
+    run("send_email", reply_request(to='"Alice, Bob and Eve" <alice@contoso.com>'))
 
     [sent] = smtp_server.messages
     assert smtp_server.recipients == [["alice@contoso.com"]]
@@ -83,14 +85,14 @@ def test_mail_goes_to_the_parsed_address_alone(smtp_server: SmtpServer) -> None:
 def test_a_recipient_that_is_not_one_address_fails_permanently_and_sends_nothing(
     smtp_server: SmtpServer, to: str
 ) -> None:
-    with pytest.raises(PermanentFailure, match="Recipient"):
-        send_email(reply_request(to=to))
+    answer = run("send_email", reply_request(to=to))
+    assert answer[PERMANENT_FAILURE].startswith(f"Recipient {to!r}")
     assert smtp_server.messages == [] and not smtp_server.attempts
 
 
 def test_without_smtp_mail_lands_in_the_outbox_once(app_env: Path) -> None:
-    first = send_email(reply_request())
-    second = send_email(reply_request())
+    first = run("send_email", reply_request())
+    second = run("send_email", reply_request())
 
     outbox = list((app_env / "outbox").rglob("*.eml"))
     assert len(outbox) == 1 and Path(first["path"]) == outbox[0]
@@ -101,7 +103,7 @@ def test_without_smtp_mail_lands_in_the_outbox_once(app_env: Path) -> None:
 
 def test_outbox_names_are_distinct_and_short_whatever_the_instance_id(app_env: Path) -> None:
     ids = ["coll/a", "coll--a", "coll_a", "x" * 256, "x" * 255 + "y", "a:b@c.d"]
-    paths = [Path(send_email(reply_request(instance_id=i))["path"]) for i in ids]
+    paths = [Path(run("send_email", reply_request(instance_id=i))["path"]) for i in ids]
 
     assert len(set(paths)) == len(ids)
     for path in paths:
@@ -110,7 +112,7 @@ def test_outbox_names_are_distinct_and_short_whatever_the_instance_id(app_env: P
 
 
 def test_reply_without_a_known_sender_goes_to_our_own_mailbox(app_env: Path) -> None:
-    result = send_email(reply_request(to=None))
+    result = run("send_email", reply_request(to=None))
     assert result["to"] == "Agent Mail <agents@example.com>"
 
 
@@ -121,19 +123,17 @@ def test_a_451_is_transient_and_the_next_attempt_sends_exactly_one_mail(smtp_ser
         TransientFailure,
         match=r"127\.0\.0\.1:\d+ refused the recipient \(alice@contoso.com: 451 4\.3\.0 Try again later\)",
     ):
-        send_email(reply_request())
+        run("send_email", reply_request())
     assert smtp_server.messages == []
-    assert send_email(reply_request())["repeat"] is False
+    assert run("send_email", reply_request())["repeat"] is False
     assert len(smtp_server.to("alice@contoso.com")) == 1
 
 
 def test_a_550_is_permanent_and_the_registered_activity_reports_it_instead_of_raising(smtp_server: SmtpServer) -> None:
     smtp_server.script("alice@contoso.com", "550 5.1.1 No such user", "550 5.1.1 No such user")
 
-    with pytest.raises(PermanentFailure, match=r"550 5\.1\.1 No such user"):
-        send_email(reply_request())
-    answer = REGISTERED["send_email"](reply_request())
-    assert "550 5.1.1 No such user" in answer[PERMANENT_FAILURE]
+    answers = [run("send_email", reply_request()), run("send_email", reply_request())]
+    assert all("550 5.1.1 No such user" in answer[PERMANENT_FAILURE] for answer in answers)
     assert smtp_server.messages == []
 
 
@@ -144,13 +144,13 @@ def test_a_stalled_server_times_out_as_a_transient_failure(
     smtp_server.script("alice@contoso.com", 3.0)
 
     with pytest.raises(TransientFailure, match="did not answer in time"):
-        send_email(reply_request())
+        run("send_email", reply_request())
 
 
 def test_a_refused_connection_is_transient(smtp_server: SmtpServer) -> None:
     with smtp_server.refusing(), pytest.raises(TransientFailure, match="refused the connection"):
-        send_email(reply_request())
-    assert send_email(reply_request())["transport"] == "smtp"
+        run("send_email", reply_request())
+    assert run("send_email", reply_request())["transport"] == "smtp"
     assert len(smtp_server.messages) == 1
 
 
@@ -160,8 +160,8 @@ def test_a_folder_that_cannot_be_written_is_permanent(app_env: Path) -> None:
     shutil.rmtree(app_env)
     app_env.write_text("not a folder")
 
-    with pytest.raises(PermanentFailure, match=f"Writing {app_env}.*LOCAL_DATA_DIR"):
-        save_draft(draft_request())
+    answer = run("save_draft", draft_request())
+    assert answer[PERMANENT_FAILURE].startswith(f"Writing {app_env}") and "LOCAL_DATA_DIR" in answer[PERMANENT_FAILURE]
 
 
 def spam_request(instance_id: str = "inst-9", content: str = "WIN CASH NOW", subject: str = "Prize") -> dict[str, Any]:
@@ -177,7 +177,7 @@ def spam_request(instance_id: str = "inst-9", content: str = "WIN CASH NOW", sub
 
 def test_spam_is_quarantined_with_its_verdict_once(app_env: Path) -> None:
     request = spam_request()
-    first, second = handle_spam_email(request), handle_spam_email(request)
+    first, second = run("handle_spam_email", request), run("handle_spam_email", request)
 
     files = list((app_env / "quarantine").rglob("*.eml"))
     assert [f.relative_to(app_env / "quarantine").as_posix() for f in files] == [
@@ -189,8 +189,8 @@ def test_spam_is_quarantined_with_its_verdict_once(app_env: Path) -> None:
 
 
 def test_two_runs_reusing_an_email_id_keep_their_own_quarantined_file(app_env: Path) -> None:
-    first = handle_spam_email(spam_request("inst-1", content="first run"))
-    second = handle_spam_email(spam_request("inst-2", content="second run"))
+    first = run("handle_spam_email", spam_request("inst-1", content="first run"))
+    second = run("handle_spam_email", spam_request("inst-2", content="second run"))
 
     assert (first["repeat"], second["repeat"]) == (False, False)
     assert first["location"] != second["location"]
@@ -199,7 +199,7 @@ def test_two_runs_reusing_an_email_id_keep_their_own_quarantined_file(app_env: P
 
 
 def test_a_pasted_multi_line_subject_is_quarantined_on_one_line(app_env: Path) -> None:
-    result = handle_spam_email(spam_request(subject="Prize\r\n  waiting\nfor you"))
+    result = run("handle_spam_email", spam_request(subject="Prize\r\n  waiting\nfor you"))
 
     quarantined = message_from_bytes(Path(result["location"]).read_bytes())
     assert quarantined["Subject"] == "Prize waiting for you"
@@ -216,16 +216,16 @@ def draft_request(instance_id: str = "inst-3", article: dict[str, Any] = ARTICLE
 
 def test_a_saved_draft_travels_as_a_short_reference_to_the_whole_text(app_env: Path) -> None:
     body = "# Long read\n\n" + "A sentence that keeps going. " * 2000
-    saved = save_draft(draft_request(article={**ARTICLE, "title": "T" * 1000, "body": body}))
+    saved = run("save_draft", draft_request(article={**ARTICLE, "title": "T" * 1000, "body": body}))
 
     assert len(saved["excerpt"]) <= 280 and saved["excerpt"].startswith("# Long read A sentence")
     assert len(saved["title"]) <= 200 and saved["characters"] == len(body)
     assert saved["url"] == f"http://localhost:7071/api/content/inst-3/drafts/{key('inst-3', 'save_draft')}"
-    assert load_draft(LocalFolderStore(str(app_env)), saved)["body"] == body
+    assert load_draft(LocalFolderStore(str(app_env)), DraftReference.model_validate(saved))["body"] == body
 
 
 def test_publish_writes_the_stored_article_once_with_front_matter(app_env: Path) -> None:
-    saved = save_draft(draft_request())
+    saved = run("save_draft", draft_request())
     request = {
         "instance_id": "inst-3",
         "step": "publish_content",
@@ -235,19 +235,19 @@ def test_publish_writes_the_stored_article_once_with_front_matter(app_env: Path)
         "reviewer": "r@x.io",
         "feedback": "ok",
     }
-    first, second = publish_content(request), publish_content(request)
+    first, second = run("publish_content", request), run("publish_content", request)
 
     files = list((app_env / "published").rglob("*.md"))
     assert [f.relative_to(app_env / "published").as_posix() for f in files] == [
         f"inst-3/event-sourcing-{request['idempotency_key']}.md"
     ]
     text = files[0].read_text()
-    assert '"approved_by": "r@x.io"' in text and text.endswith("# Event sourcing\n\nText.\n")
+    assert '"approved_by": "r@x.io"' in text and text.endswith(BODY + "\n")
     assert (first["repeat"], second["repeat"], second["location"]) == (False, True, first["location"])
 
 
 def test_a_reply_subject_with_line_breaks_is_sent_on_one_line(smtp_server: SmtpServer) -> None:
-    result = send_email(reply_request(subject="Re: sync\r\nnext   week\n"))
+    result = run("send_email", reply_request(subject="Re: sync\r\nnext   week\n"))
 
     [sent] = smtp_server.messages
     assert sent["Subject"] == "Re: sync next week" == result["subject"]
@@ -263,7 +263,7 @@ def review_request(**changes: Any) -> dict[str, Any]:
         "idempotency_key": key("inst-5", "notify"),
         "to": None,
         "topic": "ES",
-        "draft": save_draft(draft_request("inst-5")),
+        "draft": run("save_draft", draft_request("inst-5")),
         "deadline": DEADLINE.isoformat(),
         "round": 1,
         "max_rounds": 3,
@@ -278,8 +278,8 @@ def mail_text(result: dict[str, Any]) -> str:
 
 def test_reviewer_notification_leads_with_the_signed_link_and_the_deadline(smtp_server: SmtpServer) -> None:
     request = review_request()
-    result = notify_reviewer(request)
-    notify_reviewer(request)
+    result = run("notify_reviewer", request)
+    run("notify_reviewer", request)
 
     [mail] = smtp_server.messages
     text = mail.get_content().replace("\r\n", "\n")
@@ -291,13 +291,13 @@ def test_reviewer_notification_leads_with_the_signed_link_and_the_deadline(smtp_
     assert f"Deadline: {DEADLINE:%Y-%m-%d %H:%M} UTC (in 24 hours)." in text
     assert "http://localhost:7071/api/content/inst-5/decision" in text and "code=" not in text
     assert "/drafts/" not in text  # the draft is in the mail and on the page; its API route needs the key
-    assert "# Event sourcing\n\nText." in text
+    assert BODY in text
 
 
 def test_a_topic_pasted_with_line_breaks_still_notifies_the_reviewer(app_env: Path) -> None:
     topic = "Event\r\nsourcing"
-    saved = save_draft(draft_request("inst-5", {**ARTICLE, "title": topic}))
-    result = notify_reviewer(review_request(topic=topic, draft=saved))
+    saved = run("save_draft", draft_request("inst-5", {**ARTICLE, "title": topic}))
+    result = run("notify_reviewer", review_request(topic=topic, draft=saved))
 
     assert result["subject"] == "Review requested (round 1 of 3): Event sourcing"
 
@@ -323,7 +323,7 @@ def test_the_links_come_from_the_settings_never_from_the_request(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    result = notify_reviewer(review_request(api_root="http://attacker.example/api"))
+    result = run("notify_reviewer", review_request(api_root="http://attacker.example/api"))
 
     assert result["decision_url"] == f"{link_root}/content/inst-5/decision"
     assert result["review_url"].startswith(f"{link_root}/review/inst-5?t=")
@@ -339,13 +339,13 @@ def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(
     request = review_request(
         step="escalate_for_review",
         instance_id="inst-6",
-        draft=save_draft(draft_request("inst-6")),
+        draft=run("save_draft", draft_request("inst-6")),
         reviewer="r@x.io",
         round=2,
         missed_deadline=missed.isoformat(),
         feedback=["Shorter"],
     )
-    result = escalate_for_review(request)
+    result = run("escalate_for_review", request)
 
     assert result["to"] == "Boss <boss@example.com>" and result["action"] == "escalated"
     text = mail_text(result)
@@ -359,7 +359,9 @@ def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(
 def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(app_env: Path) -> None:
     """No quoted-printable: read with cat, the link and the curl command are whole, and they work as written."""
     instance_id = "review-" + "x" * 120  # a long id makes a long link, the lines quoted-printable used to cut
-    result = notify_reviewer(review_request(instance_id=instance_id, draft=save_draft(draft_request(instance_id))))
+    result = run(
+        "notify_reviewer", review_request(instance_id=instance_id, draft=run("save_draft", draft_request(instance_id)))
+    )
 
     raw = Path(result["path"]).read_bytes().decode()
     assert "Content-Transfer-Encoding: 7bit" in raw and "=\n" not in raw and "=3D" not in raw
@@ -371,7 +373,9 @@ def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(app_e
 
 def test_line_breaks_in_a_topic_or_feedback_cannot_add_links_or_commands_to_a_review_mail(app_env: Path) -> None:
     forged = "\n\nRead the draft and approve or reject it on this page\n  https://evil.example/login\n  curl -X POST https://evil.example/x"
-    result = notify_reviewer(review_request(topic="Quarterly plan" + forged, round=2, feedback=["Fine" + forged]))
+    result = run(
+        "notify_reviewer", review_request(topic="Quarterly plan" + forged, round=2, feedback=["Fine" + forged])
+    )
 
     instructions = mail_text(result).split(RULE)[0].splitlines()
     assert not [
@@ -381,7 +385,7 @@ def test_line_breaks_in_a_topic_or_feedback_cannot_add_links_or_commands_to_a_re
 
 
 def test_a_later_round_quotes_the_feedback_of_every_earlier_round(app_env: Path) -> None:
-    result = notify_reviewer(review_request(round=3, feedback=["Add a diagram", "Shorter intro"]))
+    result = run("notify_reviewer", review_request(round=3, feedback=["Add a diagram", "Shorter intro"]))
 
     text = mail_text(result)
     assert result["subject"] == "Review requested (round 3 of 3): Event sourcing"
@@ -406,11 +410,11 @@ def test_the_end_of_a_review_is_announced(app_env: Path, outcome: str, words: st
         "to": "r@x.io",
         "outcome": outcome,
         "topic": "ES",
-        "draft": save_draft(draft_request("inst-7")),
+        "draft": run("save_draft", draft_request("inst-7")),
         "rounds": 3,
         "location": "/data/published/a.md",
     }
-    result = notify_outcome(request)
+    result = run("notify_outcome", request)
 
     text = message_from_bytes(Path(result["path"]).read_bytes(), policy=default).get_content()
     assert result["to"] == "r@x.io" and result["subject"] == f"Review {outcome}: Event sourcing"
@@ -485,7 +489,7 @@ def test_a_reply_in_a_thread_names_the_original_and_says_it_is_automatic() -> No
     settings = MailSettings(
         sender="Agent Mail <agents@example.com>", reviewer="r@example.com", escalation="e@example.com", outbox_dir="out"
     )
-    thread = {"in_reply_to": "<q-7@example.org>", "references": ["<q-5@example.org>", "not an id", "<q-7@example.org>"]}
+    thread = Thread(in_reply_to="<q-7@example.org>", references=["<q-5@example.org>", "not an id", "<q-7@example.org>"])
     message = compose(
         settings,
         to=Address("Ada", "ada", "example.org"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from activities.failures import PermanentFailure, TransientFailure
-from activities.side_effects import publish_content, save_draft
+from activities import PERMANENT_FAILURE
+from activities.failures import TransientFailure
 from devhost.process import free_port
 from settings import app_settings
+from tests.app.fakes import run_activity
 
 ROOT = Path(__file__).resolve().parents[2]
 AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
@@ -70,6 +72,15 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process.wait()
 
 
+ARTICLE = {
+    "title": "Blobs for Agents",
+    "body": "Durable agents publish here: every draft and every published article is a blob in the content "
+    "container, written once per step and found again by its name.",
+    "word_count": 27,
+    "reading_time_minutes": 1,
+}
+
+
 def step(step_name: str, **payload: Any) -> dict[str, Any]:
     return {"instance_id": "inst-blob-1", "step": step_name, "idempotency_key": str(uuid.uuid4()), **payload}
 
@@ -79,16 +90,10 @@ def test_drafts_and_publications_go_to_blob_storage_once(
 ) -> None:
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite)
     monkeypatch.setenv("CONTENT_CONTAINER", "articles")
-    article = {
-        "title": "Blobs for Agents",
-        "body": "Durable agents publish here.",
-        "word_count": 4,
-        "reading_time_minutes": 1,
-    }
-    draft = save_draft(step("save_draft", article=article))
+    draft = run_activity("save_draft", step("save_draft", article=ARTICLE))
     request = step("publish_content", topic="blob storage", reviewer="rita@contoso.com", feedback="fine", draft=draft)
-    first = publish_content(request)
-    second = publish_content(request)
+    first = run_activity("publish_content", request)
+    second = run_activity("publish_content", request)
 
     assert first["repeat"] is False and second["repeat"] is True
     assert second["location"] == first["location"]
@@ -97,7 +102,7 @@ def test_drafts_and_publications_go_to_blob_storage_once(
     key = request["idempotency_key"]
     assert [n for n in names if n.startswith("published/")] == [f"published/inst-blob-1/blobs-for-agents-{key}.md"]
     published = container.download_blob(f"published/inst-blob-1/blobs-for-agents-{key}.md").readall().decode()
-    assert "Durable agents publish here." in published
+    assert ARTICLE["body"] in published
     assert f"ledger/inst-blob-1/publish_content-{key}.json" in names
     assert draft["name"] in names and draft["location"].startswith("http://127.0.0.1")
     assert not (app_env / "published").exists()  # nothing fell back to the local folder
@@ -106,11 +111,10 @@ def test_drafts_and_publications_go_to_blob_storage_once(
 def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
     app_env: Path, azurite: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    article = {"title": "T", "body": "B", "word_count": 1, "reading_time_minutes": 1}
     monkeypatch.setenv("CONTENT_STORAGE_CONNECTION_STRING", azurite.replace(ACCOUNT_KEY, "d3Jvbmcga2V5" * 7 + "AA=="))
     app_settings.cache_clear()
-    with pytest.raises(PermanentFailure, match=r"Blob container 'agent-content'.*(access denied|HTTP 403)"):
-        save_draft(step("save_draft", article=article))
+    refused = run_activity("save_draft", step("save_draft", article=ARTICLE))[PERMANENT_FAILURE]
+    assert re.match(r"Blob container 'agent-content'.*(access denied|HTTP 403)", refused), refused
 
     with hanging_up_listener() as (port, connections):
         monkeypatch.setenv(
@@ -119,7 +123,7 @@ def test_an_unreachable_account_is_transient_and_a_wrong_key_permanent(
         )
         app_settings.cache_clear()  # a start with the other account
         with pytest.raises(TransientFailure, match="Blob container 'agent-content' could not be reached"):
-            save_draft(step("save_draft", article=article))
+            run_activity("save_draft", step("save_draft", article=ARTICLE))
     assert len(connections) == 2, "bounded: one quick retry here, longer outages are the durable retry's turn"
 
 

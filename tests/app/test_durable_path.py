@@ -15,9 +15,9 @@ import azure.functions as func
 import pytest
 from agent_framework_durabletask import load_agent_response
 
-from activities.mail_screening import screen_email
 from agents.models import SpamVerdict
 from orchestrations.agent_calls import read_answer
+from tests.app.fakes import run_activity
 
 SPAM = {
     "content": "You have WON a prize! Verify your account at http://bit.ly/x NOW!!!",
@@ -77,7 +77,7 @@ def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tup
     history = started("spam_detection_orchestration", SPAM, start)
     [[screening]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     assert screening["actionType"] == 0 and screening["functionName"] == "screen_email"
-    screened = screen_email(json.loads(screening["input"]))
+    screened = run_activity("screen_email", json.loads(screening["input"]))
     history += [
         {
             "EventType": 4,
@@ -181,7 +181,7 @@ def test_the_idempotency_key_is_the_same_on_every_replay_and_new_for_every_execu
             "IsPlayed": False,
             "Timestamp": T2,
             "TaskScheduledId": 2,
-            "Result": '{"action": "quarantined"}',
+            "Result": json.dumps(run_activity("handle_spam_email", json.loads(quarantine["input"]))),
         },
     ]
     third = episode(app_functions, "spam_detection_orchestration", history, SPAM)

@@ -15,7 +15,7 @@ from orchestrations.flow_names import CONTENT_FLOW, RESEARCH_FLOW, SPAM_FLOW
 from orchestrations.inputs import InvalidInput
 from orchestrations.research import research_orchestration
 from orchestrations.spam_detection import spam_detection_orchestration
-from reviewing.protocol import Decider, Role
+from reviewing.protocol import Decider, DraftReference, Role
 from tests.app.fakes import RITA, FakeContext, InProcessAgents, flow_context, run_flow, signed
 
 SPAM = {
@@ -120,7 +120,8 @@ def test_a_rejection_is_revised_in_the_same_conversation_and_reviewed_again(
     assert [r["decision"]["approved"] for r in result["rounds"]] == [False, True]
     first, second = (r["draft"] for r in result["rounds"])
     assert (
-        "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), second)["body"] and first["url"] != second["url"]
+        "Add a diagram" in load_draft(LocalFolderStore(str(app_env)), DraftReference.model_validate(second))["body"]
+        and first["url"] != second["url"]
     )
     notices = [request for name, request in ctx.activity_calls if name == "notify_reviewer"]
     assert [(n["round"], n["feedback"]) for n in notices] == [(1, []), (2, ["Add a diagram"])]

@@ -9,13 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from activities import ACTIVITIES
-from activities.mail_screening import screen_email
 from agents.catalog import build_agents
 from agents.mail_parsing import MAX_RAW_BYTES
 from agents.offline import OfflineChatClient
 from orchestrations.inputs import EmailInput
 from orchestrations.spam_detection import spam_detection_orchestration
-from tests.app.fakes import FakeContext, InProcessAgents, run_flow
+from tests.app.fakes import FakeContext, InProcessAgents, run_activity, run_flow
 from tests.mail_messages import PHISHING_LINK, phishing_behind_a_harmless_text_part
 from tests.raw_messages import RAW_HAM, RAW_SPAM
 
@@ -35,7 +34,7 @@ def test_a_raw_message_is_not_parsed_by_the_input_model_but_read_once_by_the_fir
     assert email.sender is None and email.email_id is None  # checked for size and shape only
     assert "content" not in email.model_dump()  # the flow's input carries the message once
 
-    read = screen_email({"email": email.model_dump(mode="json"), "instance_id": "i-1"})
+    read = run_activity("screen_email", {"email": email.model_dump(mode="json"), "instance_id": "i-1"})
     assert read["email_id"] == "patch-review-3@example.org"
     assert read["text"].startswith("Email-ID: patch-review-3@example.org\nFrom: Grace Hopper <grace@example.org>\n")
     assert read["reply"] == {
@@ -45,12 +44,16 @@ def test_a_raw_message_is_not_parsed_by_the_input_model_but_read_once_by_the_fir
         "in_reply_to": "<patch-review-3@example.org>",
         "references": ["<patch-review-3@example.org>"],
     }
-    given = screen_email({"email": {"raw": RAW_HAM, "email_id": "mine", "subject": "Other"}, "instance_id": "i-1"})
+    given = run_activity(
+        "screen_email", {"email": {"raw": RAW_HAM, "email_id": "mine", "subject": "Other"}, "instance_id": "i-1"}
+    )
     assert given["email_id"] == "mine" and given["reply"]["subject"] == "Other"
 
 
 def test_a_sender_that_is_no_address_leaves_the_message_unanswered() -> None:
-    read = screen_email({"email": {"raw": "From: <<<@@>>>\nSubject: hi\n\nhello"}, "instance_id": "i-1"})
+    read = run_activity(
+        "screen_email", {"email": {"raw": "From: <<<@@>>>\nSubject: hi\n\nhello"}, "instance_id": "i-1"}
+    )
 
     assert read["email_id"] == "i-1" and "From: <<<@@>>>" in read["text"]
     assert read["reply"]["to"] is None and "not usable" in read["reply"]["not_answered"]
@@ -130,10 +133,10 @@ def test_a_legitimate_list_post_is_neither_answered_nor_quarantined(app_env: Pat
 
 
 def test_the_html_alternative_is_checked_and_the_riskier_part_wins() -> None:
-    text_only = screen_email(
-        {"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"}
+    text_only = run_activity(
+        "screen_email", {"email": {"raw": phishing_behind_a_harmless_text_part(with_html=False)}, "instance_id": "a"}
     )
-    both = screen_email({"email": {"raw": phishing_behind_a_harmless_text_part()}, "instance_id": "b"})
+    both = run_activity("screen_email", {"email": {"raw": phishing_behind_a_harmless_text_part()}, "instance_id": "b"})
 
     assert not text_only["screening"]["flags_spam"]
     assert both["screening"]["flags_spam"]

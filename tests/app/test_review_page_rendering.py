@@ -10,14 +10,15 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-from activities.side_effects import save_draft
 from api.review_page import review_page
 from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link
 from settings import app_settings
+from tests.app.fakes import run_activity
 from tests.app.test_api import FakeClient, review, status
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
+PROSE = "A draft is at least a paragraph long: this one says little more than that, in twenty words or so."
 
 
 def link(**changes: Any) -> str:
@@ -48,18 +49,19 @@ def open_page(
 
 @pytest.fixture
 def waiting(app_env: Any) -> FakeClient:
-    draft = save_draft(
+    draft = run_activity(
+        "save_draft",
         {
             "instance_id": "i1",
             "step": "save_draft",
             "idempotency_key": "6c92a884-be63-5825-ba5e-659af8b423e0",
             "article": {
                 "title": HOSTILE,
-                "body": f"# {HOSTILE}\n\n{HOSTILE}",
-                "word_count": 3,
+                "body": f"# {HOSTILE}\n\n{HOSTILE}\n\n{PROSE}",
+                "word_count": 23,
                 "reading_time_minutes": 1,
             },
-        }
+        },
     )
     custom = review("awaiting_approval", topic=HOSTILE, draft=draft, deadline="2099-01-01T00:00:00Z")
     return FakeClient({"i1": status("content_approval_workflow", "Running", custom)})
@@ -134,9 +136,11 @@ def test_the_page_quotes_the_feedback_its_draft_answers_never_a_later_one(waitin
 
 
 def test_the_draft_reads_as_formatted_text_and_its_links_go_nowhere(app_env: Any) -> None:
-    body = "# Title\n\nSome *emphasis* and **strong** text.\n\n- one\n- two\n\n[click](javascript:alert(1)) <https://x.example>"
-    article = {"title": "Title", "body": body, "word_count": 9, "reading_time_minutes": 1}
-    draft = save_draft({"instance_id": "i1", "step": "save_draft", "idempotency_key": "k-markdown", "article": article})
+    body = f"# Title\n\nSome *emphasis* and **strong** text.\n\n- one\n- two\n\n[click](javascript:alert(1)) <https://x.example>\n\n{PROSE}"
+    article = {"title": "Title", "body": body, "word_count": 34, "reading_time_minutes": 1}
+    draft = run_activity(
+        "save_draft", {"instance_id": "i1", "step": "save_draft", "idempotency_key": "k-markdown", "article": article}
+    )
     custom = review("awaiting_approval", draft=draft, deadline="2099-01-01T00:00:00Z")
     code, html, _ = open_page(FakeClient({"i1": status("content_approval_workflow", "Running", custom)}), link())
 

@@ -16,6 +16,7 @@ from agents.offline import writing
 from orchestrations.activity_calls import StepGaveUp
 from orchestrations.content_approval import content_approval_workflow
 from orchestrations.spam_detection import spam_detection_orchestration
+from reviewing.protocol import DraftReference
 from tests.app.fakes import FakeContext, InProcessAgents, flow_context, run_flow, signed
 from tests.app.test_orchestrations import HAM
 from tests.long_article_drafts import LAST_LINE, long_article_draft
@@ -52,7 +53,10 @@ def test_a_550_fails_the_content_flow_at_once_keeping_the_stage_and_the_draft(
     assert calls(ctx, "notify_reviewer") == 1 and smtp_server.attempts["gone@contoso.com"] == 1
     status = ctx.custom_statuses[-1]
     assert status["stage"] == "notifying_reviewer" and "body" not in status["draft"]
-    assert load_draft(LocalFolderStore(str(app_env)), status["draft"])["title"] == "Event sourcing"
+    assert (
+        load_draft(LocalFolderStore(str(app_env)), DraftReference.model_validate(status["draft"]))["title"]
+        == "Event sourcing"
+    )
 
 
 def test_an_end_notice_that_bounces_does_not_undo_a_publication(
@@ -122,7 +126,10 @@ def test_a_30000_character_draft_and_long_inputs_keep_the_custom_status_well_und
     assert max(utf16_size(status) for status in ctx.custom_statuses) < CUSTOM_STATUS_LIMIT / 2
     assert LAST_LINE not in json.dumps(result)  # the output, too, carries references to the drafts, not their text
     store = LocalFolderStore(str(app_env))
-    first, last = (load_draft(store, r["draft"])["body"] for r in (result["rounds"][0], result["rounds"][-1]))
+    first, last = (
+        load_draft(store, DraftReference.model_validate(r["draft"]))["body"]
+        for r in (result["rounds"][0], result["rounds"][-1])
+    )
     assert len(first) > 30_000 and first.endswith(LAST_LINE) and LAST_LINE in last  # revisions add notes after it
     if approved:
         assert LAST_LINE in Path(result["publication"]["location"]).read_text()
