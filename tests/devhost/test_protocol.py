@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import APPS, wait_until
 
 API = "/runtime/webhooks/durabletask"
 
@@ -130,10 +129,7 @@ def test_entities_signal_call_and_persist_state(host: DevHost) -> None:
     assert host.request("POST", f"{API}/entities/counter/k1", 5)[0] == 400  # no operation named
     assert host.request("POST", f"{API}/entities/nobody/k1?op=add", 5)[0] == 404
     assert host.request("POST", f"{API}/entities/counter/k1?op=add", 5)[0] == 202
-    deadline = time.time() + 10
-    while host.request("GET", f"{API}/entities/counter/k1")[1] != 20 and time.time() < deadline:
-        time.sleep(0.05)
-    assert host.request("GET", f"{API}/entities/counter/k1") == (200, 20)
+    wait_until(lambda: host.request("GET", f"{API}/entities/counter/k1") == (200, 20), "the signal to add 5")
 
 
 def test_custom_status_terminate_suspend_resume(host: DevHost) -> None:
