@@ -9,21 +9,12 @@ from pathlib import Path
 from devhost.process import DevHost
 from tests.conftest import wait_until
 from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
+from tests.e2e.test_model_faults import scripted_settings
 from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer
 
 RESEARCHERS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent")
 RESEARCH_AGENTS = (*RESEARCHERS, "SummaryAgent")
-
-
-def model_settings(model: ScriptedModelServer) -> dict[str, str]:
-    """The app on the scripted model server, with a timeout that only bounds a call the test holds."""
-    return {
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_BASE_URL": model.base_url,
-        "OPENAI_CHAT_COMPLETION_MODEL": "scripted",
-        "MODEL_TIMEOUT_SECONDS": "60",
-    }
 
 
 def restarted(killed: DevHost) -> DevHost:
@@ -64,7 +55,7 @@ def held_research(host: DevHost, model: ScriptedModelServer, topic: str, release
 def test_research_fan_out_survives_a_kill_mid_flight(
     tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer
 ) -> None:
-    server = new_app_host(tmp_path, smtp.port, **model_settings(model)).start()
+    server = new_app_host(tmp_path, smtp.port, **scripted_settings(model.base_url, MODEL_TIMEOUT_SECONDS="60")).start()
     finished = start_flow(server, "research", {"topic": "finished before the crash"})
     server.wait_for(finished, timeout=30)
     release = threading.Event()
@@ -84,7 +75,7 @@ def test_research_fan_out_survives_a_kill_mid_flight(
 
 
 def test_http_answers_while_agents_are_busy(tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer) -> None:
-    server = new_app_host(tmp_path, smtp.port, **model_settings(model)).start()
+    server = new_app_host(tmp_path, smtp.port, **scripted_settings(model.base_url, MODEL_TIMEOUT_SECONDS="60")).start()
     release = threading.Event()
     try:
         instance_id = held_research(server, model, "responsiveness", release)
