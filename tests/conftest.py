@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -8,6 +9,15 @@ import pytest
 from devhost.process import DevHost
 
 APPS = Path(__file__).parent / "devhost" / "apps"
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 30) -> None:
+    """Poll ``condition`` until it holds; the timeout only bounds the wait, and a failure names ``what`` it was for."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            pytest.fail(f"still waiting after {timeout:g} s for {what}")
+        time.sleep(0.02)
 
 
 def module_host(

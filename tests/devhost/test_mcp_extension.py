@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import APPS, wait_until
 from tests.mcp_client import MCP, call, connected, over_sse, text, tools
 
 
@@ -73,10 +72,7 @@ def test_over_the_legacy_sse_transport_the_context_names_the_transport_session_a
     assert context["sessionid"] and context["clientinfo"]["name"] == "mcp"
     assert context["arguments"] == {"title": "t", "count": 1}
     # The client left: its event stream ends instead of lingering on the host.
-    deadline = time.time() + 10
-    while "GET /runtime/webhooks/mcp/sse -> 200" not in host.log():
-        assert time.time() < deadline, "the SSE stream outlived its client"
-        time.sleep(0.1)
+    wait_until(lambda: "GET /runtime/webhooks/mcp/sse -> 200" in host.log(), "the SSE stream to end with its client")
 
 
 def test_results_as_the_extension_makes_them(host: DevHost) -> None:

@@ -3,12 +3,11 @@ extension: slow activities filling every activity slot never hold up an agent.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from devhost.process import DevHost
-from tests.conftest import APPS
+from tests.conftest import APPS, wait_until
 
 API = "/runtime/webhooks/durabletask"
 
@@ -18,10 +17,7 @@ def test_an_agent_answers_while_slow_activities_fill_every_activity_slot(
 ) -> None:
     host = devhost_factory("function_app", APPS / "pools", {"POOLS_SCRATCH": str(tmp_path)})
     mails = [host.request("POST", f"{API}/orchestrators/mail", f"r{n}@example.com")[1]["id"] for n in range(4)]
-    deadline = time.time() + 20
-    while len(list(tmp_path.glob("sending-*"))) < 2:
-        assert time.time() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: len(list(tmp_path.glob("sending-*"))) >= 2, "two mails to be sending")
 
     question = host.request("POST", f"{API}/orchestrators/ask", "the weather")[1]["id"]
     assert host.wait_for(question, timeout=10)["output"] == "answer to the weather"

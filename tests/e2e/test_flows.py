@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
 from devhost.process import DevHost
 from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
+from tests.e2e.test_model_faults import WRITER, scripted_settings
+from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer
 
 SPAM = {
@@ -125,21 +128,33 @@ def at(timestamp: str) -> datetime:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
-def test_a_decision_is_409_while_drafting_and_while_revising(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = new_app_host(tmp_path, smtp.port, latency_ms=500).start()
+def test_a_decision_is_409_while_drafting_and_while_revising(
+    tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer
+) -> None:
+    """The writer's model calls are held until the decision sent meanwhile has been answered."""
+    server = new_app_host(tmp_path, smtp.port, **scripted_settings(model.base_url, MODEL_TIMEOUT_SECONDS="60")).start()
+    drafted, revised = threading.Event(), threading.Event()
     try:
+        model.reset()
+        model.fail("hang", agent=WRITER, until=drafted)
         instance_id = start_flow(server, "content", {"topic": "late reviews", "timeout_hours": 1})
         decide = f"/api/content/{instance_id}/decision"
         code, body = server.request("POST", decide, {"approved": True})
         assert code == 409 and body["error"].endswith("still drafting"), body
+        drafted.set()
         server.wait_for(instance_id, ("Running",), predicate=awaiting_review)
+        model.fail("hang", agent=WRITER, until=revised)
         code, body = server.request("POST", decide, {"approved": False, "feedback": "first"})
         assert (code, body["applied"], body["round"]) == (202, True, 1), body
         server.wait_for(instance_id, ("Running",), predicate=lambda s: s["customStatus"]["stage"] == "revising")
         code, body = server.request("POST", decide, {"approved": True, "feedback": "second"})
         assert code == 409 and body["error"].endswith("the draft is being revised after the last decision"), body
         assert body["round"] == 2
+        revised.set()
+        assert server.wait_for(instance_id, ("Running",), predicate=awaiting_review)["customStatus"]["round"] == 2
     finally:
+        drafted.set()
+        revised.set()
         server.stop()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import pytest
 
 from agents.analysis import text_statistics
 from devhost.process import DevHost, free_port
-from tests.e2e.conftest import API, awaiting_review, new_app_host, start_flow, stored_draft
+from tests.e2e.conftest import API, awaiting_review, history, new_app_host, start_flow, stored_draft
 from tests.model_server import LLAMA_CPP_PYTHON, ScriptedModelServer
 from tests.smtp import SmtpServer
 
@@ -405,8 +405,9 @@ def test_response_times_are_measured_by_the_hosts_clock_not_the_servers_second(
     ]
     request, response = entries
     asked, answered = (datetime.fromisoformat(e["createdAt"].replace("Z", "+00:00")) for e in (request, response))
+    [completed] = [e["Timestamp"] for e in history(host, instance_id) if e["EventType"] == "ExecutionCompleted"]
     assert answered.microsecond != 0  # the server's `created` is a whole second
-    assert timedelta(0) <= answered - asked < timedelta(seconds=5)
+    assert asked <= answered <= datetime.fromisoformat(completed.replace("Z", "+00:00"))  # the flow ended after it
 
 
 def test_the_dashboard_counts_failed_calls_under_the_agents_name_and_missing_usage_as_unknown(

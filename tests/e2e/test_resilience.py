@@ -3,14 +3,18 @@ no agent request is made twice), and HTTP that keeps answering while agents are 
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 
 from devhost.process import DevHost
+from tests.conftest import wait_until
 from tests.e2e.conftest import agent_requests, awaiting_review, history, new_app_host, start_flow
+from tests.e2e.test_model_faults import scripted_settings
+from tests.model_server import ScriptedModelServer
 from tests.smtp import SmtpServer
 
-RESEARCH_AGENTS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent", "SummaryAgent")
+RESEARCHERS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent")
+RESEARCH_AGENTS = (*RESEARCHERS, "SummaryAgent")
 
 
 def restarted(killed: DevHost) -> DevHost:
@@ -37,19 +41,28 @@ def test_approval_wait_survives_a_kill(tmp_path: Path, smtp: SmtpServer) -> None
         server.stop()
 
 
-def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = new_app_host(tmp_path, smtp.port, latency_ms=1500).start()
+def held_research(host: DevHost, model: ScriptedModelServer, topic: str, release: threading.Event) -> str:
+    """Start a research flow whose three research agents are all mid-call: each has asked the model, which holds
+    its answer until ``release`` is set (or until a host that asks again gets an answer at once)."""
+    model.reset()
+    for agent in RESEARCHERS:
+        model.fail("hang", agent=agent, until=release)
+    instance_id = start_flow(host, "research", {"topic": topic})
+    wait_until(lambda: all(model.requests_for(agent) for agent in RESEARCHERS), "the three research agents' calls")
+    return instance_id
+
+
+def test_research_fan_out_survives_a_kill_mid_flight(
+    tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer
+) -> None:
+    server = new_app_host(tmp_path, smtp.port, **scripted_settings(model.base_url, MODEL_TIMEOUT_SECONDS="60")).start()
     finished = start_flow(server, "research", {"topic": "finished before the crash"})
     server.wait_for(finished, timeout=30)
-    instance_id = start_flow(server, "research", {"topic": "interrupted research"})
-    # Kill while the three research agents are all mid-call (each takes 1.5 s): sent, none answered.
-    deadline = time.time() + 20
-    while [e["EventType"] for e in history(server, instance_id)].count("EventSent") < 3 and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.5)
-    assert "EventRaised" not in [e["EventType"] for e in history(server, instance_id)]
-    server = restarted(server)
+    release = threading.Event()
     try:
+        instance_id = held_research(server, model, "interrupted research", release)
+        assert "EventRaised" not in [e["EventType"] for e in history(server, instance_id)]  # none has answered
+        server = restarted(server)
         result = server.wait_for(instance_id, timeout=60)
         assert result["runtimeStatus"] == "Completed"
         assert set(result["output"]["sections"]) == {"technical", "market", "competitor"}
@@ -57,19 +70,22 @@ def test_research_fan_out_survives_a_kill_mid_flight(tmp_path: Path, smtp: SmtpS
             requests = agent_requests(server, agent)
             assert len(requests) == 2 and len(set(requests)) == 2, (agent, requests)
     finally:
+        release.set()
         server.stop()
 
 
-def test_http_answers_while_agents_are_busy(tmp_path: Path, smtp: SmtpServer) -> None:
-    server = new_app_host(tmp_path, smtp.port, latency_ms=3000).start()
+def test_http_answers_while_agents_are_busy(tmp_path: Path, smtp: SmtpServer, model: ScriptedModelServer) -> None:
+    server = new_app_host(tmp_path, smtp.port, **scripted_settings(model.base_url, MODEL_TIMEOUT_SECONDS="60")).start()
+    release = threading.Event()
     try:
-        instance_id = start_flow(server, "research", {"topic": "responsiveness"})
-        while [e["EventType"] for e in history(server, instance_id)].count("EventSent") < 3:
-            time.sleep(0.02)
+        instance_id = held_research(server, model, "responsiveness", release)
         for _ in range(20):
             assert server.request("GET", "/api/health")[0] == 200
             assert server.request("GET", f"/api/orchestrations/{instance_id}")[0] == 200
-        # All of the above was answered while the three agents were still thinking.
+        # All of the above was answered while the three agents were still waiting for the model.
         assert "EventRaised" not in [e["EventType"] for e in history(server, instance_id)]
+        release.set()
+        assert server.wait_for(instance_id, timeout=60)["runtimeStatus"] == "Completed"
     finally:
+        release.set()
         server.stop()

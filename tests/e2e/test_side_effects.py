@@ -6,7 +6,6 @@ flow at once and keep its draft, reused and odd instance ids keep their own mail
 from __future__ import annotations
 
 import json
-import time
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from devhost.process import DevHost
+from tests.conftest import wait_until
 from tests.e2e.conftest import awaiting_review, history, new_app_host, start_flow, stored_draft
 from tests.long_article_drafts import LAST_LINE
 from tests.smtp import SmtpServer, running_smtp_server
@@ -85,9 +85,7 @@ def test_a_refusing_then_stalling_server_is_retried_until_it_accepts(tmp_path: P
         try:
             with smtp.refusing():
                 instance_id = start_flow(host, "spam-detection", {**HAM, "sender": "pat@contoso.com"})
-                deadline = time.time() + 30
-                while not failed_tasks(host, instance_id) and time.time() < deadline:
-                    time.sleep(0.05)
+                wait_until(lambda: failed_tasks(host, instance_id), "an attempt refused by the server")
                 smtp.script("pat@contoso.com", 5.0)  # the next attempt finds the server up, but stalled
             assert host.wait_for(instance_id, timeout=60)["runtimeStatus"] == "Completed"
             refused, stalled = failed_tasks(host, instance_id)

@@ -2,13 +2,15 @@
 
 It has the routes, orchestration names, agent names and custom status the dashboard reads
 (research fan-out, content approval with `ApprovalDecision`), on a scripted chat client
-with a fixed latency, so runs are fast, deterministic and visibly concurrent.
+with a fixed latency, so runs are fast and deterministic; the three research agents answer only once all three
+are asking, so their calls overlap whatever the machine's load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Generator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -31,6 +33,8 @@ from pydantic import BaseModel
 
 LATENCY_S = 0.4
 RESEARCHERS = ("TechnicalResearchAgent", "MarketResearchAgent", "CompetitorResearchAgent")
+RENDEZVOUS_SECONDS = 30  # how long a research call waits for the other two; a host that runs them one by one fails
+_researchers_asking = threading.Barrier(len(RESEARCHERS), timeout=RENDEZVOUS_SECONDS)
 APPROVAL_EVENT = "ApprovalDecision"
 
 
@@ -64,6 +68,8 @@ class ScriptedChatClient(
         return self._respond(messages, options)
 
     async def _respond(self, messages: Sequence[Message], options: Mapping[str, Any]) -> ChatResponse:
+        if options.get("response_format") is Notes:  # a research agent
+            await asyncio.to_thread(_researchers_asking.wait)
         await asyncio.sleep(LATENCY_S)
         prompt = next((m.text for m in reversed(messages) if m.role == "user"), "")
         called = {c.name for m in messages for c in m.contents if c.type == "function_call"}

@@ -1,5 +1,6 @@
 """An activity and an entity operation (an agent call) that count their runs, then wait at a gate (a file
-the test creates) before they return, so a test can break the store while they are in flight."""
+the test creates) before they return, so a test can break the store while they are in flight; each leaves an
+empty file as it returns, which a file-size limit of one byte still lets it create."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def count_run_then_wait_for_gate(name: str) -> str:
         runs.write("run\n")
     while not (SCRATCH / "gate-open").exists():  # only reads: the test may have made writes fail by now
         time.sleep(0.05)
+    (SCRATCH / f"returned-{name}").touch()
     return f"{name} done"
 
 
