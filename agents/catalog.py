@@ -43,8 +43,10 @@ score_spam with the email exactly as given (headers included): a classifier trai
 a spam score, its threshold and the strongest evidence each way.
 Weigh the tool results with the wording: urgency and threats, requests for money, gift cards, crypto or
 credentials, prizes, shouting in capitals, and a sender that does not match the brand it claims.
-Wrongly quarantined mail costs more than spam let through: follow the classifier's verdict unless the other
-evidence clearly contradicts it. An ordinary business or personal message without such signals is legitimate.
+Wrongly quarantined mail costs more than spam let through. The classifier learned from mailing-list mail of 2002:
+it knows classic spam well, but ordinary business mail (invoices, orders, renewals, newsletters the recipient
+subscribed to) can score high on its words alone. Follow its spam verdict when the wording, the links or the sender
+support it; an ordinary business or personal message without such signals is legitimate whatever its score.
 Answer with is_spam, a confidence between 0 and 1, a reason that names the concrete evidence, and the list
 of signals you found (empty for a clean email)."""
 

@@ -161,8 +161,13 @@ class EmailInput(_Input):
     @classmethod
     def _content_is_in_raw(cls, data: Any) -> Any:
         """With `raw`, `content` stands for the message's text (read by the flow); giving both is refused."""
-        if not isinstance(data, dict) or not isinstance(data.get("raw"), str) or _is_blank(data["raw"]):
-            return data  # a blank `raw` is absent, like any blank optional field
+        if not isinstance(data, dict):
+            return data
+        raw = data.get("raw")
+        if not isinstance(raw, str) or _is_blank(raw):  # a blank `raw` is absent, like any blank optional field
+            if data.get("content") is None and (raw is None or isinstance(raw, str)):
+                raise ValueError("give the email as `content` (with `sender`, `subject`) or whole as `raw`")
+            return data
         if isinstance(data.get("content"), str) and not _is_blank(data["content"]) and data["content"] != FROM_RAW:
             raise ValueError(
                 "give the email either as `content` (with `sender`, `subject`) or whole as `raw`, not both"

@@ -61,6 +61,11 @@ STOP_WORDS = frozenset(
 )
 
 
+QUOTED_LINE = re.compile(r"^\s*>|^On .{1,200} wrote:\s*$")
+"""A line quoted from an earlier message, or the attribution line above the quote."""
+GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,?]{0,40},\s*", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class EmailText:
     """The parts of an email the offline model works with."""
@@ -127,5 +132,8 @@ def keywords(text: str, limit: int = 4) -> list[str]:
 
 
 def questions(text: str) -> list[str]:
-    """Sentences that end with a question mark."""
-    return [q.strip() for q in re.findall(r"[^.!?\n]*\?", text) if len(q.strip()) > 3]
+    """The sender's own sentences that end with a question mark: quoted lines of earlier messages (`> ...`) and their
+    "On ... wrote:" line are left out, and a greeting before the question ("Hi Bob, could we ...?") is dropped."""
+    own = "\n".join(line for line in text.splitlines() if not QUOTED_LINE.match(line))
+    asked = (GREETING.sub("", q.strip()) for q in re.findall(r"[^.!?\n]*\?", own))
+    return [q[0].upper() + q[1:] for q in asked if len(q) > 3]

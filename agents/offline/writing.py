@@ -68,7 +68,7 @@ def reply(email: EmailText) -> EmailReply:
     """A polite reply that acknowledges the subject and every question the sender asked."""
     greeting = f"Hello {email.sender_name}," if email.sender_name else "Hello,"
     asked = questions(email.body)
-    topic = REPLY_PREFIX.sub("", email.subject or "")  # "about Re: Budget" reads as "about Budget"
+    topic = REPLY_PREFIX.sub("", email.subject or "").rstrip(" .!?")  # "about Re: Budget?" reads "about Budget."
     thanks = f"Thank you for your message about {topic}." if topic else "Thank you for your message."
     lines = [greeting, "", thanks]
     if asked:

@@ -248,10 +248,10 @@ def test_an_address_is_passed_on_as_parsed() -> None:
 @pytest.mark.parametrize(
     ("route", "model", "body", "fields"),
     [
-        ("spam-detection/run", EmailInput, {}, ["content"]),
+        ("spam-detection/run", EmailInput, {}, ["body"]),  # neither `content` nor `raw`
         ("spam-detection/run", EmailInput, {"content": "   "}, ["content"]),
         ("spam-detection/run", EmailInput, {"content": "\u200b\u2060 \x1c"}, ["content"]),
-        ("spam-detection/run", EmailInput, {"content": None}, ["content"]),
+        ("spam-detection/run", EmailInput, {"content": None}, ["body"]),
         ("spam-detection/run", EmailInput, {"content": "x", "sender": "nobody"}, ["sender"]),
         ("spam-detection/run", EmailInput, "just text", ["body"]),
         ("research/run", ResearchInput, {"topic": 42}, ["topic"]),

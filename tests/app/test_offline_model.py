@@ -112,6 +112,18 @@ def test_a_reply_in_a_thread_names_the_subject_without_its_reply_prefix(agents: 
     assert "Thank you for your message about Invoice 42." in reply.body
 
 
+def test_a_reply_lists_only_the_senders_own_questions_not_the_quoted_ones(agents: dict[str, object]) -> None:
+    mail = (
+        "Draft a reply.\n\nFrom: Jane <jane@doe.example>\nSubject: Re: Dinner on Friday?\n\n"
+        "Hi Bob, could we make it 8pm instead?\n\nOn Tue, 1 Dec 2026, Bob wrote:\n> Are you free for dinner on Friday?\n"
+    )
+    body = run(agents[EMAIL_ASSISTANT], mail, EmailReply).value.body
+
+    assert "Thank you for your message about Dinner on Friday." in body
+    asked = [line for line in body.splitlines() if line.startswith("- ")]
+    assert asked == ["- Could we make it 8pm instead?"]
+
+
 @pytest.mark.parametrize("area", ["technical", "market", "competitor"])
 def test_notes_and_articles_on_a_plural_topic_need_no_verb_agreement(area: str) -> None:
     notes = writing.research(area, "vector databases").model_dump_json()

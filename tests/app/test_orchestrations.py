@@ -58,7 +58,9 @@ def test_bare_content_is_enough(app_env: Path, agents: InProcessAgents) -> None:
 
 
 def test_spam_flow_rejects_input_without_content(agents: InProcessAgents) -> None:
-    with pytest.raises(InvalidInput, match=r"^Invalid input for this flow: content: Field required$"):
+    with pytest.raises(
+        InvalidInput, match=r"^Invalid input for this flow: body: give the email as `content` .* `raw`$"
+    ):
         run_flow(spam_detection_orchestration, flow_context({"sender": "a@b.c"}), agents)
 
 
