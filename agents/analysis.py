@@ -192,6 +192,12 @@ class TextStatistics(TypedDict):
     reading_time_minutes: int
 
 
+MAX_URL_SHOWN = 200
+"""A link is reported by its first 200 characters: it is checked whole, but a reported URL is copied into the
+screening, the rule signals and the agents' prompts, so a message of one 100,000-character link must not make
+the flow's recorded step results outgrow the Durable Task Scheduler's 1 MB."""
+
+
 def inspect_links(text: str) -> LinkReport:
     """Extract the links of an email and flag the ones phishing typically uses."""
     links: list[LinkFinding] = []
@@ -215,7 +221,8 @@ def inspect_links(text: str) -> LinkReport:
             flags.append("not encrypted (http)")
         if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
             flags.append("user-info trick in URL")
-        links.append({"url": url, "domain": registered_domain(host), "flags": flags})
+        shown_url = url if len(url) <= MAX_URL_SHOWN else f"{url[:MAX_URL_SHOWN]}..."
+        links.append({"url": shown_url, "domain": registered_domain(host), "flags": flags})
     return {
         "link_count": len(links),
         "domains": sorted({link["domain"] for link in links}),

@@ -133,6 +133,8 @@ _MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")
 """A msg-id (RFC 5322 section 3.6.4) of printable ASCII, as it may be copied into a reply's headers."""
 _BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*(message/)?", re.IGNORECASE)
+_EXTENDED_PARAMETER = re.compile(r";[ \t]*[\w!#$%&'+.^`|~-]{1,100}\*[0-9*]*[ \t]*=[^;]*")
+"""A MIME parameter in RFC 2231 form (`name*=charset'lang'value`, `name*0*=...`), up to the next parameter."""
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _BLANK_TEXT_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -458,23 +460,32 @@ def _decode(part: Message) -> str:
         payload = to_bytes(str(part.get_payload()))
     if not isinstance(payload, bytes):
         return ""
-    declared = _known_charset(part.get_content_charset())
+    try:
+        declared = _known_charset(part.get_content_charset())
+    except Exception:  # an RFC 2231 charset parameter in a charset no decoder reads
+        declared = None
     order = (declared, "utf-8") if declared and declared.startswith(("utf-16", "utf-32")) else ("utf-8", declared)
     for charset in filter(None, order):
         try:
             return payload.decode(charset)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
     return payload.decode(declared or "latin-1", errors="replace")
 
 
+@functools.lru_cache(maxsize=256)
 def _known_charset(name: str | None) -> str | None:
+    """The codec of a declared charset, if it is one that decodes any bytes to text, with replacement characters
+    where it must; else None. A message may name any codec: `rot13` and `base64` are not text encodings, and
+    `idna` or `undefined` cannot decode arbitrary bytes at all."""
     if not name:
         return None
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        codec = codecs.lookup(name)
+        b"text \xff".decode(codec.name, errors="replace")
+    except (LookupError, ValueError):  # unknown, not a text encoding, a NUL in the name, or UnicodeError
         return None
+    return codec.name
 
 
 def _filename(part: Message) -> str:
@@ -559,9 +570,16 @@ class _BoundedPolicy(_EmailMessagePolicy):
 
 @functools.lru_cache(maxsize=1024)
 def _parsed_header(name: str, value: str) -> str:
-    """A header as `policy.default` parses it; the parsed header is immutable, so one copy serves every fetch."""
+    """A header as `policy.default` parses it; the parsed header is immutable, so one copy serves every fetch.
+
+    A parameter in RFC 2231 form (`filename*=idna''%ff.pdf`) is decoded in the charset it names, and the standard
+    library lets the error of a charset that cannot decode it escape: such parameters are left out instead.
+    """
     # A header object (a str subclass); typeshed leaves EmailPolicy.header_fetch_parse's result unannotated.
-    return cast(str, policy.default.header_fetch_parse(name, value))
+    try:
+        return cast(str, policy.default.header_fetch_parse(name, value))
+    except (LookupError, ValueError):  # UnicodeError is a ValueError
+        return cast(str, policy.default.header_fetch_parse(name, _EXTENDED_PARAMETER.sub("", value)))
 
 
 class _HtmlText(HTMLParser):

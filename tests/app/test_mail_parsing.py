@@ -18,6 +18,7 @@ from agents.mail_parsing import (
     parse,
     render,
 )
+from agents.screening import screen
 
 HEADERS = (
     "From: Alice Example <alice@example.com>\r\n"
@@ -273,3 +274,28 @@ def test_hundreds_of_parts_with_hostile_headers_are_read_with_the_headers_cut() 
     mail = parse(raw)
 
     assert mail.unreadable == "" and len(mail.attachments) == 30  # listed up to MAX_LISTED
+
+
+_HEAD = "From: Bob <bob@example.org>\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+_BODY = base64.b64encode(b"Hello \xff there, see you tomorrow.").decode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *(
+            f"{_HEAD}Content-Type: text/plain; charset={name}\r\nContent-Transfer-Encoding: base64\r\n\r\n{_BODY}\r\n"
+            for name in ("rot13", "base64", "undefined", "idna", "punycode", '"utf\x00x"')
+        ),
+        f"{_HEAD}Content-Type: text/plain; charset*=undefined''abc\r\n\r\nHello there, see you tomorrow.\r\n",
+        f"{_HEAD}Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        "Hello there, see you tomorrow.\r\n--b\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; filename*=idna''%ff.pdf\r\n\r\nxx\r\n--b--\r\n",
+    ],
+    ids=["rot13", "base64", "undefined", "idna", "punycode", "nul", "rfc2231-charset", "rfc2231-filename"],
+)
+def test_a_charset_no_decoder_reads_leaves_the_message_readable(raw: str) -> None:
+    mail = parse(raw)
+
+    assert mail.unreadable == "" and mail.text.startswith("Hello") and "see you tomorrow" in mail.text
+    assert screen(render(mail)).reason  # the checks run on it too

@@ -155,3 +155,23 @@ def test_link_text_showing_another_site_than_the_link_is_flagged() -> None:
 )
 def test_program_attachments_are_named_as_risks(name: str, risk: str | None) -> None:
     assert analysis.attachment_risk(name) == risk
+
+
+def test_a_link_of_100000_characters_is_checked_whole_but_reported_by_its_start() -> None:
+    from agents.screening import screen
+
+    text = "From: bob@example.org\nSubject: see\n\nsee http://203.0.113.9/" + "研" * 99_000
+    report = analysis.inspect_links(text)
+    screening = screen(text)
+
+    assert report["links"][0]["flags"][0] == "raw IP address instead of a domain"
+    assert len(report["links"][0]["url"]) == analysis.MAX_URL_SHOWN + 3
+    # the screening is recorded in the flow's history (1 MB at most per step result on DTS), JSON-escaped
+    assert len(json.dumps(screening.model_dump(mode="json"))) < 10_000
+
+
+def test_finding_questions_takes_linear_time_on_text_without_one() -> None:
+    from agents.offline.reading import questions
+
+    # a scan that restarts at every character would take minutes here (and hold every other request meanwhile)
+    assert questions("a" * 2_000_000) == [] and questions("a " * 1_000_000) == []
