@@ -94,7 +94,9 @@ def test_tampered_foreign_and_unsigned_links_are_refused_alike_and_an_expired_on
     answers = {name: page(app_host, path, "approve") for name, path in refused.items()}
     bodies = {body for _, _, body in answers.values()}
     assert {code for code, _, _ in answers.values()} == {403} and len(bodies) == 1, answers
-    assert "secret topic" not in bodies.pop() and "not valid" in page(app_host, refused["expired, its deadline moved"])[2]
+    assert (
+        "secret topic" not in bodies.pop() and "not valid" in page(app_host, refused["expired, its deadline moved"])[2]
+    )
 
     authentic = f"/api/review/{instance_id}?t={sign_link(expired, key)}"  # the app's own link, past its deadline
     code, headers, html = page(app_host, authentic)
