@@ -4,7 +4,9 @@ Served by the app itself (an anonymous HTTP function: the signed link is the cre
 same on Azure Functions and on the local host. Plain HTML that needs no script: the topic, the round and how
 many remain, the deadline, the feedback the draft answers, what changed since the previous round, the whole
 draft and a form posting `decision=approve|reject` and `feedback`. The page shows a form only when a decision
-sent now would count; after one it says what became of it, in the decision route's words. Every piece of
+sent now would count; after one it says what became of it, in the decision route's words, and what follows. A link
+past its deadline decides nothing, but proves its holder was sent it: it answers 410 with how the review went on
+(to the escalation contact, decided, ended), where any other link not valid gets the same 403. Every piece of
 caller and model text is escaped; a strict Content-Security-Policy allows the page's own stylesheet and
 nothing else: no script, no external asset, no frame, no form target but itself.
 """
@@ -93,7 +95,7 @@ NOT_VALID = (
 
 @dataclass(frozen=True)
 class Said:
-    """What the page says about a decision: sent now or before, or why none can be taken now."""
+    """What the page says about a decision: sent now or before, or why none can be taken now (or with this link)."""
 
     title: str
     text: str
