@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,13 @@ logger = logging.getLogger(__name__)
 def idempotency_key(call: StepCall) -> str:
     """The key of this step call: a UUID the orchestration derived from its execution (safe as a name part)."""
     return name_part(call.idempotency_key)
+
+
+def follow_up(call: StepCall, label: str) -> StepCall:
+    """A second side effect of the same step call: a key of its own (so its own ledger record, and a mail of its own
+    Message-ID), derived from the call's key so that every repeat of the call derives the same one."""
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:step:{call.idempotency_key}/{label}")
+    return call.model_copy(update={"step": f"{call.step}-{label}", "idempotency_key": str(key)})
 
 
 def artifact_path(call: StepCall, label: str, extension: str) -> str:

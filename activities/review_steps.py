@@ -1,5 +1,5 @@
-"""The review mails of the content flow (a draft to decide on, an escalation, how the review ended), and the check
-that a decision event was signed by the decision route or a review link.
+"""The review mails of the content flow (a draft to decide on, an escalation with the reviewer's notice of it, how
+the review ended), and the check that a decision event was signed by the decision route or a review link.
 
 Plain text meant to be read on a phone and clicked as it is: first the signed link to the app's review page,
 which decides this round once, as the person it was mailed to, until the deadline; then the deadline in UTC
@@ -10,6 +10,7 @@ the draft follows the rule. Each mail goes to one address, at most once per step
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -24,11 +25,15 @@ from activities.contracts import (
     Verification,
     VerifyDecision,
 )
+from activities.failures import SideEffectError
+from activities.ledger import follow_up
 from activities.side_effects import load_draft, mail_once, shorten
 from activities.storage import open_store
 from reviewing.protocol import Role, Stage, utc
 from reviewing.signing import ReviewLink, sign_link, verify_event
 from settings import app_settings, single_mailbox
+
+logger = logging.getLogger(__name__)
 
 RULE = "-" * 72
 QUOTED = 300
@@ -72,7 +77,14 @@ def notify_reviewer(mail: NotifyReviewer, call: StepCall) -> MailSent:
 
 
 def escalate_for_review(mail: EscalateForReview, call: StepCall) -> MailSent:
-    """Tell the escalation contact that the reviewer let the deadline pass, and let them decide instead."""
+    """Hand the round to the escalation contact: mail them the draft with their link to decide instead, then tell the
+    reviewer that their deadline passed and who decides now (`reviewer_notice` in the result).
+
+    The reviewer's notice belongs to this step rather than a step of its own, so the flow's recorded actions stay
+    what they were and flows already running replay unchanged. It has its own ledger record and Message-ID
+    (`ledger.follow_up`): a repeat of the step sends neither mail twice. Only the contact's mail decides anything:
+    a notice that cannot be delivered is reported, and never holds up or fails the escalation.
+    """
     settings = app_settings().mail
     to = settings.escalation
     draft = load_draft(open_store(app_settings().storage), mail.draft)
@@ -88,7 +100,7 @@ def escalate_for_review(mail: EscalateForReview, call: StepCall) -> MailSent:
         *_automation_section(mail, call),
         *_draft_section(draft),
     ]
-    return mail_once(
+    escalated = mail_once(
         call,
         settings,
         "escalated",
@@ -97,6 +109,41 @@ def escalate_for_review(mail: EscalateForReview, call: StepCall) -> MailSent:
         body="\n".join(lines),
         review_url=review_url(mail, call, Role.ESCALATION_CONTACT, to),
         decision_url=decision_url(call.instance_id),
+    )
+    if not mail.reviewer:
+        return escalated
+    try:
+        told = _tell_reviewer(mail, follow_up(call, "reviewer"), mail.reviewer, draft["title"], escalated.to)
+        notice: dict[str, Any] = {"sent": True, "to": told.to}
+    except SideEffectError as failed:
+        logger.warning("Escalated %s round %s; the reviewer's notice failed: %s", call.instance_id, mail.round, failed)
+        notice = {"sent": False, "to": mail.reviewer, "error": str(failed)}
+    return MailSent.model_validate({**escalated.model_dump(), "reviewer_notice": notice})
+
+
+def _tell_reviewer(mail: EscalateForReview, call: StepCall, reviewer: str, title: str, contact: str) -> MailSent:
+    """The reviewer's notice: their deadline passed, the escalation contact decides until theirs, their link (the same
+    one as in the review mail) now only shows how the review stands, and mail follows when anything happens."""
+    expired_link = review_url(mail.model_copy(update={"deadline": mail.missed_deadline}), call, Role.REVIEWER, reviewer)
+    lines = [
+        (
+            f'Your deadline for round {mail.round} of {mail.max_rounds} of the draft "{quoted(title)}" '
+            f"(topic: {quoted(mail.topic)}) passed at {_utc_text(mail.missed_deadline)}."
+        ),
+        f"The review went to the escalation contact, {contact}, who can decide until {_utc_text(mail.deadline)}.",
+        "",
+        "Your link no longer decides; it still shows how the review stands:",
+        f"  {expired_link}",
+        "",
+        "You will get a mail with what follows: the next round's draft, or how the review ended.",
+    ]
+    return mail_once(
+        call,
+        app_settings().mail,
+        "reviewer_told_of_escalation",
+        to=reviewer,
+        subject=f"Review escalated: {title}",
+        body="\n".join(lines),
     )
 
 

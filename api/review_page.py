@@ -4,7 +4,9 @@ Served by the app itself (an anonymous HTTP function: the signed link is the cre
 same on Azure Functions and on the local host. Plain HTML that needs no script: the topic, the round and how
 many remain, the deadline, the feedback the draft answers, what changed since the previous round, the whole
 draft and a form posting `decision=approve|reject` and `feedback`. The page shows a form only when a decision
-sent now would count; after one it says what became of it, in the decision route's words. Every piece of
+sent now would count; after one it says what became of it, in the decision route's words, and what follows. A link
+past its deadline decides nothing, but proves its holder was sent it: it answers 410 with how the review went on
+(to the escalation contact, decided, ended), where any other link not valid gets the same 403. Every piece of
 caller and model text is escaped; a strict Content-Security-Policy allows the page's own stylesheet and
 nothing else: no script, no external asset, no frame, no form target but itself.
 """
@@ -31,12 +33,12 @@ from activities.failures import PermanentFailure, SideEffectError
 from activities.review_steps import time_left
 from activities.side_effects import load_draft
 from activities.storage import open_store
-from api.decisions import Outcome, decide, refusal
+from api.decisions import RUNNING, Outcome, decide, refusal
 from api.draft_diff import diff_html
 from api.http import BadRequest, Refused, check_instance_id
 from orchestrations.inputs import ApprovalDecision
-from reviewing.protocol import DraftReference, ReviewStatus, utc
-from reviewing.signing import InvalidLink, ReviewLink, open_link
+from reviewing.protocol import ENDED, DecisionRecord, DraftReference, ReviewStatus, Role, Stage, utc
+from reviewing.signing import ExpiredLink, InvalidLink, ReviewLink, open_link
 from settings import app_settings
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,16 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+DECIDED_BY = {
+    Role.REVIEWER: "the reviewer",
+    Role.ESCALATION_CONTACT: "the escalation contact",
+    Role.AUTOMATION: "a program, through the decision route",
+}
+ENDED_AS = {
+    Stage.PUBLISHED: "ended: the article is published",
+    Stage.REJECTED: "ended: the last round was rejected and nothing is published",
+    Stage.EXPIRED: "expired: nobody decided before the escalation deadline, so nothing is published",
+}
 NOT_VALID = (
     "This review link is not valid",
     (
@@ -83,18 +95,22 @@ NOT_VALID = (
 
 @dataclass(frozen=True)
 class Said:
-    """What the page says about a decision: sent now or before, or why none can be taken now."""
+    """What the page says about a decision: sent now or before, or why none can be taken now (or with this link)."""
 
     title: str
     text: str
     applied: bool
+    quote: str | None = None
+    """The feedback of the decision the text tells of, when there is one to show."""
 
 
 async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """GET shows the review a signed link opens; POST decides it (once). 403 for any link that is not valid."""
-    link = _link(req)
-    if link is None:
+    """GET shows the review a signed link opens; POST decides it (once). 403 for a link the app did not issue for
+    this review; 410 for one of its own whose deadline has passed, saying how the review stands."""
+    found = _link(req)
+    if found is None:
         return _page(*NOT_VALID, status_code=403)
+    link, expired = found
     if _signed_in_user_differs(req, link):
         return _page(
             "Signed in as someone else",
@@ -102,7 +118,7 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
             status_code=403,
         )
     said, status_code = None, 200
-    if req.method == "POST":
+    if req.method == "POST" and not expired:
         try:
             decision = _form_decision(req, link)
         except BadRequest as error:
@@ -112,18 +128,29 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     review = ReviewStatus.read(status.custom_status if status else None)
     if not status:
         return _page("This review no longer exists", "Its record has been deleted.", status_code=410)
+    now = datetime.now(UTC)
+    if expired:
+        # Gone for good: the link decides nothing any more, whatever it is sent. Its holder was sent it, so the page
+        # may say how the review stands (not to whom it went: a role, never another person's address).
+        said = _after_deadline(status, review, link, now, posted=req.method == "POST")
+        return _page(f"Review round {link.round}", _header(review, link, now, expired) + _outcome(said), 410, raw=True)
     said = said or _standing(status, review, link)
     draft_html = await _draft_sections(review, link) if review and review.round == link.round else ""
     last_round = review is not None and link.round >= review.max_rounds
-    body = _header(review, link) + _outcome(said) + draft_html + ("" if said else _form(link, last_round))
+    body = _header(review, link, now, expired) + _outcome(said) + draft_html + ("" if said else _form(link, last_round))
     return _page(f"Review round {link.round}", body, status_code=status_code, raw=True)
 
 
-def _link(req: func.HttpRequest) -> ReviewLink | None:
+def _link(req: func.HttpRequest) -> tuple[ReviewLink, bool] | None:
+    """The grant of the link presented and whether its deadline has passed; None for any link the app did not issue
+    for this review (the reason goes to the log only)."""
     token = req.params.get("t", "")
     try:
         instance_id = check_instance_id(req.route_params.get("instance_id", ""))
-        return open_link(token, instance_id, datetime.now(UTC))
+        return open_link(token, instance_id, datetime.now(UTC)), False
+    except ExpiredLink as expired:
+        logger.info("A review link of %s round %s: %s", expired.link.instance_id, expired.link.round, expired)
+        return expired.link, True
     except (InvalidLink, BadRequest) as refused:
         logger.warning("Refused a review link: %s", refused)
         return None
@@ -156,9 +183,9 @@ def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
 
 async def _submit(
     client: df.DurableOrchestrationClient, link: ReviewLink, decision: ApprovalDecision
-) -> tuple[Said, int]:
+) -> tuple[Said | None, int]:
     """Decide the link's round as the link's person, once: the decision id is the link's, so two submissions that
-    cross land once, and a link already used is refused."""
+    cross land once, and a link already used is refused. None once the decision is applied."""
     status = await client.get_status(link.instance_id)
     used = (review := ReviewStatus.read(status.custom_status if status else None)) and review.decision_of(link.round)
     if used and used.decision_id == link.decision_id:
@@ -170,23 +197,15 @@ async def _submit(
         answer = await decide(client, link.instance_id, decision, decided_by=link.decider, decision_id=link.decision_id)
     except Refused as refused:
         return _refused(refused.details.get("outcome"), str(refused).split(": ", 1)[-1]), refused.status_code
-    verdict = "approved" if answer["approved"] else "rejected"
     if answer["outcome"] == Outcome.PENDING:
+        verdict = "approved" if answer["approved"] else "rejected"
         return Said(
             "Decision sent",
             f"You {verdict} round {link.round}; the review has not confirmed it yet. "
             "Open this link again in a minute to see it applied.",
             True,
         ), 202
-    return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(answer['approved'])}", True), 200
-
-
-def _next_step(approved: bool) -> str:
-    return (
-        "The article is being published."
-        if approved
-        else "The author revises the draft; if rounds remain, a new mail with a new link brings the revision."
-    )
+    return None, 200  # applied: the status read next lists it, and says what follows (`_standing`)
 
 
 def _refused(outcome: Any, reason: str) -> Said:
@@ -202,11 +221,61 @@ def _refused(outcome: Any, reason: str) -> Said:
 def _standing(status: Any, review: ReviewStatus | None, link: ReviewLink) -> Said | None:
     """What the page says instead of a form, or None when a decision sent now would count."""
     decided = review.decision_of(link.round) if review else None
-    if decided and decided.decision_id == link.decision_id:
-        verdict = "approved" if decided.approved else "rejected"
-        return Said("Decision applied", f"You {verdict} round {link.round}. {_next_step(decided.approved)}", True)
+    if review and decided:
+        mine = decided.decision_id == link.decision_id
+        return Said("Decision applied" if mine else "Already decided", _decision_story(review, decided, link), mine)
     found = refusal(status, review, link.round, datetime.now(UTC))
     return _refused(*found) if found else None
+
+
+def _after_deadline(status: Any, review: ReviewStatus | None, link: ReviewLink, now: datetime, posted: bool) -> Said:
+    """How the review stands for the holder of a link whose deadline has passed: what became of its round."""
+    title = "No decision taken: this link's deadline has passed" if posted else "This link's deadline has passed"
+    decided = review.decision_of(link.round) if review else None
+    if review and decided:
+        story = _decision_story(review, decided, link)
+    else:
+        story = f"Your deadline passed on {_when(link.deadline)}. {_without_decision(status, review, link, now)}"
+    quote = review.last_feedback if review and decided and review.decisions[-1] == decided else None
+    return Said(title, f"{story} This link no longer decides anything.", False, quote)
+
+
+def _decision_story(review: ReviewStatus, decided: DecisionRecord, link: ReviewLink) -> str:
+    """Who decided the link's round (a role: the page names no one but the link's own person), and what followed."""
+    verdict = "approved" if decided.approved else "rejected"
+    if decided.decision_id == link.decision_id:
+        said = f"You {verdict} round {link.round}."
+    else:
+        said = f"Round {link.round} was {verdict} by {DECIDED_BY[decided.decided_by.role]}."
+    if decided.approved:
+        return f"{said} {'The article is published.' if review.stage == Stage.PUBLISHED else 'It is being published.'}"
+    if link.round >= review.max_rounds:
+        return f"{said} That was the last round: the review has ended and nothing is published."
+    if review.stage in ENDED:
+        return f"{said} The revised draft went on to round {review.round}; the review {ENDED_AS[review.stage]}."
+    if review.stage == Stage.REVISING or review.round == link.round:
+        return f"{said} The draft is being revised; round {link.round + 1} goes to the reviewer with a new link."
+    return f"{said} The revised draft is in round {review.round}; its review mail has a new link."
+
+
+def _without_decision(status: Any, review: ReviewStatus | None, link: ReviewLink, now: datetime) -> str:
+    """What became of a round nobody decided, for the holder of its expired link."""
+    if review and review.stage in ENDED:
+        return f"The review {ENDED_AS[review.stage]}."
+    if status.runtime_status not in (*RUNNING, df.OrchestrationRuntimeStatus.Suspended):
+        state = status.runtime_status.value if status.runtime_status else "unknown"
+        return f"The review has ended ({state})."
+    if link.role == Role.REVIEWER and review and review.round == link.round:
+        if review.stage == Stage.ESCALATED and review.deadline:
+            if utc(review.deadline) > now:
+                return f"The review went to the escalation contact, who can decide until {_when(review.deadline)}."
+            return "The review went to the escalation contact, whose deadline has passed too: it is ending unpublished."
+        return "The review is going to the escalation contact."
+    return "Nobody decided in time: the review is ending unpublished."
+
+
+def _when(moment: datetime) -> str:
+    return f"{utc(moment):%Y-%m-%d %H:%M} UTC"
 
 
 async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
@@ -253,20 +322,24 @@ def _render(text: str) -> str:
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 
 
-def _header(review: ReviewStatus | None, link: ReviewLink) -> str:
-    deadline = utc(link.deadline)
-    left = (
-        ""
-        if review is None
-        else (
+def _header(review: ReviewStatus | None, link: ReviewLink, now: datetime, expired: bool) -> str:
+    """The topic and the round; while the round is open also how many may follow, the deadline and the time left."""
+    decided = review.decision_of(link.round) if review else None
+    ended = review is not None and review.stage in ENDED
+    deadline = f"Deadline: {_when(link.deadline)} ({'passed' if expired else time_left(link.deadline, now)})"
+    if review is None:
+        facts = [f"Round {link.round}", deadline]
+    elif decided:
+        facts = [f"Round {link.round} of {review.max_rounds}: {'approved' if decided.approved else 'rejected'}"]
+    elif ended or expired:
+        facts = [f"Round {link.round} of {review.max_rounds}", *([deadline] if expired else [])]
+    else:
+        left = (
             "the last round" if link.round >= review.max_rounds else f"{review.max_rounds - link.round} more may follow"
         )
-    )
-    facts = [
-        f"Round {link.round}" + (f" of {review.max_rounds} ({left})" if review else ""),
-        f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC ({time_left(deadline, datetime.now(UTC))})",
-        f"You decide as {link.role}: {link.address}",
-    ]
+        facts = [f"Round {link.round} of {review.max_rounds} ({left})", deadline]
+    closed = expired or decided is not None or ended
+    facts.append(f"{'This link was for the' if closed else 'You decide as'} {link.role}: {link.address}")
     topic = escape(review.topic) if review else "a draft"
     items = "".join(f"<li>{escape(fact)}</li>" for fact in facts)
     return f'<section><h1>Review: {topic}</h1><ul class="facts">{items}</ul></section>'
@@ -276,7 +349,11 @@ def _outcome(said: Said | None) -> str:
     if said is None:
         return ""
     kind = "applied" if said.applied else "refused"
-    return f'<section class="outcome {kind}" role="status"><h2>{escape(said.title)}</h2><p>{escape(said.text)}</p></section>'
+    quote = f"<p>The feedback with it:</p><blockquote>{escape(said.quote)}</blockquote>" if said.quote else ""
+    return (
+        f'<section class="outcome {kind}" role="status"><h2>{escape(said.title)}</h2>'
+        f"<p>{escape(said.text)}</p>{quote}</section>"
+    )
 
 
 def _form(link: ReviewLink, last_round: bool) -> str:

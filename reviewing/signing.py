@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from reviewing.protocol import Decider, DecisionEvent, Role, UtcTime, utc
+from reviewing.protocol import Decider, DecisionEvent, Role, UtcTime, utc, utc_iso
 from settings import ReviewLinkKeys, app_settings
 
 LINK_PURPOSE = b"review-link/v1\n"
@@ -58,6 +58,18 @@ class ReviewLink(BaseModel):
         """The id of the decision taken with this link: the same for every submission, so it lands once."""
         digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
         return f"link-{digest[:32]}"
+
+
+class ExpiredLink(InvalidLink):
+    """A link the app issued for this instance, whose deadline has passed: it grants nothing any more.
+
+    Unlike a forged one it proves its holder was sent it, so it carries its grant: the review page may tell them
+    how the review stands, though never let them decide.
+    """
+
+    def __init__(self, link: ReviewLink) -> None:
+        super().__init__(f"expired at {utc_iso(link.deadline)}")
+        self.link = link
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,8 @@ def sign_link(link: ReviewLink, keys: Keys | None = None) -> str:
 
 
 def open_link(token: str, instance_id: str, now: datetime, keys: Keys | None = None) -> ReviewLink:
-    """The grant of a link presented for `instance_id`, or InvalidLink."""
+    """The grant of a link presented for `instance_id`; ExpiredLink for one of the app's own whose deadline has passed,
+    InvalidLink for any other."""
     keys = keys or signing_keys()
     body_text, _, signature_text = token.partition(".")
     try:
@@ -134,7 +147,7 @@ def open_link(token: str, instance_id: str, now: datetime, keys: Keys | None = N
     if link.instance_id != instance_id:
         raise InvalidLink(f"issued for another instance ({link.instance_id})")
     if utc(now) >= utc(link.deadline):
-        raise InvalidLink(f"expired at {link.deadline.isoformat()}")
+        raise ExpiredLink(link)
     return link
 
 

@@ -25,7 +25,7 @@ from activities.review_steps import RULE
 from activities.side_effects import load_draft
 from activities.storage import LocalFolderStore
 from reviewing.protocol import DraftReference, Role
-from reviewing.signing import open_link
+from reviewing.signing import ExpiredLink, open_link
 from settings import app_settings
 from tests.app.fakes import run_activity as run
 from tests.smtp import SmtpServer
@@ -354,6 +354,51 @@ def test_escalation_goes_to_the_escalation_contact_with_a_link_of_their_own(
     link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-6", datetime.now(UTC))
     assert (link.role, link.address, link.round) == (Role.ESCALATION_CONTACT, "boss@example.com", 2)
     assert result["review_url"] in text and "# Event sourcing" in text
+
+
+def escalation_request(reviewer: str, missed: datetime) -> dict[str, Any]:
+    return review_request(
+        step="escalate_for_review",
+        idempotency_key=key("inst-5", "escalate"),
+        reviewer=reviewer,
+        missed_deadline=missed.isoformat(),
+        deadline=(missed + timedelta(hours=4)).isoformat(),
+    )
+
+
+def test_the_reviewer_is_told_of_the_escalation_once_in_a_mail_of_its_own(smtp_server: SmtpServer) -> None:
+    missed = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    review = run("notify_reviewer", review_request(to="Rita <rita@x.io>", deadline=missed.isoformat()))
+    first = run("escalate_for_review", escalation_request("Rita <rita@x.io>", missed))
+    again = run("escalate_for_review", escalation_request("Rita <rita@x.io>", missed))  # a repeat of the step
+
+    assert [m["Subject"].split(":")[0] for m in smtp_server.messages] == [
+        "Review requested (round 1 of 3)",
+        "Escalation",
+        "Review escalated",
+    ]
+    assert first["reviewer_notice"] == again["reviewer_notice"] == {"sent": True, "to": "Rita <rita@x.io>"}
+    assert (first["repeat"], again["repeat"]) == (False, True)
+    escalation, notice = smtp_server.messages[1:]
+    assert smtp_server.recipients[2] == ["rita@x.io"] and notice["Message-ID"] != escalation["Message-ID"]
+    text = notice.get_content()
+    assert f"passed at {missed:%Y-%m-%d %H:%M} UTC" in text
+    assert (
+        f"the escalation contact, editor-in-chief@example.com, who can decide until {missed + timedelta(hours=4):%Y-%m-%d %H:%M} UTC"
+        in text
+    )
+    assert f"\n  {review['review_url']}\n" in text.replace("\r\n", "\n")  # the review mail's own link, now expired
+    with pytest.raises(ExpiredLink):
+        open_link(parse_qs(urlsplit(review["review_url"]).query)["t"][0], "inst-5", datetime.now(UTC))
+
+
+def test_a_reviewer_notice_that_cannot_be_delivered_never_holds_up_the_escalation(smtp_server: SmtpServer) -> None:
+    smtp_server.script("gone@x.io", "550 5.1.1 No such user")
+    result = run("escalate_for_review", escalation_request("gone@x.io", datetime.now(UTC) - timedelta(minutes=1)))
+
+    assert result["action"] == "escalated" and PERMANENT_FAILURE not in result
+    assert result["reviewer_notice"]["sent"] is False and "550" in result["reviewer_notice"]["error"]
+    assert smtp_server.recipients == [["editor-in-chief@example.com"]]
 
 
 def test_review_mail_reads_as_plain_text_with_an_unbroken_link_and_command(app_env: Path) -> None:

@@ -4,13 +4,14 @@ from callers and the model shown escaped under a Content-Security-Policy that al
 from __future__ import annotations
 
 import asyncio
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.functions as func
 import pytest
 
-from api.review_page import review_page
+from api.review_page import CSP, review_page
 from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link
 from settings import app_settings
@@ -147,3 +148,72 @@ def test_the_draft_reads_as_formatted_text_and_its_links_go_nowhere(app_env: Any
     assert code == 200 and "<em>emphasis</em>" in html and "<strong>strong</strong>" in html
     assert "<li>one</li>" in html and "<h3>Title</h3>" in html  # below the page's own headings
     assert "<a " not in html and "[click](javascript:alert(1))" in html and "&lt;https://x.example&gt;" in html
+
+
+def test_an_expired_link_says_where_the_review_went_and_decides_nothing(waiting: FakeClient) -> None:
+    custom = waiting.statuses["i1"]["customStatus"]
+    escalated = {
+        **custom,
+        "stage": "escalated",
+        "escalation_contact": "chief@contoso.com",
+        "missed_deadline": "2026-01-01T09:00:00Z",
+        "deadline": "2099-01-02T09:00:00Z",
+    }
+    waiting.statuses["i1"] = status("content_approval_workflow", "Running", escalated)
+    expired = link(deadline=datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+
+    code, html, headers = open_page(waiting, expired)
+    assert code == 410 and headers["Content-Security-Policy"] == CSP and "<form" not in html
+    assert "Your deadline passed on 2026-01-01 09:00 UTC" in html
+    assert "went to the escalation contact, who can decide until 2099-01-02 09:00 UTC" in html
+    assert "chief@contoso.com" not in html and "more may follow" not in html and "(passed)" in html
+
+    code, html, _ = open_page(waiting, expired, b"decision=approve&feedback=late")
+    assert code == 410 and "No decision taken" in html and waiting.events == []
+
+
+def test_an_expired_link_tells_of_a_decision_taken_by_someone_else_escaped(waiting: FakeClient) -> None:
+    decided = {"round": 1, "approved": False, "decided_by": {"role": "escalation contact", "address": "c@contoso.com"}}
+    custom = waiting.statuses["i1"]["customStatus"]
+    revising = {**custom, "stage": "revising", "round": 2, "decisions": [decided], "last_feedback": HOSTILE}
+    waiting.statuses["i1"] = status("content_approval_workflow", "Running", revising)
+
+    code, html, _ = open_page(waiting, link(deadline=datetime.now(UTC) - timedelta(minutes=5)))
+    assert code == 410 and "Round 1 was rejected by the escalation contact" in html
+    assert "round 2 goes to the reviewer with a new link" in html and "c@contoso.com" not in html
+    assert "<script>" not in html and "<img" not in html and html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+
+
+@pytest.mark.parametrize("stage", ["published", "rejected", "expired"])
+def test_an_expired_link_says_how_the_review_ended(waiting: FakeClient, stage: str) -> None:
+    custom = {**waiting.statuses["i1"]["customStatus"], "stage": stage, "max_rounds": 1}
+    if stage != "expired":
+        by = {"role": "reviewer", "address": "rita@contoso.com"}
+        custom["decisions"] = [{"round": 1, "approved": stage == "published", "decided_by": by}]
+    waiting.statuses["i1"] = status("content_approval_workflow", "Completed", custom)
+    code, html, _ = open_page(waiting, link(deadline=datetime.now(UTC) - timedelta(hours=1)))
+    said = {
+        "published": "The article is published.",
+        "rejected": "That was the last round: the review has ended and nothing is published.",
+        "expired": "The review expired: nobody decided before the escalation deadline",
+    }[stage]
+    assert code == 410 and said in html and "<form" not in html
+
+
+def test_an_expired_link_with_its_deadline_moved_is_a_forgery_and_gets_the_generic_403(waiting: FakeClient) -> None:
+    head, _, signature = link(deadline=datetime.now(UTC) - timedelta(minutes=1)).partition(".")
+    later = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).replace(b'"20', b'"29', 1)
+    forged = base64.urlsafe_b64encode(later).rstrip(b"=").decode() + "." + signature
+    code, html, _ = open_page(waiting, forged)
+    assert code == 403 and "not valid" in html and "&lt;script" not in html and waiting.events == []
+
+
+def test_after_a_decision_the_page_shows_it_and_what_follows_not_a_live_round(waiting: FakeClient) -> None:
+    code, html, _ = open_page(waiting, link(), b"decision=reject&feedback=More+numbers")
+    assert code == 200 and "Decision applied" in html and "Round 1 of 3: rejected" in html
+    assert "more may follow" not in html and "Deadline:" not in html and "<form" not in html
+    custom = waiting.statuses["i1"]["customStatus"]
+    waiting.statuses["i1"] = status("content_approval_workflow", "Running", {**custom, "stage": "revising", "round": 2})
+    html = open_page(waiting, link())[1]
+    assert "You rejected round 1. The draft is being revised; round 2 goes to the reviewer" in html
+    assert "more may follow" not in html and "Deadline:" not in html

@@ -61,7 +61,7 @@ def resigned(path: str, change: dict[str, object]) -> str:
     return f"{head}?t={forged}.{signature}"
 
 
-def test_tampered_expired_foreign_and_unsigned_links_are_refused_alike(
+def test_tampered_foreign_and_unsigned_links_are_refused_alike_and_an_expired_one_only_tells_the_state(
     app_host: DevHost, smtp: SmtpServer, data_dir: Path
 ) -> None:
     reviewer = "forgeries@contoso.com"
@@ -83,7 +83,9 @@ def test_tampered_expired_foreign_and_unsigned_links_are_refused_alike(
     refused = {
         "tampered signature": link[:-2] + ("A" if link[-2] != "A" else "B") + link[-1],
         "tampered grant": resigned(link, {"address": "mallory@evil.example"}),
-        "expired": f"/api/review/{instance_id}?t={sign_link(expired, key)}",
+        "expired, its deadline moved": resigned(
+            f"/api/review/{instance_id}?t={sign_link(expired, key)}", {"deadline": "2099-01-01T00:00:00Z"}
+        ),
         "signed with another key": f"/api/review/{instance_id}?t={sign_link(grant, Keys(b'x' * 32))}",
         "another instance": link.replace(instance_id, other_id, 1),
         "no token": f"/api/review/{instance_id}",
@@ -92,7 +94,16 @@ def test_tampered_expired_foreign_and_unsigned_links_are_refused_alike(
     answers = {name: page(app_host, path, "approve") for name, path in refused.items()}
     bodies = {body for _, _, body in answers.values()}
     assert {code for code, _, _ in answers.values()} == {403} and len(bodies) == 1, answers
-    assert "secret topic" not in bodies.pop() and "not valid" in page(app_host, refused["expired"])[2]
+    assert (
+        "secret topic" not in bodies.pop() and "not valid" in page(app_host, refused["expired, its deadline moved"])[2]
+    )
+
+    authentic = f"/api/review/{instance_id}?t={sign_link(expired, key)}"  # the app's own link, past its deadline
+    code, headers, html = page(app_host, authentic)
+    assert code == 410 and headers["Cache-Control"] == "no-store" and "Review: secret topic" in html
+    assert "This link&#x27;s deadline has passed" in html and "The review is going to the escalation contact" in html
+    code, _, html = page(app_host, authentic, "approve", "too late")
+    assert code == 410 and "No decision taken" in html and "<form" not in html
     assert app_host.status(instance_id)["customStatus"]["decisions"] == []
     assert page(app_host, f"/api/review/{instance_id}?t={sign_link(grant, key)}")[0] == 200  # the key works
     for started in (instance_id, other_id):

@@ -11,7 +11,7 @@ import pytest
 
 from devhost.process import DevHost
 from tests.browser import Beacon, chromium, require_chromium
-from tests.e2e.conftest import awaiting, review_link, start_flow
+from tests.e2e.conftest import awaiting, page, review_link, start_flow
 from tests.smtp import SmtpServer
 
 sync_api = require_chromium()
@@ -69,4 +69,39 @@ def test_a_reviewer_on_a_phone_rejects_then_approves_through_the_links_and_nothi
     assert result["rounds"][0]["decision"]["feedback"] == feedback
     desktop.reload()
     sync_api.expect(desktop.locator("h1 .pill")).to_have_text("Completed")
+    assert beacon.hits == [], f"hostile text ran: {beacon.hits}"
+
+
+def test_a_reviewer_past_their_deadline_sees_where_the_review_went_and_cannot_decide(
+    app_host: DevHost, smtp: SmtpServer, beacon: Beacon, browsers: tuple[sync_api.Page, sync_api.Page]
+) -> None:
+    phone, _ = browsers
+    reviewer = "late@contoso.com"
+    topic = "Late plan " + beacon.hostile("expired-topic")
+    # About 2 s for the reviewer; then the escalation contact has a day.
+    instance_id = start_flow(app_host, "content", {"topic": topic, "reviewer": reviewer, "timeout_hours": 0.0005})
+    app_host.wait_for(
+        instance_id, ("Running",), predicate=lambda s: (s.get("customStatus") or {}).get("stage") == "escalated"
+    )
+    expired = app_host.url + review_link(app_host, smtp.to(reviewer)[0])
+
+    phone.goto(expired)
+    sync_api.expect(phone.locator("h1")).to_contain_text("Late plan <img")  # shown as text, not run
+    sync_api.expect(phone.locator(".outcome")).to_contain_text("went to the escalation contact, who can decide until")
+    sync_api.expect(phone.locator("form")).to_have_count(0)
+
+    escalation = review_link(app_host, smtp.to("editor-in-chief@example.com")[-1])
+    feedback = "Not yet " + beacon.hostile("expired-feedback")
+    assert page(app_host, escalation, "reject", feedback)[0] == 200
+    phone.goto(expired)
+    sync_api.expect(phone.locator(".outcome")).to_contain_text("Round 1 was rejected by the escalation contact")
+    sync_api.expect(phone.locator(".outcome blockquote")).to_contain_text("Not yet <img")
+    sync_api.expect(phone.locator("form")).to_have_count(0)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+
+    tampered = expired[:-2] + ("A" if expired[-2] != "A" else "B") + expired[-1]
+    response = phone.goto(tampered)
+    assert response is not None and response.status == 403
+    sync_api.expect(phone.locator("h1")).to_have_text("This review link is not valid")
+    app_host.request("POST", f"/runtime/webhooks/durabletask/instances/{instance_id}/terminate?reason=done")
     assert beacon.hits == [], f"hostile text ran: {beacon.hits}"

@@ -105,11 +105,29 @@ def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publish
     [escalation] = mails_to(smtp, EDITOR)[before:]
     assert "slow@contoso.com did not decide on round 1 of 3" in escalation.get_content()
 
+    # The reviewer is told, and the link of their review mail, now past its deadline, says where the review went.
+    review_mail, notice = mails_to(smtp, "slow@contoso.com")
+    assert notice["Subject"] == f"Review escalated: {escalated['customStatus']['draft']['title']}"
+    assert f"the escalation contact, {EDITOR}, who can decide until" in notice.get_content()
+    expired = review_link(app_host, review_mail)
+    assert review_link(app_host, notice) == expired
+    code, _, html = page(app_host, expired, "approve", "Late, but approved")
+    assert code == 410 and "No decision taken" in html and "<form" not in html
+    code, _, html = page(app_host, expired)
+    assert code == 410 and "The review went to the escalation contact, who can decide until" in html
+    assert EDITOR not in html  # a role, not the contact's address
+    assert app_host.status(instance_id)["customStatus"]["decisions"] == []
+
     code, _, html = page(app_host, review_link(app_host, escalation), "approve", "Approved on behalf of the reviewer")
-    assert code == 200 and "You approved round 1" in html and f"You decide as escalation contact: {EDITOR}" in html
+    assert (
+        code == 200 and "You approved round 1" in html and f"This link was for the escalation contact: {EDITOR}" in html
+    )
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "published"
     assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": EDITOR}
+    code, _, html = page(app_host, expired)
+    assert code == 410 and "Round 1 was approved by the escalation contact. The article is published." in html
+    assert "Approved on behalf of the reviewer" in html
 
 
 def test_a_second_missed_deadline_expires_the_review_and_a_late_decision_is_409(
@@ -126,6 +144,7 @@ def test_a_second_missed_deadline_expires_the_review_and_a_late_decision_is_409(
     assert result["status"] == "expired" and result["rounds"][0]["decision"] is None
     assert [m["Subject"].split(":")[0] for m in mails_to(smtp, reviewer)] == [
         "Review requested (round 1 of 3)",
+        "Review escalated",
         "Review expired",
     ]
     assert [m["Subject"].split(":")[0] for m in mails_to(smtp, EDITOR)[before:]] == ["Escalation", "Review expired"]
