@@ -63,6 +63,10 @@ def _slim(draft: DraftReference) -> DraftReference:
     return DraftReference(title=draft.title, name=draft.name, location=draft.location, url=draft.url)
 
 
+DEADLINE = object()
+"""What `DecisionInbox.next` answers when the deadline fired first: no event payload can be this object."""
+
+
 class DecisionInbox:
     """The ApprovalDecision events of one flow, received through one wait that is always open.
 
@@ -85,10 +89,13 @@ class DecisionInbox:
         yield self.context.task_any([self.wait, self.context.create_timer(self.context.current_utc_datetime)])
 
     def next(self, deadline_timer: Any) -> Generator[Any, Any, Any]:
-        """The next event's payload, or None when the deadline timer fires first (the wait then stays open)."""
+        """The next event's payload, or DEADLINE when the deadline timer fires first (the wait then stays open).
+
+        An event's payload may itself be None (an event raised with a `null` body): only DEADLINE is the deadline.
+        """
         winner = yield self.context.task_any([self.wait, deadline_timer])
         if winner is not self.wait:
-            return None
+            return DEADLINE
         payload = self.wait.result
         yield from self.open()
         return payload
@@ -178,7 +185,7 @@ class Review:
         while True:
             self.stage(stage, number, awaiting=APPROVAL_EVENT, deadline=deadline, message=message)
             payload = yield from self.inbox.next(timer)
-            if payload is None:
+            if payload is DEADLINE:
                 return None
             try:
                 received = DecisionEvent.model_validate(payload)

@@ -163,6 +163,17 @@ def test_an_unsigned_event_is_ignored_without_asking_who_sent_it() -> None:
     assert not [a for a in state["actions"] for action in a if action.get("functionName") == "verify_decision"]
 
 
+@pytest.mark.parametrize("payload", [None, [], "approve", 1], ids=["null", "list", "string", "number"])
+def test_an_event_with_a_null_or_junk_payload_is_ignored_and_never_taken_for_the_deadline(payload: Any) -> None:
+    """Anyone with the Durable API (or the dashboard's "Raise event" with an empty payload) can raise `null`."""
+    junk = (15, {"Name": APPROVAL_EVENT, "Input": json.dumps(payload)})
+    history = waiting_for_a_decision().episode(START, junk, timers=((2, START),))
+    state = history.replay(START, fired(2, START))
+    assert "failed" not in state, state["failed"]
+    assert state["isDone"] is False and state["customStatus"]["stage"] == Stage.AWAITING_APPROVAL
+    assert state["customStatus"]["message"].startswith(f"Ignored a malformed {APPROVAL_EVENT}")
+
+
 SECOND_DEADLINE = DEADLINE + timedelta(hours=1)
 
 
