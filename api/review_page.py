@@ -20,6 +20,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -117,6 +118,10 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
             "This link was mailed to another person: sign in as them to use it.",
             status_code=403,
         )
+    current = await client.get_status(link.instance_id)
+    if current and not _issued_in_this_run(ReviewStatus.read(current.custom_status), link):
+        logger.warning("Refused a review link of %s round %s: issued in another run", link.instance_id, link.round)
+        return _page(*NOT_VALID, status_code=403)
     said, status_code = None, 200
     if req.method == "POST" and not expired:
         try:
@@ -156,6 +161,32 @@ def _link(req: func.HttpRequest) -> tuple[ReviewLink, bool] | None:
         return None
 
 
+def _issued_in_this_run(review: ReviewStatus | None, link: ReviewLink) -> bool:
+    """Whether the link belongs to the run the instance id names now: an id can be reused by a later run (a restart,
+    or a start after the first run ended), and a link of the earlier run must not decide, or even show, the later.
+    The run's status names the reviewer and escalation contact it mailed, and the deadline of the round it waits on."""
+    if review is None:
+        return True  # nothing mailed yet, so nothing decides yet (see `api.decisions.refusal`)
+    holder = review.reviewer if link.role == Role.REVIEWER else review.escalation_contact
+    if holder is None:
+        # The reviewer is named once the first review mail is out; the escalation contact once theirs is, and only
+        # an escalation of this very round may have mailed them a link already.
+        return link.role == Role.REVIEWER or (review.stage == Stage.ESCALATING and review.round == link.round)
+    if parseaddr(holder)[1].lower() != link.address.lower():
+        return False
+    waited = _deadline_waited(review, link.role) if review.round == link.round else None
+    return waited is None or abs((utc(waited) - utc(link.deadline)).total_seconds()) <= 1
+
+
+def _deadline_waited(review: ReviewStatus, role: Role) -> datetime | None:
+    """The deadline the status shows for `role` in the round it waits on, if it shows one."""
+    if role == Role.REVIEWER:
+        if review.stage == Stage.AWAITING_APPROVAL:
+            return review.deadline
+        return review.missed_deadline if review.stage in (Stage.ESCALATING, Stage.ESCALATED) else None
+    return review.deadline if review.stage == Stage.ESCALATED else None
+
+
 def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:
     """With App Service Authentication on, the signed-in user must be the person the link was mailed to."""
     if not app_settings().app_service_auth:
@@ -172,7 +203,8 @@ def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
         form = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("Form not readable", [{"field": "body", "message": "must be a URL-encoded form"}]) from None
-    choice = form.get("decision", [""])[0]
+    choices = form.get("decision", [""])
+    choice = choices[0] if len(choices) == 1 else ""  # a form that says both decides nothing
     if choice not in ("approve", "reject"):
         raise BadRequest("Invalid decision", [{"field": "decision", "message": "must be approve or reject"}])
     try:

@@ -84,6 +84,7 @@ def test_caller_and_model_text_is_escaped_and_no_script_may_run(waiting: FakeCli
     ("form", "field"),
     [
         (b"decision=maybe", "decision"),
+        (b"decision=approve&decision=reject", "decision"),
         (b"feedback=x", "decision"),
         (b"decision=reject&feedback=" + b"x" * 5001, "feedback"),
         (b"decision=approve&\xff", "form"),
@@ -217,3 +218,31 @@ def test_after_a_decision_the_page_shows_it_and_what_follows_not_a_live_round(wa
     html = open_page(waiting, link())[1]
     assert "You rejected round 1. The draft is being revised; round 2 goes to the reviewer" in html
     assert "more may follow" not in html and "Deadline:" not in html
+
+
+def test_a_link_of_an_earlier_run_under_the_same_id_neither_shows_nor_decides_the_later_run(app_env: Any) -> None:
+    """An instance id can be reused (a restart, a new start after the first run ended): Alice's link of the first run
+    must not open Bob's review, nor Alice's own link of an earlier round 1 the new run's round 1."""
+    deadline = datetime.now(UTC) + timedelta(hours=3)
+    later = review("awaiting_approval", reviewer="Bob <bob@contoso.com>", deadline=deadline.isoformat())
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", later)})
+    alices = link(address="alice@contoso.com", deadline=deadline)
+    bobs_old = link(address="bob@contoso.com", deadline=deadline - timedelta(hours=5))
+
+    for token in (alices, bobs_old):
+        for form in (None, b"decision=approve"):
+            code, html, _ = open_page(client, token, form)
+            assert code == 403 and "not valid" in html and "Bob" not in html
+    assert client.events == []
+    code, _, _ = open_page(client, link(address="bob@contoso.com", deadline=deadline), b"decision=approve")
+    assert code == 200 and len(client.events) == 1  # the link of this run decides it
+
+
+def test_an_escalation_link_decides_nothing_in_a_run_that_has_not_escalated(app_env: Any) -> None:
+    deadline = datetime.now(UTC) + timedelta(hours=3)
+    awaiting = review("awaiting_approval", reviewer="bob@contoso.com", deadline=deadline.isoformat())
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", awaiting)})
+    stale = link(role=Role.ESCALATION_CONTACT, address="boss@contoso.com", deadline=deadline)
+
+    code, _, _ = open_page(client, stale, b"decision=approve")
+    assert code == 403 and client.events == []
