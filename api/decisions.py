@@ -50,6 +50,8 @@ CONFIRMATION_SECONDS = 10.0
 POLL_SECONDS = 0.1
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
+KEY_ID_CHARS = len("key-") + 24
+"""How much of a decision id names its Idempotency-Key (`idempotent_decision_id`)."""
 NOT_YET = {
     None: "still drafting",
     Stage.DRAFTING: "still drafting",
@@ -76,7 +78,7 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
         instance_id = instance_id_param(req)
         decision = parse_body(req, ApprovalDecision)
         headers: Mapping[str, str] = req.headers  # func.HttpRequest leaves its properties unannotated
-        decision_id = idempotent_decision_id(instance_id, headers.get(IDEMPOTENCY_HEADER))
+        decision_id = idempotent_decision_id(instance_id, headers.get(IDEMPOTENCY_HEADER), decision)
         return json_response(await decide(client, instance_id, decision, decision_id=decision_id), 202)
     except BadRequest as error:
         return error_response(str(error), 400, error.details)
@@ -84,14 +86,21 @@ async def deliver_decision(req: func.HttpRequest, client: df.DurableOrchestratio
         return refused.response()
 
 
-def idempotent_decision_id(instance_id: str, key: str | None) -> str | None:
-    """The decision id an Idempotency-Key stands for on this instance (None without a key)."""
+def idempotent_decision_id(instance_id: str, key: str | None, decision: ApprovalDecision) -> str | None:
+    """The decision id an Idempotency-Key and a request stand for on this instance (None without a key).
+
+    The id names the key (its first KEY_ID_CHARS characters) and the request (the rest): a retry of the same
+    request carries the id of the first, and the same key sent with another decision or other feedback is told
+    apart from it (`_other_use_of_key`), without the custom status keeping any feedback.
+    """
     if key is None:
         return None
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
         message = f"must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
         raise BadRequest(f"Invalid {IDEMPOTENCY_HEADER} header", [{"field": IDEMPOTENCY_HEADER, "message": message}])
-    return "key-" + hashlib.sha256(f"{instance_id}\n{key}".encode()).hexdigest()[:32]
+    named_key = hashlib.sha256(f"{instance_id}\n{key}".encode()).hexdigest()[:24]
+    request = hashlib.sha256(f"{decision.approved}\n{decision.feedback}".encode()).hexdigest()[:8]
+    return f"key-{named_key}{request}"
 
 
 async def decide(
@@ -112,17 +121,11 @@ async def decide(
     if status.name != CONTENT_FLOW:
         raise Refused(f"Instance {instance_id!r} is a {status.name}, not a {CONTENT_FLOW}", 409)
     review = ReviewStatus.read(status.custom_status)
+    if decision_id and review and (other := _other_use_of_key(review, decision_id)):
+        raise _reused_key(instance_id, other)
     if decision_id and review and (earlier := _applied(review, decision_id)):
-        if earlier.approved != decision.approved or decision.round not in (None, earlier.round):
-            # The key names a decision already taken, and this body asks for another one (as the IETF
-            # Idempotency-Key draft says, a key reused with a different request is refused, not answered).
-            raise Refused(
-                f"Instance {instance_id!r}: this Idempotency-Key was used for another decision "
-                f"(approved={str(earlier.approved).lower()}, round {earlier.round})",
-                422,
-                outcome=Outcome.ALREADY_DECIDED,
-                round=earlier.round,
-            )
+        if decision.round not in (None, earlier.round):
+            raise _reused_key(instance_id, earlier)
         return _answer(instance_id, decision, earlier, Outcome.APPLIED)  # a retry answers as the first did
     where = {"round": review.round} if review else {}
     if found := refusal(status, review, decision.round, datetime.now(UTC)):
@@ -159,6 +162,12 @@ async def decide(
         decision.approved,
     )
     outcome, applied, ended = await _confirmation(client, instance_id, event.decision_id, review.round)
+    if (
+        outcome == Outcome.ALREADY_DECIDED
+        and decision_id
+        and (other := await _other_use(client, instance_id, decision_id))
+    ):
+        raise _reused_key(instance_id, other)  # requests with one key and different bodies crossed: another won
     if outcome == Outcome.ALREADY_DECIDED:
         raise Refused(
             f"Instance {instance_id!r}: round {review.round} was already decided by another decision",
@@ -202,6 +211,38 @@ def refusal(status: Any, review: ReviewStatus | None, wanted: int | None, now: d
     if review.stage == Stage.ESCALATED and review.deadline and review.deadline <= now:
         return Outcome.TOO_LATE, f"too late: the escalation deadline {review.deadline:%Y-%m-%d %H:%M:%S}Z has passed"
     return None
+
+
+def _other_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:
+    """A decision taken with the same Idempotency-Key as `decision_id` but another request, if there is one."""
+    key = decision_id[:KEY_ID_CHARS]
+    return next(
+        (
+            d
+            for d in review.decisions
+            if d.decision_id and d.decision_id[:KEY_ID_CHARS] == key and d.decision_id != decision_id
+        ),
+        None,
+    )
+
+
+async def _other_use(
+    client: df.DurableOrchestrationClient, instance_id: str, decision_id: str
+) -> DecisionRecord | None:
+    status = await client.get_status(instance_id)
+    review = ReviewStatus.read(status.custom_status if status else None)
+    return _other_use_of_key(review, decision_id) if review else None
+
+
+def _reused_key(instance_id: str, applied: DecisionRecord) -> Refused:
+    """As the IETF Idempotency-Key draft says, a key reused with a different request is refused, not answered."""
+    return Refused(
+        f"Instance {instance_id!r}: this Idempotency-Key was used for another decision "
+        f"(approved={str(applied.approved).lower()}, round {applied.round}, possibly with other feedback)",
+        422,
+        outcome=Outcome.ALREADY_DECIDED,
+        round=applied.round,
+    )
 
 
 def _applied(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:

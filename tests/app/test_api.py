@@ -367,14 +367,20 @@ def test_a_request_retried_with_its_idempotency_key_answers_as_the_first_and_dec
     assert len(client.events) == 1
 
 
-def test_an_idempotency_key_reused_for_another_decision_is_422_and_decides_nothing() -> None:
+@pytest.mark.parametrize(
+    "second", [{"approved": True}, {"approved": False, "feedback": "other"}], ids=["other decision", "other feedback"]
+)
+def test_an_idempotency_key_reused_for_another_decision_is_422_and_decides_nothing(second: dict[str, Any]) -> None:
     client = FakeClient({"i1": status("content_approval_workflow", "Running")})
-    reject = request("content/i1/decision", {"approved": False}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
-    approve = request("content/i1/decision", {"approved": True}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    first = {"approved": False, "feedback": "A"}
+    reject = request("content/i1/decision", first, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    other = request("content/i1/decision", second, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
 
-    assert call(deliver_decision(reject, client))[0] == 202
-    code, answer = call(deliver_decision(approve, client))
-    assert code == 422 and "used for another decision (approved=false, round 1)" in answer["error"]
+    code, applied = call(deliver_decision(reject, client))
+    assert code == 202 and applied["feedback"] == "A"
+    code, answer = call(deliver_decision(other, client))
+    assert code == 422 and "used for another decision (approved=false, round 1" in answer["error"]
+    assert call(deliver_decision(reject, client)) == (202, applied)  # the same request again: answered as the first
     assert len(client.events) == 1
 
 
