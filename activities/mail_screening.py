@@ -21,14 +21,15 @@ def screen_email(request: ScreenEmail) -> EmailReading:
     """The email read once and checked. A field given beside `raw` wins over what the message says; email_id defaults
     to the Message-ID, then to the instance id."""
     email = request.email
-    if email.raw:
-        read = parse(email.raw)
+    read = parse(email.raw) if email.raw else None
+    if read:
         mail = replace(read, sender=email.sender or read.sender, subject=email.subject or read.subject)
     else:
         mail = from_fields(email.content, email.sender, email.subject)
     email_id = email.email_id or _email_id(mail.message_id) or request.instance_id
     text = render(mail, email_id)
-    plan = plan_reply(mail, email.sender, has_headers=bool(email.raw))
+    # The message's own From stays in the reply rules: a sender given beside a raw no-reply mail must not answer it.
+    plan = plan_reply(read or mail, email.sender, has_headers=read is not None)
     return EmailReading(
         email_id=email_id,
         text=text,

@@ -39,6 +39,11 @@ MACHINE_SENDERS = frozenset(
 MACHINE_PREFIXES = ("bounce-", "bounces-", "mailer-daemon", "noreply-", "no-reply-")
 """Local parts that start so are machines too (VERP bounce addresses, "noreply-orders")."""
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+SPECIAL_USE_TLDS = frozenset({"localhost", "local", "internal", "invalid", "test", "lan", "localdomain"})
+"""Top-level names that are never public: RFC 6761 (localhost, invalid, test), mDNS (local), ICANN's .internal and
+the names home routers use."""
+NULL_PATH = re.compile(r"^\s*<\s*>")
+"""An empty return path, whatever comment follows it (`<> (bounce)`): RFC 5322 section 3.6.7."""
 LIST_HEADERS = ("List-Id", "List-Post", "List-Unsubscribe")
 REPORT_TYPES = ("multipart/report", "message/delivery-status", "message/disposition-notification")
 REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|antw|vs)\s*(?:\[\d+\])?\s*:)+\s*", re.IGNORECASE)
@@ -86,10 +91,28 @@ def refusal_of(mail: ParsedMail, to: str | None, has_headers: bool) -> str | Non
         recipient = single_mailbox(to)
     except ValueError as error:
         return f"Its reply address {to!r} is not usable: it {error}."
+    if not _public_domain(recipient.domain):
+        return (
+            f"Its reply address {recipient.addr_spec} is not on a public domain name (an IP address or a local name)."
+        )
     for address in (recipient, *_addresses(mail.sender)):
         if _is_machine(address):
             return f"Its sender {address.addr_spec} is a mail system or a no-reply address, not a person."
     return None
+
+
+def _public_domain(domain: str) -> bool:
+    """Whether an answer may go to `domain`: a name in the public DNS, not an address literal (`[127.0.0.1]`), a
+    single label (`localhost`, `intranet`) or a special-use name that never leaves a site (RFC 6761, RFC 8375)."""
+    labels = domain.lower().rstrip(".").split(".")
+    return (
+        len(labels) >= 2
+        and not domain.startswith("[")
+        and all(labels)
+        and not labels[-1].isdigit()  # a bare IPv4 address
+        and labels[-1] not in SPECIAL_USE_TLDS
+        and not domain.lower().rstrip(".").endswith(".home.arpa")
+    )
 
 
 def reply_subject(subject: str) -> str:
@@ -123,7 +146,7 @@ def _report(mail: ParsedMail) -> str | None:
 
 
 def _null_return_path(mail: ParsedMail) -> str | None:
-    if mail.return_path.replace(" ", "") == "<>":
+    if NULL_PATH.match(mail.return_path):
         return "It has an empty return path (Return-Path: <>), as bounces and other automatic messages do."
     return None
 

@@ -29,6 +29,7 @@ def plan(headers: str, body: str = "Hello, could you resend invoice 7? Thanks, A
         ("List-Unsubscribe: <mailto:leave@lists.example.net>\n", "mailing list (List-Unsubscribe:"),
         ("List-Post: <mailto:dev@lists.example.net>\n", "mailing list (List-Post:"),
         ("Return-Path: <>\n", "empty return path"),
+        ("Return-Path: <> (bounce)\n", "empty return path"),
     ],
 )
 def test_machine_and_list_headers_forbid_an_automatic_answer(extra: str, reason: str) -> None:
@@ -98,6 +99,17 @@ def test_a_machine_reply_to_is_not_answered_either() -> None:
         ("", "no sender address"),
         ("From: <<<@@>>>\n", "not usable"),
         ("From: ada@example.org\nReply-To: a@example.org, b@example.org\n", "not usable"),
+        *(
+            (f"From: ada@example.org\nReply-To: {address}\n", "not on a public domain name")
+            for address in (
+                "x@[127.0.0.1]",
+                "x@[IPv6:::1]",
+                "root@localhost",
+                "x@internal",
+                "x@printer.local",
+                "x@1.2.3.4",
+            )
+        ),
     ],
 )
 def test_a_message_without_a_usable_sender_is_not_answered(sender_headers: str, reason: str) -> None:
@@ -157,3 +169,15 @@ def test_fields_without_headers_are_answered_as_before() -> None:
 )
 def test_the_reply_subject_has_exactly_one_re(subject: str, expected: str) -> None:
     assert reply_subject(subject) == expected
+
+
+def test_a_sender_given_beside_a_raw_no_reply_message_does_not_get_it_answered() -> None:
+    from activities.contracts import ScreenEmail
+    from activities.mail_screening import screen_email
+    from orchestrations.inputs import EmailInput
+
+    raw = "From: GitHub <noreply@github.com>\nSubject: [repo] CI passed\nMessage-ID: <ci-1@github.com>\n\nAll green."
+    email = EmailInput.model_validate({"raw": raw, "sender": "ada@example.org"})
+    reply = screen_email(ScreenEmail(email=email, instance_id="i-1")).reply
+
+    assert reply.to is None and reply.not_answered is not None and "noreply@github.com" in reply.not_answered
