@@ -119,7 +119,7 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
             status_code=403,
         )
     current = await client.get_status(link.instance_id)
-    if current and not _issued_in_this_run(ReviewStatus.read(current.custom_status), link):
+    if current and not _issued_in_this_run(ReviewStatus.read(current.custom_status), link, expired):
         logger.warning("Refused a review link of %s round %s: issued in another run", link.instance_id, link.round)
         return _page(*NOT_VALID, status_code=403)
     said, status_code = None, 200
@@ -161,10 +161,11 @@ def _link(req: func.HttpRequest) -> tuple[ReviewLink, bool] | None:
         return None
 
 
-def _issued_in_this_run(review: ReviewStatus | None, link: ReviewLink) -> bool:
+def _issued_in_this_run(review: ReviewStatus | None, link: ReviewLink, expired: bool) -> bool:
     """Whether the link belongs to the run the instance id names now: an id can be reused by a later run (a restart,
     or a start after the first run ended), and a link of the earlier run must not decide, or even show, the later.
-    The run's status names the reviewer and escalation contact it mailed, and the deadline of the round it waits on."""
+    The run's status names the reviewer and escalation contact it mailed, and the deadline of the round it waits on
+    (compared for a link that could still decide; one past its deadline only shows its holder the review's state)."""
     if review is None:
         return True  # nothing mailed yet, so nothing decides yet (see `api.decisions.refusal`)
     holder = review.reviewer if link.role == Role.REVIEWER else review.escalation_contact
@@ -174,7 +175,7 @@ def _issued_in_this_run(review: ReviewStatus | None, link: ReviewLink) -> bool:
         return link.role == Role.REVIEWER or (review.stage == Stage.ESCALATING and review.round == link.round)
     if parseaddr(holder)[1].lower() != link.address.lower():
         return False
-    waited = _deadline_waited(review, link.role) if review.round == link.round else None
+    waited = _deadline_waited(review, link.role) if review.round == link.round and not expired else None
     return waited is None or abs((utc(waited) - utc(link.deadline)).total_seconds()) <= 1
 
 

@@ -227,7 +227,7 @@ def test_a_link_of_an_earlier_run_under_the_same_id_neither_shows_nor_decides_th
     later = review("awaiting_approval", reviewer="Bob <bob@contoso.com>", deadline=deadline.isoformat())
     client = FakeClient({"i1": status("content_approval_workflow", "Running", later)})
     alices = link(address="alice@contoso.com", deadline=deadline)
-    bobs_old = link(address="bob@contoso.com", deadline=deadline - timedelta(hours=5))
+    bobs_old = link(address="bob@contoso.com", deadline=deadline + timedelta(hours=5))  # the first run waited longer
 
     for token in (alices, bobs_old):
         for form in (None, b"decision=approve"):

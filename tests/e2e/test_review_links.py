@@ -71,13 +71,8 @@ def test_tampered_foreign_and_unsigned_links_are_refused_alike_and_an_expired_on
     awaiting(app_host, other_id, 1)
     link = review_link(app_host, smtp.to(reviewer)[0])
     key = Keys((data_dir / LOCAL_KEY_FILE).read_bytes())
-    grant = ReviewLink(
-        instance_id=instance_id,
-        round=1,
-        role=Role.REVIEWER,
-        address=reviewer,
-        deadline=datetime.now(UTC) + timedelta(hours=1),
-    )
+    deadline = datetime.fromisoformat(app_host.status(instance_id)["customStatus"]["deadline"].replace("Z", "+00:00"))
+    grant = ReviewLink(instance_id=instance_id, round=1, role=Role.REVIEWER, address=reviewer, deadline=deadline)
     expired = grant.model_copy(update={"deadline": datetime.now(UTC) - timedelta(seconds=1)})
 
     refused = {
