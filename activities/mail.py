@@ -70,12 +70,15 @@ def compose(
     key: str,
     in_reply_to: str | None = None,
     thread: Thread | None = None,
+    notice: bool = False,
 ) -> EmailMessage:
     """Build a message whose Message-ID is the idempotency key, so a resend is recognisable.
 
     `thread` makes it an automatic reply: In-Reply-To and References name the original (RFC 5322 section 3.6.4),
     so mail clients thread it, and `Auto-Submitted: auto-replied` says no person wrote it (RFC 3834), so other
-    responders leave it unanswered. `in_reply_to` is the app's own email id of the original.
+    responders leave it unanswered. `notice` marks a mail the app sends of its own accord (a review request, an
+    escalation, an outcome) `Auto-Submitted: auto-generated`, for the same reason (RFC 3834 section 5).
+    `in_reply_to` is the app's own email id of the original.
     """
     sender = single_mailbox(settings.sender)
     headers = {
@@ -85,6 +88,7 @@ def compose(
         "Date": formatdate(localtime=False, usegmt=True),
         "Message-ID": f"<{key}@{sender.domain}>",
         "X-In-Reply-To-Email-ID": in_reply_to,
+        "Auto-Submitted": "auto-generated" if notice else None,
     }
     if thread is not None:
         references = [ref for ref in thread.references if message_ids(ref) == [ref]]

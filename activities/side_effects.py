@@ -146,9 +146,11 @@ def mail_once(
     body: str,
     in_reply_to: str | None = None,
     thread: Thread | None = None,
+    notice: bool = False,
     **details: Any,
 ) -> MailSent:
-    """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result."""
+    """Compose and deliver this step's mail at most once (see `ledger.run_once`); `details` join the result.
+    `notice`: a mail the app sends of its own accord, not an answer (see `mail.compose`)."""
     try:
         recipient = single_mailbox(to)
     except ValueError as error:
@@ -157,7 +159,14 @@ def mail_once(
 
     def send() -> dict[str, Any]:
         message = mail.compose(
-            settings, to=recipient, subject=subject, body=body, key=key, in_reply_to=in_reply_to, thread=thread
+            settings,
+            to=recipient,
+            subject=subject,
+            body=body,
+            key=key,
+            in_reply_to=in_reply_to,
+            thread=thread,
+            notice=notice,
         )
         outbox_name = artifact_path(call, call.step, "eml")
         return {"action": action, **details, **mail.deliver(settings, message, recipient, outbox_name)}

@@ -284,6 +284,7 @@ def test_reviewer_notification_leads_with_the_signed_link_and_the_deadline(smtp_
     [mail] = smtp_server.messages
     text = mail.get_content().replace("\r\n", "\n")
     assert result["to"] == "reviewer@example.com" == mail["To"]
+    assert mail["Auto-Submitted"] == "auto-generated"  # sent of the app's own accord: responders leave it alone
     instructions = text.split(RULE)[0]
     assert instructions.index(result["review_url"]) < instructions.index("curl"), "the link first, curl for automation"
     link = open_link(parse_qs(urlsplit(result["review_url"]).query)["t"][0], "inst-5", datetime.now(UTC))
