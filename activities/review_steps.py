@@ -45,16 +45,19 @@ def quoted(text: str) -> str:
     return shorten(text, QUOTED)
 
 
+def _draft_named(title: str, topic: str) -> str:
+    """The draft by its title, and its topic when the title does not already say it."""
+    named = f'the draft "{quoted(title)}"'
+    return named if title.strip().casefold() == topic.strip().casefold() else f'{named} on "{quoted(topic)}"'
+
+
 def notify_reviewer(mail: NotifyReviewer, call: StepCall) -> MailSent:
     """Mail the reviewer this round's draft, with their link to decide on it before the deadline."""
     settings = app_settings().mail
     to = mail.to or settings.reviewer
     draft = load_draft(open_store(app_settings().storage), mail.draft)
     lines = [
-        (
-            f'Round {mail.round} of {mail.max_rounds}: the draft "{quoted(draft["title"])}" on "{quoted(mail.topic)}" '
-            "waits for your review."
-        ),
+        f"Round {mail.round} of {mail.max_rounds}: {_draft_named(draft['title'], mail.topic)} waits for your review.",
         "",
         *_link_section(mail, call, Role.REVIEWER, to),
         f"Without a decision by then it goes to {settings.escalation}.",
