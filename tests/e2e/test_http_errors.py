@@ -15,7 +15,7 @@ def fields(body: dict) -> set[str]:
 @pytest.mark.parametrize(
     ("route", "payload", "bad_field"),
     [
-        ("spam-detection", {}, "content"),
+        ("spam-detection", {}, "body"),  # neither `content` nor `raw`
         ("spam-detection", {"content": ""}, "content"),
         ("spam-detection", {"content": "hi", "sender": 42}, "sender"),
         ("research", {}, "topic"),
