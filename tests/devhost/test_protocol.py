@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devhost.process import DevHost
+from devhost.store import events as ev
 from tests.conftest import APPS, wait_until
 
 API = "/runtime/webhooks/durabletask"
@@ -99,6 +100,23 @@ def test_retry_reschedules_a_failing_activity(host: DevHost) -> None:
     status = run(host, "with_retry", "r1")
     assert status["runtimeStatus"] == "Completed"
     assert status["output"] == ["r1 ok after 3", 42]
+
+
+def test_retries_used_up_fail_the_task_right_after_the_last_attempt(host: DevHost) -> None:
+    status = run(host, "too_few_retries", "r2")
+    assert status["runtimeStatus"] == "Failed" and "attempt 2 failed" in status["output"]
+
+    events = host.status(status["instanceId"], history=True)["historyEvents"]
+    assert [e["EventType"] for e in events].count("TaskScheduled") == 2
+    assert [e["EventType"] for e in events].count("TaskFailed") == 2
+    # As the Durable Task Framework does: the retry's backoff timer, then after the last attempt a timer that
+    # fires at once (not one more interval), whose firing fails the task.
+    waits = [
+        ev.parse_timestamp(e["FireAt"]) - ev.parse_timestamp(e["Timestamp"])
+        for e in events
+        if e["EventType"] == "TimerCreated"
+    ]
+    assert waits == pytest.approx([0.1, 0.0], abs=1e-5)
 
 
 def test_sub_orchestration_result_reaches_parent(host: DevHost) -> None:
