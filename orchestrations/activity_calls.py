@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import azure.durable_functions as df
@@ -60,28 +60,41 @@ def call_step(
             raise StepGaveUp(f"{step} failed {attempt} time(s); giving up: {reason}")
         attempt += 1
         resume_at = context.current_utc_datetime + timedelta(seconds=policy.delay_before(attempt))
-        retrying = {
-            "step": step,
-            "reason": reason,
-            "next_attempt": attempt,
-            "max_attempts": policy.max_attempts,
-            "next_attempt_at": utc_iso(resume_at),
-        }
-        context.set_custom_status({**(status if isinstance(status, dict) else {}), "retrying": [retrying]})
-        if not context.is_replaying:
-            logger.warning(
-                "%s: %s failed (%s); attempt %d of %d at %s",
-                context.instance_id,
-                step,
-                reason,
-                attempt,
-                policy.max_attempts,
-                retrying["next_attempt_at"],
-            )
+        _announce_retry(context, status, step, reason, attempt, policy.max_attempts, resume_at)
         yield context.create_timer(resume_at)
     if attempt > 1:
         context.set_custom_status(status)
     return read_result(step, answer, result)
+
+
+def _announce_retry(
+    context: df.DurableOrchestrationContext,
+    status: Any,
+    step: str,
+    reason: str,
+    attempt: int,
+    max_attempts: int,
+    resume_at: datetime,
+) -> None:
+    """Say in the custom status (beside the flow's own) and the log that `step` failed and when `attempt` comes."""
+    retrying = {
+        "step": step,
+        "reason": reason,
+        "next_attempt": attempt,
+        "max_attempts": max_attempts,
+        "next_attempt_at": utc_iso(resume_at),
+    }
+    context.set_custom_status({**(status if isinstance(status, dict) else {}), "retrying": [retrying]})
+    if not context.is_replaying:
+        logger.warning(
+            "%s: %s failed (%s); attempt %d of %d at %s",
+            context.instance_id,
+            step,
+            reason,
+            attempt,
+            max_attempts,
+            retrying["next_attempt_at"],
+        )
 
 
 def call_check(

@@ -124,6 +124,7 @@ def test_a_mail_server_that_stays_down_fails_the_flow_right_after_the_last_attem
     waits = [parse_timestamp(e["FireAt"]) - parse_timestamp(e["Timestamp"]) for e in steps if "FireAt" in e]
     assert waits == pytest.approx([0.5, 1.0], abs=1e-3)
     assert [e["EventType"] for e in events].count("TaskFailed") == 3
+    assert [f"attempt {n} of 3 at" in log for n in (2, 3, 4)] == [True, True, False]  # each retry announced
     assert re.search(
         rf"activity send_email for {instance_id} failed \([\d.]+ ms\): TransientFailure: SMTP server 127\.0\.0\.1:"
         rf"{smtp.port} refused the connection$",
