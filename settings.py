@@ -171,6 +171,11 @@ class ActivityRetrySettings:
 
     max_attempts: int = 5
     first_retry_seconds: float = 5.0
+    max_delay_seconds: float = 300.0
+
+    def delay_before(self, attempt: int) -> float:
+        """Seconds to wait before `attempt` (2, 3, ...): doubled each time, at most `max_delay_seconds`."""
+        return min(self.max_delay_seconds, self.first_retry_seconds * 2.0 ** (attempt - 2))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import azure.durable_functions as df
@@ -10,44 +12,16 @@ from pydantic import BaseModel
 
 from activities import PERMANENT_FAILURE
 from activities.contracts import StepCall
+from reviewing.protocol import utc_iso
 from settings import app_settings
 
-Result = TypeVar("Result", bound=BaseModel)
+logger = logging.getLogger(__name__)
 
-BACKOFF_COEFFICIENT = 2.0
-MAX_RETRY_INTERVAL_SECONDS = 300
+Result = TypeVar("Result", bound=BaseModel)
 
 
 class StepGaveUp(Exception):
     """A side effect failed for good: at once when no retry could help, else after the last attempt."""
-
-
-class BackoffRetryOptions(df.RetryOptions):  # type: ignore[misc]  # azure-functions-durable ships no types
-    """`df.RetryOptions` with exponential backoff.
-
-    The Durable extension runs the retries and reads `backoffCoefficient` and `maxRetryIntervalInMilliseconds`
-    from the action's retry options (as the JavaScript and PowerShell SDKs send them); the Python SDK's class
-    only lacks the fields.
-    """
-
-    def __init__(self, first_retry_seconds: float, max_attempts: int) -> None:
-        super().__init__(max(1, round(first_retry_seconds * 1000)), max_attempts)
-        self.backoff_coefficient = BACKOFF_COEFFICIENT
-        self.max_retry_interval_in_milliseconds = MAX_RETRY_INTERVAL_SECONDS * 1000
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **super().to_json(),
-            "backoffCoefficient": self.backoff_coefficient,
-            "maxRetryIntervalInMilliseconds": self.max_retry_interval_in_milliseconds,
-        }
-
-
-def activity_retry_options() -> BackoffRetryOptions:
-    """The app's activity retry policy (ACTIVITY_MAX_ATTEMPTS, ACTIVITY_FIRST_RETRY_SECONDS), as read at start: an
-    orchestrator never reads the environment, so a replay schedules what the first run did."""
-    policy = app_settings().activity_retry
-    return BackoffRetryOptions(policy.first_retry_seconds, policy.max_attempts)
 
 
 def call_step(
@@ -60,16 +34,67 @@ def call_step(
     step (read from the history, so every replay computes it again identically) and a counter; the Python SDK
     exposes no execution id, and this is the per-execution value it offers: a retry, a re-run or a replay of this
     call sees the same key, while a new run under a reused instance id starts at another time and gets new keys,
-    so its mail is sent again. A transient failure (the activity raised) is retried with backoff; a
-    permanent one (the activity answered `permanent_failure`) or the last failed attempt raises StepGaveUp.
+    so its mail is sent again.
+
+    A transient failure (the activity raised) is retried after a durable timer, up to the app's activity retry
+    policy (ACTIVITY_MAX_ATTEMPTS, ACTIVITY_FIRST_RETRY_SECONDS, read at start: an orchestrator never reads the
+    environment). The flow runs the retries itself, rather than `call_activity_with_retry`, whose retries the
+    orchestrator never sees: so the custom status says, while the flow waits, which step failed, why and when it
+    is tried again (`retrying`, as for agent calls), and the flow fails right after the last attempt. All of it
+    depends only on the history. A permanent failure (the activity answered `permanent_failure`) or the last
+    failed attempt raises StepGaveUp; the custom status is then the one the step started with.
     """
     call = StepCall(instance_id=context.instance_id, step=step, idempotency_key=context.new_uuid())
-    retry = activity_retry_options()
-    try:
-        answer = yield context.call_activity_with_retry(step, retry, wire(call, request))
-    except Exception as error:  # the SDK raises a bare Exception carrying the last attempt's reason
-        raise StepGaveUp(f"{step} failed {retry.max_number_of_attempts} time(s); giving up: {_reason(error)}") from None
+    policy = app_settings().activity_retry
+    status = context.custom_status
+    attempt = 1
+    while True:
+        try:
+            answer = yield context.call_activity(step, wire(call, request))
+            break
+        except Exception as error:  # the SDK raises a bare Exception carrying the attempt's reason
+            reason = _reason(error)
+        if attempt > 1:  # the retry it announced has happened
+            context.set_custom_status(status)
+        if attempt == policy.max_attempts:
+            raise StepGaveUp(f"{step} failed {attempt} time(s); giving up: {reason}")
+        attempt += 1
+        resume_at = context.current_utc_datetime + timedelta(seconds=policy.delay_before(attempt))
+        _announce_retry(context, status, step, reason, attempt, policy.max_attempts, resume_at)
+        yield context.create_timer(resume_at)
+    if attempt > 1:
+        context.set_custom_status(status)
     return read_result(step, answer, result)
+
+
+def _announce_retry(
+    context: df.DurableOrchestrationContext,
+    status: Any,
+    step: str,
+    reason: str,
+    attempt: int,
+    max_attempts: int,
+    resume_at: datetime,
+) -> None:
+    """Say in the custom status (beside the flow's own) and the log that `step` failed and when `attempt` comes."""
+    retrying = {
+        "step": step,
+        "reason": reason,
+        "next_attempt": attempt,
+        "max_attempts": max_attempts,
+        "next_attempt_at": utc_iso(resume_at),
+    }
+    context.set_custom_status({**(status if isinstance(status, dict) else {}), "retrying": [retrying]})
+    if not context.is_replaying:
+        logger.warning(
+            "%s: %s failed (%s); attempt %d of %d at %s",
+            context.instance_id,
+            step,
+            reason,
+            attempt,
+            max_attempts,
+            retrying["next_attempt_at"],
+        )
 
 
 def call_check(

@@ -104,6 +104,7 @@ def spam_detection_orchestration(context: df.DurableOrchestrationContext) -> Gen
     mail = SendEmail(
         to=reply_plan.to, subject=reply["subject"], body=reply["body"], in_reply_to=email_id, thread=reply_plan.thread
     )
+    set_stage(context, "sending_reply", email_id=email_id)
     delivery = yield from call_step(context, "send_email", mail, MailSent)
     set_stage(context, "done", branch="legitimate")
     return {**result, "branch": "legitimate", "reply": reply, "delivery": delivery.model_dump(mode="json")}

@@ -26,7 +26,7 @@ from ..store.event_store import ActivityItem, Instance, Store, StoreError, Tx
 from . import limits
 from .backoff import MAX_PAUSE, Backoff
 from .episode import Episode, failed_episode, run_episode
-from .invoke import UnknownFunction, run_activity, run_entity_batch
+from .invoke import UnknownFunction, failure_line, run_activity, run_entity_batch
 from .rewind import rewind
 from .workers import DaemonPool
 
@@ -298,12 +298,14 @@ class Engine:
     def _run_activity(self, item: ActivityItem) -> None:
         started = time.perf_counter()
         outcome = run_activity(item, self.index, self._stopping)
+        failed = outcome["EventType"] == ev.EventType.TASK_FAILED
         log.info(
-            "activity %s for %s %s (%.1f ms)",
+            "activity %s for %s %s (%.1f ms)%s",
             item.name,
             item.instance_id,
-            "failed" if outcome["EventType"] == ev.EventType.TASK_FAILED else "completed",
+            "failed" if failed else "completed",
             (time.perf_counter() - started) * 1000,
+            f": {failure_line(item.name, outcome)}" if failed else "",
         )
 
         def commit(tx: Tx) -> None:

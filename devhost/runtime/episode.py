@@ -324,17 +324,25 @@ def _schedule(action: Action, task_id: int, episode: Episode, instance_id: str, 
 
 
 def _schedule_retry(task: TaskBase, task_id: int, episode: Episode, instance_id: str, now: float) -> None:
-    """The SDK retries by opening a timer, then a re-run of the original action, each with a fresh id."""
+    """The SDK retries by opening a timer, then a re-run of the original action, each with a fresh id.
+
+    It opens that timer after the last failed attempt too, and fails the task only once the timer has fired: the
+    Durable Task Framework's retry loop (``RetryInterceptor``) also creates a timer there, but one that fires at
+    once ("Dummy timer for back-compat", since DTFx 2.6.x), so the failure reaches the orchestrator straight after
+    the last attempt instead of one more backoff interval later.
+    """
     retryable = task.parent
     if task.action_repr.metadata == "rescheduled task":
         _schedule(retryable.actions, task_id, episode, instance_id, now, retry=True)
         return
-    # As the Durable extension computes it: first interval * backoffCoefficient^(failures - 1), capped.
     options = retryable.retry_options.to_json()
-    delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (
-        retryable.num_attempts - 1
-    )
-    delay = min(delay, options.get("maxRetryIntervalInMilliseconds", delay)) / 1000
+    if retryable.num_attempts >= options["maxNumberOfAttempts"]:
+        delay = 0.0
+    else:  # as the Durable extension computes it: first interval * backoffCoefficient^(failures - 1), capped
+        delay = options["firstRetryIntervalInMilliseconds"] * options.get("backoffCoefficient", 1) ** (
+            retryable.num_attempts - 1
+        )
+        delay = min(delay, options.get("maxRetryIntervalInMilliseconds", delay)) / 1000
     fire_at = now + delay
     episode.events.append(
         ev.event(EventType.TIMER_CREATED, now, task_id, FireAt=ev.timestamp(fire_at), **{RETRY_MARK: True})

@@ -24,6 +24,9 @@ from .tracebacks import describe, user_traceback
 
 log = logging.getLogger("devhost.engine")
 
+#: How many characters of a failed activity's reason its host log line shows.
+LOGGED_REASON = 300
+
 
 class UnknownFunction(LookupError):
     """No orchestrator, activity or entity of that name is registered in the app."""
@@ -46,6 +49,14 @@ def run_activity(item: ActivityItem, index: FunctionIndex, stopping: threading.E
     except Exception as exc:  # worded as the extension reports an activity's exception to its orchestrator
         reason = f"Activity function '{item.name}' failed: {describe(exc)}"
         return ev.task_failed(item.task_id, reason, user_traceback(exc), time.time())
+
+
+def failure_line(name: str, outcome: dict[str, Any], limit: int = LOGGED_REASON) -> str:
+    """Why an activity failed, for the host log: the exception's type and message (its ``TaskFailed`` reason
+    without the extension's prefix), on one line and at most ``limit`` characters; the history keeps it whole."""
+    reason = str(outcome.get("Reason") or "no reason given").removeprefix(f"Activity function '{name}' failed: ")
+    line = " ".join(reason.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _invoke_activity(handler: Any, input_param: str, input_json: str | None) -> str:

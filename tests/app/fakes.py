@@ -54,8 +54,7 @@ class FakeContext:
     """Orchestration context whose activities run in-process and whose external event is scripted.
 
     `decisions` are what the ApprovalDecision events carry, one per wait, in order; None (or none left) means
-    the timer wins. An activity that
-    raises is run again up to the retry options' number of attempts (without waiting), as durable retries do.
+    the timer wins. Timers (a deadline, a retry's wait) fire as soon as they are yielded; the clock stands still.
     """
 
     input: Any
@@ -81,22 +80,17 @@ class FakeContext:
     def custom_status(self) -> Any:
         return self.custom_statuses[-1] if self.custom_statuses else None
 
-    def call_activity(self, name: str, input_: dict[str, Any]) -> Done:
+    def call_activity(self, name: str, input_: dict[str, Any]) -> Done | Failed:
+        """Run the activity now: its result, or its exception worded as the SDK raises it into the flow."""
         self.activity_calls.append((name, input_))
-        return Done(self.activities[name](input_))
+        try:
+            return Done(self.activities[name](input_))
+        except Exception as error:
+            return Failed(Exception(f"{type(error).__name__}: {error} \n Traceback: ..."))
 
     def new_uuid(self) -> str:
         self.uuids += 1
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.instance_id}/{self.execution}/{self.uuids}"))
-
-    def call_activity_with_retry(self, name: str, retry_options: Any, input_: dict[str, Any]) -> Done | Failed:
-        for _ in range(retry_options.max_number_of_attempts):
-            self.activity_calls.append((name, input_))
-            try:
-                return Done(self.activities[name](input_))
-            except Exception as error:
-                failure = error
-        return Failed(Exception(f"{type(failure).__name__}: {failure} \n Traceback: ..."))
 
     def task_all(self, tasks: list[Done]) -> Done:
         return Done([task.result for task in tasks])

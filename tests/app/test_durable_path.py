@@ -70,6 +70,26 @@ def run_entity(functions: list[Any], entity_id: str, operation: str, operation_i
     return json.loads(handler(functions, entity_name)(json.dumps(batch)))
 
 
+def step_ran(
+    name: str, input_json: str, task_id: int, scheduled_at: str, ended_at: str, outcome: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The history an activity call leaves: scheduled in one episode, its outcome (the TaskCompleted or TaskFailed
+    fields) starting the next."""
+    return [
+        {
+            "EventType": 4,
+            "EventId": task_id,
+            "IsPlayed": False,
+            "Timestamp": scheduled_at,
+            "Name": name,
+            "Input": input_json,
+        },
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": scheduled_at},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": ended_at},
+        {"EventId": -1, "IsPlayed": False, "Timestamp": ended_at, "TaskScheduledId": task_id, **outcome},
+    ]
+
+
 def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tuple[dict, dict, dict, list[dict]]:
     """Episode 1 (the screening activity), episode 2 (the agent call, screened at `start`), the entity batch,
     episode 3 (the agent answered at `answered`): returns the agent call action, the entity's output, the
@@ -122,9 +142,8 @@ def run_until_quarantine(functions: list[Any], start: str, answered: str) -> tup
             "Input": json.dumps({"result": out["results"][0]["result"]}),
         },
     ]
-    # The SDK sends a call with retry as a one-task WhenAll: the CallActivityWithRetry action (type 1) inside.
-    [[*_, retry]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
-    [quarantine] = retry["compoundActions"]
+    # A plain CallActivity (type 0): the flow runs a step's retries itself, on durable timers.
+    [[*_, quarantine]] = episode(functions, "spam_detection_orchestration", history, SPAM)["actions"]
     return call, out, quarantine, history
 
 
@@ -143,13 +162,7 @@ def test_spam_flow_runs_the_agent_entity_and_parses_its_verdict(
     history_text = json.dumps(json.loads(out["entityState"]))
     assert "inspect_links" in history_text and "check_sender" in history_text  # tool calls kept in the conversation
 
-    assert quarantine["actionType"] == 1 and quarantine["functionName"] == "handle_spam_email"
-    assert quarantine["retryOptions"] == {
-        "firstRetryIntervalInMilliseconds": 5000,
-        "maxNumberOfAttempts": 5,
-        "backoffCoefficient": 2.0,
-        "maxRetryIntervalInMilliseconds": 300_000,
-    }
+    assert quarantine["actionType"] == 0 and quarantine["functionName"] == "handle_spam_email"
     activity_input = json.loads(quarantine["input"])
     assert activity_input["verdict"]["is_spam"] is True and activity_input["instance_id"] == "inst-1"
 
@@ -164,30 +177,51 @@ def test_the_idempotency_key_is_the_same_on_every_replay_and_new_for_every_execu
     first = key(quarantine)
     assert str(uuid.UUID(first)) == first
     # A later episode replays the step (scheduled at T1) after it completed at T2: the action carries the same key.
-    history += [
-        {
-            "EventType": 4,
-            "EventId": 2,
-            "IsPlayed": False,
-            "Timestamp": T1,
-            "Name": "handle_spam_email",
-            "Input": quarantine["input"],
-        },
-        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T1},
-        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": T2},
-        {
-            "EventType": 5,
-            "EventId": -1,
-            "IsPlayed": False,
-            "Timestamp": T2,
-            "TaskScheduledId": 2,
-            "Result": json.dumps(run_activity("handle_spam_email", json.loads(quarantine["input"]))),
-        },
-    ]
+    result = json.dumps(run_activity("handle_spam_email", json.loads(quarantine["input"])))
+    history += step_ran("handle_spam_email", quarantine["input"], 2, T1, T2, {"EventType": 5, "Result": result})
     third = episode(app_functions, "spam_detection_orchestration", history, SPAM)
-    assert third["isDone"] and key(third["actions"][0][-1]["compoundActions"][0]) == first
+    assert third["isDone"] and key(third["actions"][0][-1]) == first
     # The same instance id started again later: a new execution, so new keys.
     assert (
         key(run_until_quarantine(app_functions, "2026-03-01T09:30:00.000000Z", "2026-03-01T09:30:05.000000Z")[2])
         != first
     )
+
+
+def test_a_failed_step_waits_on_a_timer_says_so_in_the_custom_status_and_retries_with_the_same_key(
+    app_env: Any, app_functions: list[Any]
+) -> None:
+    _, _, quarantine, history = run_until_quarantine(app_functions, T0, T1)
+    reason = "Activity function 'handle_spam_email' failed: TransientFailure: No space left on device"
+    failed = {"EventType": 6, "Reason": reason, "Details": "Traceback ..."}
+    history += step_ran("handle_spam_email", quarantine["input"], 2, T1, T2, failed)
+    waiting = episode(app_functions, "spam_detection_orchestration", history, SPAM)
+    [*_, timer] = waiting["actions"][-1]
+    assert timer["actionType"] == 5 and timer["fireAt"].startswith("2026-01-01T00:00:14")  # T2 + 5 s
+    [retry] = waiting["customStatus"]["retrying"]
+    assert waiting["customStatus"]["stage"] == "quarantining"
+    assert retry == {
+        "step": "handle_spam_email",
+        "reason": reason,
+        "next_attempt": 2,
+        "max_attempts": 5,
+        "next_attempt_at": "2026-01-01T00:00:14Z",
+    }
+
+    history += [
+        {"EventType": 10, "EventId": 3, "IsPlayed": False, "Timestamp": T2, "FireAt": timer["fireAt"]},
+        {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": T2},
+        {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": "2026-01-01T00:00:14.000000Z"},
+        {
+            "EventType": 11,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": timer["fireAt"],
+            "TimerId": 3,
+            "FireAt": timer["fireAt"],
+        },
+    ]
+    again = episode(app_functions, "spam_detection_orchestration", history, SPAM)
+    [*_, second] = again["actions"][-1]
+    assert second["actionType"] == 0 and second["input"] == quarantine["input"]  # the same idempotency key
+    assert "retrying" in again["customStatus"]  # until the retried attempt's outcome is in

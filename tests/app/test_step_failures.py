@@ -5,6 +5,7 @@ real offline agents, real activities and a real SMTP server."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,14 @@ def test_a_451_then_accept_sends_exactly_one_reply(smtp_server: SmtpServer, agen
     assert result["delivery"]["transport"] == "smtp" and result["delivery"]["repeat"] is False
     assert len(smtp_server.to("alice@contoso.com")) == 1 == len(smtp_server.messages)
     assert calls(ctx, "send_email") == 2
+    [wait] = ctx.timers
+    assert wait.fire_at == ctx.current_utc_datetime + timedelta(seconds=5)  # ACTIVITY_FIRST_RETRY_SECONDS
+    sending, retrying, sent = ctx.custom_statuses[-4:-1]
+    assert sending == sent == {"stage": "sending_reply", "email_id": sending["email_id"]}
+    [retry] = retrying.pop("retrying")
+    assert retrying == sending and retry["step"] == "send_email" and "451 4.3.0 Mailbox busy" in retry["reason"]
+    assert (retry["next_attempt"], retry["max_attempts"], retry["next_attempt_at"]) == (2, 5, "2026-01-01T12:00:05Z")
+    assert ctx.custom_statuses[-1]["stage"] == "done"
 
 
 def test_a_550_fails_the_content_flow_at_once_keeping_the_stage_and_the_draft(
@@ -87,6 +96,15 @@ def test_a_transient_failure_on_every_attempt_fails_after_the_last_one(
     ):
         run_flow(spam_detection_orchestration, ctx, agents)
     assert calls(ctx, "send_email") == 3 and smtp_server.messages == []
+    # A wait before each retry, none after the last attempt: the flow fails at once, in the stage it failed in.
+    assert [t.fire_at - ctx.current_utc_datetime for t in ctx.timers] == [timedelta(seconds=5), timedelta(seconds=10)]
+    retries = [s["retrying"][0] for s in ctx.custom_statuses if "retrying" in s]
+    assert [(r["step"], r["next_attempt"], r["max_attempts"]) for r in retries] == [
+        ("send_email", 2, 3),
+        ("send_email", 3, 3),
+    ]
+    assert all("421 4.7.0 Too many connections" in r["reason"] for r in retries)
+    assert ctx.custom_statuses[-1] == {"stage": "sending_reply", "email_id": ctx.custom_statuses[-1]["email_id"]}
 
 
 def test_a_reused_instance_id_sends_its_mail_again_to_the_new_recipient(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devhost.process import DevHost
+from devhost.runtime.invoke import LOGGED_REASON, failure_line
+from devhost.store import events as ev
 from tests.conftest import APPS, wait_until
 
 API = "/runtime/webhooks/durabletask"
@@ -99,6 +102,34 @@ def test_retry_reschedules_a_failing_activity(host: DevHost) -> None:
     status = run(host, "with_retry", "r1")
     assert status["runtimeStatus"] == "Completed"
     assert status["output"] == ["r1 ok after 3", 42]
+
+
+def test_retries_used_up_fail_the_task_right_after_the_last_attempt_each_logged_with_its_cause(host: DevHost) -> None:
+    status = run(host, "too_few_retries", "r2")
+    assert status["runtimeStatus"] == "Failed" and "attempt 2 failed" in status["output"]
+
+    events = host.status(status["instanceId"], history=True)["historyEvents"]
+    assert [e["EventType"] for e in events].count("TaskScheduled") == 2
+    assert [e["EventType"] for e in events].count("TaskFailed") == 2
+    # As the Durable Task Framework does: the retry's backoff timer, then after the last attempt a timer that
+    # fires at once (not one more interval), whose firing fails the task.
+    waits = [
+        ev.parse_timestamp(e["FireAt"]) - ev.parse_timestamp(e["Timestamp"])
+        for e in events
+        if e["EventType"] == "TimerCreated"
+    ]
+    assert waits == pytest.approx([0.1, 0.0], abs=1e-5)
+    instance_id = status["instanceId"]
+    assert re.search(
+        rf"activity flaky for {instance_id} failed \([\d.]+ ms\): RuntimeError: attempt 2 failed$", host.log(), re.M
+    )
+
+
+def test_a_failed_activity_is_logged_on_one_short_line() -> None:
+    reason = "Activity function 'send' failed: TransientFailure: line one\n  line two " + "x" * 500
+    line = failure_line("send", {"Reason": reason})
+    assert line.startswith("TransientFailure: line one line two xxx") and line.endswith("…")
+    assert len(line) == LOGGED_REASON and "\n" not in line
 
 
 def test_sub_orchestration_result_reaches_parent(host: DevHost) -> None:

@@ -6,6 +6,7 @@ flow at once and keep its draft, reused and odd instance ids keep their own mail
 from __future__ import annotations
 
 import json
+import re
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -15,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from devhost.process import DevHost
+from devhost.store.events import parse_timestamp
 from tests.conftest import wait_until
 from tests.e2e.conftest import awaiting_review, history, new_app_host, start_flow, stored_draft
 from tests.long_article_drafts import LAST_LINE
@@ -93,6 +95,42 @@ def test_a_refusing_then_stalling_server_is_retried_until_it_accepts(tmp_path: P
             host.stop()
         assert "refused the connection" in refused and "did not answer in time" in stalled
         assert len(smtp.to("pat@contoso.com")) == 1 and len(smtp.messages) == 1
+
+
+def test_a_mail_server_that_stays_down_fails_the_flow_right_after_the_last_attempt_in_the_sending_stage(
+    tmp_path: Path,
+) -> None:
+    with running_smtp_server() as smtp:
+        host = new_app_host(tmp_path, smtp.port, ACTIVITY_MAX_ATTEMPTS="3").start()
+        try:
+            with smtp.refusing():
+                instance_id = start_flow(host, "spam-detection", {**HAM, "sender": "pat@contoso.com"})
+                status = host.wait_for(instance_id, timeout=60)
+            events = history(host, instance_id)
+            log = host.log()
+        finally:
+            host.stop()
+
+    assert status["runtimeStatus"] == "Failed"
+    assert status["output"].startswith(
+        "Orchestrator function 'spam_detection_orchestration' failed: send_email failed 3"
+    )
+    assert f"SMTP server 127.0.0.1:{smtp.port} refused the connection" in status["output"]
+    assert status["customStatus"] == {"stage": "sending_reply", "email_id": status["customStatus"]["email_id"]}
+    # Three attempts with a wait before each retry (0.5 s, then doubled), and nothing after the last one.
+    first_send = next(i for i, e in enumerate(events) if e.get("Name") == "send_email")
+    steps = [e for e in events[first_send:] if e["EventType"] in ("TaskScheduled", "TimerCreated")]
+    assert [e.get("Name", "timer") for e in steps] == ["send_email", "timer", "send_email", "timer", "send_email"]
+    waits = [parse_timestamp(e["FireAt"]) - parse_timestamp(e["Timestamp"]) for e in steps if "FireAt" in e]
+    assert waits == pytest.approx([0.5, 1.0], abs=1e-3)
+    assert [e["EventType"] for e in events].count("TaskFailed") == 3
+    assert [f"attempt {n} of 3 at" in log for n in (2, 3, 4)] == [True, True, False]  # each retry announced
+    assert re.search(
+        rf"activity send_email for {instance_id} failed \([\d.]+ ms\): TransientFailure: SMTP server 127\.0\.0\.1:"
+        rf"{smtp.port} refused the connection$",
+        log,
+        re.M,
+    )
 
 
 def test_a_550_fails_the_flow_at_once_and_keeps_the_stage_and_the_draft(app_host: DevHost, smtp: SmtpServer) -> None:

@@ -142,6 +142,13 @@ def with_retry(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def too_few_retries(context: df.DurableOrchestrationContext):
+    """`flaky` needs three attempts; this allows two, so the task fails."""
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=2)
+    return (yield context.call_activity_with_retry("flaky", options, context.get_input()))
+
+
+@app.orchestration_trigger(context_name="context")
 def parent(context: df.DurableOrchestrationContext):
     child = yield context.call_sub_orchestrator("sequence", 3)
     return {"child": child}
