@@ -133,8 +133,9 @@ _MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")
 """A msg-id (RFC 5322 section 3.6.4) of printable ASCII, as it may be copied into a reply's headers."""
 _BOUNDARY = re.compile(rb'boundary\*?0?\*?[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*(message/)?", re.IGNORECASE)
-_EXTENDED_PARAMETER = re.compile(r";[ \t]*[\w!#$%&'+.^`|~-]{1,100}\*[0-9*]*[ \t]*=[^;]*")
-"""A MIME parameter in RFC 2231 form (`name*=charset'lang'value`, `name*0*=...`), up to the next parameter."""
+_EXTENDED_CHARSET = re.compile(r"\s*(?:\([^()]{0,200}\)\s*)*[^\s=*;]{0,100}\s*\*[0-9]*\*?\s*=\s*([^'\s;]{1,100})'")
+"""The charset an RFC 2231 parameter names (`filename*=charset'lang'value`, `name*0*=charset'...`), comments and
+folding allowed before its name."""
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _BLANK_TEXT_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -576,10 +577,36 @@ def _parsed_header(name: str, value: str) -> str:
     library lets the error of a charset that cannot decode it escape: such parameters are left out instead.
     """
     # A header object (a str subclass); typeshed leaves EmailPolicy.header_fetch_parse's result unannotated.
-    try:
-        return cast(str, policy.default.header_fetch_parse(name, value))
-    except (LookupError, ValueError):  # UnicodeError is a ValueError
-        return cast(str, policy.default.header_fetch_parse(name, _EXTENDED_PARAMETER.sub("", value)))
+    head, *parameters = _parameters(value)
+    readable = [parameter for parameter in parameters if _decodable(parameter)]
+    for attempt in (value, ";".join([head, *readable]), head):  # as sent; without what cannot decode; bare
+        try:
+            return cast(str, policy.default.header_fetch_parse(name, attempt))
+        except (LookupError, ValueError):  # UnicodeError is a ValueError
+            continue
+    return cast(str, policy.default.header_fetch_parse("X-Unparsed", head))
+
+
+def _parameters(value: str) -> list[str]:
+    """A header value split at the semicolons between its parameters (not those inside quoted strings)."""
+    pieces, start, quoted, escaped = [], 0, False, False
+    for index, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            pieces.append(value[start:index])
+            start = index + 1
+    return [*pieces, value[start:]]
+
+
+def _decodable(parameter: str) -> bool:
+    """Whether a parameter is plain, or in RFC 2231 form with a charset that decodes any bytes."""
+    named = _EXTENDED_CHARSET.match(parameter)
+    return named is None or _known_charset(named[1]) is not None
 
 
 class _HtmlText(HTMLParser):

@@ -291,11 +291,29 @@ _BODY = base64.b64encode(b"Hello \xff there, see you tomorrow.").decode()
         f"{_HEAD}Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
         "Hello there, see you tomorrow.\r\n--b\r\nContent-Type: application/pdf\r\n"
         "Content-Disposition: attachment; filename*=idna''%ff.pdf\r\n\r\nxx\r\n--b--\r\n",
+        *(
+            f"{_HEAD}Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            f"Hello there, see you tomorrow.\r\n--b\r\nContent-Type: application/pdf\r\n"
+            f"Content-Disposition: attachment;{parameters}\r\n\r\nxx\r\n--b--\r\n"
+            for parameters in ("\r\n filename*=idna''%ff.pdf", " (c)filename*=idna''%ff", " filename *=idna''%ff")
+        ),
     ],
-    ids=["rot13", "base64", "undefined", "idna", "punycode", "nul", "rfc2231-charset", "rfc2231-filename"],
+    ids=[
+        *("rot13", "base64", "undefined", "idna", "punycode", "nul", "rfc2231-charset", "rfc2231-filename"),
+        *("folded", "comment", "space"),
+    ],
 )
 def test_a_charset_no_decoder_reads_leaves_the_message_readable(raw: str) -> None:
     mail = parse(raw)
 
     assert mail.unreadable == "" and mail.text.startswith("Hello") and "see you tomorrow" in mail.text
     assert screen(render(mail)).reason  # the checks run on it too
+
+
+def test_a_parameter_in_an_unreadable_charset_is_left_out_and_the_others_kept() -> None:
+    disposition = "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf; size*=idna''%ff"
+    raw = (
+        f"{_HEAD}Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
+        f"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: {disposition}\r\n\r\nxx\r\n--b--\r\n"
+    )
+    assert parse(raw).attachments == ("r\u00e9sum\u00e9.pdf",)
