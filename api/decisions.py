@@ -50,8 +50,11 @@ CONFIRMATION_SECONDS = 10.0
 POLL_SECONDS = 0.1
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
-KEY_ID_CHARS = len("key-") + 24
+KEY_ID_PREFIX = "key2-"
+KEY_ID_CHARS = len(KEY_ID_PREFIX) + 24
 """How much of a decision id names its Idempotency-Key (`idempotent_decision_id`)."""
+LEGACY_KEY_ID_PREFIX = "key-"
+"""Ids of decisions taken before the request joined the id: `key-` and 32 characters naming the key alone."""
 NOT_YET = {
     None: "still drafting",
     Stage.DRAFTING: "still drafting",
@@ -100,7 +103,7 @@ def idempotent_decision_id(instance_id: str, key: str | None, decision: Approval
         raise BadRequest(f"Invalid {IDEMPOTENCY_HEADER} header", [{"field": IDEMPOTENCY_HEADER, "message": message}])
     named_key = hashlib.sha256(f"{instance_id}\n{key}".encode()).hexdigest()[:24]
     request = hashlib.sha256(f"{decision.approved}\n{decision.feedback}".encode()).hexdigest()[:8]
-    return f"key-{named_key}{request}"
+    return f"{KEY_ID_PREFIX}{named_key}{request}"
 
 
 async def decide(
@@ -123,8 +126,8 @@ async def decide(
     review = ReviewStatus.read(status.custom_status)
     if decision_id and review and (other := _other_use_of_key(review, decision_id)):
         raise _reused_key(instance_id, other)
-    if decision_id and review and (earlier := _applied(review, decision_id)):
-        if decision.round not in (None, earlier.round):
+    if decision_id and review and (earlier := _applied(review, decision_id) or _legacy_use_of_key(review, decision_id)):
+        if decision.round not in (None, earlier.round) or earlier.approved != decision.approved:
             raise _reused_key(instance_id, earlier)
         return _answer(instance_id, decision, earlier, Outcome.APPLIED)  # a retry answers as the first did
     where = {"round": review.round} if review else {}
@@ -224,6 +227,13 @@ def _other_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord 
         ),
         None,
     )
+
+
+def _legacy_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:
+    """A decision taken with the same Idempotency-Key before its id named the request: its request is unknown, so a
+    retry is answered as the first was (as it was then)."""
+    legacy = LEGACY_KEY_ID_PREFIX + decision_id[len(KEY_ID_PREFIX) : KEY_ID_CHARS]
+    return next((d for d in review.decisions if d.decision_id and d.decision_id.startswith(legacy)), None)
 
 
 async def _other_use(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 
@@ -566,3 +567,21 @@ def test_a_draft_url_that_names_no_stored_draft_is_404_or_400(
         )
     )
     assert response.status_code == expected and json.loads(response.get_body())["error"]
+
+
+AUTOMATION_DECIDER = {"role": "automation", "address": None}
+
+
+def test_a_retry_of_a_decision_taken_before_ids_named_the_request_is_answered_as_the_first() -> None:
+    """Decisions recorded before an upgrade carry `key-` and 32 characters naming the key alone."""
+    legacy = "key-" + hashlib.sha256(b"i1\nk-1").hexdigest()[:32]
+    decided = review(
+        "revising", decisions=[{"round": 1, "approved": False, "decided_by": AUTOMATION_DECIDER, "decision_id": legacy}]
+    )
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", decided)})
+    retry = request("content/i1/decision", {"approved": False}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+    other = request("content/i1/decision", {"approved": True}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+
+    code, answer = call(deliver_decision(retry, client))
+    assert code == 202 and answer["decision_id"] == legacy and answer["applied"] is True
+    assert call(deliver_decision(other, client))[0] == 422 and client.events == []
