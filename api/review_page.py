@@ -164,28 +164,33 @@ def _link(req: func.HttpRequest) -> tuple[ReviewLink, bool] | None:
 def _issued_in_this_run(review: ReviewStatus | None, link: ReviewLink, expired: bool) -> bool:
     """Whether the link belongs to the run the instance id names now: an id can be reused by a later run (a restart,
     or a start after the first run ended), and a link of the earlier run must not decide, or even show, the later.
-    The run's status names the reviewer and escalation contact it mailed, and the deadline of the round it waits on
-    (compared for a link that could still decide; one past its deadline only shows its holder the review's state)."""
+
+    The run's status names the reviewer and the escalation contact once their mail is out, and from the moment it
+    mails them the deadline of the round it waits on: a link must name the same person and, while it may still
+    decide, the same deadline. A link past its deadline only shows its holder how the review stands.
+    """
     if review is None:
-        return True  # nothing mailed yet, so nothing decides yet (see `api.decisions.refusal`)
+        return True  # nothing mailed yet, so nothing to show or decide (see `api.decisions.refusal`)
     holder = review.reviewer if link.role == Role.REVIEWER else review.escalation_contact
-    if holder is None:
-        # The reviewer is named once the first review mail is out; the escalation contact once theirs is, and only
-        # an escalation of this very round may have mailed them a link already.
-        return link.role == Role.REVIEWER or (review.stage == Stage.ESCALATING and review.round == link.round)
-    if parseaddr(holder)[1].lower() != link.address.lower():
+    if holder is None and not (review.round == link.round and review.stage == MAILING[link.role]):
+        return False  # this run has not mailed anyone in that role a link yet
+    if holder is not None and parseaddr(holder)[1].lower() != link.address.lower():
         return False
     waited = _deadline_waited(review, link.role) if review.round == link.round and not expired else None
     return waited is None or abs((utc(waited) - utc(link.deadline)).total_seconds()) <= 1
 
 
+MAILING = {Role.REVIEWER: Stage.NOTIFYING_REVIEWER, Role.ESCALATION_CONTACT: Stage.ESCALATING}
+"""The stage in which the flow mails a role its link, before the status names the person."""
+
+
 def _deadline_waited(review: ReviewStatus, role: Role) -> datetime | None:
     """The deadline the status shows for `role` in the round it waits on, if it shows one."""
     if role == Role.REVIEWER:
-        if review.stage == Stage.AWAITING_APPROVAL:
+        if review.stage in (Stage.NOTIFYING_REVIEWER, Stage.AWAITING_APPROVAL):
             return review.deadline
         return review.missed_deadline if review.stage in (Stage.ESCALATING, Stage.ESCALATED) else None
-    return review.deadline if review.stage == Stage.ESCALATED else None
+    return review.deadline if review.stage in (Stage.ESCALATING, Stage.ESCALATED) else None
 
 
 def _signed_in_user_differs(req: func.HttpRequest, link: ReviewLink) -> bool:

@@ -144,7 +144,7 @@ class Review:
         context, request = self.context, self.request
         self.drafts.append(draft)
         deadline = utc(context.current_utc_datetime) + timedelta(hours=request.timeout_hours)
-        self.stage(Stage.NOTIFYING_REVIEWER, number)
+        self.stage(Stage.NOTIFYING_REVIEWER, number, deadline=deadline)  # the review page checks a link against it
         mail = NotifyReviewer(
             topic=request.topic,
             draft=draft,
@@ -160,8 +160,8 @@ class Review:
         if decision is not None:
             return decision
 
-        self.stage(Stage.ESCALATING, number, missed_deadline=deadline)
         escalation_deadline = utc(context.current_utc_datetime) + timedelta(hours=request.escalation_timeout_hours)
+        self.stage(Stage.ESCALATING, number, missed_deadline=deadline, deadline=escalation_deadline)
         overdue = EscalateForReview(
             topic=mail.topic,
             draft=draft,

@@ -16,7 +16,17 @@ from reviewing.protocol import Role
 from reviewing.signing import ReviewLink, sign_link
 from settings import app_settings
 from tests.app.fakes import run_activity
-from tests.app.test_api import FakeClient, review, status
+from tests.app.test_api import FakeClient, status
+from tests.app.test_api import review as flow_status
+
+WAITED_UNTIL = datetime(2099, 1, 1, tzinfo=UTC)
+"""The deadline the round of these tests waits on (`tests.app.test_api.AWAITING`), and its link names."""
+
+
+def review(stage: str, round_number: int = 1, **fields: Any) -> dict[str, Any]:
+    """A content flow's status after it mailed the reviewer the links these tests open (unless `fields` say else)."""
+    return flow_status(stage, round_number, **{"reviewer": "Rita <rita@contoso.com>", **fields})
+
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 PROSE = "A draft is at least a paragraph long: this one says little more than that, in twenty words or so."
@@ -28,7 +38,7 @@ def link(**changes: Any) -> str:
         round=1,
         role=Role.REVIEWER,
         address="rita@contoso.com",
-        deadline=datetime.now(UTC) + timedelta(hours=3),
+        deadline=WAITED_UNTIL,
     )
     return sign_link(grant.model_copy(update=changes))
 
@@ -246,3 +256,29 @@ def test_an_escalation_link_decides_nothing_in_a_run_that_has_not_escalated(app_
 
     code, _, _ = open_page(client, stale, b"decision=approve")
     assert code == 403 and client.events == []
+
+
+def test_a_stale_escalation_link_decides_nothing_while_the_next_run_escalates(app_env: Any) -> None:
+    """The escalation contact is a setting, so two runs mail the same address: the deadline tells their links apart,
+    and the status shows it from the moment the escalation mail goes out."""
+    now = datetime.now(UTC)
+    escalating = review(
+        "escalating",
+        missed_deadline=(now - timedelta(minutes=1)).isoformat(),
+        deadline=(now + timedelta(hours=4)).isoformat(),
+    )
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", escalating)})
+    stale = link(role=Role.ESCALATION_CONTACT, address="boss@contoso.com", deadline=now + timedelta(hours=3))
+    current = link(role=Role.ESCALATION_CONTACT, address="boss@contoso.com", deadline=now + timedelta(hours=4))
+
+    assert open_page(client, stale, b"decision=approve")[0] == 403 and client.events == []
+    assert open_page(client, current, b"decision=approve")[0] == 200 and len(client.events) == 1
+
+
+@pytest.mark.parametrize("deadline", [WAITED_UNTIL, datetime.now(UTC) - timedelta(hours=1)], ids=["valid", "expired"])
+def test_a_link_of_an_earlier_run_shows_nothing_of_a_run_still_drafting(app_env: Any, deadline: datetime) -> None:
+    drafting = review("drafting", reviewer=None, topic="Run two SECRET topic")
+    client = FakeClient({"i1": status("content_approval_workflow", "Running", drafting)})
+
+    code, html, _ = open_page(client, link(address="alice@contoso.com", deadline=deadline))
+    assert code == 403 and "SECRET" not in html
