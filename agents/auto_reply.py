@@ -39,11 +39,13 @@ MACHINE_SENDERS = frozenset(
 MACHINE_PREFIXES = ("bounce-", "bounces-", "mailer-daemon", "noreply-", "no-reply-")
 """Local parts that start so are machines too (VERP bounce addresses, "noreply-orders")."""
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-SPECIAL_USE_TLDS = frozenset({"localhost", "local", "internal", "invalid", "test", "lan", "localdomain"})
-"""Top-level names that are never public: RFC 6761 (localhost, invalid, test), mDNS (local), ICANN's .internal and
-the names home routers use."""
-NULL_PATH = re.compile(r"^\s*<\s*>")
-"""An empty return path, whatever comment follows it (`<> (bounce)`): RFC 5322 section 3.6.7."""
+SPECIAL_USE_TLDS = frozenset(
+    {"localhost", "local", "internal", "invalid", "test", "lan", "localdomain", "onion", "alt", "arpa"}
+)
+"""Top-level names no answer may go to: RFC 6761 (localhost, invalid, test), mDNS (local), ICANN's .internal, Tor
+(onion, RFC 7686), .alt (RFC 9476), the reverse-DNS and home zones under .arpa, and the names home routers use."""
+NULL_PATH = re.compile(r"^\s*(?:\([^()]{0,200}\)\s*)*<\s*(?:\([^()]{0,200}\)\s*)*>")
+"""An empty return path, with comments before, inside or after it (`(bounce) <>`): RFC 5322 section 3.6.7."""
 LIST_HEADERS = ("List-Id", "List-Post", "List-Unsubscribe")
 REPORT_TYPES = ("multipart/report", "message/delivery-status", "message/disposition-notification")
 REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|antw|vs)\s*(?:\[\d+\])?\s*:)+\s*", re.IGNORECASE)
@@ -111,7 +113,6 @@ def _public_domain(domain: str) -> bool:
         and all(labels)
         and not labels[-1].isdigit()  # a bare IPv4 address
         and labels[-1] not in SPECIAL_USE_TLDS
-        and not domain.lower().rstrip(".").endswith(".home.arpa")
     )
 
 
