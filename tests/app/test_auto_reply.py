@@ -30,6 +30,7 @@ def plan(headers: str, body: str = "Hello, could you resend invoice 7? Thanks, A
         ("List-Post: <mailto:dev@lists.example.net>\n", "mailing list (List-Post:"),
         ("Return-Path: <>\n", "empty return path"),
         ("Return-Path: <> (bounce)\n", "empty return path"),
+        ("Return-Path: (bounce) < >\n", "empty return path"),
     ],
 )
 def test_machine_and_list_headers_forbid_an_automatic_answer(extra: str, reason: str) -> None:
@@ -108,6 +109,8 @@ def test_a_machine_reply_to_is_not_answered_either() -> None:
                 "x@internal",
                 "x@printer.local",
                 "x@1.2.3.4",
+                "x@abc.onion",
+                "x@1.0.0.127.in-addr.arpa",
             )
         ),
     ],
