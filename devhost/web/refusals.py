@@ -7,7 +7,7 @@ connection protocol with two methods changed, written against aiohttp 3.14.5 (pi
 whose private names it reads; ``tests/devhost/test_refusals.py`` fails if an upgrade changes them:
 
 - ``handle_error`` answers a parse error with ``{"error": ...}`` and the status that says what was wrong (414
-  for a request target over the limit, 431 for a header field over it or too many fields, else 400), with
+  for a request target over the limit, 431 for a header name or value over it or too many fields, else 400), with
   ``Connection: close`` (the parser cannot carry on after an error), and logs one line instead of a traceback;
 - ``data_received`` hands an error found in the middle of a body (a bad chunk) to the request reading it:
   aiohttp's C parser drops that body without a word, so the handler waited for it until the read timeout.
@@ -30,7 +30,7 @@ log = logging.getLogger("devhost")
 # Limits on a request's head. aiohttp reports a request target and a header field over their limit with the same
 # exception, naming only the limit, so the two limits differ to tell a 414 from a 431.
 MAX_TARGET_BYTES = 8192  # the request target (path and query); Kestrel, the Functions host's server, allows 8 KB
-MAX_FIELD_BYTES = 8190  # one header field, name and value (aiohttp's default)
+MAX_FIELD_BYTES = 8190  # a header field's name, and its value (aiohttp's default)
 MAX_FIELDS = 128  # header fields in one request (aiohttp's default)
 LIMITS = {"max_line_size": MAX_TARGET_BYTES, "max_field_size": MAX_FIELD_BYTES, "max_headers": MAX_FIELDS}
 _TOO_MANY_FIELDS = "Too many headers received"  # aiohttp's message for more than max_headers fields
@@ -69,7 +69,7 @@ class RefusingHandler(RequestHandler):
         if isinstance(exc, LineTooLong) and exc.args[1] == self.max_line_size:
             return 414, f"the request target is longer than {self.max_line_size} bytes"
         if isinstance(exc, LineTooLong):
-            return 431, f"a request header field is longer than {self.max_field_size} bytes (name and value)"
+            return 431, f"a request header field name or value is longer than {self.max_field_size} bytes"
         if isinstance(exc, HttpProcessingError) and exc.message == _TOO_MANY_FIELDS:
             return 431, f"the request has more than {self.max_headers} header fields"
         if isinstance(exc, InvalidURLError):
