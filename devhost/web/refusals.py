@@ -3,14 +3,16 @@
 A header field over the limit, a bad ``Content-Length``, a malformed request line or chunk: aiohttp answers
 these itself with a ``text/plain`` 400 and logs a traceback, and offers no hook for them (aio-libs/aiohttp#3287;
 middlewares and ``on_response_prepare`` never see such a request). ``RefusingHandler`` is aiohttp's own
-connection protocol with two methods changed, written against aiohttp 3.14.5 (pinned in requirements-dev.txt),
+connection protocol with three methods changed, written against aiohttp 3.14.5 (pinned in requirements-dev.txt),
 whose private names it reads; ``tests/devhost/test_refusals.py`` fails if an upgrade changes them:
 
 - ``handle_error`` answers a parse error with ``{"error": ...}`` and the status that says what was wrong (414
   for a request target over the limit, 431 for a header name or value over it or too many fields, else 400), with
   ``Connection: close`` (the parser cannot carry on after an error), and logs one line instead of a traceback;
 - ``data_received`` hands an error found in the middle of a body (a bad chunk) to the request reading it:
-  aiohttp's C parser drops that body without a word, so the handler waited for it until the read timeout.
+  aiohttp's C parser drops that body without a word, so the handler waited for it until the read timeout;
+- ``finish_response`` makes JSON of an HTTP error raised before the middlewares ran, where ``json_errors``
+  cannot see it: the 417 aiohttp answers to an ``Expect`` other than ``100-continue``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError, InvalidURLError, LineTooLong
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError, _ErrInfo
 
-from .errors import error
+from .errors import error, http_error
 
 log = logging.getLogger("devhost")
 
@@ -63,6 +65,13 @@ class RefusingHandler(RequestHandler):
         if reading is not None and isinstance(refused, _ErrInfo) and not reading.content.is_eof():
             reading.content.set_exception(RequestPayloadError(_one_line(refused.exc)))
             reading.content.feed_eof()  # the body ends here: nothing of it is left to read (and to linger on)
+
+    async def finish_response(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        if isinstance(resp, web.HTTPException):  # raised before the middlewares: the 417 for an unknown Expect
+            resp = http_error(resp) or resp
+        return await super().finish_response(request, resp, start_time)
 
     def refusal(self, exc: BaseException) -> tuple[int, str]:
         """The status and the reason for a request the parser refused with ``exc``."""

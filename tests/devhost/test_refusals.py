@@ -197,6 +197,15 @@ def test_a_chunk_that_breaks_off_a_body_being_read_is_a_400_at_once(host: DevHos
     assert host.request("POST", "/api/greet", raw=b"bob")[1].startswith("hello bob")
 
 
+@pytest.mark.parametrize("path", ["/api/greet", "/runtime/webhooks/durabletask/orchestrators/sequence", "/nothing"])
+def test_an_expectation_other_than_100_continue_is_a_json_417(host: DevHost, path: str) -> None:
+    """aiohttp answers it before any middleware runs."""
+    with socket.create_connection(("127.0.0.1", host.port), timeout=GIVE_UP_SECONDS) as sock:
+        sock.sendall(request(host, f"POST {path}", "Expect: 200-ok", "Content-Length: 3", body=b"ann"))
+        answer = Answer(sock)
+    assert (answer.status, answer.error()) == (417, "Expectation Failed")
+
+
 def test_a_body_declared_over_100_mb_is_a_413_before_it_is_sent(host: DevHost) -> None:
     with socket.create_connection(("127.0.0.1", host.port), timeout=GIVE_UP_SECONDS) as sock:
         sock.sendall(request(host, "POST /api/greet", f"Content-Length: {MAX_BODY + 1}", body=b"ann"))
