@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
@@ -195,9 +196,10 @@ async def _read_body(request: web.Request, seconds: float, max_body: int) -> web
         return error(408, f"the request body did not arrive within {seconds:g} s")
     except web.HTTPRequestEntityTooLarge:
         return error(413, f"the request body is over {max_body} bytes")
-    except RequestPayloadError as exc:
-        log.warning("%s %s: a malformed body: %s", request.method, request.path[:200], exc)
-        return error(400, f"malformed request body: {exc}")
+    except (RequestPayloadError, HttpProcessingError) as exc:  # the latter from aiohttp's pure-Python parser
+        reason = refusals.one_line(exc)
+        log.warning("%s %s: a malformed body: %s", request.method, request.path[:200], reason)
+        return error(400, f"malformed request body: {reason}")
     return None
 
 

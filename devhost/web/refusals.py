@@ -63,7 +63,7 @@ class RefusingHandler(RequestHandler):
         super().data_received(data)
         refused = self._messages[-1][0] if self._messages else None
         if reading is not None and isinstance(refused, _ErrInfo) and not reading.content.is_eof():
-            reading.content.set_exception(RequestPayloadError(_one_line(refused.exc)))
+            reading.content.set_exception(RequestPayloadError(one_line(refused.exc)))
             reading.content.feed_eof()  # the body ends here: nothing of it is left to read (and to linger on)
 
     async def finish_response(
@@ -82,8 +82,8 @@ class RefusingHandler(RequestHandler):
         if isinstance(exc, HttpProcessingError) and exc.message == _TOO_MANY_FIELDS:
             return 431, f"the request has more than {self.max_headers} header fields"
         if isinstance(exc, InvalidURLError):
-            return 400, f"malformed request: the request target is not a valid URL: {_one_line(exc)}"
-        return 400, f"malformed request: {_one_line(exc)}"
+            return 400, f"malformed request: the request target is not a valid URL: {one_line(exc)}"
+        return 400, f"malformed request: {one_line(exc)}"
 
 
 def protocols(server: web.Server) -> Callable[[], RequestHandler]:
@@ -91,8 +91,8 @@ def protocols(server: web.Server) -> Callable[[], RequestHandler]:
     return functools.partial(RefusingHandler, server, loop=server._loop, **server._kwargs)
 
 
-def _one_line(exc: BaseException) -> str:
-    """aiohttp's message on one line: the reason and the bytes it quotes, without the caret pointing into them."""
+def one_line(exc: BaseException) -> str:
+    """aiohttp's message for a malformed request on one line: the reason and the bytes it quotes, without the caret pointing into them."""
     message = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
     parts = [line.strip().rstrip(":") for line in message.splitlines() if line.strip().strip("^")]
     return ": ".join(parts)[:_REASON_CHARACTERS]
