@@ -92,7 +92,8 @@ def protocols(server: web.Server) -> Callable[[], RequestHandler]:
 
 
 def one_line(exc: BaseException) -> str:
-    """aiohttp's message for a malformed request on one line: the reason and the bytes it quotes, without the caret pointing into them."""
+    """aiohttp's message for a malformed request on one line: the reason and the bytes it quotes, without the
+    caret pointing into them."""
     message = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
     parts = [line.strip().rstrip(":") for line in message.splitlines() if line.strip().strip("^")]
     return ": ".join(parts)[:_REASON_CHARACTERS]
