@@ -30,7 +30,7 @@ from .runtime.engine import Engine
 from .runtime.tracebacks import describe, where
 from .runtime.workers import DaemonPool
 from .store.event_store import Store, StoreError
-from .web import connections, durable_api, guard, http_functions
+from .web import connections, durable_api, guard, http_functions, refusals
 from .web.errors import json_errors
 
 log = logging.getLogger("devhost")
@@ -109,6 +109,7 @@ def _run(app: web.Application, sock: socket.socket, bound: connections.Connectio
             access_log=None,
             keepalive_timeout=read_timeout,
             auto_decompress=False,
+            **refusals.LIMITS,
         )
         await runner.setup()
         try:
@@ -157,7 +158,7 @@ def build(config: HostConfig, bound: connections.Connections) -> web.Application
     # Synchronous HTTP functions and long reads run off the event loop, on daemon threads: a hung
     # function never keeps a stopped host alive, and a long read never holds up other requests.
     pool = DaemonPool(HTTP_WORKERS, "devhost-http")
-    read_in_time = connections.read_deadline(config.read_timeout, bound)
+    read_in_time = connections.read_deadline(config.read_timeout, MAX_REQUEST_BODY, bound)
     app = web.Application(
         middlewares=[access_log, refuse_foreign, json_errors, read_in_time],
         client_max_size=MAX_REQUEST_BODY,

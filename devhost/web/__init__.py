@@ -4,5 +4,6 @@
 Durable Functions HTTP API (public webhooks and the RPC flavour the SDK's client calls); ``guard``
 refuses cross-origin writes and foreign Host headers; ``connections`` bounds what one client may hold
 (time to send a request, open connections, lines of log); ``errors`` makes every error a JSON body and
-reads bodies and query parameters safely; ``asgi`` hands one request to an ASGI application.
+reads bodies and query parameters safely; ``refusals`` answers the requests aiohttp's parser refuses with the
+same JSON; ``asgi`` hands one request to an ASGI application.
 """

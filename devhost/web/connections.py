@@ -3,6 +3,9 @@
 Every web page the user opens can reach the host, so a slow or greedy client must not stall it:
 - a request's head and its body must arrive within the read timeout (aiohttp times neither out by
   itself): a head that trickles is cut off with the connection, a body that trickles is a 408;
+- a body is read whole before the handler runs: one over the size limit is a 413 (at once when its
+  ``Content-Length`` says so), one that breaks off malformed (a bad chunk) a 400, and the connection closes
+  after either, since the rest of the body is not read;
 - connections are bounded below the open-file limit (raised to the hard limit at start), so the host
   never runs out of descriptors for its database and its own calls; at the bound the oldest idle
   connection is closed to make room, and a new one is refused only when every one is busy;
@@ -22,9 +25,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
+from . import refusals
 from .errors import RETRY_AFTER_SECONDS, error
 
 log = logging.getLogger("devhost.connections")
@@ -158,29 +163,44 @@ class BoundedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: self.connections.accept(server), sock=self.sock)
+        protocol = refusals.protocols(server)
+        self._server = await loop.create_server(lambda: self.connections.accept(protocol), sock=self.sock)
 
 
-def read_deadline(seconds: float, connections: Connections) -> Middleware:
-    """Mark the connection busy while a request is served, and read its body within ``seconds``."""
+def read_deadline(seconds: float, max_body: int, connections: Connections) -> Middleware:
+    """Mark the connection busy while a request is served, and read its body (``max_body`` bytes at most)
+    within ``seconds``."""
 
     @web.middleware
     async def within_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
         with connections.busy(request.protocol):
             if request.body_exists:
-                try:
-                    async with asyncio.timeout(seconds):
-                        await request.read()  # kept by the request: handlers read it from there
-                except TimeoutError:
-                    log.warning(
-                        "%s %s: the body did not arrive within %g s", request.method, request.path[:200], seconds
-                    )
-                    response = error(408, f"the request body did not arrive within {seconds:g} s")
-                    response.force_close()
-                    return response
+                refused = await _read_body(request, seconds, max_body)
+                if refused is not None:
+                    refused.force_close()  # the rest of the body is not read: the connection cannot carry on
+                    return refused
             return await handler(request)
 
     return within_deadline
+
+
+async def _read_body(request: web.Request, seconds: float, max_body: int) -> web.Response | None:
+    """Read the body, kept by the request for handlers to read from there; the refusal when it cannot be read."""
+    if (request.content_length or 0) > max_body:
+        return error(413, f"the request body is over {max_body} bytes ({request.content_length} declared)")
+    try:
+        async with asyncio.timeout(seconds):
+            await request.read()
+    except TimeoutError:
+        log.warning("%s %s: the body did not arrive within %g s", request.method, request.path[:200], seconds)
+        return error(408, f"the request body did not arrive within {seconds:g} s")
+    except web.HTTPRequestEntityTooLarge:
+        return error(413, f"the request body is over {max_body} bytes")
+    except (RequestPayloadError, HttpProcessingError) as exc:  # the latter from aiohttp's pure-Python parser
+        reason = refusals.one_line(exc)
+        log.warning("%s %s: a malformed body: %s", request.method, request.path[:200], reason)
+        return error(400, f"malformed request body: {reason}")
+    return None
 
 
 class RepeatedLines(logging.Filter):

@@ -34,6 +34,14 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def http_error(exc: web.HTTPException) -> web.Response | None:
+    """The JSON answer for aiohttp's own error ``exc`` (a 404 or 405 of the router, ...); None when it needs none:
+    it is no error, or its body is JSON already."""
+    if exc.status < 400 or exc.content_type == "application/json":
+        return None
+    return error(exc.status, exc.reason)
+
+
 def unavailable(message: str) -> web.Response:
     """503 with ``Retry-After``: the local store refuses reads or writes just now; try again later."""
     response = error(503, message)
@@ -50,9 +58,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except StoreError as exc:  # a store that refuses reads or writes: nothing was changed, try again later
         return unavailable(f"the local store is unavailable, nothing was changed: {exc}")
     except web.HTTPException as exc:
-        if exc.status < 400 or exc.content_type == "application/json":
+        answer = http_error(exc)
+        if answer is None:
             raise
-        return error(exc.status, exc.reason)
+        return answer
     except Exception:
         log.exception("%s %s failed", request.method, request.path[:200])
         return error(500, "the local host failed on this request; its log has the details")
