@@ -1,0 +1,124 @@
+"""The agents' durable entity, kept within the scheduler's limit on its state.
+
+AgentFunctionApp's entity writes whatever the conversation has become; a turn that takes the state over 1 MiB is
+refused by the scheduler after the fact, the whole operation with it: nothing is recorded, a caller waiting for the
+answer never sees one, and a flow's call fails with the scheduler's message. This entity runs the framework's
+`AgentEntity` unchanged, but checks the state before it is written: a turn that does not fit is not kept (the
+session stays as it was) and its answer is an error with code `CONVERSATION_FULL` naming the sizes, which the caller
+reads at once. An operation that fails in any other way is also answered with an error under its correlation id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.durable_functions as df
+from agent_framework import AgentResponse, Content, Message, SupportsAgentRun
+from agent_framework_durabletask import (
+    AgentEntity,
+    AgentEntityStateProviderMixin,
+    AgentResponseCallbackProtocol,
+    DurableAgentStateResponse,
+    run_agent_coroutine,
+)
+
+from agents.session_limits import CONVERSATION_FULL, STATE_LIMIT_BYTES, stored_bytes
+
+logger = logging.getLogger(__name__)
+
+
+def error_answer(message: str, code: str) -> AgentResponse:
+    """A failed turn's answer, as the framework makes one: an assistant message holding an error content."""
+    return AgentResponse(
+        messages=[Message(role="assistant", contents=[Content.from_error(message=message, error_code=code)])],
+        created_at=datetime.now(UTC).isoformat(),
+    )
+
+
+def _entry(correlation_id: str, answer: AgentResponse) -> dict[str, Any]:
+    """`answer` as the conversation history records it."""
+    entry = DurableAgentStateResponse.from_run_response(correlation_id, answer)
+    entry.is_error = True
+    return entry.to_dict()
+
+
+def _history(state: dict[str, Any]) -> list[dict[str, Any]]:
+    data = state.setdefault("data", {})
+    history: list[dict[str, Any]] = data.setdefault("conversationHistory", [])
+    return history
+
+
+class BoundedStateProvider(AgentEntityStateProviderMixin):
+    """The entity's state in the Functions entity context, never written larger than `limit` bytes as stored."""
+
+    def __init__(self, context: df.DurableEntityContext, limit: int = STATE_LIMIT_BYTES) -> None:
+        self._context, self.limit = context, limit
+        self.refused: AgentResponse | None = None
+        """The error answer that replaced the last turn, when it did not fit."""
+
+    def _get_state_dict(self) -> dict[str, Any]:
+        state = self._context.get_state(dict)
+        return state if isinstance(state, dict) else {}
+
+    def _set_state_dict(self, state: dict[str, Any]) -> None:
+        size = stored_bytes(state)
+        history = _history(state)
+        if size > self.limit and history:
+            turn = history[-1].get("correlationId", "")
+            kept = [entry for entry in history if entry.get("correlationId") != turn]
+            before = stored_bytes({**state, "data": {**state["data"], "conversationHistory": kept}})
+            message = (
+                f"with it the conversation would be {size:,} bytes as stored (JSON, non-ASCII characters escaped), "
+                f"over the {self.limit:,} bytes an agent session may hold ({before:,} bytes without it)"
+            )
+            logger.warning("%s: turn %s not kept: %s", self.session_id, turn, message)
+            self.refused = error_answer(message, CONVERSATION_FULL)
+            history[:] = [*kept, _entry(turn, self.refused)]
+        self._context.set_state(state)
+
+    def _get_session_id_from_entity(self) -> str:
+        return str(self._context.entity_key)
+
+    def record_failure(self, correlation_id: str, error: Exception) -> AgentResponse:
+        """Record an operation that failed before the agent could answer, so its caller reads why."""
+        answer = error_answer(str(error), type(error).__name__)
+        state = self._get_state_dict()
+        _history(state).append(_entry(correlation_id, answer))
+        self._state_cache = None
+        self._set_state_dict(state)
+        return self.refused or answer
+
+
+def bounded_agent_entity(
+    agent: SupportsAgentRun, callback: AgentResponseCallbackProtocol | None = None
+) -> Callable[[df.DurableEntityContext], None]:
+    """The entity function of `agent`: the framework's `run` and `reset` operations, within the state limit."""
+
+    async def operate(context: df.DurableEntityContext) -> None:
+        provider = BoundedStateProvider(context)
+        entity = AgentEntity(agent, callback, state_provider=provider)
+        operation, request = context.operation_name, context.get_input()
+        if operation == "reset":
+            entity.reset()
+            context.set_result({"status": "reset"})
+            return
+        if operation not in ("run", "run_agent"):
+            context.set_result({"error": f"Unknown operation: {operation}"})
+            return
+        correlation_id = request.get("correlationId") if isinstance(request, dict) else None
+        try:
+            answer = await entity.run(request if isinstance(request, dict) else str(request))
+        except Exception as error:  # the framework's run records a failed model call itself; this is anything else
+            logger.exception("%s: the operation failed", context.entity_key)
+            if not isinstance(correlation_id, str):
+                raise
+            answer = provider.record_failure(correlation_id, error)
+        context.set_result((provider.refused or answer).to_dict())
+
+    def entity_function(context: df.DurableEntityContext) -> None:
+        run_agent_coroutine(operate(context))
+
+    return entity_function
