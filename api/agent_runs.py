@@ -140,17 +140,19 @@ def _response(history: list[DurableAgentStateEntry], correlation_id: str) -> Dur
 
 
 def _check_room(state: dict[str, Any], run: RunRequest, agent: str, details: dict[str, Any]) -> None:
-    """Refused (409) when the session cannot take this message and an answer, or a turn already did not fit in it:
-    nothing is sent then (the message itself is bounded by AgentMessage)."""
+    """Refused (409) when the session cannot take this message and an answer, or its turns left no room for the last
+    one (a full session stays full: the caller is told to start a new one): nothing is sent then. A message too
+    large for any session is refused before, by AgentMessage, or after its turn, with 413."""
     session, history = details["session_id"], _conversation(state)
     last_error = _error(history[-1]) if history else None
-    if last_error and last_error.error_code == CONVERSATION_FULL:
+    holds_turns = any(isinstance(entry, DurableAgentStateRequest) for entry in history)
+    if holds_turns and last_error and last_error.error_code == CONVERSATION_FULL:
         raise Refused(
             f"Session {session!r} of {agent} is full: its last turn did not fit; {NEW_SESSION}", 409, **details
         )
     size = stored_bytes(state)
     needed = stored_bytes(DurableAgentStateRequest.from_run_request(run).to_dict()) + ANSWER_ROOM_BYTES
-    if history and size + needed > STATE_LIMIT_BYTES:
+    if holds_turns and size + needed > STATE_LIMIT_BYTES:
         raise Refused(
             f"Session {session!r} of {agent} is full: its conversation is {size:,} bytes as stored and this message "
             f"with room for an answer needs {needed:,} more, over the {STATE_LIMIT_BYTES:,} bytes a session may "

@@ -27,7 +27,7 @@ from pydantic import (
 
 from agents.mail_parsing import MAX_RAW_BYTES, looks_like_mail
 from agents.session_limits import MAX_MESSAGE_BYTES, stored_bytes
-from reviewing.protocol import MAX_FEEDBACK
+from reviewing.protocol import Feedback
 from settings import ReviewSettings, single_mailbox
 
 InputModel = TypeVar("InputModel", bound=BaseModel)
@@ -271,5 +271,5 @@ class ApprovalDecision(_Input):
     """
 
     approved: StrictBool
-    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FEEDBACK)] = ""
+    feedback: Feedback = ""
     round: int | None = Field(default=None, ge=1, strict=True)
