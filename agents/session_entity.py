@@ -5,7 +5,7 @@ refused by the scheduler after the fact, the whole operation with it: nothing is
 answer never sees one, and a flow's call fails with the scheduler's message. This entity runs the framework's
 `AgentEntity` unchanged, but checks the state before it is written: a turn that does not fit is not kept (the
 session stays as it was) and its answer is an error with code `CONVERSATION_FULL` naming the sizes, which the caller
-reads at once. An operation that fails in any other way is also answered with an error under its correlation id.
+reads at once, as it reads a failed model call (which `AgentEntity` records itself).
 """
 
 from __future__ import annotations
@@ -82,15 +82,6 @@ class BoundedStateProvider(AgentEntityStateProviderMixin):
     def _get_session_id_from_entity(self) -> str:
         return str(self._context.entity_key)
 
-    def record_failure(self, correlation_id: str, error: Exception) -> AgentResponse:
-        """Record an operation that failed before the agent could answer, so its caller reads why."""
-        answer = error_answer(str(error), type(error).__name__)
-        state = self._get_state_dict()
-        _history(state).append(_entry(correlation_id, answer))
-        self._state_cache = None
-        self._set_state_dict(state)
-        return self.refused or answer
-
 
 def bounded_agent_entity(
     agent: SupportsAgentRun, callback: AgentResponseCallbackProtocol | None = None
@@ -108,14 +99,8 @@ def bounded_agent_entity(
         if operation not in ("run", "run_agent"):
             context.set_result({"error": f"Unknown operation: {operation}"})
             return
-        correlation_id = request.get("correlationId") if isinstance(request, dict) else None
-        try:
-            answer = await entity.run(request if isinstance(request, dict) else str(request))
-        except Exception as error:  # the framework's run records a failed model call itself; this is anything else
-            logger.exception("%s: the operation failed", context.entity_key)
-            if not isinstance(correlation_id, str):
-                raise
-            answer = provider.record_failure(correlation_id, error)
+        message = request if isinstance(request, dict) and "message" in request else str(request or "")
+        answer = await entity.run(message)
         context.set_result((provider.refused or answer).to_dict())
 
     def entity_function(context: df.DurableEntityContext) -> None:
