@@ -30,25 +30,18 @@ from agents.session_limits import CONVERSATION_FULL, STATE_LIMIT_BYTES, stored_b
 logger = logging.getLogger(__name__)
 
 
-def error_answer(message: str, code: str) -> AgentResponse:
-    """A failed turn's answer, as the framework makes one: an assistant message holding an error content."""
-    return AgentResponse(
-        messages=[Message(role="assistant", contents=[Content.from_error(message=message, error_code=code)])],
+def _refusal(correlation_id: str, message: str) -> tuple[AgentResponse, dict[str, Any]]:
+    """A turn's answer saying it did not fit, as the framework makes a failed one (an assistant message holding an
+    error content), and as the conversation history records it."""
+    answer = AgentResponse(
+        messages=[
+            Message(role="assistant", contents=[Content.from_error(message=message, error_code=CONVERSATION_FULL)])
+        ],
         created_at=datetime.now(UTC).isoformat(),
     )
-
-
-def _entry(correlation_id: str, answer: AgentResponse) -> dict[str, Any]:
-    """`answer` as the conversation history records it."""
     entry = DurableAgentStateResponse.from_run_response(correlation_id, answer)
     entry.is_error = True
-    return entry.to_dict()
-
-
-def _history(state: dict[str, Any]) -> list[dict[str, Any]]:
-    data = state.setdefault("data", {})
-    history: list[dict[str, Any]] = data.setdefault("conversationHistory", [])
-    return history
+    return answer, entry.to_dict()
 
 
 class BoundedStateProvider(AgentEntityStateProviderMixin):
@@ -65,7 +58,7 @@ class BoundedStateProvider(AgentEntityStateProviderMixin):
 
     def _set_state_dict(self, state: dict[str, Any]) -> None:
         size = stored_bytes(state)
-        history = _history(state)
+        history: list[dict[str, Any]] = state.get("data", {}).get("conversationHistory", [])
         if size > self.limit and history:
             turn = history[-1].get("correlationId", "")
             kept = [entry for entry in history if entry.get("correlationId") != turn]
@@ -75,8 +68,8 @@ class BoundedStateProvider(AgentEntityStateProviderMixin):
                 f"over the {self.limit:,} bytes an agent session may hold ({before:,} bytes without it)"
             )
             logger.warning("%s: turn %s not kept: %s", self.session_id, turn, message)
-            self.refused = error_answer(message, CONVERSATION_FULL)
-            history[:] = [*kept, _entry(turn, self.refused)]
+            self.refused, entry = _refusal(turn, message)
+            history[:] = [*kept, entry]
         self._context.set_state(state)
 
     def _get_session_id_from_entity(self) -> str:
