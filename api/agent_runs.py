@@ -102,13 +102,13 @@ async def run_agent(
     details = {"agent": agent, "session_id": session_id, "correlation_id": correlation_id}
     state = await _state(client, entity)
     history = _conversation(state)
-    _check_room(state, run, agent, details)
+    _check_room(history, stored_bytes(state), run, agent, details)
     await client.signal_entity(entity, "run", run.to_dict())
     deadline, pause = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
     while True:
         response = _response(_conversation(await _state(client, entity)), correlation_id)
         if response is not None:
-            _raise_if_failed(response, agent, details, new_session=not history)
+            _raise_if_failed(response, agent, details, new_session=not _holds_turns(history))
             text = DurableAgentStateResponse.to_run_response(response).text
             return AgentAnswer(agent, session_id, correlation_id, text)
         if time.monotonic() >= deadline:
@@ -139,18 +139,23 @@ def _response(history: list[DurableAgentStateEntry], correlation_id: str) -> Dur
     )
 
 
-def _check_room(state: dict[str, Any], run: RunRequest, agent: str, details: dict[str, Any]) -> None:
+def _holds_turns(history: list[DurableAgentStateEntry]) -> bool:
+    """Whether the session kept any turn (a session whose every turn was refused is as good as new)."""
+    return any(isinstance(entry, DurableAgentStateRequest) for entry in history)
+
+
+def _check_room(
+    history: list[DurableAgentStateEntry], size: int, run: RunRequest, agent: str, details: dict[str, Any]
+) -> None:
     """Refused (409) when the session cannot take this message and an answer, or its turns left no room for the last
     one (a full session stays full: the caller is told to start a new one): nothing is sent then. A message too
     large for any session is refused before, by AgentMessage, or after its turn, with 413."""
-    session, history = details["session_id"], _conversation(state)
+    session, holds_turns = details["session_id"], _holds_turns(history)
     last_error = _error(history[-1]) if history else None
-    holds_turns = any(isinstance(entry, DurableAgentStateRequest) for entry in history)
     if holds_turns and last_error and last_error.error_code == CONVERSATION_FULL:
         raise Refused(
             f"Session {session!r} of {agent} is full: its last turn did not fit; {NEW_SESSION}", 409, **details
         )
-    size = stored_bytes(state)
     needed = stored_bytes(DurableAgentStateRequest.from_run_request(run).to_dict()) + ANSWER_ROOM_BYTES
     if holds_turns and size + needed > STATE_LIMIT_BYTES:
         raise Refused(

@@ -75,6 +75,7 @@ def test_a_turn_whose_answer_cannot_be_kept_is_a_413_at_once_and_the_session_sti
     assert "do not fit in one session" in reply["error"]
     state = session_state(host, RESEARCHER, "lines1")
     assert state is not None and stored_size(state) < 4096  # the turn was not kept, only why it failed
+    assert ask(host, RESEARCHER, lines, "lines1")[0] == 413  # still too large, not a full session
     code, reply = ask(host, RESEARCHER, "Durable entities", "lines1")
     assert code == 200, reply
     assert json.loads(reply["response"])["key_points"]
