@@ -8,6 +8,10 @@ Served by the app instead of AgentFunctionApp's own route and tool, for two reas
 - Isolation: the flows keep their agent conversations in sessions of the same entities. A caller's session id
   is mapped into a namespace of its own (`CALLER_SESSION_PREFIX`), which the flows' sessions (keys made from
   `context.new_uuid()`) never use, so no request from outside can write into a flow's conversation.
+- Bounds: a session's conversation lives in the entity's state, which may not pass 1 MiB as stored
+  (agents/session_limits.py). A session without room for the message and an answer is refused before anything is
+  sent (409, naming the session); a turn that did not fit after all is answered by the entity with a
+  `ConversationFull` error, read here at once like any failed run (409, or 413 when the session held nothing else).
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ from agent_framework_durabletask import (
     REQUEST_RESPONSE_FORMAT_JSON,
     AgentSessionId,
     DurableAgentState,
+    DurableAgentStateEntry,
     DurableAgentStateErrorContent,
+    DurableAgentStateRequest,
     DurableAgentStateResponse,
     RunRequest,
 )
 
 from agents.catalog import ANSWERS
 from agents.model_errors import TRANSIENT_ERRORS, ModelRejected, retry_after
+from agents.session_limits import ANSWER_ROOM_BYTES, CONVERSATION_FULL, STATE_LIMIT_BYTES, stored_bytes
 from api.http import Refused
 from orchestrations.inputs import AgentMessage
 
@@ -44,6 +51,7 @@ CALLER_SESSION_PREFIX = "caller-"
 MAX_WAIT_SECONDS = 220.0
 """Azure's front end drops an HTTP request after 230 s: answer before that."""
 FIRST_POLL_SECONDS, LAST_POLL_SECONDS = 0.05, 1.0
+NEW_SESSION = "continue in a new session (another session_id, or none for a new one)"
 
 
 @dataclass(frozen=True)
@@ -91,13 +99,16 @@ async def run_agent(
         request_response_format=REQUEST_RESPONSE_FORMAT_JSON,
         created_at=datetime.now(UTC),
     )
-    await client.signal_entity(entity, "run", run.to_dict())
     details = {"agent": agent, "session_id": session_id, "correlation_id": correlation_id}
+    state = await _state(client, entity)
+    history = _conversation(state)
+    _check_room(history, stored_bytes(state), run, agent, details)
+    await client.signal_entity(entity, "run", run.to_dict())
     deadline, pause = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
     while True:
-        response = await _recorded_response(client, entity, correlation_id)
+        response = _response(_conversation(await _state(client, entity)), correlation_id)
         if response is not None:
-            _raise_if_failed(response, agent, details)
+            _raise_if_failed(response, agent, details, new_session=not _holds_turns(history))
             text = DurableAgentStateResponse.to_run_response(response).text
             return AgentAnswer(agent, session_id, correlation_id, text)
         if time.monotonic() >= deadline:
@@ -110,26 +121,76 @@ async def run_agent(
         pause = min(LAST_POLL_SECONDS, pause * 2)
 
 
-async def _recorded_response(
-    client: df.DurableOrchestrationClient, entity: df.EntityId, correlation_id: str
-) -> DurableAgentStateResponse | None:
+async def _state(client: df.DurableOrchestrationClient, entity: df.EntityId) -> dict[str, Any]:
+    """The session's entity state as stored (empty for a new session)."""
     state = await client.read_entity_state(entity)
     if not state or not state.entity_exists or not isinstance(state.entity_state, dict):
-        return None
-    history = DurableAgentState.from_dict(state.entity_state).data.conversation_history
+        return {}
+    return state.entity_state
+
+
+def _conversation(state: dict[str, Any]) -> list[DurableAgentStateEntry]:
+    return DurableAgentState.from_dict(state).data.conversation_history if state else []
+
+
+def _response(history: list[DurableAgentStateEntry], correlation_id: str) -> DurableAgentStateResponse | None:
     return next(
         (e for e in history if isinstance(e, DurableAgentStateResponse) and e.correlation_id == correlation_id), None
     )
 
 
-def _raise_if_failed(response: DurableAgentStateResponse, agent: str, details: dict[str, Any]) -> None:
-    """Refused naming the cause when the entity recorded the run as failed (its answer holds an error content)."""
-    errors = [c for m in response.messages for c in m.contents if isinstance(c, DurableAgentStateErrorContent)]
-    if not errors:
+def _holds_turns(history: list[DurableAgentStateEntry]) -> bool:
+    """Whether the session kept any turn (a session whose every turn was refused is as good as new)."""
+    return any(isinstance(entry, DurableAgentStateRequest) for entry in history)
+
+
+def _check_room(
+    history: list[DurableAgentStateEntry], size: int, run: RunRequest, agent: str, details: dict[str, Any]
+) -> None:
+    """Refused (409) when the session cannot take this message and an answer, or its turns left no room for the last
+    one (a full session stays full: the caller is told to start a new one): nothing is sent then. A message too
+    large for any session is refused before, by AgentMessage, or after its turn, with 413."""
+    session, holds_turns = details["session_id"], _holds_turns(history)
+    last_error = _error(history[-1]) if history else None
+    if holds_turns and last_error and last_error.error_code == CONVERSATION_FULL:
+        raise Refused(
+            f"Session {session!r} of {agent} is full: its last turn did not fit; {NEW_SESSION}", 409, **details
+        )
+    needed = stored_bytes(DurableAgentStateRequest.from_run_request(run).to_dict()) + ANSWER_ROOM_BYTES
+    if holds_turns and size + needed > STATE_LIMIT_BYTES:
+        raise Refused(
+            f"Session {session!r} of {agent} is full: its conversation is {size:,} bytes as stored and this message "
+            f"with room for an answer needs {needed:,} more, over the {STATE_LIMIT_BYTES:,} bytes a session may "
+            f"hold; {NEW_SESSION}",
+            409,
+            **details,
+        )
+
+
+def _error(entry: DurableAgentStateEntry) -> DurableAgentStateErrorContent | None:
+    """The error content of a failed run's answer."""
+    errors = [c for m in entry.messages for c in m.contents if isinstance(c, DurableAgentStateErrorContent)]
+    return errors[0] if errors else None
+
+
+def _raise_if_failed(
+    response: DurableAgentStateResponse, agent: str, details: dict[str, Any], new_session: bool
+) -> None:
+    """Refused naming the cause when the entity recorded the run as failed (its answer holds an error content); a
+    turn that did not fit is 413 in a session that held nothing else (the message is too large), else 409."""
+    error = _error(response)
+    if error is None:
         return
-    error = errors[0]
     cause, kind = error.message or "no message", error.error_code or "Exception"
     logger.warning("%s failed for a caller: %s: %s", agent, kind, cause)
+    if kind == CONVERSATION_FULL:
+        session = details["session_id"]
+        where = "this message and its answer do not fit in one session" if new_session else NEW_SESSION
+        raise Refused(
+            f"Session {session!r} of {agent} could not keep this turn: {cause}; {where}",
+            413 if new_session else 409,
+            **details,
+        )
     if kind in TRANSIENT_ERRORS:
         wait = retry_after(cause)
         extra = {"retry_after_seconds": wait} if wait is not None else {}

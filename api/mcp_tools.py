@@ -113,8 +113,18 @@ async def started(
     return {"id": instance_id, "name": flow, "runtimeStatus": "Pending", "next": next_step}
 
 
-QUERY = Prop("query", "string", "The email: From:, Subject:, a blank line, then the body.", required=True)
-SESSION = Prop("sessionId", "string", "Optional: a conversation of yours to continue (letters, digits, _ . : -).")
+QUERY = Prop(
+    "query",
+    "string",
+    "The email: From:, Subject:, a blank line, then the body; at most 200,000 bytes as JSON stores it (a non-ASCII "
+    "character takes 6, a line break 2).",
+    required=True,
+)
+SESSION = Prop(
+    "sessionId",
+    "string",
+    "Optional: a conversation of yours to continue (letters, digits, _ . : -); one holds at most 1 MiB as stored.",
+)
 AGENT_ARGUMENTS = {QUERY.name: "message", SESSION.name: "session_id"}
 """The agent tool's argument names, as AgentMessage (the HTTP route's body) names them."""
 
@@ -220,7 +230,12 @@ async def get_flow_status(context: str, client: df.DurableOrchestrationClient) -
     "when it would not count (still drafting, being revised, too late).",
     INSTANCE_ID,
     Prop("approved", "boolean", "true publishes the draft, false rejects it.", required=True),
-    Prop("feedback", "string", "What to change (used for the revision when rejected); up to 5000 characters."),
+    Prop(
+        "feedback",
+        "string",
+        "What to change (used for the revision when rejected); up to 5000 characters and 10,000 bytes as JSON "
+        "stores it (a non-ASCII character takes 6).",
+    ),
     Prop(
         "round",
         "integer",

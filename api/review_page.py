@@ -38,7 +38,17 @@ from api.decisions import RUNNING, Outcome, decide, refusal
 from api.draft_diff import diff_html
 from api.http import BadRequest, Refused, check_instance_id
 from orchestrations.inputs import ApprovalDecision
-from reviewing.protocol import ENDED, DecisionRecord, DraftReference, ReviewStatus, Role, Stage, utc
+from reviewing.protocol import (
+    ENDED,
+    MAX_FEEDBACK,
+    MAX_FEEDBACK_BYTES,
+    DecisionRecord,
+    DraftReference,
+    ReviewStatus,
+    Role,
+    Stage,
+    utc,
+)
 from reviewing.signing import ExpiredLink, InvalidLink, ReviewLink, open_link
 from settings import app_settings
 
@@ -400,12 +410,13 @@ def _form(link: ReviewLink, last_round: bool) -> str:
     return (
         '<section><h2>Your decision</h2><form method="post">'
         '<label for="feedback">Feedback for the author</label>'
-        '<textarea id="feedback" name="feedback" maxlength="5000" '
+        f'<textarea id="feedback" name="feedback" maxlength="{MAX_FEEDBACK}" '
         'placeholder="What works, what to change…"></textarea>'
         '<div class="actions">'
         '<button class="approve" type="submit" name="decision" value="approve">Approve and publish</button>'
         f'<button type="submit" name="decision" value="reject">Reject round {link.round}</button>'
-        f'</div><p class="muted">A rejection {rejection}, with your feedback.</p>'
+        f'</div><p class="muted">A rejection {rejection}, with your feedback: up to {MAX_FEEDBACK:,} characters, '
+        f"about {MAX_FEEDBACK_BYTES // 6:,} in Chinese, Japanese or Korean.</p>"
         "</form></section>"
     )
 

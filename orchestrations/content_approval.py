@@ -2,7 +2,8 @@
 
 Each round mails the draft to the reviewer and waits for ApprovalDecision or the deadline. Approved:
 published. Rejected: ContentGenerationAgent revises it in the same conversation, with the
-feedback, and the revision goes to the reviewer as the next round. A missed deadline escalates:
+feedback (a fresh one carrying the draft once that conversation would outgrow an agent session:
+orchestrations/writer_sessions.py), and the revision goes to the reviewer as the next round. A missed deadline escalates:
 the escalation contact may decide instead, until a second deadline, after which the review expires.
 """
 
@@ -22,6 +23,7 @@ from orchestrations.activity_calls import StepGaveUp, call_step
 from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review_rounds import Decision, Review
+from orchestrations.writer_sessions import WriterConversation
 from reviewing.protocol import DraftReference, Stage
 from settings import app_settings
 
@@ -36,15 +38,16 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
     # The app's shortest deadline is checked in the first episode only: a flow that started keeps its deadlines when
     # REVIEW_MIN_DEADLINE_SECONDS changes later (on replay, as on the HTTP route, the longest is always checked).
     request = read_input(ContentInput, context.get_input(), None if context.is_replaying else app_settings().review)
-    writer = app.get_agent(context, CONTENT_GENERATION)
-    session = writer.create_session()  # one conversation: each revision answers the feedback on the previous draft
-    agents = AgentCalls(context, app_settings().model.retry)
+    # One conversation (each revision answers the feedback on the previous draft), renewed when it grows too large.
+    writer = WriterConversation(
+        AgentCalls(context, app_settings().model.retry), app.get_agent(context, CONTENT_GENERATION), request.topic
+    )
     review = Review(context, request)
     rounds: list[ReviewedDraft] = []
 
     yield from review.listen()  # every ApprovalDecision from now on lands in an open wait
     review.stage(Stage.DRAFTING, 1)
-    article = yield from agents.ask(writer, f"Topic: {request.topic}\n\nWrite the article.", session)
+    article = yield from writer.draft()
     for number in range(1, request.max_review_rounds + 1):
         draft = yield from call_step(
             context, "save_draft", SaveDraft(article=Article.model_validate(article)), DraftReference
@@ -63,10 +66,7 @@ def content_approval_workflow(context: df.DurableOrchestrationContext) -> Genera
         if number == request.max_review_rounds:
             break
         review.stage(Stage.REVISING, number + 1)
-        feedback = decision.feedback or "(no feedback given)"
-        article = yield from agents.ask(
-            writer, f"Reviewer feedback: {feedback}\n\nRevise your draft to address this feedback.", session
-        )
+        article = yield from writer.revise(article, decision.feedback)
     return (yield from finish(context, review, Stage.REJECTED, rounds))
 
 

@@ -11,10 +11,40 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+)
+
+from agents.session_limits import stored_bytes
 
 APPROVAL_EVENT = "ApprovalDecision"
 MAX_FEEDBACK = 5_000
+MAX_FEEDBACK_BYTES = 10_000
+"""Feedback as the writer's conversation stores it (JSON: 6 bytes for a non-ASCII character): each rejection adds it
+to the writer's session, which may hold 1 MiB in all (orchestrations/writer_sessions.py)."""
+
+
+def _feedback_fits(feedback: str) -> str:
+    size = stored_bytes(feedback)
+    if size > MAX_FEEDBACK_BYTES:
+        raise ValueError(
+            f"is {size:,} bytes as stored (JSON: 6 bytes for each non-ASCII character, 2 for a line break); "
+            f"at most {MAX_FEEDBACK_BYTES:,}"
+        )
+    return feedback
+
+
+Feedback = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MAX_FEEDBACK), AfterValidator(_feedback_fits)
+]
+"""Feedback a reviewer may send (the decision route, the MCP tool, the review page)."""
 
 
 class Stage(StrEnum):
@@ -152,6 +182,8 @@ class DecisionEvent(BaseModel):
     `round` names the round it decides (a decision queued behind another must not carry over to the next draft),
     `decision_id` lets the sender see that this very decision was applied, `decided_by` names who decided.
     Only `signature` makes any of it believable: the flow ignores an event whose signature does not verify.
+    Its feedback is held to characters only: an event recorded before the byte bound (`Feedback`) must still read
+    the same on replay; the flow clips what it passes to the writer (orchestrations/writer_sessions.py).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -103,8 +103,12 @@ def _summary_answer(turn: Turn) -> ResearchSummary:
 
 
 def _article_text(turn: Turn) -> tuple[str, str]:
+    """A revision of the draft (the session's last answer, or one the prompt quotes as JSON) when the prompt gives
+    feedback; else a first draft."""
     feedback = labelled(turn.prompt, "Reviewer feedback")
-    previous = _last_article(turn.earlier_answers)
+    previous = _last_article(turn.earlier_answers) or _last_article(
+        tuple(json.dumps(b) for b in json_blocks(turn.prompt))
+    )
     if feedback is not None and previous is not None:
         return writing.article_revision(previous, feedback)
     return writing.article_draft(_topic(turn))

@@ -160,12 +160,17 @@ def article_draft(topic: str) -> tuple[str, str]:
     return title, body
 
 
+REVISION_NOTES = "## Revision notes"
+
+
 def article_revision(previous: Article, feedback: str) -> tuple[str, str]:
-    """The previous draft with a section that answers the reviewer's feedback point by point."""
+    """The previous draft with a section that answers the reviewer's feedback point by point, in place of the notes
+    on earlier feedback (they were answered then: a draft does not grow with every round)."""
+    body = previous.body.split(f"\n{REVISION_NOTES}\n", 1)[0]
     points = [p.strip(" -") for p in feedback.replace(";", "\n").splitlines() if p.strip(" -")] or ["(no feedback)"]
     notes = [
         "",
-        "## Revision notes",
+        REVISION_NOTES,
         "",
         f"{NOTE_PREFIX} this revision responds to the reviewer's feedback:",
         "",
@@ -174,4 +179,4 @@ def article_revision(previous: Article, feedback: str) -> tuple[str, str]:
             for point in points
         ],
     ]
-    return previous.title, previous.body.rstrip() + "\n" + "\n".join(notes)
+    return previous.title, body.rstrip() + "\n" + "\n".join(notes)
