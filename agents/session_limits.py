@@ -9,6 +9,7 @@ that ends up in a conversation is in these bytes, not in characters.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 STATE_LIMIT_BYTES = 1024 * 1024
@@ -25,3 +26,18 @@ CONVERSATION_FULL = "ConversationFull"
 def stored_bytes(value: Any) -> int:
     """Bytes of `value` as the Functions SDK stores it in an entity's state (json.dumps, ASCII with escapes)."""
     return len(json.dumps(value).encode())
+
+
+def stored_within(limit: int) -> Callable[[str], str]:
+    """A validator for text that ends up in a conversation: at most `limit` bytes as stored, else a reason naming both."""
+
+    def check(text: str) -> str:
+        size = stored_bytes(text)
+        if size > limit:
+            raise ValueError(
+                f"is {size:,} bytes as stored (JSON: 6 bytes for each non-ASCII character, 2 for a line break); "
+                f"at most {limit:,}"
+            )
+        return text
+
+    return check

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from agents.mail_parsing import MAX_RAW_BYTES, looks_like_mail
-from agents.session_limits import MAX_MESSAGE_BYTES, stored_bytes
+from agents.session_limits import MAX_MESSAGE_BYTES, stored_within
 from reviewing.protocol import Feedback
 from settings import ReviewSettings, single_mailbox
 
@@ -236,17 +236,6 @@ class ContentInput(_TopicInput):
         return hours
 
 
-def _fits_session(message: str) -> str:
-    """An agent keeps the message in its session's state, where JSON escaping makes a character up to 6 bytes."""
-    size = stored_bytes(message)
-    if size > MAX_MESSAGE_BYTES:
-        raise ValueError(
-            f"is {size:,} bytes as an agent stores it (JSON: 6 bytes for each non-ASCII character, 2 for a line "
-            f"break); at most {MAX_MESSAGE_BYTES:,}"
-        )
-    return message
-
-
 CALLER_SESSION = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
 """A session id a caller of an agent route or tool may choose (no `@`, which separates entity name and key)."""
 
@@ -254,7 +243,9 @@ CALLER_SESSION = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
 class AgentMessage(_Input):
     """A message to one agent from outside the flows, in a conversation of the caller's (`session_id`)."""
 
-    message: Annotated[str, StringConstraints(max_length=100_000), HAS_TEXT, AfterValidator(_fits_session)]
+    message: Annotated[
+        str, StringConstraints(max_length=100_000), HAS_TEXT, AfterValidator(stored_within(MAX_MESSAGE_BYTES))
+    ]
     session_id: Annotated[str, StringConstraints(pattern=f"^{CALLER_SESSION}$")] | None = None
 
     @model_validator(mode="before")

@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from agents.session_limits import stored_bytes
+from agents.session_limits import stored_within
 
 APPROVAL_EVENT = "ApprovalDecision"
 MAX_FEEDBACK = 5_000
@@ -31,18 +31,10 @@ MAX_FEEDBACK_BYTES = 10_000
 to the writer's session, which may hold 1 MiB in all (orchestrations/writer_sessions.py)."""
 
 
-def _feedback_fits(feedback: str) -> str:
-    size = stored_bytes(feedback)
-    if size > MAX_FEEDBACK_BYTES:
-        raise ValueError(
-            f"is {size:,} bytes as stored (JSON: 6 bytes for each non-ASCII character, 2 for a line break); "
-            f"at most {MAX_FEEDBACK_BYTES:,}"
-        )
-    return feedback
-
-
 Feedback = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=MAX_FEEDBACK), AfterValidator(_feedback_fits)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_FEEDBACK),
+    AfterValidator(stored_within(MAX_FEEDBACK_BYTES)),
 ]
 """Feedback a reviewer may send (the decision route, the MCP tool, the review page)."""
 

@@ -58,10 +58,10 @@ def test_a_message_too_large_as_stored_is_a_400_naming_its_bytes_and_never_reach
     assert code == 400, reply
     [detail] = reply["details"]
     assert detail["field"] == "message"
-    assert "599,990 bytes as an agent stores it" in detail["message"] and "at most 200,000" in detail["message"]
+    assert "599,990 bytes as stored" in detail["message"] and "at most 200,000" in detail["message"]
     assert session_state(host, SUMMARIZER, "cjk1") is None
     tool = call(host, SPAM_AGENT, {"query": cjk, "sessionId": "cjk1"})
-    assert tool.is_error and "599,990 bytes as an agent stores it" in text(tool)
+    assert tool.is_error and "599,990 bytes as stored" in text(tool)
 
 
 def test_a_turn_whose_answer_cannot_be_kept_is_a_413_at_once_and_the_session_still_answers(host: DevHost) -> None:
