@@ -24,7 +24,7 @@ from orchestrations.agent_calls import AgentCalls
 from orchestrations.inputs import ContentInput, read_input
 from orchestrations.review_rounds import Decision, Review
 from orchestrations.writer_sessions import WriterConversation
-from reviewing.protocol import DraftReference, Stage
+from reviewing.protocol import DraftReference, Role, Stage
 from settings import app_settings
 
 
@@ -77,13 +77,15 @@ def finish(
     rounds: list[ReviewedDraft],
     publication: Publication | None = None,
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Tell the reviewer (and, when the review expired, the escalation contact) how it ended; the flow's output.
+    """Tell the reviewer how it ended, and the escalation contact when it went to them (they decided the last round,
+    or the review expired in their hands); the flow's output.
 
     The review has ended whatever happens to these notices: one that cannot be delivered is reported in the
     output's `notices`, not as a failed flow (an article published stays published).
     """
     last = rounds[-1]
-    recipients = [review.reviewer, *([review.escalation_contact] if status == Stage.EXPIRED else [])]
+    escalated = status == Stage.EXPIRED or (last.decision and last.decision.decided_by.role == Role.ESCALATION_CONTACT)
+    recipients = [review.reviewer, *([review.escalation_contact] if escalated else [])]
     location = publication.location if publication else None
     notices: list[dict[str, Any]] = []
     for to in recipients:

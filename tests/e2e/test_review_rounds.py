@@ -125,6 +125,9 @@ def test_a_missed_deadline_goes_to_the_escalation_contact_whose_decision_publish
     result = app_host.wait_for(instance_id)["output"]
     assert result["status"] == "published"
     assert result["rounds"][0]["decision"]["decided_by"] == {"role": "escalation contact", "address": EDITOR}
+    # the escalation contact decided, so they learn where it was published, as the reviewer does
+    assert [notice["to"] for notice in result["notices"]] == ["slow@contoso.com", EDITOR]
+    assert "was approved and published" in mails_to(smtp, EDITOR)[-1].get_content()
     code, _, html = page(app_host, expired)
     assert code == 410 and "Round 1 was approved by the escalation contact. The article is published." in html
     assert "Approved on behalf of the reviewer" in html
