@@ -95,7 +95,7 @@ def escalate_for_review(mail: EscalateForReview, call: StepCall) -> MailSent:
     lines = [
         (
             f"{quoted(mail.reviewer or 'The reviewer')} did not decide on round {mail.round} of {mail.max_rounds} of "
-            f'the draft "{quoted(draft["title"])}" (topic: {quoted(mail.topic)}) by {_utc_text(mail.missed_deadline)}.'
+            f'the draft "{quoted(draft["title"])}" (topic: {quoted(mail.topic)}) by {utc_text(mail.missed_deadline)}.'
         ),
         "Please decide instead; after your deadline the review expires and nothing is published.",
         "",
@@ -133,9 +133,9 @@ def _tell_reviewer(mail: EscalateForReview, call: StepCall, reviewer: str, title
     lines = [
         (
             f'Your deadline for round {mail.round} of {mail.max_rounds} of the draft "{quoted(title)}" '
-            f"(topic: {quoted(mail.topic)}) passed at {_utc_text(mail.missed_deadline)}."
+            f"(topic: {quoted(mail.topic)}) passed at {utc_text(mail.missed_deadline)}."
         ),
-        f"The review went to the escalation contact, {contact}, who can decide until {_utc_text(mail.deadline)}.",
+        f"The review went to the escalation contact, {contact}, who can decide until {utc_text(mail.deadline)}.",
         "",
         "Your link no longer decides; it still shows how the review stands:",
         f"  {expired_link}",
@@ -199,7 +199,8 @@ def decision_url(instance_id: str) -> str:
     return f"{app_settings().api_root}/content/{quote(instance_id, safe='')}/decision"
 
 
-def _utc_text(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
+    """A moment as the review's mails and page show it to a person: "2026-05-04 09:30 UTC"."""
     return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -217,7 +218,7 @@ def _link_section(mail: ReviewMail, call: StepCall, role: Role, to: str) -> list
         "Read the draft and approve or reject it on this page (the link is yours: it decides this round once):",
         f"  {review_url(mail, call, role, to)}",
         "",
-        f"Deadline: {_utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(UTC))}).",
+        f"Deadline: {utc_text(mail.deadline)} ({time_left(mail.deadline, datetime.now(UTC))}).",
     ]
 
 

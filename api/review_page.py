@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from activities.failures import PermanentFailure, SideEffectError
-from activities.review_steps import time_left
+from activities.review_steps import time_left, utc_text
 from activities.side_effects import load_draft
 from activities.storage import open_store
 from api.decisions import RUNNING, Outcome, decide, refusal
@@ -128,8 +128,9 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
             "This link was mailed to another person: sign in as them to use it.",
             status_code=403,
         )
-    current = await client.get_status(link.instance_id)
-    if current and not _issued_in_this_run(ReviewStatus.read(current.custom_status), link, expired):
+    status = await client.get_status(link.instance_id)
+    review = ReviewStatus.read(status.custom_status if status else None)
+    if status and not _issued_in_this_run(review, link, expired):
         logger.warning("Refused a review link of %s round %s: issued in another run", link.instance_id, link.round)
         return _page(*NOT_VALID, status_code=403)
     said, status_code = None, 200
@@ -138,9 +139,9 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
             decision = _form_decision(req, link)
         except BadRequest as error:
             return _page("The decision could not be read", f"{error}: {error.details[0]['message']}.", status_code=400)
-        said, status_code = await _submit(client, link, decision)
-    status = await client.get_status(link.instance_id)
-    review = ReviewStatus.read(status.custom_status if status else None)
+        said, status_code = await _submit(client, link, review, decision)
+        status = await client.get_status(link.instance_id)  # what the decision changed
+        review = ReviewStatus.read(status.custom_status if status else None)
     if not status:
         return _page("This review no longer exists", "Its record has been deleted.", status_code=410)
     now = datetime.now(UTC)
@@ -230,12 +231,11 @@ def _form_decision(req: func.HttpRequest, link: ReviewLink) -> ApprovalDecision:
 
 
 async def _submit(
-    client: df.DurableOrchestrationClient, link: ReviewLink, decision: ApprovalDecision
+    client: df.DurableOrchestrationClient, link: ReviewLink, review: ReviewStatus | None, decision: ApprovalDecision
 ) -> tuple[Said | None, int]:
     """Decide the link's round as the link's person, once: the decision id is the link's, so two submissions that
     cross land once, and a link already used is refused. None once the decision is applied."""
-    status = await client.get_status(link.instance_id)
-    used = (review := ReviewStatus.read(status.custom_status if status else None)) and review.decision_of(link.round)
+    used = review and review.decision_of(link.round)
     if used and used.decision_id == link.decision_id:
         verdict = "approved" if used.approved else "rejected"
         return Said(
@@ -283,7 +283,7 @@ def _after_deadline(status: Any, review: ReviewStatus | None, link: ReviewLink, 
     if review and decided:
         story = _decision_story(review, decided, link)
     else:
-        story = f"Your deadline passed on {_when(link.deadline)}. {_without_decision(status, review, link, now)}"
+        story = f"Your deadline passed on {utc_text(link.deadline)}. {_without_decision(status, review, link, now)}"
     quote = review.last_feedback if review and decided and review.decisions[-1] == decided else None
     return Said(title, f"{story} This link no longer decides anything.", False, quote)
 
@@ -316,14 +316,10 @@ def _without_decision(status: Any, review: ReviewStatus | None, link: ReviewLink
     if link.role == Role.REVIEWER and review and review.round == link.round:
         if review.stage == Stage.ESCALATED and review.deadline:
             if utc(review.deadline) > now:
-                return f"The review went to the escalation contact, who can decide until {_when(review.deadline)}."
+                return f"The review went to the escalation contact, who can decide until {utc_text(review.deadline)}."
             return "The review went to the escalation contact, whose deadline has passed too: it is ending unpublished."
         return "The review is going to the escalation contact."
     return "Nobody decided in time: the review is ending unpublished."
-
-
-def _when(moment: datetime) -> str:
-    return f"{utc(moment):%Y-%m-%d %H:%M} UTC"
 
 
 async def _draft_sections(review: ReviewStatus, link: ReviewLink) -> str:
@@ -374,7 +370,7 @@ def _header(review: ReviewStatus | None, link: ReviewLink, now: datetime, expire
     """The topic and the round; while the round is open also how many may follow, the deadline and the time left."""
     decided = review.decision_of(link.round) if review else None
     ended = review is not None and review.stage in ENDED
-    deadline = f"Deadline: {_when(link.deadline)} ({'passed' if expired else time_left(link.deadline, now)})"
+    deadline = f"Deadline: {utc_text(link.deadline)} ({'passed' if expired else time_left(link.deadline, now)})"
     if review is None:
         facts = [f"Round {link.round}", deadline]
     elif decided:
