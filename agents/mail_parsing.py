@@ -577,12 +577,16 @@ def _parsed_header(name: str, value: str) -> str:
     library lets the error of a charset that cannot decode it escape: such parameters are left out instead.
     """
     # A header object (a str subclass); typeshed leaves EmailPolicy.header_fetch_parse's result unannotated.
+    try:
+        return cast(str, policy.default.header_fetch_parse(name, value))
+    except (LookupError, ValueError):  # UnicodeError is a ValueError
+        pass
     head, *parameters = _parameters(value)
-    readable = [parameter for parameter in parameters if _decodable(parameter)]
-    for attempt in (value, ";".join([head, *readable]), head):  # as sent; without what cannot decode; bare
+    readable = ";".join([head, *(parameter for parameter in parameters if _decodable(parameter))])
+    for attempt in (readable, head):  # without what cannot decode; then bare
         try:
             return cast(str, policy.default.header_fetch_parse(name, attempt))
-        except (LookupError, ValueError):  # UnicodeError is a ValueError
+        except (LookupError, ValueError):
             continue
     return cast(str, policy.default.header_fetch_parse("X-Unparsed", head))
 

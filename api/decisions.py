@@ -165,12 +165,8 @@ async def decide(
         decision.approved,
     )
     outcome, applied, ended = await _confirmation(client, instance_id, event.decision_id, review.round)
-    if (
-        outcome == Outcome.ALREADY_DECIDED
-        and decision_id
-        and (other := await _other_use(client, instance_id, decision_id))
-    ):
-        raise _reused_key(instance_id, other)  # requests with one key and different bodies crossed: another won
+    if outcome == Outcome.ALREADY_DECIDED and decision_id and applied and _same_key(applied.decision_id, decision_id):
+        raise _reused_key(instance_id, applied)  # requests with one key and different bodies crossed: another won
     if outcome == Outcome.ALREADY_DECIDED:
         raise Refused(
             f"Instance {instance_id!r}: round {review.round} was already decided by another decision",
@@ -218,15 +214,12 @@ def refusal(status: Any, review: ReviewStatus | None, wanted: int | None, now: d
 
 def _other_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:
     """A decision taken with the same Idempotency-Key as `decision_id` but another request, if there is one."""
-    key = decision_id[:KEY_ID_CHARS]
-    return next(
-        (
-            d
-            for d in review.decisions
-            if d.decision_id and d.decision_id[:KEY_ID_CHARS] == key and d.decision_id != decision_id
-        ),
-        None,
-    )
+    return next((d for d in review.decisions if _same_key(d.decision_id, decision_id)), None)
+
+
+def _same_key(recorded: str | None, decision_id: str) -> bool:
+    """Whether a recorded decision id names the same Idempotency-Key as `decision_id`, for another request."""
+    return recorded is not None and recorded != decision_id and recorded[:KEY_ID_CHARS] == decision_id[:KEY_ID_CHARS]
 
 
 def _legacy_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord | None:
@@ -234,14 +227,6 @@ def _legacy_use_of_key(review: ReviewStatus, decision_id: str) -> DecisionRecord
     retry is answered as the first was (as it was then)."""
     legacy = LEGACY_KEY_ID_PREFIX + decision_id[len(KEY_ID_PREFIX) : KEY_ID_CHARS]
     return next((d for d in review.decisions if d.decision_id and d.decision_id.startswith(legacy)), None)
-
-
-async def _other_use(
-    client: df.DurableOrchestrationClient, instance_id: str, decision_id: str
-) -> DecisionRecord | None:
-    status = await client.get_status(instance_id)
-    review = ReviewStatus.read(status.custom_status if status else None)
-    return _other_use_of_key(review, decision_id) if review else None
 
 
 def _reused_key(instance_id: str, applied: DecisionRecord) -> Refused:
@@ -290,8 +275,8 @@ async def _confirmation(
         if review:
             if applied := _applied(review, decision_id):
                 return Outcome.APPLIED, applied, None
-            if review.decision_of(round_number):
-                return Outcome.ALREADY_DECIDED, None, None
+            if decided := review.decision_of(round_number):
+                return Outcome.ALREADY_DECIDED, decided, None
         if status and status.runtime_status == df.OrchestrationRuntimeStatus.Suspended:
             return Outcome.PENDING, None, None  # the event waits in the flow's queue until it is resumed
         if status and status.runtime_status not in RUNNING:

@@ -14,7 +14,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from api import decisions
 from api.decisions import deliver_decision
 from api.handlers import orchestration_status, start_flow, stored_draft
-from orchestrations.inputs import ContentInput, EmailInput, ResearchInput
+from orchestrations.inputs import ApprovalDecision, ContentInput, EmailInput, ResearchInput
 from reviewing.protocol import DecisionEvent
 from reviewing.signing import verify_event
 from tests.app.fakes import run_activity
@@ -585,3 +585,21 @@ def test_a_retry_of_a_decision_taken_before_ids_named_the_request_is_answered_as
     code, answer = call(deliver_decision(retry, client))
     assert code == 202 and answer["decision_id"] == legacy and answer["applied"] is True
     assert call(deliver_decision(other, client))[0] == 422 and client.events == []
+
+
+def test_two_requests_with_one_key_that_cross_are_not_both_told_they_were_applied() -> None:
+    """The flow applies the other request, sent with the same key a moment earlier, before this one's event."""
+
+    class Crossed(FakeClient):
+        async def raise_event(self, instance_id: str, event_name: str, event_data: Any = None) -> None:
+            self.events.append((instance_id, event_name, event_data))
+            first = decisions.idempotent_decision_id("i1", "k-1", ApprovalDecision(approved=True))
+            winner = {"round": 1, "approved": True, "decided_by": AUTOMATION_DECIDER, "decision_id": first}
+            current = self.statuses[instance_id]
+            self.statuses[instance_id] = {**current, "customStatus": {**current["customStatus"], "decisions": [winner]}}
+
+    client = Crossed({"i1": status("content_approval_workflow", "Running")})
+    reject = request("content/i1/decision", {"approved": False}, headers={"Idempotency-Key": "k-1"}, instance_id="i1")
+
+    code, answer = call(deliver_decision(reject, client))
+    assert code == 422 and "used for another decision (approved=true, round 1" in answer["error"]
